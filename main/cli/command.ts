@@ -1,0 +1,54 @@
+// What every CLI command module gets and returns: parsed globals, its own argv, streams; an exit code back.
+import type { Readable, Writable } from 'node:stream';
+
+export interface CommandContext {
+  /** The arguments after the command name (e.g. for `queue retry X`: ['retry', 'X']). */
+  argv: string[];
+  /** --data-dir / TAXPOYNT_BRIDGE_DATA_DIR / the OS default. */
+  dataDir: string;
+  /** --config FILE, or <dataDir>/config.json. */
+  configFile: string;
+  env: NodeJS.ProcessEnv;
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+export interface Command {
+  name: string;
+  /** One line for `--help`. */
+  summary: string;
+  /** Usage lines for `<command> --help`. */
+  usage: string;
+  run(ctx: CommandContext): Promise<number>;
+}
+
+/** An error the user caused (bad argument, missing file): printed as its message, exit code 2, never a stack. */
+export class UsageError extends Error {
+  readonly code = 'usage';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Reads a file argument, or standard input for "-". */
+export async function readInput(ctx: CommandContext, source: string | undefined): Promise<Buffer> {
+  if (!source) throw new UsageError('expected a file to read, or "-" for standard input');
+  if (source === '-') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of ctx.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+    return Buffer.concat(chunks);
+  }
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return await readFile(source);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new UsageError(`cannot read ${source}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  }
+}
+
+export function writeJson(out: Writable, value: unknown): void {
+  out.write(JSON.stringify(value, null, 2) + '\n');
+}

@@ -1,0 +1,77 @@
+// The Transaction of cloud-api.md §3: the zod schema every stage after the parser, the cloud client and the sandbox share.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/** Naira with two decimal places, as a string ("1234.50"): never a float. */
+export const Money = z.string().regex(/^\d+\.\d{2}$/, 'money is a decimal string with two places, e.g. "1234.50"');
+/** Quantity with up to three decimal places ("2", "1.250"). */
+export const Quantity = z.string().regex(/^\d+(\.\d{1,3})?$/, 'quantity is a decimal string with up to three places');
+export const Rate = z.string().regex(/^\d+(\.\d+)?$/, 'rate is a decimal string, e.g. "7.5"');
+
+export const Integration = z.enum(['escpos_serial', 'escpos_tcp', 'ecr_serial', 'hid']);
+export type Integration = z.infer<typeof Integration>;
+
+export const TaxCategory = z.enum(['standard', 'zero', 'exempt']);
+export const PaymentMethod = z.enum(['cash', 'card', 'transfer', 'mobile_money', 'other']);
+
+export const TransactionSchema = z.object({
+  id: z.string().min(16),
+  source: z.object({
+    device_id: z.string().min(1),
+    integration: Integration,
+    profile: z.string().min(1),
+    captured_at: z.string().min(1),
+  }),
+  receipt_number: z.string().min(1),
+  terminal_id: z.string().min(1),
+  issued_at: z.string().min(1),
+  document_type: z.enum(['sale', 'refund']),
+  currency: z.string().length(3),
+  seller: z.object({ name: z.string(), tin: z.string().optional() }).optional(),
+  buyer: z.object({ name: z.string().optional(), tin: z.string().optional() }).optional(),
+  lines: z.array(z.object({
+    description: z.string(),
+    quantity: Quantity,
+    unit_price: Money,
+    amount: Money,
+    tax_category: TaxCategory,
+    tax_rate: Rate,
+  })).min(1),
+  totals: z.object({
+    subtotal: Money,
+    discount: Money.optional(),
+    service_charge: Money.optional(),
+    tax: Money,
+    total: Money,
+  }),
+  taxes: z.array(z.object({
+    type: z.string().min(1),
+    category: TaxCategory,
+    rate: Rate,
+    taxable_amount: Money,
+    amount: Money,
+  })),
+  payments: z.array(z.object({
+    method: PaymentMethod,
+    amount: Money,
+    card_last4: z.string().regex(/^\d{4}$/).optional(),
+  })),
+  raw: z.object({
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.number().int().nonnegative(),
+    text: z.array(z.string()).optional(),
+  }),
+});
+export type Transaction = z.infer<typeof TransactionSchema>;
+
+/**
+ * The transaction id: deterministic from the device id and the raw receipt bytes, so the same job
+ * captured twice is one transaction and one invoice at the cloud (ARCHITECTURE rule 2).
+ */
+export function transactionId(deviceId: string, raw: Uint8Array): string {
+  const hash = createHash('sha256');
+  hash.update(deviceId, 'utf8');
+  hash.update(Buffer.from([0]));
+  hash.update(raw);
+  return 'tx_' + hash.digest('hex').slice(0, 40);
+}

@@ -1,0 +1,57 @@
+// The store's surface as the other stages see it: journal entries in, outbox rows out, states and their moves.
+import type { Integration, Transaction } from '../receipts/transaction.js';
+
+/** pending → in_flight → accepted | duplicate | rejected; review (does not add up) and unparsed (could not be read) wait for a person. */
+export const OUTBOX_STATES = ['pending', 'in_flight', 'accepted', 'duplicate', 'rejected', 'review', 'unparsed'] as const;
+export type OutboxState = (typeof OUTBOX_STATES)[number];
+
+export interface Problem {
+  code: string;
+  field: string;
+  message: string;
+}
+
+export interface JournalEntry {
+  /** The transaction id this job becomes (deterministic from device id + raw bytes). */
+  id: string;
+  deviceId: string;
+  integration: Integration;
+  capturedAt: string;
+  sha256: string;
+  bytes: Uint8Array;
+}
+
+export interface OutboxRow {
+  id: string;
+  deviceId: string;
+  state: OutboxState;
+  transaction: Transaction | null;
+  problems: Problem[];
+  attempts: number;
+  lastError: string | null;
+  irn: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The outcome of parsing a journaled job, as the outbox records it. */
+export interface ParsedJob {
+  id: string;
+  state: 'pending' | 'review' | 'unparsed';
+  transaction: Transaction | null;
+  problems: Problem[];
+}
+
+/** What the cloud forwarder needs of the outbox. */
+export interface ForwardQueue {
+  /** Moves up to maxItems pending rows (whose transactions' JSON fits in maxBytes together) to in_flight, oldest first. */
+  claim(maxItems: number, maxBytes: number): Array<{ id: string; json: string }>;
+  /** Returns in_flight rows to pending after a transient failure (attempts + 1, last error kept). */
+  release(ids: string[], error: string): void;
+  /** Applies the cloud's per-transaction results in one database transaction. */
+  settle(results: Array<{ id: string; status: 'accepted' | 'duplicate' | 'rejected'; irn?: string; errors?: Problem[] }>): void;
+  /** Rows per state. */
+  counts(): Record<OutboxState, number>;
+  /** Age in seconds of the oldest pending row, or null when none is pending. */
+  oldestPendingAgeS(): number | null;
+}
