@@ -4,6 +4,7 @@ import { maskPans } from '../receipts/pan.js';
 const SECRET_KEY = /(token|secret|password|passphrase|authorization|signature|cookie|api[_-]?key|private[_-]?key|^key$|db[_-]?key|database[_-]?key|device_code)/i;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 const KEY_VALUE = /\b(access_token|refresh_token|signing_secret|device_code|client_secret|password|token)(["']?\s*[:=]\s*["']?)([^"'&\s,}]{4,})/gi;
+const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 const HEX_KEY = /\b(?:x')?[0-9a-fA-F]{64}\b/g;
 
 /** Exact secret values known at run time (tokens, keys): registered as soon as they are read or made. */
@@ -20,6 +21,7 @@ export function redactText(text: string): string {
   }
   out = out.replace(BEARER, '$1 [redacted]');
   out = out.replace(KEY_VALUE, '$1$2[redacted]');
+  out = out.replace(JWT, '[redacted-token]');
   out = out.replace(HEX_KEY, '[redacted-hex]');
   return maskPans(out, (last4) => `[card ****${last4}]`);
 }
