@@ -40,6 +40,8 @@ export interface ParsedJob {
   state: 'pending' | 'review' | 'unparsed';
   transaction: Transaction | null;
   problems: Problem[];
+  /** The capturing device, when the caller knows it (saves a journal look-up). */
+  deviceId?: string;
 }
 
 /** What the cloud forwarder needs of the outbox. */

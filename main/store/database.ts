@@ -1,0 +1,110 @@
+// The encrypted connection: SQLCipher scheme over SQLite3MultipleCiphers, the raw 256-bit key from the vault, WAL, FULL sync.
+import { randomBytes } from 'node:crypto';
+import { existsSync, renameSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { registerSecret } from '../telemetry/redact.js';
+import type { Vault } from '../vault/index.js';
+import { DatabaseKeyInvalid } from './errors.js';
+
+export type Db = Database.Database;
+
+export const DATABASE_FILE = 'bridge.db';
+export const KEY_NAME = 'database-key';
+/** SQLCipher 4 page size; with a 4 KiB page the HMAC+IV reserve costs 2 % of each page. */
+export const PAGE_SIZE = 4096;
+/** Page cache per connection (KiB): bounded, so 1,000,000 rows never mean 1,000,000 rows in memory. */
+const CACHE_KIB = 16 * 1024;
+
+const KEY_SHAPE = /^[0-9a-f]{64}$/;
+
+/** The SQLCipher-scheme settings a connection needs before its first read (SQLite3MultipleCiphers: cipher, legacy, key). */
+export function applyCipher(db: Db, keyHex: string): void {
+  db.pragma(`cipher='sqlcipher'`);
+  db.pragma('legacy=4');
+  db.pragma(`legacy_page_size=${PAGE_SIZE}`);
+  // Raw key (x'…'): no passphrase derivation, the 256 bits come straight from the CSPRNG.
+  db.pragma(`key="x'${keyHex}'"`);
+}
+
+/**
+ * Opens (or creates) an encrypted database and proves the key reads it.
+ * Throws SQLITE_NOTADB when the key does not match or page 1 is damaged.
+ */
+export function openEncrypted(file: string, keyHex: string): Db {
+  const db = new Database(file);
+  try {
+    applyCipher(db, keyHex);
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    db.pragma('journal_mode=WAL');
+    // Every commit is on disk before it returns: capture acknowledges only what survives a power cut.
+    db.pragma('synchronous=FULL');
+    db.pragma('foreign_keys=ON');
+    // Sorts and temporary tables stay in memory: SQLite's temp files would not be encrypted.
+    db.pragma('temp_store=MEMORY');
+    db.pragma(`cache_size=-${CACHE_KIB}`);
+    db.pragma('busy_timeout=5000');
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+export interface KeyOutcome {
+  key: string;
+  /** True when no key was in the keychain (the keychain answered and was unlocked) and one was made now. */
+  created: boolean;
+}
+
+/**
+ * The database key from the vault, made at first start. A missing entry is trusted only after
+ * vault.probe() proves the keychain is unlocked: a locked keychain may answer "no such entry".
+ */
+export async function databaseKey(vault: Vault): Promise<KeyOutcome> {
+  let key = await vault.get(KEY_NAME);
+  if (key === null) {
+    await vault.probe();
+    key = await vault.get(KEY_NAME);
+  }
+  if (key !== null) {
+    registerSecret(key);
+    if (!KEY_SHAPE.test(key)) throw new DatabaseKeyInvalid(vault.service);
+    return { key, created: false };
+  }
+  const made = randomBytes(32).toString('hex');
+  registerSecret(made);
+  await vault.set(KEY_NAME, made);
+  const back = await vault.get(KEY_NAME);
+  if (back !== made) throw new DatabaseKeyInvalid(vault.service);
+  return { key: made, created: true };
+}
+
+export function databaseExists(file: string): boolean {
+  return existsSync(file) && statSync(file).size > 0;
+}
+
+/** Moves a database that cannot be used (and its WAL, which may hold committed jobs) aside; never deletes it. */
+export function moveAside(file: string, reason: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  let target = `${file}.${reason}-${stamp}`;
+  for (let n = 1; existsSync(target); n++) target = `${file}.${reason}-${stamp}-${n}`;
+  renameSync(file, target);
+  for (const suffix of ['-wal', '-shm']) {
+    if (existsSync(file + suffix)) renameSync(file + suffix, target + suffix);
+  }
+  return target;
+}
+
+/** SQLite error codes of a full disk or a write the OS refused: the job goes to the in-memory buffer. */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return (
+    typeof code === 'string' &&
+    (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' || code === 'SQLITE_IOERR_FSYNC' || code === 'SQLITE_IOERR_SHORT_WRITE')
+  );
+}
+
+export function isUnreadable(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'));
+}

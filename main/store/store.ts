@@ -1,0 +1,571 @@
+// The journal and the outbox over one encrypted connection: one writer, prepared statements, a memory buffer for a full disk.
+import { createHash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
+import { transactionId, type Integration, type Transaction } from '../receipts/transaction.js';
+import type { Logger } from '../telemetry/log.js';
+import { redactText } from '../telemetry/redact.js';
+import { isDiskFull, type Db } from './database.js';
+import { CaptureBufferFull, InvalidStateChange, OutboxRowNotFound, type StoreAlert } from './errors.js';
+import { checkIntegrity } from './migrations.js';
+import { OUTBOX_STATES, type ForwardQueue, type JournalEntry, type OutboxRow, type OutboxState, type ParsedJob, type Problem } from './types.js';
+
+/** A captured job as the journal receives it. */
+export interface JournalInput {
+  deviceId: string;
+  integration: Integration;
+  bytes: Uint8Array;
+  capturedAt: string;
+  codepage?: string;
+  profile?: string;
+  terminalId?: string;
+}
+
+export interface JournalResult {
+  id: string;
+  sha256: string;
+  /** The same device sent the same bytes before: stored once. */
+  duplicate: boolean;
+  /** The disk is full: the job is held in memory and written out when space returns (not yet durable). */
+  buffered: boolean;
+}
+
+/** A journal entry with the decoding options it was captured with (needed to parse it again). */
+export interface StoredJob extends JournalEntry {
+  codepage?: string;
+  profile?: string;
+  terminalId?: string;
+}
+
+export interface HistoryEntry {
+  from: OutboxState | null;
+  to: OutboxState;
+  at: string;
+  note: string | null;
+}
+
+export interface BufferLimits {
+  jobs: number;
+  bytes: number;
+}
+
+interface JournalRecord extends StoredJob {
+  journaledAt: string;
+}
+
+interface OutboxDbRow {
+  id: string;
+  device_id: string;
+  state: OutboxState;
+  tx_json: string | null;
+  problems_json: string;
+  attempts: number;
+  last_error: string | null;
+  irn: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface JournalDbRow {
+  id: string;
+  device_id: string;
+  integration: Integration;
+  captured_at: string;
+  journaled_at: string;
+  sha256: string;
+  codepage: string | null;
+  profile: string | null;
+  terminal_id: string | null;
+  bytes: Buffer;
+}
+
+const TERMINAL: ReadonlySet<OutboxState> = new Set(['accepted', 'duplicate']);
+const REPARSABLE: ReadonlySet<OutboxState> = new Set(['review', 'unparsed']);
+const PURGE_CHUNK = 500;
+const FLUSH_INTERVAL_MS = 5000;
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export class Store implements ForwardQueue {
+  private readonly s: Record<string, Statement>;
+  private readonly buffer = new Map<string, { entry: JournalRecord; parsed?: ParsedJob }>();
+  private bufferBytes = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly memoryAlerts: StoreAlert[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly db: Db,
+    readonly file: string,
+    private readonly log: Logger,
+    private readonly clock: () => Date,
+    private readonly limits: BufferLimits,
+  ) {
+    this.s = {
+      journal: db.prepare(
+        `INSERT OR IGNORE INTO journal (id, device_id, integration, captured_at, journaled_at, sha256, codepage, profile, terminal_id, bytes)
+         VALUES (@id, @deviceId, @integration, @capturedAt, @journaledAt, @sha256, @codepage, @profile, @terminalId, @bytes)`,
+      ),
+      markUnparsed: db.prepare('INSERT OR IGNORE INTO journal_unparsed (id) VALUES (?)'),
+      clearUnparsed: db.prepare('DELETE FROM journal_unparsed WHERE id = ?'),
+      unparsed: db.prepare('SELECT id FROM journal_unparsed LIMIT ?'),
+      readJournal: db.prepare('SELECT * FROM journal WHERE id = ?'),
+      journalExists: db.prepare('SELECT 1 FROM journal WHERE id = ?'),
+      deviceOf: db.prepare('SELECT device_id FROM journal WHERE id = ?'),
+      insertOutbox: db.prepare(
+        `INSERT INTO outbox (id, device_id, state, tx_json, problems_json, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+      ),
+      reparse: db.prepare(
+        `UPDATE outbox SET state = ?, tx_json = ?, problems_json = ?, last_error = NULL, updated_at = ? WHERE id = ?`,
+      ),
+      get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
+      stateOf: db.prepare('SELECT state FROM outbox WHERE id = ?'),
+      listAll: db.prepare('SELECT * FROM outbox ORDER BY seq DESC LIMIT ?'),
+      listState: db.prepare('SELECT * FROM outbox WHERE state = ? ORDER BY seq LIMIT ?'),
+      history: db.prepare('INSERT INTO outbox_history (id, from_state, to_state, at, note) VALUES (?, ?, ?, ?, ?)'),
+      readHistory: db.prepare('SELECT from_state, to_state, at, note FROM outbox_history WHERE id = ? ORDER BY seq'),
+      claimable: db.prepare(`SELECT id, tx_json FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?`),
+      setState: db.prepare('UPDATE outbox SET state = ?, updated_at = ? WHERE id = ?'),
+      release: db.prepare(
+        `UPDATE outbox SET state = 'pending', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ? AND state = 'in_flight'`,
+      ),
+      settle: db.prepare(
+        `UPDATE outbox SET state = ?, irn = coalesce(?, irn), problems_json = coalesce(?, problems_json), last_error = ?,
+           attempts = attempts + 1, updated_at = ? WHERE id = ? AND state IN ('in_flight', 'pending')`,
+      ),
+      retry: db.prepare(`UPDATE outbox SET state = 'pending', attempts = 0, last_error = NULL, updated_at = ? WHERE id = ?`),
+      inFlight: db.prepare(`SELECT id FROM outbox WHERE state = 'in_flight'`),
+      counts: db.prepare('SELECT state, count(*) AS n FROM outbox GROUP BY state'),
+      oldestPending: db.prepare(`SELECT created_at FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1`),
+      purgeable: db.prepare(`SELECT id FROM outbox WHERE state IN ('accepted', 'duplicate') AND updated_at < ? LIMIT ${PURGE_CHUNK}`),
+      purgeJournal: db.prepare('DELETE FROM journal WHERE id = ?'),
+      purgeHistory: db.prepare('DELETE FROM outbox_history WHERE id = ?'),
+      alerts: db.prepare('SELECT code, severity, message, moved_to, raised_at FROM alerts WHERE resolved_at IS NULL ORDER BY seq'),
+      raise: db.prepare('INSERT INTO alerts (code, severity, message, moved_to, raised_at) VALUES (?, ?, ?, ?, ?)'),
+      resolve: db.prepare('UPDATE alerts SET resolved_at = ? WHERE code = ? AND resolved_at IS NULL'),
+    };
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+
+  // ---------------------------------------------------------------- start-up
+
+  /** Rows a crash left in_flight go back to pending (the cloud's idempotency makes the resend harmless). */
+  resetInFlight(): number {
+    const ids = (this.s.inFlight!.all() as Array<{ id: string }>).map((r) => r.id);
+    if (ids.length === 0) return 0;
+    const at = this.now();
+    this.db.transaction(() => {
+      for (const id of ids) {
+        this.s.setState!.run('pending', at, id);
+        this.s.history!.run(id, 'in_flight', 'pending', at, 'bridge restarted while sending');
+      }
+    })();
+    this.log.info('in-flight transactions returned to pending', { count: ids.length });
+    return ids.length;
+  }
+
+  // ---------------------------------------------------------------- journal
+
+  /** Commits one captured job durably (synchronous=FULL) before anything parses it. */
+  journal(input: JournalInput): JournalResult {
+    return this.journalBatch([input])[0]!;
+  }
+
+  /** Commits captured jobs in one transaction; falls back to the memory buffer when the disk is full. */
+  journalBatch(inputs: JournalInput[]): JournalResult[] {
+    const journaledAt = this.now();
+    const records: JournalRecord[] = inputs.map((input) => ({
+      id: transactionId(input.deviceId, input.bytes),
+      sha256: sha256Hex(input.bytes),
+      deviceId: input.deviceId,
+      integration: input.integration,
+      capturedAt: input.capturedAt,
+      bytes: input.bytes,
+      codepage: input.codepage,
+      profile: input.profile,
+      terminalId: input.terminalId,
+      journaledAt,
+    }));
+    if (this.buffer.size > 0) this.flushBuffer();
+    if (this.buffer.size === 0) {
+      try {
+        return this.writeJournal(records);
+      } catch (err) {
+        if (!isDiskFull(err)) throw err;
+        this.diskFull(err);
+      }
+    }
+    return records.map((r) => this.hold(r));
+  }
+
+  private writeJournal(records: JournalRecord[]): JournalResult[] {
+    const out: JournalResult[] = [];
+    this.db.transaction(() => {
+      for (const r of records) {
+        const inserted = this.insertJournal(r);
+        out.push({ id: r.id, sha256: r.sha256, duplicate: !inserted, buffered: false });
+      }
+    })();
+    return out;
+  }
+
+  private insertJournal(r: JournalRecord): boolean {
+    const info = this.s.journal!.run({
+      id: r.id,
+      deviceId: r.deviceId,
+      integration: r.integration,
+      capturedAt: r.capturedAt,
+      journaledAt: r.journaledAt,
+      sha256: r.sha256,
+      codepage: r.codepage ?? null,
+      profile: r.profile ?? null,
+      terminalId: r.terminalId ?? null,
+      bytes: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength),
+    });
+    if (info.changes === 0) return false;
+    this.s.markUnparsed!.run(r.id);
+    return true;
+  }
+
+  private hold(r: JournalRecord): JournalResult {
+    if (this.buffer.has(r.id) || this.s.journalExists!.get(r.id)) {
+      return { id: r.id, sha256: r.sha256, duplicate: true, buffered: this.buffer.has(r.id) };
+    }
+    if (this.buffer.size >= this.limits.jobs || this.bufferBytes + r.bytes.byteLength > this.limits.bytes) {
+      const err = new CaptureBufferFull(this.buffer.size);
+      this.raiseMemory({ code: 'capture_buffer_full', severity: 'error', message: err.message, raisedAt: this.now() });
+      throw err;
+    }
+    this.buffer.set(r.id, { entry: r });
+    this.bufferBytes += r.bytes.byteLength;
+    if (!this.flushTimer && !this.closed) {
+      this.flushTimer = setInterval(() => {
+        try {
+          this.flushBuffer();
+        } catch (err) {
+          this.log.error('writing held jobs failed', { error: err as Error });
+        }
+      }, FLUSH_INTERVAL_MS);
+      this.flushTimer.unref();
+    }
+    return { id: r.id, sha256: r.sha256, duplicate: false, buffered: true };
+  }
+
+  private diskFull(err: unknown): void {
+    if (this.memoryAlerts.some((a) => a.code === 'disk_full')) return;
+    const message =
+      'The disk is full: new receipts are held in memory (nothing is lost while the bridge keeps running). ' +
+      'Free disk space on this machine; the held receipts are written out as soon as there is room.';
+    this.raiseMemory({ code: 'disk_full', severity: 'error', message, raisedAt: this.now() });
+    this.log.error('disk full: capturing into memory', { reason: (err as { code?: string }).code });
+  }
+
+  /** Jobs held in memory because the disk was full. */
+  get buffered(): number {
+    return this.buffer.size;
+  }
+
+  /** Writes held jobs (and their parse results) out; returns how many were written. Keeps them held while the disk is still full. */
+  flushBuffer(): number {
+    if (this.buffer.size === 0) return 0;
+    const items = [...this.buffer.values()];
+    try {
+      this.db.transaction(() => {
+        for (const { entry, parsed } of items) {
+          this.insertJournal(entry);
+          if (parsed) this.insertParsed(parsed, entry.deviceId, entry.journaledAt);
+        }
+      })();
+    } catch (err) {
+      if (isDiskFull(err)) return 0;
+      throw err;
+    }
+    this.buffer.clear();
+    this.bufferBytes = 0;
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = undefined;
+    this.resolveMemory('disk_full');
+    this.resolveMemory('capture_buffer_full');
+    this.log.info('held jobs written out after the disk had room again', { count: items.length });
+    return items.length;
+  }
+
+  /** The journaled bytes of a job, for parsing it again. */
+  readJournal(id: string): StoredJob | null {
+    const held = this.buffer.get(id);
+    if (held) return held.entry;
+    const row = this.s.readJournal!.get(id) as JournalDbRow | undefined;
+    if (!row) return null;
+    return {
+      id: row.id,
+      deviceId: row.device_id,
+      integration: row.integration,
+      capturedAt: row.captured_at,
+      sha256: row.sha256,
+      bytes: new Uint8Array(row.bytes),
+      codepage: row.codepage ?? undefined,
+      profile: row.profile ?? undefined,
+      terminalId: row.terminal_id ?? undefined,
+    };
+  }
+
+  /** Jobs journaled whose parse was never recorded (the process stopped between the two). */
+  unparsedJournal(limit = 1000): string[] {
+    const ids = (this.s.unparsed!.all(limit) as Array<{ id: string }>).map((r) => r.id);
+    for (const [id, held] of this.buffer) if (!held.parsed && ids.length < limit) ids.push(id);
+    return ids;
+  }
+
+  // ---------------------------------------------------------------- outbox
+
+  /** Records the parse of a journaled job as its outbox row. Returns the row's state (an existing row is left as it is). */
+  recordParse(parsed: ParsedJob): OutboxState {
+    return this.recordParseBatch([parsed])[0]!;
+  }
+
+  recordParseBatch(parsed: ParsedJob[]): OutboxState[] {
+    const at = this.now();
+    const out: OutboxState[] = parsed.map((p) => p.state);
+    const write: number[] = [];
+    parsed.forEach((p, i) => {
+      const held = this.buffer.get(p.id);
+      if (held) held.parsed = p;
+      else write.push(i);
+    });
+    if (write.length === 0) return out;
+    this.db.transaction(() => {
+      for (const i of write) {
+        const p = parsed[i]!;
+        let deviceId = p.deviceId;
+        if (deviceId === undefined) {
+          const journal = this.s.deviceOf!.get(p.id) as { device_id: string } | undefined;
+          if (!journal) throw new OutboxRowNotFound(p.id);
+          deviceId = journal.device_id;
+        }
+        if (!this.insertParsed(p, deviceId, at)) out[i] = (this.s.stateOf!.get(p.id) as { state: OutboxState }).state;
+      }
+    })();
+    return out;
+  }
+
+  private insertParsed(p: ParsedJob, deviceId: string, at: string): boolean {
+    const json = p.transaction ? JSON.stringify(p.transaction) : null;
+    const info = this.s.insertOutbox!.run(p.id, deviceId, p.state, json, JSON.stringify(p.problems), at, at);
+    this.s.clearUnparsed!.run(p.id);
+    return info.changes > 0;
+  }
+
+  /** Replaces the parse of a job in review or unparsed (after a profile fix), keeping its id. */
+  replaceParse(parsed: ParsedJob, note: string): OutboxState {
+    const row = this.get(parsed.id);
+    if (!row) {
+      this.recordParse(parsed);
+      return parsed.state;
+    }
+    if (!REPARSABLE.has(row.state)) {
+      throw new InvalidStateChange(parsed.id, row.state, 'parsed again', 'only transactions in review or unparsed are parsed again.');
+    }
+    const at = this.now();
+    this.db.transaction(() => {
+      this.s.reparse!.run(parsed.state, parsed.transaction ? JSON.stringify(parsed.transaction) : null, JSON.stringify(parsed.problems), at, parsed.id);
+      this.s.history!.run(parsed.id, row.state, parsed.state, at, note);
+    })();
+    return parsed.state;
+  }
+
+  get(id: string): OutboxRow | null {
+    const row = this.s.get!.get(id) as OutboxDbRow | undefined;
+    return row ? toRow(row) : null;
+  }
+
+  /** Newest first, or oldest first within one state (the order they are sent in). */
+  list(options: { state?: OutboxState; limit?: number } = {}): OutboxRow[] {
+    const limit = options.limit ?? 50;
+    const rows = (options.state ? this.s.listState!.all(options.state, limit) : this.s.listAll!.all(limit)) as OutboxDbRow[];
+    return rows.map(toRow);
+  }
+
+  history(id: string): HistoryEntry[] {
+    return (this.s.readHistory!.all(id) as Array<{ from_state: OutboxState | null; to_state: OutboxState; at: string; note: string | null }>).map(
+      (r) => ({ from: r.from_state, to: r.to_state, at: r.at, note: r.note }),
+    );
+  }
+
+  /** `queue retry ID`: a rejected transaction goes back to pending to be sent again. */
+  retry(id: string): OutboxRow {
+    const row = this.get(id);
+    if (!row) throw new OutboxRowNotFound(id);
+    if (row.state === 'pending') return row;
+    if (row.state !== 'rejected') {
+      const hint = REPARSABLE.has(row.state)
+        ? `fix the device's profile and run \`taxpoynt-bridge queue reprocess ${id} [--profile P]\`.`
+        : TERMINAL.has(row.state)
+          ? 'it is already registered at the cloud.'
+          : 'it is being sent now; wait for the answer.';
+      throw new InvalidStateChange(id, row.state, 'retried', hint);
+    }
+    const at = this.now();
+    this.db.transaction(() => {
+      this.s.retry!.run(at, id);
+      this.s.history!.run(id, row.state, 'pending', at, 'retried by the user');
+    })();
+    return this.get(id)!;
+  }
+
+  claim(maxItems: number, maxBytes: number): Array<{ id: string; json: string }> {
+    const out: Array<{ id: string; json: string }> = [];
+    this.db.transaction(() => {
+      const rows = this.s.claimable!.all(maxItems) as Array<{ id: string; tx_json: string | null }>;
+      let total = 2;
+      for (const row of rows) {
+        if (row.tx_json === null) continue;
+        const size = Buffer.byteLength(row.tx_json) + 1;
+        if (out.length > 0 && total + size > maxBytes) break;
+        out.push({ id: row.id, json: row.tx_json });
+        total += size;
+      }
+      const at = this.now();
+      for (const item of out) {
+        this.s.setState!.run('in_flight', at, item.id);
+        this.s.history!.run(item.id, 'pending', 'in_flight', at, null);
+      }
+    })();
+    return out;
+  }
+
+  release(ids: string[], error: string): void {
+    const at = this.now();
+    const reason = redactText(error).slice(0, 500);
+    this.db.transaction(() => {
+      for (const id of ids) {
+        if (this.s.release!.run(reason, at, id).changes) this.s.history!.run(id, 'in_flight', 'pending', at, reason);
+      }
+    })();
+  }
+
+  settle(results: Array<{ id: string; status: 'accepted' | 'duplicate' | 'rejected'; irn?: string; errors?: Problem[] }>): void {
+    const at = this.now();
+    this.db.transaction(() => {
+      for (const r of results) {
+        const before = this.s.stateOf!.get(r.id) as { state: OutboxState } | undefined;
+        const problems = r.status === 'rejected' ? JSON.stringify(r.errors ?? []) : null;
+        const lastError = r.status === 'rejected' ? redactText((r.errors ?? []).map((e) => e.message).join('; ') || 'rejected by the platform').slice(0, 500) : null;
+        const info = this.s.settle!.run(r.status, r.irn ?? null, problems, lastError, at, r.id);
+        if (info.changes && before) this.s.history!.run(r.id, before.state, r.status, at, r.irn ?? lastError);
+      }
+    })();
+  }
+
+  counts(): Record<OutboxState, number> {
+    const counts = Object.fromEntries(OUTBOX_STATES.map((s) => [s, 0])) as Record<OutboxState, number>;
+    for (const row of this.s.counts!.all() as Array<{ state: OutboxState; n: number }>) counts[row.state] = row.n;
+    return counts;
+  }
+
+  oldestPendingAgeS(): number | null {
+    const row = this.s.oldestPending!.get() as { created_at: string } | undefined;
+    if (!row) return null;
+    return Math.max(0, Math.floor((this.clock().getTime() - Date.parse(row.created_at)) / 1000));
+  }
+
+  /** Deletes accepted and duplicate rows (and their journal bytes) older than retentionDays; nothing unacknowledged. */
+  purge(retentionDays: number): number {
+    const cutoff = new Date(this.clock().getTime() - retentionDays * 86_400_000).toISOString();
+    let purged = 0;
+    for (;;) {
+      const ids = (this.s.purgeable!.all(cutoff) as Array<{ id: string }>).map((r) => r.id);
+      if (ids.length === 0) break;
+      this.db.transaction(() => {
+        for (const id of ids) {
+          this.s.purgeJournal!.run(id);
+          this.s.purgeHistory!.run(id);
+        }
+      })();
+      purged += ids.length;
+    }
+    if (purged) this.log.info('retention: acknowledged transactions purged', { count: purged, retentionDays });
+    return purged;
+  }
+
+  // ---------------------------------------------------------------- alerts and health
+
+  /** Unresolved alerts: those recorded in the database (a database moved aside) and those only in memory (disk full). */
+  get alerts(): StoreAlert[] {
+    const stored = (this.s.alerts!.all() as Array<{ code: StoreAlert['code']; severity: StoreAlert['severity']; message: string; moved_to: string | null; raised_at: string }>).map(
+      (r): StoreAlert => ({ code: r.code, severity: r.severity, message: r.message, raisedAt: r.raised_at, ...(r.moved_to ? { movedTo: r.moved_to } : {}) }),
+    );
+    return [...stored, ...this.memoryAlerts];
+  }
+
+  /** Records an alert in the database (it outlives this process); kept in memory when the disk refuses it. */
+  raise(alert: StoreAlert): void {
+    this.log.error(alert.message, { alert: alert.code, movedTo: alert.movedTo });
+    try {
+      this.s.raise!.run(alert.code, alert.severity, alert.message, alert.movedTo ?? null, alert.raisedAt);
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      this.memoryAlerts.push(alert);
+    }
+  }
+
+  /** The merchant or support has dealt with it. */
+  dismissAlert(code: StoreAlert['code']): void {
+    this.s.resolve!.run(this.now(), code);
+    this.resolveMemory(code);
+  }
+
+  private raiseMemory(alert: StoreAlert): void {
+    if (this.memoryAlerts.some((a) => a.code === alert.code)) return;
+    this.memoryAlerts.push(alert);
+  }
+
+  private resolveMemory(code: StoreAlert['code']): void {
+    for (let i = this.memoryAlerts.length - 1; i >= 0; i--) if (this.memoryAlerts[i]!.code === code) this.memoryAlerts.splice(i, 1);
+  }
+
+  /** `PRAGMA integrity_check` + `foreign_key_check`: problems, empty when sound. */
+  integrity(): string[] {
+    return checkIntegrity(this.db);
+  }
+
+  /** The connection, for the bench and tests that need SQL the store does not offer. */
+  get connection(): Db {
+    return this.db;
+  }
+
+  /** Tries once more to write held jobs, then closes. Jobs still held (disk still full) are lost with the process: the alert said so. */
+  close(): void {
+    if (this.closed) return;
+    if (this.buffer.size) {
+      try {
+        this.flushBuffer();
+      } catch {
+        // reported by the alert already
+      }
+      if (this.buffer.size) this.log.error('closing with jobs still held in memory: the disk is still full', { count: this.buffer.size });
+    }
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+function toRow(row: OutboxDbRow): OutboxRow {
+  return {
+    id: row.id,
+    deviceId: row.device_id,
+    state: row.state,
+    transaction: row.tx_json ? (JSON.parse(row.tx_json) as Transaction) : null,
+    problems: JSON.parse(row.problems_json) as Problem[],
+    attempts: row.attempts,
+    lastError: row.last_error,
+    irn: row.irn,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,148 @@
+// The journal and outbox over real SQLCipher and a real keychain: dedup, states, forwarding moves, retention.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InvalidStateChange, storeStatus } from '../../main/store/index.js';
+import { harness, job, type Harness } from './harness.js';
+import { parsed } from './sample.js';
+
+let h: Harness;
+beforeEach(() => {
+  h = harness('store');
+});
+afterEach(async () => {
+  await h.cleanup();
+});
+
+describe('encrypted store', () => {
+  it('makes a 256-bit key in the keychain at first start and writes no plaintext SQLite header', async () => {
+    const store = await h.open();
+    const key = await h.vault.get('database-key');
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    store.journal(job());
+    store.close();
+    const head = readFileSync(join(h.dataDir, 'bridge.db')).subarray(0, 16).toString('latin1');
+    expect(head).not.toContain('SQLite format 3');
+    const again = await h.open();
+    expect(again.unparsedJournal()).toHaveLength(1);
+    expect(await h.vault.get('database-key')).toBe(key);
+  });
+
+  it('stores the same job captured twice once, under the id derived from device and bytes', async () => {
+    const store = await h.open();
+    const j = job('till-1', 'SAME RECEIPT');
+    const first = store.journal(j);
+    const second = store.journal({ ...j, capturedAt: new Date(Date.now() + 5000).toISOString() });
+    const otherDevice = store.journal({ ...j, deviceId: 'till-2' });
+    expect(first).toMatchObject({ duplicate: false, buffered: false });
+    expect(second).toMatchObject({ id: first.id, duplicate: true });
+    expect(otherDevice.id).not.toBe(first.id);
+    expect(store.readJournal(first.id)!.bytes).toEqual(new Uint8Array(j.bytes));
+    expect(store.connection.prepare('SELECT count(*) AS n FROM journal').get()).toEqual({ n: 2 });
+  });
+
+  it('keeps a journaled job whose parse was never recorded, and forgets it once recorded', async () => {
+    let store = await h.open();
+    const { id } = store.journal(job());
+    store.close();
+    store = await h.open();
+    expect(store.unparsedJournal()).toEqual([id]);
+    expect(store.recordParse(parsed(id, 'review'))).toBe('review');
+    expect(store.unparsedJournal()).toEqual([]);
+    expect(store.get(id)).toMatchObject({ state: 'review', deviceId: 'till-1', problems: [{ code: 'vat_mismatch' }] });
+  });
+
+  it('counts rows by state and ages the oldest pending row by the injected clock', async () => {
+    let now = new Date('2026-11-26T06:00:00Z');
+    const store = await h.open({ clock: () => now });
+    expect(store.oldestPendingAgeS()).toBeNull();
+    const ids = [job(), job(), job(), job()].map((j) => store.journal(j).id);
+    store.recordParseBatch([parsed(ids[0]!), parsed(ids[1]!), parsed(ids[2]!, 'review'), parsed(ids[3]!, 'unparsed')]);
+    now = new Date('2026-11-26T06:01:30Z');
+    const status = storeStatus(store);
+    expect(status.counts).toMatchObject({ pending: 2, review: 1, unparsed: 1, in_flight: 0, accepted: 0 });
+    expect(status.oldestPendingAgeS).toBe(90);
+    expect(status.awaitingParse).toBe(0);
+  });
+
+  it('claims pending rows oldest first within the item and byte limits', async () => {
+    const store = await h.open();
+    const ids = Array.from({ length: 5 }, () => store.journal(job()).id);
+    store.recordParseBatch(ids.map((id) => parsed(id)));
+    const size = Buffer.byteLength(JSON.stringify(store.get(ids[0]!)!.transaction));
+    const first = store.claim(3, 100_000);
+    expect(first.map((c) => c.id)).toEqual(ids.slice(0, 3));
+    expect(JSON.parse(first[0]!.json).id).toBe(ids[0]);
+    const second = store.claim(10, size * 1.5);
+    expect(second.map((c) => c.id)).toEqual([ids[3]]);
+    expect(store.counts()).toMatchObject({ pending: 1, in_flight: 4 });
+  });
+
+  it('returns released rows to pending with the attempt counted and the error kept', async () => {
+    const store = await h.open();
+    const { id } = store.journal(job());
+    store.recordParse(parsed(id));
+    store.claim(10, 1e6);
+    store.release([id], 'HTTP 503 from the platform');
+    expect(store.get(id)).toMatchObject({ state: 'pending', attempts: 1, lastError: 'HTTP 503 from the platform' });
+    expect(store.history(id).map((e) => `${e.from}>${e.to}`)).toEqual(['pending>in_flight', 'in_flight>pending']);
+  });
+
+  it('settles accepted with the IRN and rejected with its reasons, and a rejected one can be retried', async () => {
+    const store = await h.open();
+    const [a, b] = [job(), job()].map((j) => store.journal(j).id) as [string, string];
+    store.recordParseBatch([parsed(a), parsed(b)]);
+    store.claim(10, 1e6);
+    store.settle([
+      { id: a, status: 'accepted', irn: 'IRN-0001' },
+      { id: b, status: 'rejected', errors: [{ code: 'tin_invalid', field: 'seller.tin', message: 'TIN is not registered' }] },
+    ]);
+    expect(store.get(a)).toMatchObject({ state: 'accepted', irn: 'IRN-0001' });
+    expect(store.get(b)).toMatchObject({ state: 'rejected', lastError: 'TIN is not registered', problems: [{ code: 'tin_invalid' }] });
+    expect(() => store.retry(a)).toThrow(/already registered/);
+    expect(store.retry(b)).toMatchObject({ state: 'pending', attempts: 0 });
+  });
+
+  it('refuses to retry a transaction in review and points at reprocess', async () => {
+    const store = await h.open();
+    const { id } = store.journal(job());
+    store.recordParse(parsed(id, 'review'));
+    expect(() => store.retry(id)).toThrow(InvalidStateChange);
+    expect(() => store.retry(id)).toThrow(/queue reprocess/);
+  });
+
+  it('returns in_flight rows to pending when the store opens again', async () => {
+    let store = await h.open();
+    const { id } = store.journal(job());
+    store.recordParse(parsed(id));
+    store.claim(1, 1e6);
+    store.close();
+    store = await h.open();
+    expect(store.get(id)!.state).toBe('pending');
+    expect(store.history(id).at(-1)).toMatchObject({ from: 'in_flight', to: 'pending', note: 'bridge restarted while sending' });
+  });
+
+  it('purges acknowledged rows and their bytes after the retention period, never anything unacknowledged', async () => {
+    let now = new Date('2026-01-01T00:00:00Z');
+    const store = await h.open({ clock: () => now });
+    const ids = Array.from({ length: 5 }, () => store.journal(job()).id);
+    store.recordParseBatch([parsed(ids[0]!), parsed(ids[1]!), parsed(ids[2]!), parsed(ids[3]!, 'review'), parsed(ids[4]!)]);
+    store.claim(10, 1e6);
+    store.settle([
+      { id: ids[0]!, status: 'accepted', irn: 'IRN-1' },
+      { id: ids[1]!, status: 'duplicate' },
+      { id: ids[2]!, status: 'rejected', errors: [] },
+    ]);
+    store.release([ids[4]!], 'timeout');
+    now = new Date('2026-03-31T23:00:00Z');
+    expect(store.purge(90)).toBe(0);
+    now = new Date('2026-04-02T00:00:00Z');
+    expect(store.purge(90)).toBe(2);
+    expect(store.get(ids[0]!)).toBeNull();
+    expect(store.readJournal(ids[0]!)).toBeNull();
+    expect(store.readJournal(ids[1]!)).toBeNull();
+    for (const id of ids.slice(2)) expect(store.readJournal(id)).not.toBeNull();
+    expect(store.counts()).toMatchObject({ rejected: 1, review: 1, pending: 1, accepted: 0, duplicate: 0 });
+    expect(store.integrity()).toEqual([]);
+  });
+});
