@@ -1,0 +1,533 @@
+// The receipt parser: a decoded receipt's lines → a Transaction (masked, validated) or the reasons it cannot be one.
+import type { DecodedReceipt } from '../escpos/types.js';
+import type { Problem } from '../store/types.js';
+import { findDate, findTime, isoDateTime, type DateParts, type TimeParts } from './dates.js';
+import { ItemReader, NumberFormat, type Category, type ItemRead } from './lines.js';
+import { applyRate, formatKobo, koboFromMoney, formatMilli, formatRate, rateMilliFromText, type Kobo, type RateMilli } from './money.js';
+import { findPans, maskPans } from './pan.js';
+import { profileId, type Profile } from './profile.js';
+import { TransactionSchema, type Integration, type Transaction } from './transaction.js';
+import { validateTransaction } from './validate.js';
+
+export interface ParseContext {
+  /** The transaction id (deterministic from device id + raw bytes, see transactionId). */
+  id: string;
+  deviceId: string;
+  integration: Integration;
+  terminalId: string;
+  capturedAt: string;
+  profile: Profile;
+  rawSha256: string;
+  rawBytes: number;
+}
+
+export interface ParseResult {
+  /** ok: adds up, forwardable; review: built but does not add up or lacks a field; unparsed: not readable as a receipt. */
+  status: 'ok' | 'review' | 'unparsed';
+  transaction: Transaction | null;
+  problems: Problem[];
+}
+
+interface Compiled {
+  numbers: NumberFormat;
+  items: ItemReader;
+  re: {
+    receiptNumber: RegExp[];
+    sellerTin: RegExp[];
+    buyerTin: RegExp[];
+    buyerName: RegExp[];
+    notSeller: RegExp[];
+    subtotal: RegExp[];
+    discount: RegExp[];
+    service: RegExp[];
+    vat: RegExp[];
+    taxable: RegExp[];
+    otherTaxes: Array<{ type: string; re: RegExp }>;
+    total: RegExp[];
+    change: RegExp[];
+    payments: Array<{ method: Method; re: RegExp[] }>;
+    methodHint: RegExp[];
+    refund: RegExp[];
+    notRefund: RegExp[];
+    notReceipt: RegExp[];
+    ignore: RegExp[];
+    void: RegExp[];
+    inclusive: RegExp[];
+  };
+  vatRate: RateMilli;
+}
+
+type Method = 'cash' | 'card' | 'transfer' | 'mobile_money' | 'other';
+
+const compiledCache = new WeakMap<Profile, Compiled>();
+
+function compile(profile: Profile): Compiled {
+  const hit = compiledCache.get(profile);
+  if (hit) return hit;
+  const rx = (list: string[]): RegExp[] => list.map((s) => new RegExp(s, 'i'));
+  const numbers = new NumberFormat(profile);
+  const compiled: Compiled = {
+    numbers,
+    items: new ItemReader(numbers, profile),
+    re: {
+      receiptNumber: rx(profile.header.receipt_number),
+      sellerTin: rx(profile.header.seller_tin),
+      buyerTin: rx(profile.header.buyer_tin),
+      buyerName: rx(profile.header.buyer_name),
+      notSeller: rx(profile.header.not_seller),
+      subtotal: rx(profile.labels.subtotal),
+      discount: rx(profile.labels.discount),
+      service: rx(profile.labels.service_charge),
+      vat: rx(profile.labels.vat),
+      taxable: rx(profile.labels.taxable),
+      otherTaxes: profile.labels.other_taxes.map((t) => ({ type: t.type, re: new RegExp(t.pattern, 'i') })),
+      total: rx(profile.labels.total),
+      change: rx(profile.labels.change),
+      payments: (['cash', 'card', 'transfer', 'mobile_money', 'other'] as const).map((method) => ({ method, re: rx(profile.payments[method]) })),
+      methodHint: rx(profile.payments.method_hint),
+      refund: rx(profile.document.refund),
+      notRefund: rx(profile.document.not_refund),
+      notReceipt: rx(profile.document.not_receipt),
+      ignore: rx(profile.items.ignore),
+      void: rx(profile.items.void),
+      inclusive: rx(profile.tax.inclusive),
+    },
+    vatRate: rateMilliFromText(profile.tax.vat_rate) ?? 7500,
+  };
+  compiledCache.set(profile, compiled);
+  return compiled;
+}
+
+const any = (list: RegExp[], text: string): boolean => list.some((re) => re.test(text));
+const indexOf = (list: RegExp[], text: string): number => list.findIndex((re) => re.test(text));
+
+/** Label text as the label patterns see it: no leading bullets or separators, single spaces. */
+function labelOf(head: string): string {
+  return head.replace(/^[\s*=>#~_.:-]+/, '').replace(/\s+/g, ' ').trim();
+}
+
+function rateIn(text: string): RateMilli | null {
+  const m = /(\d{1,2}(?:[.,]\d{1,3})?)\s*%/.exec(text);
+  return m ? rateMilliFromText(m[1]!.replace(',', '.')) : null;
+}
+
+const LAST4 = /(?:[*xX#•]{2,}[\s-]*){1,4}(\d{4})\b/;
+
+interface Money {
+  kobo: Kobo;
+  line: number;
+}
+
+interface TaxRead extends Money {
+  type: string;
+  rate: RateMilli | null;
+  base: Kobo | null;
+}
+
+interface PaymentRead extends Money {
+  method: Method;
+}
+
+interface Item extends ItemRead {
+  line: number;
+}
+
+/** Parses one decoded receipt with a profile; never throws on receipt content. */
+export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseResult {
+  const c = compile(ctx.profile);
+  const problems: Problem[] = [];
+
+  // Card numbers go first: nothing below ever sees a full PAN.
+  const last4s: string[] = [];
+  const text: string[] = receipt.lines.map((l) => {
+    for (const pan of findPans(l.text)) last4s.push(pan.last4);
+    return maskPans(l.text).replace(/\s+$/, '');
+  });
+  for (const t of text) {
+    const m = LAST4.exec(t);
+    if (m && !last4s.includes(m[1]!) && /card|pan|visa|master|verve|\*{4}/i.test(t)) last4s.push(m[1]!);
+  }
+
+  const nonEmpty = text.filter((t) => t.trim() !== '');
+  if (nonEmpty.length === 0) {
+    return { status: 'unparsed', transaction: null, problems: [{ code: 'empty', field: 'raw', message: 'The print job has no text (an image, a logo or a blank feed only).' }] };
+  }
+  const reportLine = nonEmpty.find((t) => any(c.re.notReceipt, labelOf(t)));
+  if (reportLine) {
+    return {
+      status: 'unparsed',
+      transaction: null,
+      problems: [{ code: 'not_a_receipt', field: 'raw', message: `This print job is not a sale receipt ("${labelOf(reportLine)}"), so nothing was sent.` }],
+    };
+  }
+
+  const items: Item[] = [];
+  const subtotals: Money[] = [];
+  const discounts: Money[] = [];
+  const services: Array<Money & { rate: RateMilli | null }> = [];
+  const vats: TaxRead[] = [];
+  const others: TaxRead[] = [];
+  const taxables: Money[] = [];
+  const totals: Array<Money & { rank: number; negative: boolean }> = [];
+  const payments: PaymentRead[] = [];
+  const changes: Money[] = [];
+  let summaryStarted = false;
+  let refund = false;
+  let previousPlain: string | null = null;
+  let itemsSkipped = 0;
+
+  for (let i = 0; i < text.length; i++) {
+    const line = text[i]!;
+    const trimmed = line.trim();
+    if (trimmed === '') {
+      previousPlain = null;
+      continue;
+    }
+    const label = labelOf(trimmed);
+    if (any(c.re.refund, label) && !any(c.re.notRefund, label)) refund = true;
+    const at = c.numbers.amountAtEnd(trimmed);
+    if (!at) {
+      previousPlain = any(c.re.ignore, trimmed) || isHeaderField(c, trimmed) ? null : trimmed;
+      continue;
+    }
+    const head = labelOf(at.head);
+    const money = { kobo: at.kobo, line: i };
+    if (any(c.re.ignore, trimmed)) {
+      previousPlain = null;
+      continue;
+    }
+    if (any(c.re.taxable, head)) {
+      taxables.push(money);
+    } else if (any(c.re.change, head) && (payments.length > 0 || !/^bal/i.test(head))) {
+      changes.push(money);
+    } else if (any(c.re.discount, head)) {
+      discounts.push(money);
+    } else if (any(c.re.service, head)) {
+      services.push({ ...money, rate: rateIn(head) });
+      summaryStarted = true;
+    } else if (any(c.re.vat, head)) {
+      const inHead = c.numbers.amountsIn(head.replace(/\d{1,2}(?:[.,]\d{1,3})?\s*%/g, ''));
+      vats.push({ ...money, type: 'VAT', rate: rateIn(head), base: inHead.length ? inHead[inHead.length - 1]! : null });
+      summaryStarted = true;
+    } else if (c.re.otherTaxes.some((t) => t.re.test(head))) {
+      const t = c.re.otherTaxes.find((o) => o.re.test(head))!;
+      others.push({ ...money, type: t.type, rate: rateIn(head), base: null });
+      summaryStarted = true;
+    } else if (any(c.re.subtotal, head)) {
+      subtotals.push(money);
+      summaryStarted = true;
+    } else if (indexOf(c.re.total, head) >= 0) {
+      totals.push({ ...money, rank: indexOf(c.re.total, head), negative: at.negative });
+      summaryStarted = true;
+    } else if (c.re.payments.some((p) => any(p.re, head))) {
+      const method = c.re.payments.find((p) => any(p.re, head))!.method;
+      payments.push({ ...money, method });
+      summaryStarted = true;
+    } else if (at.negative && any(c.re.void, head) && !summaryStarted) {
+      const idx = findLastIndex(items, (it) => it.amount === at.kobo);
+      if (idx >= 0) items.splice(idx, 1);
+      else problems.push({ code: 'void_unmatched', field: 'lines', message: `A voided line of ${formatKobo(at.kobo)} matches no item above it.` });
+    } else if (!summaryStarted && !isHeaderField(c, trimmed)) {
+      const item = c.items.read(at.head.trim(), at.kobo, previousPlain, line);
+      if (item) {
+        const category: Category = c.numbers.category(at.marker) ?? 'standard';
+        if (at.negative && !refund) {
+          problems.push({ code: 'negative_line', field: 'lines', message: `The line "${trimmed}" is negative on a sale; check the discount or void by hand.` });
+        }
+        items.push({ ...item, category, line: i });
+      } else {
+        itemsSkipped++;
+      }
+    }
+    previousPlain = null;
+  }
+
+  // Header fields.
+  const receiptNumber = findReceiptNumber(c, text);
+  const sellerTin = firstValue(c.re.sellerTin, text, (v) => v.replace(/\s/g, ''));
+  const { date, time } = findIssued(ctx.profile, text);
+  const seller = findSeller(c, receipt, text);
+
+  if (items.length === 0 && totals.length === 0) {
+    return {
+      status: 'unparsed',
+      transaction: null,
+      problems: [{ code: 'no_amounts', field: 'raw', message: 'No item or total could be read from this print job: if it is a receipt, its layout needs a profile.' }],
+    };
+  }
+  if (itemsSkipped > 0) {
+    problems.push({ code: 'item_unread', field: 'lines', message: `${itemsSkipped} line(s) with an amount could not be read as an item.` });
+  }
+
+  // Totals: the highest-priority TOTAL label; a lower one printed above it with another amount is the subtotal.
+  let total: Kobo | null = null;
+  let subtotal: Kobo | null = subtotals.length ? subtotals[subtotals.length - 1]!.kobo : null;
+  let subtotalLine = subtotals.length ? subtotals[subtotals.length - 1]!.line : -1;
+  if (totals.length) {
+    const best = Math.min(...totals.map((t) => t.rank));
+    const chosen = totals.find((t) => t.rank === best)!;
+    total = chosen.kobo;
+    if (chosen.negative) refund = true;
+    const conflicting = totals.filter((t) => t.rank === best && t.kobo !== chosen.kobo);
+    if (conflicting.length) {
+      problems.push({ code: 'ambiguous_total', field: 'totals.total', message: `The receipt prints two different totals (${formatKobo(chosen.kobo)} and ${formatKobo(conflicting[0]!.kobo)}).` });
+    }
+    if (subtotal === null) {
+      const above = totals.find((t) => t.line < chosen.line && t.rank > best && t.kobo !== chosen.kobo);
+      if (above) {
+        subtotal = above.kobo;
+        subtotalLine = above.line;
+      }
+    }
+  }
+
+  const linesSum = items.reduce((s, it) => s + it.amount, 0);
+  const discount = discounts.reduce((s, d) => s + d.kobo, 0);
+  // A discount printed among the items, above a subtotal that is already net of it.
+  if (subtotal !== null && discount > 0 && subtotal === linesSum - discount && discounts.every((d) => d.line < subtotalLine)) {
+    subtotal = linesSum;
+  }
+  if (subtotal === null) subtotal = linesSum;
+  const service = services.reduce((s, d) => s + d.kobo, 0);
+
+  // Taxes. Zero lines are dropped: the zero/exempt entries below are built from the items.
+  const uniqueVats = dedupe(vats.filter((v) => v.kobo > 0));
+  const standardSum = items.filter((it) => it.category === 'standard').reduce((s, it) => s + it.amount, 0);
+  const printedTaxable = taxables.length ? taxables[taxables.length - 1]!.kobo : null;
+  const taxes: Transaction['taxes'] = [];
+  let vatRate = c.vatRate;
+  for (const v of uniqueVats) {
+    const rate = v.rate ?? c.vatRate;
+    vatRate = rate;
+    const candidates = v.base !== null ? [v.base] : printedTaxable !== null ? [printedTaxable] : baseCandidates(standardSum, subtotal, discount, service);
+    const base = candidates.find((b) => Math.abs(applyRate(b, rate) - v.kobo) <= Math.max(1, items.length));
+    if (base === undefined) {
+      problems.push({
+        code: 'tax_base_unknown',
+        field: 'taxes',
+        message: `The VAT of ${formatKobo(v.kobo)} is not ${formatRate(rate)} % of the items, the subtotal or the subtotal with service charge.`,
+      });
+    }
+    taxes.push({ type: 'VAT', category: 'standard', rate: formatRate(rate), taxable_amount: formatKobo(base ?? Math.round((v.kobo * 100_000) / Math.max(rate, 1))), amount: formatKobo(v.kobo) });
+  }
+  for (const o of dedupe(others.filter((v) => v.kobo > 0))) {
+    const candidates = baseCandidates(subtotal, subtotal, discount, service);
+    const rate = o.rate ?? guessRate(o.kobo, candidates);
+    const base = rate === null ? undefined : candidates.find((b) => Math.abs(applyRate(b, rate) - o.kobo) <= Math.max(1, items.length));
+    if (rate === null || base === undefined) {
+      problems.push({ code: 'tax_base_unknown', field: 'taxes', message: `The ${o.type.toLowerCase().replace(/_/g, ' ')} of ${formatKobo(o.kobo)} does not match a rate of the subtotal.` });
+    }
+    const r = rate ?? 0;
+    taxes.push({ type: o.type, category: 'standard', rate: formatRate(r), taxable_amount: formatKobo(base ?? (r ? Math.round((o.kobo * 100_000) / r) : 0)), amount: formatKobo(o.kobo) });
+  }
+  for (const cat of ['zero', 'exempt'] as const) {
+    const sum = items.filter((it) => it.category === cat).reduce((s, it) => s + it.amount, 0);
+    if (sum > 0) taxes.push({ type: 'VAT', category: cat, rate: '0', taxable_amount: formatKobo(sum), amount: '0.00' });
+  }
+  const vatCharged = uniqueVats.length > 0;
+  if (!vatCharged && standardSum > 0) {
+    if (ctx.profile.tax.missing_vat === 'review') {
+      problems.push({ code: 'missing_vat', field: 'taxes', message: 'No VAT line was found although the items are not marked exempt or zero-rated: check whether VAT was charged.' });
+    }
+  }
+  const taxTotal = taxes.reduce((s, t) => s + (koboFromMoney(t.amount) ?? 0), 0);
+
+  if (total === null) {
+    problems.push({ code: 'missing_total', field: 'totals.total', message: 'No TOTAL line was found on the receipt.' });
+    total = subtotal - discount + service + taxTotal;
+  }
+
+  // Payments: cash tendered less change; summary lines ("AMOUNT PAID") that repeat a named payment dropped.
+  let pays = payments.slice();
+  const named = pays.filter((p) => p.method !== 'other');
+  if (named.length) {
+    const namedSum = named.reduce((s, p) => s + p.kobo, 0);
+    pays = pays.filter((p) => p.method !== 'other' || (p.kobo !== namedSum && !named.some((n) => n.kobo === p.kobo)));
+  }
+  const hint = findMethodHint(c, text);
+  if (hint) for (const p of pays) if (p.method === 'other') p.method = hint;
+  const change = changes.reduce((s, ch) => s + ch.kobo, 0);
+  if (change > 0) {
+    const cash = findLastIndex(pays, (p) => p.method === 'cash') >= 0 ? findLastIndex(pays, (p) => p.method === 'cash') : findLastIndex(pays, (p) => p.method === 'other');
+    if (cash >= 0 && pays[cash]!.kobo > change) {
+      pays[cash] = { ...pays[cash]!, method: pays[cash]!.method === 'other' ? 'cash' : pays[cash]!.method, kobo: pays[cash]!.kobo - change };
+    } else {
+      problems.push({ code: 'change_unmatched', field: 'payments', message: `Change of ${formatKobo(change)} was given but no cash payment larger than it was found.` });
+    }
+  }
+  if (pays.length === 0 && hint) pays = [{ method: hint, kobo: total, line: -1 }];
+  const cardLast4 = last4s.slice();
+  const paymentsOut: Transaction['payments'] = pays.map((p) => {
+    const out: Transaction['payments'][number] = { method: p.method, amount: formatKobo(p.kobo) };
+    if (p.method === 'card' && cardLast4.length) out.card_last4 = cardLast4.shift()!;
+    return out;
+  });
+
+  // Required fields, with placeholders a reviewer sees as such.
+  if (!receiptNumber) problems.push({ code: 'missing_receipt_number', field: 'receipt_number', message: 'No receipt, invoice or bill number was found on the receipt.' });
+  if (!date) problems.push({ code: 'missing_date', field: 'issued_at', message: 'No date was found on the receipt; the capture time stands in for it.' });
+  let lines = items.map((it) => ({
+    description: it.description,
+    quantity: formatMilli(it.quantity),
+    unit_price: formatKobo(it.unitPrice),
+    amount: formatKobo(it.amount),
+    tax_category: it.category,
+    tax_rate: it.category === 'standard' ? (vatCharged || ctx.profile.tax.missing_vat === 'review' ? formatRate(vatRate) : '0') : '0',
+  }));
+  if (lines.length === 0) {
+    problems.push({ code: 'missing_lines', field: 'lines', message: 'No item lines could be read; only the totals were.' });
+    lines = [{ description: '(items not read)', quantity: '1', unit_price: formatKobo(subtotal), amount: formatKobo(subtotal), tax_category: 'standard', tax_rate: formatRate(vatRate) }];
+  }
+
+  const tx: Transaction = {
+    id: ctx.id,
+    source: { device_id: ctx.deviceId, integration: ctx.integration, profile: profileId(ctx.profile), captured_at: ctx.capturedAt },
+    receipt_number: receiptNumber ?? `unknown-${ctx.rawSha256.slice(0, 12)}`,
+    terminal_id: ctx.terminalId,
+    issued_at: date ? isoDateTime(date, time, ctx.profile.timezone) : ctx.capturedAt,
+    document_type: refund ? 'refund' : 'sale',
+    currency: ctx.profile.currency,
+    lines,
+    totals: {
+      subtotal: formatKobo(subtotal),
+      ...(discount ? { discount: formatKobo(discount) } : {}),
+      ...(service ? { service_charge: formatKobo(service) } : {}),
+      tax: formatKobo(taxTotal),
+      total: formatKobo(total),
+    },
+    taxes,
+    payments: paymentsOut,
+    raw: { sha256: ctx.rawSha256, bytes: ctx.rawBytes, text },
+  };
+  if (seller || sellerTin) tx.seller = { name: seller ?? '', ...(sellerTin ? { tin: sellerTin } : {}) };
+  if (ctx.profile.extract.buyer) {
+    const buyerTin = firstValue(c.re.buyerTin, text, (v) => v.replace(/\s/g, ''));
+    const buyerName = firstValue(c.re.buyerName, text, (v) => v.trim());
+    if (buyerTin || buyerName) tx.buyer = { ...(buyerName ? { name: buyerName } : {}), ...(buyerTin ? { tin: buyerTin } : {}) };
+  }
+
+  const schema = TransactionSchema.safeParse(tx);
+  if (!schema.success) {
+    return {
+      status: 'unparsed',
+      transaction: null,
+      problems: [
+        ...problems,
+        ...schema.error.issues.map((issue) => ({ code: 'schema', field: issue.path.join('.'), message: `The transaction read from this receipt is malformed: ${issue.message}.` })),
+      ],
+    };
+  }
+  const all = dedupeProblems([...problems, ...validateTransaction(schema.data)]);
+  return { status: all.length ? 'review' : 'ok', transaction: schema.data, problems: all };
+}
+
+function findLastIndex<T>(list: T[], pred: (t: T) => boolean): number {
+  for (let i = list.length - 1; i >= 0; i--) if (pred(list[i]!)) return i;
+  return -1;
+}
+
+/** The same tax printed twice (summary and tax table) counts once. */
+function dedupe<T extends TaxRead>(list: T[]): T[] {
+  const seen = new Set<string>();
+  return list.filter((t) => {
+    const key = `${t.type}|${t.rate}|${t.kobo}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function dedupeProblems(list: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return list.filter((p) => {
+    const key = `${p.code}|${p.field}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Amounts VAT is commonly charged on: the standard-rated items or the subtotal, less discount, plus service charge. */
+function baseCandidates(standard: Kobo, subtotal: Kobo, discount: Kobo, service: Kobo): Kobo[] {
+  const out = [standard, standard - discount, standard + service, standard - discount + service, subtotal, subtotal - discount, subtotal + service, subtotal - discount + service];
+  return [...new Set(out)].filter((b) => b > 0);
+}
+
+/** A tax printed without its rate: a whole or half percentage of one of the bases, if one fits exactly. */
+function guessRate(amount: Kobo, bases: Kobo[]): RateMilli | null {
+  for (const base of bases) {
+    for (let r = 500; r <= 25_000; r += 500) if (Math.abs(applyRate(base, r) - amount) <= 1) return r;
+  }
+  return null;
+}
+
+function isHeaderField(c: Compiled, line: string): boolean {
+  return any(c.re.receiptNumber, line) || any(c.re.sellerTin, line) || /\b(?:date|time|tel|phone|cashier|till|table|terminal|served\s+by|operator|clerk)\b/i.test(line);
+}
+
+const DATE_LIKE = /^\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}$/;
+
+function findReceiptNumber(c: Compiled, text: string[]): string | null {
+  for (const re of c.re.receiptNumber) {
+    for (const line of text) {
+      const m = re.exec(line);
+      const v = m?.groups?.value?.replace(/[.,:;]+$/, '');
+      if (v && /\d/.test(v) && !DATE_LIKE.test(v) && v.length <= 40) return v;
+    }
+  }
+  return null;
+}
+
+function firstValue(list: RegExp[], text: string[], clean: (v: string) => string): string | null {
+  for (const re of list) {
+    for (const line of text) {
+      const v = re.exec(line)?.groups?.value;
+      if (v) return clean(v);
+    }
+  }
+  return null;
+}
+
+function findIssued(profile: Profile, text: string[]): { date: DateParts | null; time: TimeParts | null } {
+  for (let i = 0; i < text.length; i++) {
+    const line = text[i]!;
+    const found = findDate(line, profile.dates.order);
+    if (!found) continue;
+    const rest = line.slice(0, found.index) + ' ' + line.slice(found.index + found.length);
+    let time = findTime(rest);
+    for (let j = Math.max(0, i - 2); !time && j < Math.min(text.length, i + 3); j++) {
+      if (j !== i && /\btime\b|^\W*\d{1,2}:\d{2}/i.test(text[j]!)) time = findTime(text[j]!);
+    }
+    return { date: found.date, time };
+  }
+  return { date: null, time: null };
+}
+
+function findSeller(c: Compiled, receipt: DecodedReceipt, text: string[]): string | null {
+  const candidates: Array<{ name: string; styled: boolean }> = [];
+  for (let i = 0; i < Math.min(text.length, 8); i++) {
+    const t = text[i]!.trim();
+    if (!/\p{L}{2,}/u.test(t) || any(c.re.notSeller, t) || c.numbers.amountAtEnd(t) || isHeaderField(c, t)) continue;
+    const style = receipt.lines[i]?.style;
+    candidates.push({ name: t.replace(/\s{2,}/g, ' '), styled: Boolean(style && (style.bold || style.doubleWidth || style.doubleHeight)) });
+  }
+  return (candidates.find((x) => x.styled) ?? candidates[0])?.name ?? null;
+}
+
+function findMethodHint(c: Compiled, text: string[]): Method | null {
+  const methodOf = (v: string): Method | null => {
+    const label = labelOf(v);
+    const p = c.re.payments.find((pm) => pm.method !== 'other' && any(pm.re, label));
+    return p ? p.method : null;
+  };
+  for (const re of c.re.methodHint) {
+    for (const line of text) {
+      const v = re.exec(line)?.groups?.value;
+      if (v) {
+        const m = methodOf(v);
+        if (m) return m;
+      }
+    }
+  }
+  return null;
+}

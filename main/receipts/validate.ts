@@ -1,0 +1,95 @@
+// Does a transaction add up? Integer-kobo checks of lines, taxes, total and payments (issue 5 §3), with merchant-readable problems.
+import type { Problem } from '../store/types.js';
+import type { Transaction } from './transaction.js';
+import { applyRate, extend, koboFromMoney, milliFromQuantity, quantityDecimals, rateMilliFromText, type Kobo } from './money.js';
+import { consistent } from './lines.js';
+
+/** "NGN 12,500.00", as a merchant reads money. */
+export function showMoney(kobo: Kobo, currency = 'NGN'): string {
+  const abs = Math.abs(kobo);
+  const naira = Math.floor(abs / 100).toLocaleString('en-US');
+  return `${kobo < 0 ? '-' : ''}${currency} ${naira}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+const k = (money: string | undefined): Kobo => (money === undefined ? 0 : (koboFromMoney(money) ?? 0));
+
+/**
+ * Every way the transaction fails to add up: lines sum to the subtotal, each tax is its rate of its
+ * taxable amount (within a kobo per line), subtotal − discount + service charge + taxes = total,
+ * and the payments cover the total. An empty list means it adds up.
+ */
+export function validateTransaction(tx: Transaction): Problem[] {
+  const problems: Problem[] = [];
+  const cur = tx.currency;
+  tx.lines.forEach((line, i) => {
+    const qty = milliFromQuantity(line.quantity);
+    const price = k(line.unit_price);
+    const amount = k(line.amount);
+    if (qty !== null && !consistent(qty, quantityDecimals(line.quantity), price, amount)) {
+      problems.push({
+        code: 'line_arithmetic',
+        field: `lines[${i}].amount`,
+        message: `"${line.description}": ${line.quantity} × ${showMoney(price, cur)} is ${showMoney(extend(qty, price), cur)}, but the receipt says ${showMoney(amount, cur)}.`,
+      });
+    }
+    if (line.tax_category !== 'standard' && rateMilliFromText(line.tax_rate) !== 0) {
+      problems.push({ code: 'line_tax_rate', field: `lines[${i}].tax_rate`, message: `"${line.description}" is ${line.tax_category === 'zero' ? 'zero-rated' : 'VAT-exempt'} but carries a ${line.tax_rate} % rate.` });
+    }
+  });
+
+  const subtotal = k(tx.totals.subtotal);
+  const linesSum = tx.lines.reduce((s, l) => s + k(l.amount), 0);
+  if (linesSum !== subtotal) {
+    problems.push({
+      code: 'lines_subtotal_mismatch',
+      field: 'totals.subtotal',
+      message: `The items add up to ${showMoney(linesSum, cur)}, but the subtotal is ${showMoney(subtotal, cur)}: an item line may have been misread.`,
+    });
+  }
+
+  const standardLines = Math.max(1, tx.lines.filter((l) => l.tax_category === 'standard').length);
+  let taxSum = 0;
+  tx.taxes.forEach((tax, i) => {
+    const amount = k(tax.amount);
+    taxSum += amount;
+    const rate = rateMilliFromText(tax.rate);
+    const base = k(tax.taxable_amount);
+    if (rate === null) return;
+    const expected = applyRate(base, rate);
+    const lines = tax.category === 'standard' ? standardLines : 1;
+    if (Math.abs(expected - amount) > lines) {
+      problems.push({
+        code: 'tax_rate_mismatch',
+        field: `taxes[${i}].amount`,
+        message: `${tax.type} of ${showMoney(amount, cur)} is not ${tax.rate} % of ${showMoney(base, cur)} (that would be ${showMoney(expected, cur)}).`,
+      });
+    }
+  });
+  const tax = k(tx.totals.tax);
+  if (taxSum !== tax) {
+    problems.push({ code: 'tax_sum_mismatch', field: 'totals.tax', message: `The taxes listed add up to ${showMoney(taxSum, cur)}, but the tax total is ${showMoney(tax, cur)}.` });
+  }
+
+  const discount = k(tx.totals.discount);
+  const service = k(tx.totals.service_charge);
+  const total = k(tx.totals.total);
+  const computed = subtotal - discount + service + tax;
+  if (computed !== total) {
+    const inclusive = subtotal - discount + service === total && tax > 0;
+    problems.push({
+      code: inclusive ? 'vat_inclusive' : 'total_mismatch',
+      field: 'totals.total',
+      message: inclusive
+        ? `The total ${showMoney(total, cur)} already includes the tax of ${showMoney(tax, cur)} (prices are VAT-inclusive); the transaction format needs prices before tax, so check it by hand.`
+        : `Subtotal ${showMoney(subtotal, cur)}${discount ? ` − discount ${showMoney(discount, cur)}` : ''}${service ? ` + service charge ${showMoney(service, cur)}` : ''} + tax ${showMoney(tax, cur)} is ${showMoney(computed, cur)}, but the receipt's total is ${showMoney(total, cur)}.`,
+    });
+  }
+
+  const paid = tx.payments.reduce((s, p) => s + k(p.amount), 0);
+  if (tx.payments.length === 0) {
+    problems.push({ code: 'missing_payment', field: 'payments', message: 'No payment (cash, card, transfer) was found on the receipt.' });
+  } else if (paid < total) {
+    problems.push({ code: 'payments_short', field: 'payments', message: `The payments add up to ${showMoney(paid, cur)}, less than the total ${showMoney(total, cur)}.` });
+  }
+  return problems;
+}
