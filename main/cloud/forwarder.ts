@@ -1,0 +1,697 @@
+// The forwarder: claims batches from the outbox, sends them signed and paced, applies per-item results, retries what is transient.
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { ForwardQueue, Problem } from '../store/types.js';
+import type { Logger } from '../telemetry/log.js';
+import type { Vault } from '../vault/index.js';
+import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { batchDecision, type BatchLimits } from './batcher.js';
+import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState } from './breaker.js';
+import { CloudClient, CloudUnreachable, type Answer } from './client.js';
+import { systemClock, type Clock, type Random, type Timer } from './clock.js';
+import { AdaptiveConcurrency, DEFAULT_CONCURRENCY, type ConcurrencyOptions } from './concurrency.js';
+import { BatchResponse, ERROR_CODES, MAX_BATCH_ITEMS, readError, type AgentInfo, type BatchResult, type RemoteConfig } from './contract.js';
+import { ApiWindow, HeartbeatSender, type HeartbeatFigures } from './heartbeat.js';
+import { RateBudget, readRateLimit, serverDate } from './rate-limit.js';
+import { RemoteConfigPoller } from './remote-config.js';
+import { CloudSession, NotPaired, PairingLost } from './session.js';
+
+export interface ForwarderOptions {
+  baseUrl: string;
+  queue: ForwardQueue;
+  vault: Vault;
+  log: Logger;
+  batch: BatchLimits;
+  rate: { max_rps: number };
+  agentVersion: string;
+  clock?: Clock;
+  random?: Random;
+  timeoutMs?: number;
+  /** Bodies larger than this are sent gzip-compressed (0: always). */
+  gzipMinBytes?: number;
+  backoff?: BackoffOptions;
+  breaker?: BreakerOptions;
+  concurrency?: Partial<ConcurrencyOptions>;
+  /** How often to look for work nobody announced with nudge() (rows returned by a restart, say). */
+  idlePollMs?: number;
+  /** After the kill switch, send one probe batch this often to see whether forwarding is allowed again. */
+  killedRecheckMs?: number;
+  /** While not paired, look in the vault this often for a pairing made by `taxpoynt-bridge pair`. */
+  pairingRecheckMs?: number;
+  remoteConfig?: { pollMs: number; onChange?: (config: RemoteConfig) => void } | false;
+  heartbeat?: { everyMs: number; figures: () => HeartbeatFigures } | false;
+}
+
+export interface ForwarderAlert {
+  code: 'not_paired' | 'pairing_lost' | 'agent_disabled' | 'forwarding_disabled' | 'rejected' | 'idempotency_conflict' | 'clock_skew' | 'keychain';
+  message: string;
+  at: string;
+}
+
+export interface ForwarderStatus {
+  running: boolean;
+  paired: boolean;
+  business: AgentInfo | null;
+  /** The one word a status line shows. */
+  state: 'stopped' | 'not_paired' | 'pairing_lost' | 'killed' | 'disabled' | 'breaker_open' | 'backing_off' | 'rate_limited' | 'sending' | 'idle';
+  lastSyncAt: string | null;
+  lastError: string | null;
+  pace: {
+    concurrency: number;
+    inFlight: number;
+    maxRps: number;
+    rateLimit: number | null;
+    rateRemaining: number | null;
+    rateResetAt: string | null;
+    retryAfterUntil: string | null;
+  };
+  breaker: BreakerState;
+  backoffUntil: string | null;
+  killed: boolean;
+  forwardingEnabled: boolean;
+  clockOffsetMs: number;
+  counters: { requests: number; batchesOk: number; accepted: number; duplicate: number; rejected: number; rateLimited: number; failures: number; conflicts: number; splits: number };
+  alerts: ForwarderAlert[];
+}
+
+interface Item {
+  id: string;
+  json: string;
+}
+
+interface Job {
+  batchId: string;
+  items: Item[];
+  sentAt: string;
+  body: Buffer;
+  gzip: Buffer | null;
+  authRetried: boolean;
+  clockRetried: boolean;
+  attempts: number;
+}
+
+export class ForwarderStopped extends Error {
+  readonly code = 'forwarder_stopped';
+  constructor(reason: string) {
+    super(`Forwarding to TaxPoynt cannot proceed: ${reason}`);
+    this.name = 'ForwarderStopped';
+  }
+}
+
+/** Only a large gap is a clock problem; the Date header has one-second resolution. */
+const SKEW_THRESHOLD_MS = 2000;
+
+export class Forwarder {
+  readonly client: CloudClient;
+  private readonly session: CloudSession;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly queue: ForwardQueue;
+  private readonly backoff: Backoff;
+  private readonly breaker: CircuitBreaker;
+  private readonly limiter: AdaptiveConcurrency;
+  private readonly budget: RateBudget;
+  private readonly configPoller: RemoteConfigPoller | null;
+  private readonly heartbeat: HeartbeatSender | null;
+  private readonly api = new ApiWindow();
+  private limits: BatchLimits;
+  /** Learned from 413: the server takes no more than this many per batch. */
+  private itemsCap = MAX_BATCH_ITEMS;
+
+  private running = false;
+  private paired = false;
+  private pairingLost = false;
+  private killed = false;
+  private killedAt = 0;
+  private forwardingEnabled = true;
+  private backoffUntil = 0;
+  private clockOffsetMs = 0;
+  private lastSyncAt: string | null = null;
+  private lastError: string | null = null;
+  private alerts = new Map<string, ForwarderAlert>();
+  private readonly counters = { requests: 0, batchesOk: 0, accepted: 0, duplicate: 0, rejected: 0, rateLimited: 0, failures: 0, conflicts: 0, splits: 0 };
+
+  /** Jobs to send before claiming new rows: retries and halves of split batches, same batch id while the body is the same. */
+  private ready: Job[] = [];
+  private inFlight = new Set<Promise<void>>();
+  private claimMore = true;
+  private flushing = false;
+  private pendingSince: number | null = null;
+  private nudged = 0;
+  private timer: Timer | null = null;
+  private timerAt = Infinity;
+  private pumping = false;
+  private loading: Promise<void> | null = null;
+  private idleWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  private lastPairingCheck = 0;
+
+  constructor(private readonly options: ForwarderOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.log = options.log.child({ component: 'cloud' });
+    this.queue = options.queue;
+    this.client = new CloudClient({ baseUrl: options.baseUrl, clock: this.clock, log: this.log, timeoutMs: options.timeoutMs });
+    this.session = new CloudSession(this.client, options.vault, this.log, this.clock);
+    const random = options.random ?? Math.random;
+    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF, random);
+    this.breaker = new CircuitBreaker(options.breaker ?? DEFAULT_BREAKER);
+    this.limiter = new AdaptiveConcurrency({ ...DEFAULT_CONCURRENCY, ...options.concurrency });
+    this.budget = new RateBudget(options.rate.max_rps);
+    this.limits = { ...options.batch };
+    this.configPoller =
+      options.remoteConfig === false
+        ? null
+        : new RemoteConfigPoller({
+            client: this.client,
+            session: this.session,
+            clock: this.clock,
+            log: this.log,
+            everyMs: options.remoteConfig?.pollMs ?? 5 * 60_000,
+            apply: (config) => {
+              this.applyRemoteConfig(config);
+              if (options.remoteConfig) options.remoteConfig.onChange?.(config);
+            },
+          });
+    this.heartbeat =
+      options.heartbeat === false || options.heartbeat === undefined
+        ? null
+        : new HeartbeatSender({
+            client: this.client,
+            session: this.session,
+            clock: this.clock,
+            log: this.log,
+            everyMs: options.heartbeat.everyMs,
+            agentVersion: options.agentVersion,
+            queue: this.queue,
+            api: this.api,
+            figures: options.heartbeat.figures,
+          });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.claimMore = true;
+    this.reloadPairing().catch(() => undefined);
+  }
+
+  /** Reads the pairing from the vault again (after `taxpoynt-bridge pair` in another process). */
+  reloadPairing(): Promise<void> {
+    this.loading ??= (async () => {
+      try {
+        this.lastPairingCheck = this.clock.now();
+        const agent = await this.session.load();
+        this.paired = agent !== null;
+        if (this.paired) {
+          this.pairingLost = false;
+          this.alerts.delete('not_paired');
+          this.alerts.delete('pairing_lost');
+          this.alerts.delete('keychain');
+          this.configPoller?.start();
+          this.heartbeat?.start();
+        } else if (!this.pairingLost) {
+          this.alert('not_paired', 'This bridge is not paired with a TaxPoynt account: run `taxpoynt-bridge pair`. Receipts are kept until then.');
+        }
+      } catch (err) {
+        this.paired = false;
+        this.alert('keychain', (err as Error).message);
+      } finally {
+        this.loading = null;
+      }
+      this.failIdleWaitersIfBlocked();
+      this.pump();
+    })();
+    return this.loading;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.cancelTimer();
+    this.configPoller?.stop();
+    this.heartbeat?.stop();
+    await Promise.allSettled([...this.inFlight]);
+    this.releaseReady('the bridge stopped before this batch was sent');
+    for (const waiter of this.idleWaiters.splice(0)) waiter.reject(new ForwarderStopped('the forwarder was stopped'));
+    this.client.close();
+  }
+
+  /** New pending rows were written to the outbox. */
+  nudge(count = 1): void {
+    this.nudged += count;
+    this.pendingSince ??= this.clock.now();
+    this.pump();
+  }
+
+  /** Sends everything pending now (no age wait); resolves when nothing is pending or in flight. */
+  syncNow(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.idleWaiters.push({ resolve, reject });
+      this.flushing = true;
+      this.claimMore = true;
+      if (this.running && !this.paired && !this.loading && !this.pairingLost) {
+        this.reloadPairing().catch(() => undefined);
+        return;
+      }
+      this.failIdleWaitersIfBlocked();
+      this.pump();
+    });
+  }
+
+  /** Polls remote config now (the engine may call it on start or from a support command). */
+  pollConfigNow(): Promise<void> {
+    return this.configPoller?.pollNow() ?? Promise.resolve();
+  }
+
+  sendHeartbeatNow(): Promise<void> {
+    return this.heartbeat?.sendNow() ?? Promise.resolve();
+  }
+
+  status(): ForwarderStatus {
+    const now = this.clock.now();
+    const rate = this.budget.view(now);
+    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    const breaker = this.breaker.state(now);
+    let state: ForwarderStatus['state'];
+    if (!this.running) state = 'stopped';
+    else if (this.pairingLost) state = 'pairing_lost';
+    else if (!this.paired) state = 'not_paired';
+    else if (this.killed) state = 'killed';
+    else if (!this.forwardingEnabled) state = 'disabled';
+    else if (breaker === 'open') state = 'breaker_open';
+    else if (this.backoffUntil > now) state = 'backing_off';
+    else if (rate.blockedUntil !== null) state = 'rate_limited';
+    else if (this.inFlight.size > 0 || this.ready.length > 0) state = 'sending';
+    else state = 'idle';
+    return {
+      running: this.running,
+      paired: this.paired,
+      business: this.session.agent,
+      state,
+      lastSyncAt: this.lastSyncAt,
+      lastError: this.lastError,
+      pace: {
+        concurrency: this.limiter.limit,
+        inFlight: this.inFlight.size,
+        maxRps: rate.maxRps,
+        rateLimit: rate.limit,
+        rateRemaining: rate.remaining,
+        rateResetAt: iso(rate.resetAt),
+        retryAfterUntil: iso(rate.blockedUntil),
+      },
+      breaker,
+      backoffUntil: this.backoffUntil > now ? iso(this.backoffUntil) : null,
+      killed: this.killed,
+      forwardingEnabled: this.forwardingEnabled,
+      clockOffsetMs: this.clockOffsetMs,
+      counters: { ...this.counters },
+      alerts: [...this.alerts.values()],
+    };
+  }
+
+  /** Batch limits in force (local config, overridden by remote config, capped by what a 413 taught). */
+  currentLimits(): BatchLimits {
+    return { ...this.limits, max_items: Math.min(this.limits.max_items, this.itemsCap) };
+  }
+
+  // ── scheduling ───────────────────────────────────────────────────────────────────────────────
+
+  /** Why nothing may be sent now: ms to wait (Infinity: until something changes), or 0. */
+  private blockedFor(now: number): number {
+    if (!this.running || !this.paired || this.pairingLost || !this.forwardingEnabled) return Infinity;
+    if (this.killed) {
+      const recheck = this.options.killedRecheckMs ?? 10 * 60_000;
+      if (now - this.killedAt < recheck) return this.killedAt + recheck - now;
+      if (this.inFlight.size > 0) return Infinity;
+    }
+    if (this.inFlight.size >= this.limiter.limit) return Infinity;
+    return Math.max(0, this.breaker.waitMs(now), this.backoffUntil - now, this.budget.waitMs(now));
+  }
+
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      if (this.running && !this.paired && !this.loading && !this.pairingLost) {
+        const recheck = this.options.pairingRecheckMs ?? 60_000;
+        if (this.clock.now() - this.lastPairingCheck >= recheck) void this.reloadPairing();
+        else this.schedule(this.lastPairingCheck + recheck - this.clock.now());
+        return;
+      }
+      for (;;) {
+        const now = this.clock.now();
+        const wait = this.blockedFor(now);
+        if (wait > 0) {
+          if (wait !== Infinity) this.schedule(wait);
+          break;
+        }
+        const next = this.nextJob(now);
+        if ('waitMs' in next) {
+          if (next.waitMs !== Infinity) this.schedule(next.waitMs);
+          else if (this.running) this.schedule(this.options.idlePollMs ?? 5000, true);
+          this.resolveIdleWaiters();
+          break;
+        }
+        this.launch(next.job, now);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private nextJob(now: number): { job: Job } | { waitMs: number } {
+    const ready = this.ready.shift();
+    if (ready) return { job: ready };
+    const limits = this.currentLimits();
+    if (!this.claimMore && !this.flushing) {
+      const decision = batchDecision(now, this.nudged, this.pendingSince, limits);
+      if (!decision.send) return { waitMs: decision.waitMs };
+    }
+    let rows: Item[];
+    try {
+      rows = this.queue.claim(limits.max_items, limits.max_bytes);
+    } catch (err) {
+      this.lastError = `the outbox could not be read: ${(err as Error).message}`;
+      this.log.error('outbox claim failed', { error: err });
+      return { waitMs: 5000 };
+    }
+    this.claimMore = rows.length >= limits.max_items;
+    this.nudged = 0;
+    this.pendingSince = null;
+    if (rows.length === 0) {
+      this.flushing = false;
+      return { waitMs: Infinity };
+    }
+    return { job: this.makeJob(rows) };
+  }
+
+  private schedule(ms: number, idle = false): void {
+    const at = this.clock.now() + Math.max(0, ms);
+    if (this.timer && this.timerAt <= at) return;
+    this.cancelTimer();
+    this.timerAt = at;
+    this.timer = this.clock.setTimer(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      if (idle) this.claimMore = true;
+      this.pump();
+    }, Math.max(1, ms));
+  }
+
+  private cancelTimer(): void {
+    this.timer?.cancel();
+    this.timer = null;
+    this.timerAt = Infinity;
+  }
+
+  private resolveIdleWaiters(): void {
+    if (this.inFlight.size > 0 || this.ready.length > 0 || this.claimMore || this.flushing) return;
+    for (const waiter of this.idleWaiters.splice(0)) waiter.resolve();
+  }
+
+  private failIdleWaitersIfBlocked(): void {
+    let reason: string | null = null;
+    if (this.pairingLost) reason = new PairingLost().message;
+    else if (!this.paired && !this.loading) reason = new NotPaired().message;
+    else if (this.killed) reason = 'the TaxPoynt cloud has disabled this bridge (kill switch); receipts are kept.';
+    else if (!this.forwardingEnabled) reason = 'forwarding is turned off by remote config; receipts are kept.';
+    if (reason === null) return;
+    for (const waiter of this.idleWaiters.splice(0)) waiter.reject(new ForwarderStopped(reason));
+  }
+
+  // ── one batch ────────────────────────────────────────────────────────────────────────────────
+
+  private makeJob(items: Item[]): Job {
+    const batchId = 'b_' + randomBytes(12).toString('hex');
+    const sentAt = new Date(this.clock.now()).toISOString();
+    return this.withBody({ batchId, items, sentAt, body: Buffer.alloc(0), gzip: null, authRetried: false, clockRetried: false, attempts: 0 });
+  }
+
+  /** The body is built once per batch id, so a retry sends the same bytes under the same Idempotency-Key. */
+  private withBody(job: Job): Job {
+    const agent = this.session.agent!;
+    const head = JSON.stringify({ batch_id: job.batchId, sent_at: job.sentAt, agent: { agent_id: agent.agent_id, version: this.options.agentVersion } });
+    job.body = Buffer.from(head.slice(0, -1) + ',"transactions":[' + job.items.map((i) => i.json).join(',') + ']}', 'utf8');
+    job.gzip = job.body.length >= (this.options.gzipMinBytes ?? 1024) ? gzipSync(job.body) : null;
+    return job;
+  }
+
+  private launch(job: Job, now: number): void {
+    const atLimit = this.inFlight.size + 1 >= this.limiter.limit;
+    this.budget.onSend(now);
+    this.breaker.onRequest(now);
+    this.counters.requests++;
+    const work = this.send(job, atLimit)
+      .catch((err) => {
+        this.log.error('unexpected error while forwarding a batch', { error: err, batch_id: job.batchId });
+        this.requeue(job);
+      })
+      .finally(() => {
+        this.inFlight.delete(work);
+        this.pump();
+      });
+    this.inFlight.add(work);
+  }
+
+  private async send(job: Job, atLimit: boolean): Promise<void> {
+    let token: string;
+    try {
+      token = await this.session.accessToken();
+    } catch (err) {
+      this.budget.onNoAnswer();
+      if (err instanceof PairingLost || err instanceof NotPaired) return this.lose(job, err);
+      return this.transient(job, err instanceof Error ? err.message : String(err), 0);
+    }
+    let answer: Answer;
+    try {
+      answer = await this.client.sendBatch({
+        accessToken: token,
+        agentId: this.session.agent!.agent_id,
+        signingSecret: this.session.signingSecret(),
+        batchId: job.batchId,
+        json: job.body,
+        gzip: job.gzip,
+        timestampS: Math.floor((this.clock.now() + this.clockOffsetMs) / 1000),
+      });
+    } catch (err) {
+      this.budget.onNoAnswer();
+      if (err instanceof CloudUnreachable) {
+        this.api.record(err.latencyMs, false);
+        this.limiter.onOverload(this.clock.now(), err.latencyMs);
+        return this.transient(job, err.message, err.latencyMs);
+      }
+      throw err;
+    }
+    this.api.record(answer.latencyMs, answer.status < 500 && answer.status !== 429);
+    this.budget.onAnswer(readRateLimit(answer.headers, answer.at), answer.at);
+    this.observeDate(answer, false);
+    this.handle(job, answer, token, atLimit);
+  }
+
+  private handle(job: Job, answer: Answer, token: string, atLimit: boolean): void {
+    const now = answer.at;
+    const status = answer.status;
+    if (status === 200) {
+      const parsed = BatchResponse.safeParse(answer.body);
+      if (!parsed.success) return this.transient(job, 'the cloud answered 200 with a body that does not match the contract', answer.latencyMs);
+      this.healthy(answer, atLimit);
+      this.settle(job, parsed.data.results);
+      return;
+    }
+    const error = readError(answer.body);
+    if (status === 400) {
+      this.healthy(answer, false);
+      if (job.items.length === 1) {
+        const errors: Problem[] = error.errors.length ? error.errors : [{ field: '', code: error.code ?? 'malformed', message: error.detail }];
+        this.log.warn('the cloud refused a transaction as malformed; it is kept as rejected', { id: job.items[0]!.id, code: error.code });
+        return this.settle(job, [{ id: job.items[0]!.id, status: 'rejected', errors }]);
+      }
+      this.log.warn('the cloud refused a batch as malformed; splitting it to find the bad transaction', { batch_id: job.batchId, items: job.items.length, code: error.code });
+      return this.split(job);
+    }
+    if (status === 401) {
+      const clockProblem = error.code === ERROR_CODES.badSignature || error.code === ERROR_CODES.timestampSkew;
+      if (clockProblem && !job.clockRetried) {
+        job.clockRetried = true;
+        this.observeDate(answer, true);
+        this.log.warn('the cloud refused the request signature; clock offset corrected from its Date header', { code: error.code, clock_offset_ms: this.clockOffsetMs });
+        return this.requeue(job);
+      }
+      if (!clockProblem && !job.authRetried) {
+        job.authRetried = true;
+        this.session.invalidateAccessToken(token);
+        this.log.info('access token refused; refreshing once', { code: error.code });
+        return this.requeue(job);
+      }
+      if (clockProblem) this.alert('clock_skew', 'The TaxPoynt cloud keeps refusing the request signature: check the computer clock (it must be right to the minute).');
+      return this.transient(job, `the cloud refused the credentials (${error.code ?? 401})`, answer.latencyMs);
+    }
+    if (status === 403) {
+      this.killed = true;
+      this.killedAt = now;
+      this.lastError = `the TaxPoynt cloud disabled this bridge (${error.code ?? 'forbidden'})`;
+      this.alert('agent_disabled', 'The TaxPoynt cloud has disabled forwarding from this bridge (kill switch). Receipts are still captured and kept; contact TaxPoynt support.');
+      this.log.error('kill switch: the cloud answered 403; forwarding stopped, capturing continues', { code: error.code });
+      this.queue.release(job.items.map((i) => i.id), this.lastError);
+      this.releaseReady(this.lastError);
+      this.failIdleWaitersIfBlocked();
+      return;
+    }
+    if (this.killed) {
+      this.killed = false;
+      this.alerts.delete('agent_disabled');
+    }
+    if (status === 409) {
+      this.counters.conflicts++;
+      const old = job.batchId;
+      job.batchId = 'b_' + randomBytes(12).toString('hex');
+      this.withBody(job);
+      this.alert('idempotency_conflict', `The cloud saw batch id ${old} with a different body: a bug in the bridge, reported in the log. The batch was resent as ${job.batchId}.`);
+      this.log.error('IDEMPOTENCY CONFLICT (409): batch id reused with a different body. This is a bug; resending under a new batch id', {
+        old_batch_id: old,
+        new_batch_id: job.batchId,
+        items: job.items.length,
+      });
+      return this.requeue(job);
+    }
+    if (status === 413) {
+      this.healthy(answer, false);
+      if (job.items.length === 1) {
+        return this.settle(job, [{ id: job.items[0]!.id, status: 'rejected', errors: [{ field: '', code: 'too_large', message: 'the cloud refused this transaction as too large' }] }]);
+      }
+      this.itemsCap = Math.max(1, Math.floor(job.items.length / 2));
+      this.log.warn('the cloud refused a batch as too large; splitting it in halves', { batch_id: job.batchId, items: job.items.length, items_cap: this.itemsCap });
+      return this.split(job);
+    }
+    if (status === 429) {
+      this.counters.rateLimited++;
+      this.limiter.onOverload(now, answer.latencyMs);
+      this.breaker.onSuccess();
+      const view = this.budget.view(now);
+      // No Retry-After and no budget headers: back off as for any transient answer.
+      if (view.blockedUntil === null && !(view.remaining === 0 && view.resetAt !== null)) this.backoffUntil = now + this.backoff.next();
+      this.lastError = 'rate limited by the cloud';
+      this.log.info('rate limited (429); waiting as the cloud asked', { batch_id: job.batchId, retry_after_until: view.blockedUntil });
+      return this.requeue(job);
+    }
+    this.limiter.onOverload(now, answer.latencyMs);
+    return this.transient(job, `the cloud answered ${status}${error.code ? ` (${error.code})` : ''}`, answer.latencyMs);
+  }
+
+  private healthy(answer: Answer, atLimit: boolean): void {
+    this.limiter.onSuccess(answer.latencyMs, answer.at, atLimit);
+    this.breaker.onSuccess();
+    this.backoff.reset();
+    this.backoffUntil = 0;
+    if (this.killed) {
+      this.killed = false;
+      this.alerts.delete('agent_disabled');
+      this.log.info('the kill switch is off again: forwarding resumes');
+    }
+  }
+
+  private settle(job: Job, results: BatchResult[]): void {
+    const mine = new Set(job.items.map((i) => i.id));
+    const applied = results.filter((r) => mine.has(r.id));
+    const missing = job.items.filter((i) => !applied.some((r) => r.id === i.id)).map((i) => i.id);
+    this.queue.settle(applied.map((r) => ({ id: r.id, status: r.status, irn: r.irn, errors: r.errors })));
+    if (missing.length) this.queue.release(missing, 'the cloud gave no result for this transaction');
+    this.counters.batchesOk++;
+    for (const r of applied) {
+      if (r.status === 'accepted') this.counters.accepted++;
+      else if (r.status === 'duplicate') this.counters.duplicate++;
+      else this.counters.rejected++;
+    }
+    const rejected = applied.filter((r) => r.status === 'rejected');
+    if (rejected.length) {
+      this.alert('rejected', `${this.counters.rejected} transaction(s) were rejected by TaxPoynt; see \`taxpoynt-bridge queue\` for the reasons.`);
+      this.log.warn('transactions rejected by the cloud', { batch_id: job.batchId, rejected: rejected.map((r) => ({ id: r.id, errors: r.errors })) });
+    }
+    this.lastSyncAt = new Date(this.clock.now()).toISOString();
+    this.lastError = null;
+    this.log.debug('batch settled', { batch_id: job.batchId, items: job.items.length, rejected: rejected.length });
+  }
+
+  private split(job: Job): void {
+    this.counters.splits++;
+    const half = Math.ceil(job.items.length / 2);
+    const first = this.makeJob(job.items.slice(0, half));
+    const second = this.makeJob(job.items.slice(half));
+    this.ready.unshift(first, second);
+  }
+
+  private transient(job: Job, reason: string, latencyMs: number): void {
+    const now = this.clock.now();
+    this.counters.failures++;
+    this.breaker.onFailure(now);
+    const wait = this.backoff.next();
+    this.backoffUntil = Math.max(this.backoffUntil, now + wait);
+    this.lastError = reason;
+    job.attempts++;
+    this.log.warn('batch not delivered; retrying the same batch later', { batch_id: job.batchId, reason, attempt: job.attempts, wait_ms: wait, latency_ms: latencyMs, breaker: this.breaker.state(now) });
+    this.requeue(job);
+  }
+
+  private requeue(job: Job): void {
+    if (!this.running || this.killed) {
+      this.queue.release(job.items.map((i) => i.id), this.lastError ?? 'not sent');
+      return;
+    }
+    this.ready.unshift(job);
+  }
+
+  private lose(job: Job, err: Error): void {
+    this.queue.release(job.items.map((i) => i.id), err.message);
+    this.releaseReady(err.message);
+    if (err instanceof PairingLost) {
+      this.pairingLost = true;
+      this.paired = false;
+      this.alert('pairing_lost', err.message);
+      this.configPoller?.stop();
+      this.heartbeat?.stop();
+    } else {
+      this.paired = false;
+      this.alert('not_paired', err.message);
+    }
+    this.lastError = err.message;
+    this.failIdleWaitersIfBlocked();
+  }
+
+  private releaseReady(reason: string): void {
+    const jobs = this.ready.splice(0);
+    const ids = jobs.flatMap((j) => j.items.map((i) => i.id));
+    if (ids.length) this.queue.release(ids, reason);
+  }
+
+  /** X-TaxPoynt-Timestamp follows the server's clock (its Date header) when ours is off by more than a second or two. */
+  private observeDate(answer: Answer, force: boolean): void {
+    const date = serverDate(answer.headers);
+    if (date === null) return;
+    // Date is truncated to the second: its middle is the best guess.
+    const offset = date + 500 - answer.at;
+    if (force || Math.abs(offset) > SKEW_THRESHOLD_MS || Math.abs(offset - this.clockOffsetMs) > SKEW_THRESHOLD_MS) {
+      this.clockOffsetMs = Math.abs(offset) > SKEW_THRESHOLD_MS || force ? Math.round(offset) : 0;
+    }
+  }
+
+  private applyRemoteConfig(config: RemoteConfig): void {
+    this.limits = { ...config.batch };
+    this.budget.setMaxRps(config.rate.max_rps);
+    const enabled = config.flags.forwarding_enabled;
+    if (enabled !== this.forwardingEnabled) {
+      this.forwardingEnabled = enabled;
+      if (enabled) this.alerts.delete('forwarding_disabled');
+      else this.alert('forwarding_disabled', 'Forwarding is turned off by TaxPoynt (remote config). Receipts are still captured and kept.');
+      this.log.info(enabled ? 'remote config: forwarding on' : 'remote config: forwarding off', { version: config.version });
+    }
+    if (!enabled) {
+      this.releaseReady('forwarding turned off by remote config');
+      this.failIdleWaitersIfBlocked();
+    }
+    this.claimMore = true;
+    this.pump();
+  }
+
+  private alert(code: ForwarderAlert['code'], message: string): void {
+    this.alerts.set(code, { code, message, at: new Date(this.clock.now()).toISOString() });
+  }
+
+}

@@ -1,0 +1,11 @@
+// The cloud stage's surface: forwarder, pairing, the HTTP client, remote config, heartbeat and the contract's schemas.
+export { Forwarder, ForwarderStopped, type ForwarderOptions, type ForwarderStatus, type ForwarderAlert } from './forwarder.js';
+export { pairDevice, unpair, PairingFailed, type PairOptions, type PairingCode, type UnpairOptions } from './pairing.js';
+export { CloudClient, CloudUnreachable, CloudProtocolError, type Answer, type CloudClientOptions } from './client.js';
+export { CloudSession, NotPaired, PairingLost, SECRET_NAMES, readAgent } from './session.js';
+export { RemoteConfigPoller } from './remote-config.js';
+export { HeartbeatSender, ApiWindow, type HeartbeatFigures } from './heartbeat.js';
+export { systemClock, scaledClock, type Clock, type Random } from './clock.js';
+export type { BatchLimits } from './batcher.js';
+export type { BreakerState } from './breaker.js';
+export * from './contract.js';
