@@ -41,6 +41,11 @@ export interface DecodedReceipt {
   warnings: DecoderWarning[];
   /** The exact bytes this receipt was decoded from (the journal stores these). */
   raw: Uint8Array;
+  /**
+   * Code page in force when the receipt's first byte was read (the printer state carries over a cut).
+   * Re-decode `raw` with `{ codepage: startCodepage }` to get the same text when the receipt does not start with ESC @.
+   */
+  startCodepage?: string;
 }
 
 /** A real-time or status request the POS sent to the printer; the virtual printer answers it when no real printer does. */
@@ -56,4 +61,6 @@ export interface DecoderOptions {
   codepage?: string;
   /** Idle gap that ends a receipt that never cuts, in ms (default 2000). */
   idleMs?: number;
+  /** Double-byte encoding FS & selects: 'GBK' (default), 'BIG5', 'SHIFT_JIS', 'EUC-KR'. A double-byte `codepage` implies it and starts in that mode. */
+  doubleByte?: string;
 }

@@ -1,0 +1,1258 @@
+// The ESC/POS stream decoder: a table-driven byte state machine that turns print-job bytes into receipts.
+//
+// Rules worth knowing before changing anything here (they are what the tests pin down):
+// - Every known command's parameter bytes are consumed by the command's own rule: a fixed header
+//   (tables below), then, for variable commands, data whose length comes from the header.
+// - Unknown command rule: ESC x / GS x / FS x with x not in the table skips exactly the prefix and x,
+//   counts it (`unknownCommands`) and adds an `unknown_command` warning; nothing is printed.
+// - Declared lengths are not trusted blindly: while skipping graphics data (GS ( L / GS 8 L store) the
+//   decoder watches for the "print graphics" command (GS ( L 02 00 30 32|02); if it appears inside the
+//   declared span, the block was truncated: warn `truncated_block` and resynchronise there.
+// - Receipt boundaries: GS V (all forms), ESC i, ESC m end a receipt with printed content; ESC @
+//   after printed content ends it with 'new_job'. ESC @ clears the unprinted line (as the printer
+//   does), which is how junk before the first ESC @ is dropped. Cuts with nothing printed since the
+//   last boundary yield nothing.
+import {
+  canonicalCodepage,
+  composeTable,
+  doubleByteTable,
+  ESC_T_TABLES,
+  hasNationalSet,
+  isDoubleByte,
+  singleByteTable,
+  STAR_TABLES,
+  type DoubleByteName,
+  type DoubleByteTable,
+} from './codepages.js';
+import type { Barcode, DecodedLine, DecodedReceipt, DecoderOptions, DecoderWarning, LineStyle, ReceiptEnd, StatusQuery } from './types.js';
+
+const ESC = 0x1b;
+const GS = 0x1d;
+const FS = 0x1c;
+const DLE = 0x10;
+
+// Parser states.
+const S_TEXT = 0;
+const S_ESC = 1;
+const S_GS = 2;
+const S_FS = 3;
+const S_DLE = 4;
+const S_PARAMS = 5;
+const S_SKIP = 6;
+const S_CAPTURE = 7;
+const S_NULTERM = 8;
+const S_TABS = 9;
+const S_DBCS_TRAIL = 10;
+
+// Command prefixes (high byte of a command key).
+const P_ESC = 1;
+const P_GS = 2;
+const P_FS = 3;
+const P_DLE = 4;
+
+// What to do when a data block (skip/capture) completes.
+const D_NONE = 0;
+const D_GRAPHICS_STORE = 1;
+const D_QR_STORE = 2;
+const D_PDF_STORE = 3;
+const D_BARCODE = 4;
+const D_STRIPE_IMAGE = 5;
+const D_PRINT_IMAGE = 6;
+const D_FSQ_NEXT = 7;
+const D_ESCAMP_NEXT = 8;
+
+const MAX_LINE = 4096;
+const MAX_CAPTURE = 65_536;
+const MAX_WARNINGS = 100;
+const DEFAULT_IDLE_MS = 2000;
+
+/** Fixed header lengths after ESC x / GS x / FS x; -1 = unknown command. */
+function lengths(entries: Record<string, number>): Int8Array {
+  const t = new Int8Array(256).fill(-1);
+  for (const [k, v] of Object.entries(k2(entries))) t[Number(k)] = v;
+  return t;
+}
+function k2(entries: Record<string, number>): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const [k, v] of Object.entries(entries)) out[k.length === 1 ? k.charCodeAt(0) : Number(k)] = v;
+  return out;
+}
+
+// ESC/POS Command Reference (Epson), TM series; Star ESC GS a/t where cheap.
+const ESC_LEN = lengths({
+  '12': 0, // ESC FF print page (page mode)
+  ' ': 1, '!': 1, '$': 2, '%': 1, '&': 3, '(': 3, '*': 3, '-': 1, '2': 0, '3': 1, '<': 0, '=': 1, '?': 1,
+  '@': 0, D: 0, E: 1, G: 1, J: 1, K: 1, L: 0, M: 1, R: 1, S: 0, T: 1, U: 1, V: 1, W: 8, '\\': 2,
+  a: 1, c: 2, d: 1, e: 1, f: 2, i: 0, m: 0, p: 3, r: 1, t: 1, u: 1, v: 0, '{': 1,
+  '29': 2, // Star ESC GS x n
+});
+const GS_LEN = lengths({
+  '!': 1, $: 2, '(': 3, '*': 2, '/': 1, '8': 5, ':': 0, B: 1, C: 1, E: 1, H: 1, I: 1, L: 2, P: 2, T: 1, V: 1,
+  W: 2, '\\': 2, '^': 3, a: 1, b: 1, c: 0, f: 1, g: 4, h: 1, j: 1, k: 1, r: 1, v: 6, w: 1, z: 3,
+});
+const FS_LEN = lengths({
+  '!': 1, '&': 0, '(': 3, '-': 1, '.': 0, '2': 2, '?': 2, C: 1, S: 2, W: 1, p: 2, q: 1, g: 8,
+});
+
+const BARCODE_NAMES: Record<number, string> = {
+  0: 'UPC-A', 1: 'UPC-E', 2: 'EAN13', 3: 'EAN8', 4: 'CODE39', 5: 'ITF', 6: 'CODABAR',
+  65: 'UPC-A', 66: 'UPC-E', 67: 'EAN13', 68: 'EAN8', 69: 'CODE39', 70: 'ITF', 71: 'CODABAR', 72: 'CODE93',
+  73: 'CODE128', 74: 'GS1-128', 75: 'GS1 DataBar Omnidirectional', 76: 'GS1 DataBar Truncated',
+  77: 'GS1 DataBar Limited', 78: 'GS1 DataBar Expanded', 79: 'CODE128 auto',
+};
+
+// Interned line styles: bits bold=1 underline=2 dw=4 dh=8 reverse=16, align in bits 5-6.
+const ALIGNS = ['left', 'center', 'right'] as const;
+const STYLES: LineStyle[] = [];
+for (let key = 0; key < 96; key++) {
+  STYLES.push(
+    Object.freeze({
+      bold: (key & 1) !== 0,
+      underline: (key & 2) !== 0,
+      doubleWidth: (key & 4) !== 0,
+      doubleHeight: (key & 8) !== 0,
+      reverse: (key & 16) !== 0,
+      align: ALIGNS[(key >> 5) % 3] as LineStyle['align'],
+    }),
+  );
+}
+
+const latin1 = new TextDecoder('latin1');
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+
+/** Text of a 2D-code payload: UTF-8 when it is valid UTF-8, else Latin-1; control codes other than TAB/LF/CR removed. */
+function payloadText(bytes: Uint8Array): string {
+  let s: string;
+  try {
+    s = utf8Fatal.decode(bytes);
+  } catch {
+    s = latin1.decode(bytes);
+  }
+  let clean = '';
+  let dirty = false;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if ((c < 0x20 && c !== 9 && c !== 10 && c !== 13) || c === 0x7f) dirty = true;
+  }
+  if (!dirty) return s;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if ((c < 0x20 && c !== 9 && c !== 10 && c !== 13) || c === 0x7f) continue;
+    clean += s[k];
+  }
+  return clean;
+}
+
+/** Human-readable value of GS k data: CODE128 code sets ({A {B {C) expanded, control codes dropped. */
+function barcodeValue(m: number, bytes: Uint8Array): string {
+  let out = '';
+  if (m === 73 || m === 74) {
+    let set = 66; // B
+    for (let k = 0; k < bytes.length; k++) {
+      const b = bytes[k] as number;
+      if (b === 0x7b && k + 1 < bytes.length) {
+        const sel = bytes[k + 1] as number;
+        k++;
+        if (sel === 0x41 || sel === 0x42 || sel === 0x43) set = sel;
+        else if (sel === 0x7b) out += '{';
+        continue;
+      }
+      if (set === 0x43) out += b < 10 ? '0' + b : b < 100 ? String(b) : '';
+      else if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
+    }
+    return out;
+  }
+  for (let k = 0; k < bytes.length; k++) {
+    const b = bytes[k] as number;
+    if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
+  }
+  return out;
+}
+
+interface RetainedChunk {
+  base: number;
+  bytes: Uint8Array;
+}
+
+/** Counters over the whole stream (for diagnostics and the CLI's --json). */
+export interface DecoderStats {
+  bytes: number;
+  receipts: number;
+  unknownCommands: number;
+  /** Bytes after the last receipt that printed nothing (a trailing cut, init or status query): in no receipt's raw. */
+  unclaimedBytes: number;
+}
+
+/**
+ * Streaming decoder. Feed chunks split anywhere; the result equals decoding the concatenation.
+ * Time is injected (`nowMs`) so the idle rule is deterministic.
+ */
+export class EscposStream {
+  readonly stats: DecoderStats = { bytes: 0, receipts: 0, unknownCommands: 0, unclaimedBytes: 0 };
+
+  private readonly idleMs: number;
+  private readonly defaultPage: string;
+  private readonly defaultDbcs: DoubleByteName;
+  private readonly defaultKanji: boolean;
+
+  // parser
+  private state = S_TEXT;
+  private prefix = 0;
+  private cmd = 0;
+  private stage = 0;
+  private readonly params = new Uint8Array(16);
+  private pCount = 0;
+  private need = 0;
+  private cmdStart = 0;
+  private dataLeft = 0;
+  private dataKind = D_NONE;
+  private watch = false;
+  private watchPos = 0;
+  private loopLeft = 0;
+  private loopAux = 0;
+  private capture = new Uint8Array(256);
+  private capLen = 0;
+  private barcodeM = 0;
+  private strictBarcode = false;
+  private completedAt = 0;
+  private tabPrev = 0;
+  private tabCount = 0;
+  private dbcsLead = 0;
+  private afterCR = false;
+
+  // printer state
+  private pageName = 'CP437';
+  private national = 0;
+  private baseTable: Uint16Array;
+  private table: Uint16Array;
+  private kanji = false;
+  private dbcs: DoubleByteTable | null = null;
+  private dbcsName: DoubleByteName;
+  private emph = false;
+  private dstrike = false;
+  private underline = false;
+  private dw = false;
+  private dh = false;
+  private reverse = false;
+  private align = 0;
+  private fontB = false;
+  private tabs: number[] = defaultTabs();
+  private pageMode = false;
+  private pageLines: DecodedLine[] = [];
+  private storedQr: string | null = null;
+  private storedPdf: string | null = null;
+  private stripe = false;
+
+  // current line
+  private line = new Uint16Array(MAX_LINE + 8);
+  private lineLen = 0;
+  private lineInk = false;
+  private lineStyle = -1;
+
+  // current receipt
+  private lines: DecodedLine[] = [];
+  private qr: string[] = [];
+  private pdf417: string[] = [];
+  private barcodes: Barcode[] = [];
+  private images = 0;
+  private warnings: DecoderWarning[] = [];
+  private warnAbs: number[] = [];
+  private suppressed = 0;
+  private committed = false;
+  private rStart = 0;
+  private startPage: string;
+
+  // raw bookkeeping
+  private pos = 0; // absolute offset of the next byte
+  private retained: RetainedChunk[] = [];
+  private cur: Uint8Array = new Uint8Array(0);
+  private curBase = 0;
+  private lastMs: number | undefined;
+  private out: DecodedReceipt[] = [];
+  private queries: StatusQuery[] = [];
+
+  constructor(options: DecoderOptions = {}) {
+    this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+    const page = canonicalCodepage(options.codepage ?? 'CP437');
+    this.defaultDbcs = options.doubleByte ? (canonicalCodepage(options.doubleByte) as DoubleByteName) : isDoubleByte(page) ? page : 'GBK';
+    if (!isDoubleByte(this.defaultDbcs)) throw new TypeError(`doubleByte must be one of GBK, BIG5, SHIFT_JIS, EUC-KR`);
+    this.dbcsName = this.defaultDbcs;
+    // A printer whose default page is double-byte (Chinese/Japanese/Korean models) starts in Kanji mode.
+    this.defaultKanji = isDoubleByte(page);
+    this.defaultPage = this.defaultKanji ? 'CP437' : page;
+    this.baseTable = singleByteTable(this.defaultPage);
+    this.table = this.baseTable;
+    this.pageName = this.defaultPage;
+    this.startPage = page;
+    this.resetPrinter();
+    this.startPage = this.currentPageName();
+  }
+
+  /** Feed a chunk received at `nowMs`. Returns receipts completed by it and status queries it contained. */
+  push(chunk: Uint8Array, nowMs: number): { receipts: DecodedReceipt[]; queries: StatusQuery[] } {
+    this.out = [];
+    this.queries = [];
+    if (this.lastMs !== undefined && nowMs - this.lastMs >= this.idleMs) this.endReceipt(this.pos, 'idle', false);
+    this.lastMs = nowMs;
+    this.cur = chunk;
+    this.curBase = this.pos;
+    this.run(chunk);
+    this.pos = this.curBase + chunk.length;
+    this.stats.bytes += chunk.length;
+    // Keep only the bytes the open receipt may still need for its raw span.
+    if (this.rStart < this.pos) {
+      const from = Math.max(0, this.rStart - this.curBase);
+      if (from < chunk.length) this.retained.push({ base: this.curBase + from, bytes: chunk.slice(from) });
+    }
+    this.cur = new Uint8Array(0);
+    this.curBase = this.pos;
+    return { receipts: this.out, queries: this.queries };
+  }
+
+  /** Ends a receipt that has printed content but saw no byte for `idleMs`. */
+  tick(nowMs: number): DecodedReceipt[] {
+    this.out = [];
+    if (this.lastMs !== undefined && nowMs - this.lastMs >= this.idleMs) this.endReceipt(this.pos, 'idle', false);
+    return this.out;
+  }
+
+  /** End of data: ends the open receipt ('end_of_data') and resets the stream for reuse. */
+  end(): DecodedReceipt[] {
+    this.out = [];
+    if (this.state !== S_TEXT && this.state !== S_DBCS_TRAIL) {
+      this.warn('truncated_block', this.cmdStart, `command at offset ${this.cmdStart} is cut short by the end of the data`);
+    }
+    this.state = S_TEXT;
+    this.endReceipt(this.pos, 'end_of_data', false);
+    if (!this.committed) this.stats.unclaimedBytes += this.pos - this.rStart;
+    const out = this.out;
+    this.retained = [];
+    this.rStart = this.pos;
+    this.clearReceipt();
+    this.out = [];
+    return out;
+  }
+
+  // ---- the state machine -------------------------------------------------------------------
+
+  private run(buf: Uint8Array): void {
+    const n = buf.length;
+    let i = 0;
+    while (i < n) {
+      const state = this.state;
+      if (state === S_TEXT) {
+        // Hot path: printable single-byte text.
+        const table = this.table;
+        const line = this.line;
+        let len = this.lineLen;
+        let b = buf[i] as number;
+        if (this.afterCR) {
+          this.afterCR = false;
+          if (b === 0x0a) {
+            i++;
+            continue;
+          }
+        }
+        if (!this.kanji) {
+          while (b >= 0x20 && len < MAX_LINE) {
+            const c = table[b] as number;
+            if (c !== 0) {
+              if (len === 0 && this.lineStyle < 0) this.lineStyle = this.styleKey();
+              line[len++] = c;
+              if (c !== 0x20) this.lineInk = true;
+            }
+            if (++i === n) break;
+            b = buf[i] as number;
+          }
+          if (len !== this.lineLen) {
+            this.lineLen = len;
+            this.stripe = false;
+          }
+          if (i === n) break;
+          if (len >= MAX_LINE) {
+            this.flushLine();
+            continue;
+          }
+          if (b >= 0x20) continue;
+        } else if (b >= 0x20) {
+          this.kanjiByte(b);
+          i++;
+          continue;
+        }
+        i++;
+        this.control(b, i);
+        continue;
+      }
+      const b = buf[i] as number;
+      switch (state) {
+        case S_ESC:
+          this.completedAt = ++i;
+          this.begin(P_ESC, b, ESC_LEN[b] as number);
+          break;
+        case S_GS:
+          this.completedAt = ++i;
+          this.begin(P_GS, b, GS_LEN[b] as number);
+          break;
+        case S_FS:
+          this.completedAt = ++i;
+          this.begin(P_FS, b, FS_LEN[b] as number);
+          break;
+        case S_DLE:
+          if (b === 0x04 || b === 0x05 || b === 0x14) {
+            this.completedAt = ++i;
+            this.begin(P_DLE, b, 1);
+          } else {
+            this.state = S_TEXT; // DLE alone is not a command: the byte is read again as text
+          }
+          break;
+        case S_PARAMS:
+          this.params[this.pCount++] = b;
+          i++;
+          if (this.pCount === this.need) {
+            this.state = S_TEXT;
+            this.completedAt = i;
+            this.complete(i);
+          }
+          break;
+        case S_SKIP: {
+          if (!this.watch) {
+            const take = Math.min(this.dataLeft, n - i);
+            i += take;
+            this.dataLeft -= take;
+          } else {
+            i = this.skipWatching(buf, i);
+          }
+          if (this.dataLeft === 0 && this.state === S_SKIP) {
+            this.state = S_TEXT;
+            this.dataDone(i);
+          }
+          break;
+        }
+        case S_CAPTURE: {
+          if (this.strictBarcode) {
+            // Barcode systems whose data is printable ASCII: a control byte means the declared length lied.
+            if (b < 0x20) {
+              this.state = S_TEXT;
+              this.warn('truncated_block', this.cmdStart, `barcode at offset ${this.cmdStart} declares more data than it holds; resynchronised`);
+              break;
+            }
+            this.captureBytes(buf, i, 1);
+            i++;
+            this.dataLeft--;
+          } else {
+            const take = Math.min(this.dataLeft, n - i);
+            this.captureBytes(buf, i, take);
+            i += take;
+            this.dataLeft -= take;
+          }
+          if (this.dataLeft === 0) {
+            this.state = S_TEXT;
+            this.dataDone(i);
+          }
+          break;
+        }
+        case S_NULTERM:
+          if (b === 0) {
+            i++;
+            this.state = S_TEXT;
+            this.dataDone(i);
+          } else if (b < 0x20 || this.capLen >= 255) {
+            // A barcode without its NUL: resynchronise on this byte.
+            this.state = S_TEXT;
+            this.warn('truncated_block', this.cmdStart, `barcode at offset ${this.cmdStart} has no terminating NUL; resynchronised`);
+          } else {
+            this.captureBytes(buf, i, 1);
+            i++;
+          }
+          break;
+        case S_TABS:
+          if (b === 0 || this.tabCount >= 32 || b <= this.tabPrev) {
+            this.state = S_TEXT;
+            if (b === 0) i++; // a value not above the previous one ends the list and is read again as data
+            if (this.tabCount === 0 && b === 0) this.tabs = [];
+          } else {
+            if (this.tabCount === 0) this.tabs = [];
+            this.tabs.push(b);
+            this.tabCount++;
+            this.tabPrev = b;
+            i++;
+          }
+          break;
+        case S_DBCS_TRAIL:
+          this.state = S_TEXT;
+          if (b >= 0x40 && b !== 0x7f && this.dbcs) {
+            const s = this.dbcs.pair(this.dbcsLead, b);
+            for (let k = 0; k < s.length; k++) this.appendChar(s.charCodeAt(k));
+            i++;
+          } else {
+            this.appendChar(0xfffd); // a lead byte without its trail byte; the byte is read again
+          }
+          break;
+        default:
+          this.state = S_TEXT;
+      }
+    }
+  }
+
+  private kanjiByte(b: number): void {
+    const dbcs = this.dbcs as DoubleByteTable;
+    if (b >= 0x80 && dbcs.isLead[b]) {
+      this.dbcsLead = b;
+      this.state = S_DBCS_TRAIL;
+    } else if (b >= 0x80) {
+      const s = dbcs.single[b] as number;
+      this.appendChar(s !== 0 ? s : 0xfffd);
+    } else if (b !== 0x7f) {
+      this.appendChar(this.table[b] as number);
+    }
+  }
+
+  private appendChar(c: number): void {
+    if (c === 0) return;
+    if (this.lineLen >= MAX_LINE) this.flushLine();
+    if (this.lineLen === 0 && this.lineStyle < 0) this.lineStyle = this.styleKey();
+    this.line[this.lineLen++] = c;
+    if (c !== 0x20) this.lineInk = true;
+    this.stripe = false;
+  }
+
+  /** A control byte (< 0x20) in text; `next` is the index after it. */
+  private control(b: number, next: number): void {
+    switch (b) {
+      case 0x0a:
+        this.flushLine();
+        break;
+      case 0x0d:
+        this.flushLine();
+        this.afterCR = true;
+        break;
+      case 0x09:
+        this.tab();
+        break;
+      case 0x0c:
+        if (this.pageMode) {
+          this.printPage();
+          this.pageMode = false;
+        } else this.flushLine();
+        break;
+      case 0x18:
+        if (this.pageMode) {
+          this.pageLines = [];
+          this.clearLine();
+        }
+        break;
+      case ESC:
+        this.cmdStart = this.curBase + next - 1;
+        this.state = S_ESC;
+        break;
+      case GS:
+        this.cmdStart = this.curBase + next - 1;
+        this.state = S_GS;
+        break;
+      case FS:
+        this.cmdStart = this.curBase + next - 1;
+        this.state = S_FS;
+        break;
+      case DLE:
+        this.cmdStart = this.curBase + next - 1;
+        this.state = S_DLE;
+        break;
+      default:
+        // NUL padding and other control codes print nothing.
+        break;
+    }
+  }
+
+  private begin(prefix: number, cmd: number, len: number): void {
+    this.prefix = prefix;
+    this.cmd = cmd;
+    this.stage = 0;
+    this.pCount = 0;
+    if (len < 0) {
+      this.state = S_TEXT;
+      this.stats.unknownCommands++;
+      const name = prefix === P_ESC ? 'ESC' : prefix === P_GS ? 'GS' : 'FS';
+      this.warn('unknown_command', this.cmdStart, `unknown command ${name} 0x${hex(cmd)} at offset ${this.cmdStart}: skipped 2 bytes`);
+      return;
+    }
+    if (prefix === P_ESC && cmd === 0x44) {
+      // ESC D n1 ... nk NUL: tab positions.
+      this.state = S_TABS;
+      this.tabCount = 0;
+      this.tabPrev = 0;
+      return;
+    }
+    if (len === 0) {
+      this.state = S_TEXT;
+      this.complete(-1);
+      return;
+    }
+    this.need = len;
+    this.state = S_PARAMS;
+  }
+
+  /** Read `more` header bytes before completing again, at a later stage. */
+  private more(more: number, stage: number): void {
+    this.need = this.pCount + more;
+    this.stage = stage;
+    this.state = S_PARAMS;
+  }
+
+  private skip(count: number, kind: number, watch = false): void {
+    this.dataKind = kind;
+    if (count <= 0) {
+      this.dataLeft = 0;
+      this.dataDone(-1);
+      return;
+    }
+    this.dataLeft = count;
+    this.watch = watch;
+    this.watchPos = 0;
+    this.state = S_SKIP;
+  }
+
+  private captureData(count: number, kind: number): void {
+    this.capLen = 0;
+    if (kind !== D_BARCODE) this.strictBarcode = false;
+    this.dataKind = kind;
+    if (count <= 0) {
+      this.dataLeft = 0;
+      this.dataDone(-1);
+      return;
+    }
+    this.dataLeft = count;
+    this.state = S_CAPTURE;
+  }
+
+  private captureBytes(buf: Uint8Array, from: number, count: number): void {
+    const room = MAX_CAPTURE - this.capLen;
+    const take = Math.min(room, count);
+    if (take <= 0) return;
+    if (this.capLen + take > this.capture.length) {
+      const bigger = new Uint8Array(Math.min(MAX_CAPTURE, Math.max(this.capture.length * 2, this.capLen + take)));
+      bigger.set(this.capture.subarray(0, this.capLen));
+      this.capture = bigger;
+    }
+    this.capture.set(buf.subarray(from, from + take), this.capLen);
+    this.capLen += take;
+  }
+
+  /** Skip graphics data while watching for GS ( L 02 00 30 32|02 (print graphics), which means the declared length lied. */
+  private skipWatching(buf: Uint8Array, i: number): number {
+    const end = Math.min(buf.length, i + this.dataLeft);
+    let p = this.watchPos;
+    let k = i;
+    while (k < end) {
+      if (p === 0) {
+        const at = buf.indexOf(GS, k);
+        if (at < 0 || at >= end) {
+          k = end;
+          break;
+        }
+        k = at + 1;
+        p = 1;
+        continue;
+      }
+      const b = buf[k++] as number;
+      if (p < 6) {
+        p = b === MARKER[p] ? p + 1 : b === GS ? 1 : 0;
+      } else {
+        if (b === 0x32 || b === 0x02) {
+          this.dataLeft -= k - i;
+          this.watchPos = 0;
+          this.warn('truncated_block', this.cmdStart, `graphics block at offset ${this.cmdStart} declares more bytes than precede the next print command; resynchronised`);
+          this.state = S_TEXT;
+          this.dataKind = D_NONE;
+          this.printImage(false);
+          return k;
+        }
+        p = b === GS ? 1 : 0;
+      }
+    }
+    this.dataLeft -= k - i;
+    this.watchPos = p;
+    return k;
+  }
+
+  // ---- command semantics ---------------------------------------------------------------------
+
+  /** A command's header is complete; `next` is the index after its last byte (-1 when unknown to the caller). */
+  private complete(_next: number): void {
+    const p = this.params;
+    const cmd = this.cmd;
+    switch (this.prefix) {
+      case P_ESC:
+        this.escCommand(cmd, p);
+        break;
+      case P_GS:
+        this.gsCommand(cmd, p);
+        break;
+      case P_FS:
+        this.fsCommand(cmd, p);
+        break;
+      case P_DLE:
+        this.dleCommand(cmd, p);
+        break;
+    }
+  }
+
+  private escCommand(cmd: number, p: Uint8Array): void {
+    const a = p[0] as number;
+    switch (cmd) {
+      case 0x0c: // ESC FF: print the page, stay in page mode
+        if (this.pageMode) this.printPage();
+        break;
+      case 0x21: // ESC ! n
+        this.fontB = (a & 1) !== 0;
+        this.emph = (a & 8) !== 0;
+        this.dh = (a & 16) !== 0;
+        this.dw = (a & 32) !== 0;
+        this.underline = (a & 128) !== 0;
+        break;
+      case 0x24: // ESC $ nL nH: absolute horizontal position
+        this.moveTo(Math.round((a + (p[1] as number) * 256) / this.charDots()));
+        break;
+      case 0x5c: {
+        // ESC \ nL nH: relative position (signed dots)
+        let d = a + (p[1] as number) * 256;
+        if (d >= 32768) d -= 65536;
+        if (d > 0) this.moveTo(this.lineLen + Math.round(d / this.charDots()));
+        break;
+      }
+      case 0x26: // ESC & y c1 c2 [x d1..d(y*x)]...: user-defined characters
+        if (this.stage === 0) {
+          const count = (p[2] as number) - (p[1] as number) + 1;
+          if (a === 0 || count <= 0 || count > 95) {
+            this.warn('invalid_parameter', this.cmdStart, `ESC & at offset ${this.cmdStart} has invalid parameters`);
+            return;
+          }
+          this.loopLeft = count;
+          this.loopAux = a;
+          this.more(1, 1);
+        } else {
+          this.loopLeft--;
+          const x = p[this.pCount - 1] as number;
+          this.pCount = 3;
+          this.skip(this.loopAux * x, D_ESCAMP_NEXT);
+        }
+        break;
+      case 0x28: // ESC ( fn pL pH ...
+        this.skip((p[1] as number) + (p[2] as number) * 256, D_NONE);
+        break;
+      case 0x2a: {
+        // ESC * m nL nH d1..dk: bit image stripe
+        const n = (p[1] as number) + (p[2] as number) * 256;
+        if (a === 0 || a === 1) this.skip(n, D_STRIPE_IMAGE);
+        else if (a === 32 || a === 33) this.skip(3 * n, D_STRIPE_IMAGE);
+        else this.warn('invalid_parameter', this.cmdStart, `ESC * at offset ${this.cmdStart} has an invalid mode ${a}`);
+        break;
+      }
+      case 0x2d: // ESC - n
+        this.underline = (a & 3) !== 0;
+        break;
+      case 0x40: // ESC @
+        this.init();
+        break;
+      case 0x45: // ESC E n
+        this.emph = (a & 1) !== 0;
+        break;
+      case 0x47: // ESC G n
+        this.dstrike = (a & 1) !== 0;
+        break;
+      case 0x4a: // ESC J n: print and feed
+      case 0x4b:
+        if (this.lineLen > 0) this.flushLine();
+        break;
+      case 0x64: // ESC d n: print and feed n lines
+        this.flushLine();
+        break;
+      case 0x65: // ESC e n: print and reverse feed
+        if (this.lineLen > 0) this.flushLine();
+        break;
+      case 0x4c: // ESC L: page mode
+        if (!this.pageMode) {
+          if (this.lineLen > 0) this.flushLine();
+          this.pageMode = true;
+          this.pageLines = [];
+        }
+        break;
+      case 0x53: // ESC S: standard mode; unprinted page data is discarded
+        if (this.pageMode) {
+          this.pageMode = false;
+          this.pageLines = [];
+          this.clearLine();
+        }
+        break;
+      case 0x4d: // ESC M n
+        this.fontB = (a & 1) !== 0;
+        break;
+      case 0x52: // ESC R n
+        if (hasNationalSet(a)) {
+          this.national = a;
+          this.table = composeTable(this.baseTable, a);
+        } else this.warn('invalid_parameter', this.cmdStart, `ESC R ${a} at offset ${this.cmdStart}: unsupported character set, kept the current one`);
+        break;
+      case 0x61: // ESC a n
+        if ((a & 3) !== 3) this.align = a & 3;
+        break;
+      case 0x74: // ESC t n
+        this.selectPage(ESC_T_TABLES[a], a, 'ESC t');
+        break;
+      case 0x69: // ESC i: full cut (legacy)
+        this.cut('cut');
+        break;
+      case 0x6d: // ESC m: partial cut (legacy)
+        this.cut('partial_cut');
+        break;
+      case 0x1d: // Star: ESC GS a n (alignment), ESC GS t n (code page)
+        if (a === 0x61) {
+          const n = p[1] as number;
+          if ((n & 3) !== 3) this.align = n & 3;
+        } else if (a === 0x74) this.selectPage(STAR_TABLES[p[1] as number], p[1] as number, 'ESC GS t');
+        break;
+      default:
+        // Known commands with no effect on the text (spacing, peripherals, drawer kick, rotation ...).
+        break;
+    }
+  }
+
+  private gsCommand(cmd: number, p: Uint8Array): void {
+    const a = p[0] as number;
+    switch (cmd) {
+      case 0x21: // GS ! n
+        this.dw = (a & 0x70) !== 0;
+        this.dh = (a & 0x07) !== 0;
+        break;
+      case 0x42: // GS B n
+        this.reverse = (a & 1) !== 0;
+        break;
+      case 0x28: // GS ( fn pL pH ...
+        this.gsParen(p);
+        break;
+      case 0x38: {
+        // GS 8 L p1 p2 p3 p4 m fn ...: graphics with a 32-bit length
+        if (this.stage === 0) {
+          const len = (p[1] as number) + (p[2] as number) * 0x100 + (p[3] as number) * 0x10000 + (p[4] as number) * 0x1000000;
+          this.loopLeft = len;
+          if (len >= 2) this.more(2, 1);
+          else this.skip(len, D_NONE);
+        } else this.graphics(p[6] as number, this.loopLeft - 2);
+        break;
+      }
+      case 0x2a: // GS * x y d: define downloaded bit image
+        this.skip(a * (p[1] as number) * 8, D_NONE);
+        break;
+      case 0x2f: // GS / m: print downloaded bit image
+        this.printImage(false);
+        break;
+      case 0x43: // GS C: counter printing
+        if (this.stage === 0) {
+          if (a === 0x30 || a === 0x32) this.more(2, 1);
+          else if (a === 0x31) this.more(6, 1);
+          else this.warn('invalid_parameter', this.cmdStart, `GS C at offset ${this.cmdStart}: unsupported function`);
+        }
+        break;
+      case 0x49: // GS I n: transmit printer ID
+        this.query('GS I', a);
+        break;
+      case 0x72: // GS r n: transmit status
+        this.query('GS r', a);
+        break;
+      case 0x56: // GS V m [n]
+        if (this.stage === 0) {
+          if (a === 0 || a === 48) this.cut('cut');
+          else if (a === 1 || a === 49) this.cut('partial_cut');
+          else if (a === 65 || a === 66 || a === 97 || a === 98 || a === 103 || a === 104) this.more(1, 1);
+          else this.warn('invalid_parameter', this.cmdStart, `GS V ${a} at offset ${this.cmdStart}: unknown cut mode`);
+        } else this.cut(a === 65 || a === 97 || a === 103 ? 'cut' : 'partial_cut');
+        break;
+      case 0x6b: // GS k m ...: barcode
+        if (this.stage === 0) {
+          this.barcodeM = a;
+          if (a <= 6) {
+            this.capLen = 0;
+            this.dataKind = D_BARCODE;
+            this.state = S_NULTERM;
+          } else if (a >= 65 && a <= 79) this.more(1, 1);
+          else this.warn('invalid_parameter', this.cmdStart, `GS k ${a} at offset ${this.cmdStart}: unknown barcode system`);
+        } else {
+          this.strictBarcode = !(a === 72 || a === 73 || a === 74 || a === 79);
+          this.captureData(p[1] as number, D_BARCODE);
+        }
+        break;
+      case 0x76: {
+        // GS v 0 m xL xH yL yH d: raster bit image
+        if (a !== 0x30) {
+          this.warn('invalid_parameter', this.cmdStart, `GS v at offset ${this.cmdStart}: expected "0" after GS v`);
+          return;
+        }
+        const x = (p[2] as number) + (p[3] as number) * 256;
+        const y = (p[4] as number) + (p[5] as number) * 256;
+        this.skip(x * y, D_STRIPE_IMAGE);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** GS ( fn pL pH: 2D codes (k), graphics (L), everything else skipped by its declared length. */
+  private gsParen(p: Uint8Array): void {
+    const fn = p[0] as number;
+    const len = (p[1] as number) + (p[2] as number) * 256;
+    if (this.stage === 0) {
+      if ((fn === 0x6b || fn === 0x4c) && len >= 2) {
+        this.more(2, 1);
+        return;
+      }
+      this.skip(len, D_NONE);
+      return;
+    }
+    const cn = p[3] as number;
+    const f2 = p[4] as number;
+    if (fn === 0x4c) {
+      // GS ( L m fn: p[3] = m, p[4] = fn
+      this.graphics(f2, len - 2);
+      return;
+    }
+    // GS ( k cn fn
+    if (this.stage === 1) {
+      if (f2 === 80 && (cn === 49 || cn === 48) && len >= 3) {
+        this.more(1, 2); // m
+        return;
+      }
+      if (f2 === 81) {
+        if (cn === 49 && this.storedQr !== null) this.qr.push(this.storedQr);
+        if (cn === 48 && this.storedPdf !== null) this.pdf417.push(this.storedPdf);
+        this.printed();
+      }
+      this.skip(len - 2, D_NONE);
+      return;
+    }
+    this.captureData(len - 3, cn === 49 ? D_QR_STORE : D_PDF_STORE);
+  }
+
+  /** GS ( L / GS 8 L function `fn` with `rest` data bytes after m and fn. */
+  private graphics(fn: number, rest: number): void {
+    if (fn === 50 || fn === 2 || fn === 69 || fn === 85) {
+      this.printImage(false);
+      this.skip(rest, D_NONE);
+    } else if (fn === 112 || fn === 113 || fn === 67 || fn === 68 || fn === 83) {
+      this.skip(rest, D_GRAPHICS_STORE, true);
+    } else this.skip(rest, D_NONE);
+  }
+
+  private fsCommand(cmd: number, p: Uint8Array): void {
+    const a = p[0] as number;
+    switch (cmd) {
+      case 0x26: // FS &: double-byte (Kanji) mode
+        this.kanji = true;
+        this.dbcs = doubleByteTable(this.dbcsName);
+        break;
+      case 0x2e: // FS .: cancel double-byte mode
+        this.kanji = false;
+        break;
+      case 0x28: // FS ( fn pL pH ...
+        this.skip((p[1] as number) + (p[2] as number) * 256, D_NONE);
+        break;
+      case 0x32: // FS 2 c1 c2 d1..d72: define user Kanji
+        this.skip(72, D_NONE);
+        break;
+      case 0x70: // FS p n m: print NV bit image
+        this.printImage(false);
+        break;
+      case 0x71: // FS q n [xL xH yL yH d...]...: define NV bit images
+        if (this.stage === 0) {
+          this.loopLeft = a;
+          if (a > 0) this.more(4, 1);
+        } else {
+          this.loopLeft--;
+          const k = this.pCount;
+          const x = (p[k - 4] as number) + (p[k - 3] as number) * 256;
+          const y = (p[k - 2] as number) + (p[k - 1] as number) * 256;
+          this.pCount = 1;
+          this.skip(x * y * 8, D_FSQ_NEXT);
+        }
+        break;
+      case 0x67: // FS g 1 m a1..a4 nL nH d: write user NV memory
+        if (a === 0x31) this.skip((p[6] as number) + (p[7] as number) * 256, D_NONE);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private dleCommand(cmd: number, p: Uint8Array): void {
+    const a = p[0] as number;
+    if (cmd === 0x04) {
+      if ((a === 7 || a === 8) && this.stage === 0) return this.more(1, 1);
+      this.query('DLE EOT', a);
+    } else if (cmd === 0x05) {
+      this.query('DLE ENQ', a);
+    } else if (this.stage === 0) {
+      // DLE DC4 fn ...: fn 1/2 take 2 more bytes, 3 and 8 take 7, 7 takes 1.
+      const more = a === 1 || a === 2 ? 2 : a === 3 || a === 8 ? 7 : a === 7 ? 1 : 0;
+      if (more > 0) this.more(more, 1);
+      else this.query('DLE DC4', a);
+    } else this.query('DLE DC4', a);
+  }
+
+  /** A data block finished. */
+  private dataDone(_next: number): void {
+    switch (this.dataKind) {
+      case D_GRAPHICS_STORE:
+        break;
+      case D_QR_STORE:
+        this.storedQr = payloadText(this.capture.subarray(0, this.capLen));
+        break;
+      case D_PDF_STORE:
+        this.storedPdf = payloadText(this.capture.subarray(0, this.capLen));
+        break;
+      case D_BARCODE: {
+        const m = this.barcodeM;
+        const data = this.capture.subarray(0, this.capLen);
+        this.strictBarcode = false;
+        this.barcodes.push({ type: BARCODE_NAMES[m] ?? `GS k ${m}`, value: barcodeValue(m, data) });
+        this.printed();
+        break;
+      }
+      case D_STRIPE_IMAGE:
+        this.printImage(true);
+        break;
+      case D_PRINT_IMAGE:
+        this.printImage(false);
+        break;
+      case D_FSQ_NEXT:
+        if (this.loopLeft > 0) this.more(4, 1);
+        break;
+      case D_ESCAMP_NEXT:
+        if (this.loopLeft > 0) this.more(1, 1);
+        break;
+    }
+    this.dataKind = D_NONE;
+  }
+
+  private query(command: StatusQuery['command'], n: number): void {
+    this.queries.push({ command, n, offset: this.cmdStart });
+  }
+
+  private selectPage(name: string | undefined, n: number, cmd: string): void {
+    if (name === undefined) {
+      this.warn('invalid_parameter', this.cmdStart, `${cmd} ${n} at offset ${this.cmdStart}: code page not supported, kept ${this.pageName}`);
+      return;
+    }
+    this.pageName = name;
+    this.baseTable = singleByteTable(name);
+    this.table = composeTable(this.baseTable, this.national);
+  }
+
+  // ---- printer model -------------------------------------------------------------------------
+
+  private styleKey(): number {
+    let k = 0;
+    if (this.emph || this.dstrike) k |= 1;
+    if (this.underline) k |= 2;
+    if (this.dw) k |= 4;
+    if (this.dh) k |= 8;
+    if (this.reverse) k |= 16;
+    return k | (this.align << 5);
+  }
+
+  private charDots(): number {
+    return (this.fontB ? 9 : 12) * (this.dw ? 2 : 1);
+  }
+
+  private moveTo(col: number): void {
+    if (col > MAX_LINE - 1) col = MAX_LINE - 1;
+    if (col > this.lineLen) {
+      if (this.lineLen === 0 && this.lineStyle < 0) this.lineStyle = this.styleKey();
+      while (this.lineLen < col) this.line[this.lineLen++] = 0x20;
+    } else if (this.lineLen > 0 && this.line[this.lineLen - 1] !== 0x20) this.line[this.lineLen++] = 0x20;
+  }
+
+  private tab(): void {
+    for (const t of this.tabs) {
+      if (t > this.lineLen) {
+        this.moveTo(t);
+        return;
+      }
+    }
+  }
+
+  private clearLine(): void {
+    this.lineLen = 0;
+    this.lineInk = false;
+    this.lineStyle = -1;
+  }
+
+  /** The current line is printed (LF, CR, FF, ESC d ...). */
+  private flushLine(): void {
+    let end = this.lineLen;
+    const line = this.line;
+    while (end > 0 && line[end - 1] === 0x20) end--;
+    const text = end === 0 ? '' : String.fromCharCode.apply(null, line.subarray(0, end) as unknown as number[]);
+    const style = STYLES[this.lineStyle >= 0 ? this.lineStyle : this.styleKey()] as LineStyle;
+    const ink = this.lineInk;
+    this.clearLine();
+    if (this.pageMode) {
+      this.pageLines.push({ text, style });
+      return;
+    }
+    if (this.lines.length === 0 && text === '') return; // no leading blank lines
+    this.lines.push({ text, style });
+    if (ink) this.committed = true;
+  }
+
+  private printPage(): void {
+    if (this.lineLen > 0) {
+      const wasPage = this.pageMode;
+      this.pageMode = true;
+      this.flushLine();
+      this.pageMode = wasPage;
+    }
+    for (const l of this.pageLines) {
+      if (this.lines.length === 0 && l.text === '') continue;
+      this.lines.push(l);
+      if (l.text.trim() !== '') this.committed = true;
+    }
+    this.pageLines = [];
+  }
+
+  private printed(): void {
+    this.committed = true;
+    this.stripe = false;
+  }
+
+  /** An image was printed; consecutive stripes (ESC *, GS v 0 bands) with nothing between them are one image. */
+  private printImage(stripe: boolean): void {
+    if (!(stripe && this.stripe)) this.images++;
+    this.committed = true;
+    this.stripe = stripe;
+  }
+
+  private currentPageName(): string {
+    return this.kanji ? this.dbcsName : this.pageName;
+  }
+
+  private resetPrinter(): void {
+    this.pageName = this.defaultPage;
+    this.national = 0;
+    this.baseTable = singleByteTable(this.defaultPage);
+    this.table = this.baseTable;
+    this.kanji = this.defaultKanji;
+    this.dbcsName = this.defaultDbcs;
+    this.dbcs = this.kanji ? doubleByteTable(this.dbcsName) : null;
+    this.emph = false;
+    this.dstrike = false;
+    this.underline = false;
+    this.dw = false;
+    this.dh = false;
+    this.reverse = false;
+    this.align = 0;
+    this.fontB = false;
+    this.tabs = defaultTabs();
+    this.pageMode = false;
+    this.pageLines = [];
+    this.stripe = false;
+  }
+
+  /** ESC @: ends a receipt that printed something; otherwise the unprinted line is junk and dropped. */
+  private init(): void {
+    if (this.committed) {
+      this.clearLine(); // ESC @ clears the print buffer: an unterminated line is never printed
+      this.endReceipt(this.cmdStart, 'new_job', true);
+    } else if (this.lineInk) {
+      this.warn('junk_before_init', this.rStart, `dropped unprinted bytes before ESC @ at offset ${this.cmdStart}`);
+      this.clearLine();
+    } else this.clearLine();
+    this.resetPrinter();
+    if (!this.committed && this.lines.length === 0) this.startPage = this.currentPageName();
+  }
+
+  private cut(kind: ReceiptEnd): void {
+    if (this.pageMode) return; // GS V is ignored in page mode
+    if (this.lineLen > 0) this.flushLine();
+    this.endReceipt(this.curBase + this.completedAt, kind, true);
+  }
+
+  private endReceipt(endAbs: number, end: ReceiptEnd, lineAlreadyHandled: boolean): void {
+    if (!lineAlreadyHandled && this.lineLen > 0) this.flushLine();
+    if (!this.committed) return;
+    while (this.lines.length > 0 && (this.lines[this.lines.length - 1] as DecodedLine).text === '') this.lines.pop();
+    const warnings = this.warnings;
+    for (let k = 0; k < warnings.length; k++) (warnings[k] as DecoderWarning).offset = Math.max(0, (this.warnAbs[k] as number) - this.rStart);
+    if (this.suppressed > 0) warnings.push({ code: 'resync', offset: 0, message: `${this.suppressed} further warnings suppressed` });
+    const receipt: DecodedReceipt = {
+      lines: this.lines,
+      qr: this.qr,
+      pdf417: this.pdf417,
+      barcodes: this.barcodes,
+      images: this.images,
+      end,
+      warnings,
+      raw: this.rawSpan(this.rStart, endAbs),
+      startCodepage: this.startPage,
+    };
+    this.out.push(receipt);
+    this.stats.receipts++;
+    this.rStart = endAbs;
+    this.dropRetained();
+    this.clearReceipt();
+    this.startPage = this.currentPageName();
+  }
+
+  private clearReceipt(): void {
+    this.lines = [];
+    this.qr = [];
+    this.pdf417 = [];
+    this.barcodes = [];
+    this.images = 0;
+    this.warnings = [];
+    this.warnAbs = [];
+    this.suppressed = 0;
+    this.committed = false;
+    this.stripe = false;
+  }
+
+  private rawSpan(from: number, to: number): Uint8Array {
+    const out = new Uint8Array(Math.max(0, to - from));
+    for (const r of this.retained) copyOverlap(r.base, r.bytes, from, to, out);
+    copyOverlap(this.curBase, this.cur, from, to, out);
+    return out;
+  }
+
+  private dropRetained(): void {
+    while (this.retained.length > 0) {
+      const r = this.retained[0] as RetainedChunk;
+      if (r.base + r.bytes.length <= this.rStart) this.retained.shift();
+      else break;
+    }
+  }
+
+  private warn(code: DecoderWarning['code'], abs: number, message: string): void {
+    if (this.warnings.length >= MAX_WARNINGS) {
+      this.suppressed++;
+      return;
+    }
+    this.warnings.push({ code, offset: 0, message });
+    this.warnAbs.push(abs);
+  }
+}
+
+const MARKER = [GS, 0x28, 0x4c, 0x02, 0x00, 0x30];
+
+function defaultTabs(): number[] {
+  const t: number[] = [];
+  for (let c = 8; c < 256; c += 8) t.push(c);
+  return t;
+}
+
+function hex(b: number): string {
+  return (b < 16 ? '0' : '') + b.toString(16).toUpperCase();
+}
+
+function copyOverlap(base: number, bytes: Uint8Array, from: number, to: number, out: Uint8Array): void {
+  const s = Math.max(from, base);
+  const e = Math.min(to, base + bytes.length);
+  if (e > s) out.set(bytes.subarray(s - base, e - base), s - from);
+}

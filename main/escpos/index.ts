@@ -1,0 +1,34 @@
+// The ESC/POS decoder's public surface: whole-job decode, the streaming decoder, receipt text and code pages.
+import { EscposStream } from './decoder.js';
+import type { DecodedReceipt, DecoderOptions } from './types.js';
+
+export { EscposStream, type DecoderStats } from './decoder.js';
+export { canonicalCodepage, listCodepages, UnknownCodepageError } from './codepages.js';
+export type {
+  Barcode,
+  DecodedLine,
+  DecodedReceipt,
+  DecoderOptions,
+  DecoderWarning,
+  LineStyle,
+  ReceiptEnd,
+  StatusQuery,
+} from './types.js';
+
+/** Decodes a whole print job; trailing content ends with 'end_of_data'. Throws UnknownCodepageError for a bad `codepage`. */
+export function decode(bytes: Uint8Array, options?: DecoderOptions): DecodedReceipt[] {
+  const stream = new EscposStream(options);
+  const { receipts } = stream.push(bytes, 0);
+  const rest = stream.end();
+  return rest.length > 0 ? receipts.concat(rest) : receipts;
+}
+
+/** The receipt's text: its lines joined by "\n". */
+export function receiptText(receipt: DecodedReceipt): string {
+  let out = '';
+  for (let k = 0; k < receipt.lines.length; k++) {
+    if (k > 0) out += '\n';
+    out += (receipt.lines[k] as { text: string }).text;
+  }
+  return out;
+}
