@@ -1,0 +1,151 @@
+// Per-device job assembly: bytes in as they arrive, one CapturedJob out per receipt the streaming decoder delimits.
+import { EscposStream } from '../escpos/index.js';
+import type { DecodedReceipt, StatusQuery } from '../escpos/types.js';
+import type { Integration } from '../receipts/transaction.js';
+import type { Logger } from '../telemetry/log.js';
+import type { CaptureSink, Clock } from './types.js';
+
+/** The streaming decoder as capture uses it (main/escpos EscposStream). */
+export interface ReceiptStream {
+  push(chunk: Uint8Array, nowMs: number): { receipts: DecodedReceipt[]; queries: StatusQuery[] };
+  tick(nowMs: number): DecodedReceipt[];
+  end(): DecodedReceipt[];
+}
+
+export type DecoderFactory = (options: { codepage: string; idleMs: number }) => ReceiptStream;
+
+/** The real streaming decoder (main/escpos). */
+export const escposDecoder: DecoderFactory = (options) => new EscposStream(options);
+
+export interface AssemblerOptions {
+  deviceId: string;
+  integration: Integration;
+  codepage: string;
+  idleMs: number;
+  sink: CaptureSink;
+  decoder: DecoderFactory;
+  clock: Clock;
+  log: Logger;
+  /** Bytes held for an unfinished receipt before it is closed anyway (bounded memory per device). Default 4 MiB. */
+  maxPendingBytes?: number;
+  /** Called after each job is handed to the sink (device counters). */
+  onJob?: () => void;
+}
+
+/**
+ * Feeds a device's bytes to the decoder and hands each delimited receipt's exact bytes to the sink.
+ * Keeps its own copy of the bytes of the unfinished receipt so a decoder failure never loses them
+ * (ARCHITECTURE rule 1): they go out as one job and a fresh decoder takes over.
+ */
+export class JobAssembler {
+  private stream: ReceiptStream;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly maxPending: number;
+
+  constructor(private readonly o: AssemblerOptions) {
+    this.stream = o.decoder({ codepage: o.codepage, idleMs: o.idleMs });
+    this.maxPending = o.maxPendingBytes ?? 4 * 1024 * 1024;
+  }
+
+  get heldBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /** Takes a chunk; returns the status queries found in it (the virtual printer may answer them). */
+  push(chunk: Uint8Array): StatusQuery[] {
+    if (chunk.length === 0) return [];
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    let queries: StatusQuery[] = [];
+    try {
+      const out = this.stream.push(chunk, this.o.clock.now());
+      queries = out.queries;
+      this.emit(out.receipts);
+    } catch (err) {
+      this.recover(err);
+    }
+    if (this.pendingBytes > this.maxPending) {
+      this.o.log.warn('receipt longer than the per-device limit: closing it here', { device: this.o.deviceId, bytes: this.pendingBytes });
+      this.flush();
+    }
+    this.arm();
+    return queries;
+  }
+
+  /** Ends a receipt that went idle (called by the timer; exposed for tests with a fake clock). */
+  tick(): void {
+    try {
+      this.emit(this.stream.tick(this.o.clock.now()));
+    } catch (err) {
+      this.recover(err);
+    }
+    if (this.pendingBytes === 0) this.disarm();
+  }
+
+  /** Closes whatever is unfinished (connection closed, device unplugged, stop). */
+  flush(): void {
+    try {
+      this.emit(this.stream.end());
+    } catch (err) {
+      this.recover(err);
+    }
+    if (this.pendingBytes > 0) this.emitRaw(this.takePending(this.pendingBytes), 'end_of_data');
+    this.stream = this.o.decoder({ codepage: this.o.codepage, idleMs: this.o.idleMs });
+    this.disarm();
+  }
+
+  private emit(receipts: DecodedReceipt[]): void {
+    for (const r of receipts) {
+      if (r.raw.length === 0) continue;
+      this.dropPending(r.raw.length);
+      this.emitRaw(r.raw, r.end);
+    }
+  }
+
+  private emitRaw(bytes: Uint8Array, end: DecodedReceipt['end']): void {
+    try {
+      this.o.sink.job({ deviceId: this.o.deviceId, integration: this.o.integration, bytes, capturedAt: new Date(this.o.clock.now()).toISOString(), end });
+    } catch (err) {
+      this.o.log.error('the capture sink refused a job', { device: this.o.deviceId, error: err as Error });
+    }
+    this.o.onJob?.();
+  }
+
+  private recover(err: unknown): void {
+    this.o.log.error('decoder failed; keeping the raw bytes as one job and starting a fresh decoder', { device: this.o.deviceId, error: err as Error });
+    if (this.pendingBytes > 0) this.emitRaw(this.takePending(this.pendingBytes), 'end_of_data');
+    this.stream = this.o.decoder({ codepage: this.o.codepage, idleMs: this.o.idleMs });
+  }
+
+  private dropPending(n: number): void {
+    this.takePending(Math.min(n, this.pendingBytes));
+  }
+
+  private takePending(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let at = 0;
+    while (at < n) {
+      const head = this.pending[0]!;
+      const take = Math.min(head.length, n - at);
+      out.set(head.subarray(0, take), at);
+      at += take;
+      if (take === head.length) this.pending.shift();
+      else this.pending[0] = head.subarray(take);
+    }
+    this.pendingBytes -= n;
+    return out;
+  }
+
+  private arm(): void {
+    if (this.timer || this.pendingBytes === 0) return;
+    this.timer = setInterval(() => this.tick(), Math.max(20, Math.min(250, Math.floor(this.o.idleMs / 4))));
+    this.timer.unref();
+  }
+
+  private disarm(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

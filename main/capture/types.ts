@@ -1,0 +1,90 @@
+// What capture hands to the engine (jobs, terminal events, device states) and the shape every device source has.
+import type { ReceiptEnd } from '../escpos/types.js';
+import type { Integration } from '../receipts/transaction.js';
+import type { DeviceKind } from './config.js';
+
+/** One print job as the POS sent it: the exact bytes, to be journaled before anything parses them. */
+export interface CapturedJob {
+  /** The configured device id, or `<id>#<lane>` for one lane of a virtual printer. */
+  deviceId: string;
+  integration: Integration;
+  bytes: Uint8Array;
+  capturedAt: string;
+  end: ReceiptEnd;
+}
+
+/** One message from a payment terminal. Card numbers never appear here: only the last four digits. */
+export interface TerminalEvent {
+  deviceId: string;
+  amountKobo: number;
+  approved: boolean;
+  approvalCode?: string;
+  cardLast4?: string;
+  at: string;
+}
+
+export type DeviceStatus =
+  | 'starting'
+  | 'detecting_baud'
+  | 'connected'
+  | 'listening'
+  | 'disconnected'
+  | 'reconnecting'
+  | 'error'
+  | 'stopped';
+
+export interface DeviceState {
+  deviceId: string;
+  kind: DeviceKind;
+  status: DeviceStatus;
+  /** What the status means for the merchant, and what to do when something is wrong. */
+  detail: string;
+  /** Bytes (or HID reports' payload bytes) received since start. */
+  bytes: number;
+  jobs: number;
+  lastDataAt: string | null;
+  /** Serial devices: the rate in use and whether it came from the config or from auto-baud. */
+  baud?: { rate: number | null; source: 'config' | 'auto'; score?: number };
+  /** Virtual printer: open POS connections and the real printer's state. */
+  lanes?: string[];
+  printer?: 'none' | 'connected' | 'absent';
+  /** Virtual printer over TCP: the address actually listened on. */
+  endpoint?: string;
+  /** Bytes waiting for the real printer. */
+  queuedBytes?: number;
+  /** Set while the device has been silent too long inside business hours. */
+  silentSince: string | null;
+  error: { code: string; message: string } | null;
+}
+
+/** Where capture delivers. Called synchronously on the data path: it must not block; capture never awaits it. */
+export interface CaptureSink {
+  job(job: CapturedJob): void;
+  terminalEvent(event: TerminalEvent): void;
+  deviceState(state: DeviceState): void;
+}
+
+export interface CaptureSource {
+  readonly deviceId: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  status(): DeviceState;
+}
+
+/** Milliseconds since the epoch; injected so back-off and silence tests need no waiting. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A capture error with a stable code and a message saying what to do next. */
+export class CaptureError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CaptureError';
+  }
+}

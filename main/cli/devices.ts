@@ -1,0 +1,211 @@
+// `devices [--json] | add | remove | test`: what is plugged in, what is configured, and trying a device without hand-editing JSON.
+import { decode, receiptText } from '../escpos/index.js';
+import { loadConfig, readRawConfig, setConfigValue } from '../engine/config.js';
+import { Logger } from '../telemetry/log.js';
+import { createSource, DeviceConfig, listHidDevices, listSerialPorts, type CapturedJob, type DeviceState, type TerminalEvent } from '../capture/index.js';
+import { UsageError, writeJson, type Command, type CommandContext } from './command.js';
+
+const KINDS = ['serial_tap', 'virtual_printer', 'hid', 'ecr_serial'] as const;
+
+/** `--flag value` pairs and bare words; a flag given twice keeps the last value. */
+function parseFlags(argv: string[], known: string[]): { words: string[]; flags: Record<string, string> } {
+  const words: string[] = [];
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) {
+      words.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.slice(2).split(/=(.*)/s) as [string, string | undefined];
+    if (!known.includes(name)) throw new UsageError(`unknown option --${name} (see \`taxpoynt-bridge devices --help\`)`);
+    if (name === 'json') {
+      flags.json = 'true';
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
+    flags[name] = value;
+  }
+  return { words, flags };
+}
+
+const numberOrText = (v: string): number | string => (/^\d+$/.test(v) ? Number(v) : v);
+
+/** `--printer` as typed: "host:port" (TCP), "serial:/dev/ttyS1[@baud]", "file:/dev/usb/lp0", a /dev path, or "none". */
+export function printerTarget(value: string): unknown {
+  if (value === 'none') return null;
+  if (value.startsWith('file:')) return { file: value.slice(5) };
+  if (value.startsWith('/dev/usb/') || value.startsWith('/dev/lp')) return { file: value };
+  const serial = /^(?:serial:)?(\/dev\/[^@]+|COM\d+)(?:@(\d+))?$/.exec(value);
+  if (serial) return { serial: { path: serial[1], ...(serial[2] ? { baud_rate: Number(serial[2]) } : {}) } };
+  if (value.startsWith('tcp:')) return { tcp: value.slice(4) };
+  return { tcp: value };
+}
+
+/** The device entry `devices add` writes: only what was given, so the file keeps its defaults named, not copied. */
+export function deviceEntry(id: string, flags: Record<string, string>): Record<string, unknown> {
+  const kind = flags.kind;
+  if (!kind || !(KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind is one of ${KINDS.join(', ')}`);
+  const entry: Record<string, unknown> = { id, kind };
+  const baud = flags.baud === undefined ? undefined : flags.baud === 'auto' ? 'auto' : Number(flags.baud);
+  if (kind === 'virtual_printer') {
+    if (!flags.listen) throw new UsageError('a virtual printer needs --listen host:port (e.g. 0.0.0.0:9100) or --listen serial:/dev/ttyS0');
+    const serial = /^serial:(.+)$/.exec(flags.listen);
+    entry.listen = serial ? { serial: { path: serial[1], ...(baud !== undefined ? { baud_rate: baud } : {}) } } : { tcp: flags.listen };
+    if (flags.printer) entry.printer = printerTarget(flags.printer);
+  } else if (kind === 'hid') {
+    if (!flags['vendor-id'] || !flags['product-id']) throw new UsageError('a HID device needs --vendor-id and --product-id (see `taxpoynt-bridge devices`)');
+    entry.vendor_id = flags['vendor-id'];
+    entry.product_id = flags['product-id'];
+    entry.report = flags.report ?? 'keyboard';
+    if (flags.path) entry.path = flags.path;
+  } else {
+    if (!flags.path) throw new UsageError(`a ${kind} device needs --path (e.g. /dev/ttyUSB0 or COM3)`);
+    entry.path = flags.path;
+    if (baud !== undefined) entry.baud_rate = baud;
+    if (kind === 'ecr_serial' && flags.framing) entry.framing = flags.framing;
+  }
+  if (flags.codepage) entry.codepage = flags.codepage;
+  if (flags.profile) entry.profile = flags.profile;
+  if (flags['idle-ms']) entry.idle_ms = numberOrText(flags['idle-ms']);
+  if (flags['terminal-id']) entry.terminal_id = flags['terminal-id'];
+  return entry;
+}
+
+async function list(ctx: CommandContext, json: boolean): Promise<number> {
+  const { config } = loadConfig(ctx.configFile, ctx.env);
+  const [serial, hid] = await Promise.all([
+    listSerialPorts().catch((err: Error) => ({ error: err.message })),
+    listHidDevices().catch((err: Error) => ({ error: err.message })),
+  ]);
+  if (json) {
+    writeJson(ctx.stdout, { serial_ports: serial, hid_devices: hid, configured: config.devices });
+    return 0;
+  }
+  const out = ctx.stdout;
+  out.write('Serial ports:\n');
+  if ('error' in serial) out.write(`  (cannot list: ${serial.error})\n`);
+  else if (serial.length === 0) out.write('  none found\n');
+  else for (const p of serial) out.write(`  ${p.path}${p.manufacturer ? `  ${p.manufacturer}` : ''}${p.vendorId ? `  [${p.vendorId}:${p.productId}]` : ''}\n`);
+  out.write('HID devices:\n');
+  if ('error' in hid) out.write(`  (cannot list: ${hid.error})\n`);
+  else if (hid.length === 0) out.write('  none found\n');
+  else for (const d of hid) out.write(`  ${d.vendorId}:${d.productId}  ${d.manufacturer ?? ''} ${d.product ?? ''}  ${d.path ?? ''}\n`);
+  out.write(`Configured devices (${ctx.configFile}):\n`);
+  if (config.devices.length === 0) out.write('  none: add one with `taxpoynt-bridge devices add ID --kind serial_tap --path /dev/ttyUSB0`\n');
+  for (const d of config.devices) {
+    const where =
+      d.kind === 'virtual_printer'
+        ? `listen ${'tcp' in d.listen ? d.listen.tcp : d.listen.serial.path} → printer ${d.printer === null ? 'none' : 'tcp' in d.printer ? d.printer.tcp : 'file' in d.printer ? d.printer.file : d.printer.serial.path}`
+        : d.kind === 'hid'
+          ? `${d.vendor_id}:${d.product_id} (${d.report})`
+          : `${d.path} @ ${d.baud_rate}`;
+    out.write(`  ${d.id}  ${d.kind}  ${where}${d.enabled ? '' : '  (disabled)'}\n`);
+  }
+  return 0;
+}
+
+function add(ctx: CommandContext, id: string | undefined, flags: Record<string, string>): number {
+  if (!id) throw new UsageError('usage: devices add ID --kind KIND [options]');
+  const raw = readRawConfig(ctx.configFile);
+  const devices = Array.isArray(raw.devices) ? (raw.devices as Array<Record<string, unknown>>) : [];
+  if (devices.some((d) => d.id === id)) throw new UsageError(`a device "${id}" is already configured: remove it first (\`devices remove ${id}\`) or pick another id`);
+  const entry = deviceEntry(id, flags);
+  const checked = DeviceConfig.safeParse(entry);
+  if (!checked.success) {
+    throw new UsageError(`device "${id}" is not valid:\n` + checked.error.issues.map((i) => `  - ${i.path.join('.') || '(device)'}: ${i.message}`).join('\n'));
+  }
+  setConfigValue(ctx.configFile, 'devices', [...devices, entry]);
+  ctx.stdout.write(`device ${id} (${entry.kind}) added to ${ctx.configFile}; try it with \`taxpoynt-bridge devices test ${id}\`.\n`);
+  return 0;
+}
+
+function remove(ctx: CommandContext, id: string | undefined): number {
+  if (!id) throw new UsageError('usage: devices remove ID');
+  const raw = readRawConfig(ctx.configFile);
+  const devices = Array.isArray(raw.devices) ? (raw.devices as Array<Record<string, unknown>>) : [];
+  if (!devices.some((d) => d.id === id)) throw new UsageError(`no device "${id}" in ${ctx.configFile} (see \`taxpoynt-bridge devices\`)`);
+  setConfigValue(ctx.configFile, 'devices', devices.filter((d) => d.id !== id));
+  ctx.stdout.write(`device ${id} removed from ${ctx.configFile}.\n`);
+  return 0;
+}
+
+async function test(ctx: CommandContext, id: string | undefined, flags: Record<string, string>): Promise<number> {
+  if (!id) throw new UsageError('usage: devices test ID [--timeout SECONDS]');
+  const { config } = loadConfig(ctx.configFile, ctx.env);
+  const device = config.devices.find((d) => d.id === id);
+  if (!device) throw new UsageError(`no device "${id}" in ${ctx.configFile} (see \`taxpoynt-bridge devices\`)`);
+  const timeoutS = flags.timeout ? Number(flags.timeout) : 60;
+  if (!(timeoutS > 0)) throw new UsageError('--timeout is a number of seconds greater than 0');
+  const log = new Logger({ level: 'warn', echo: { write: (line) => ctx.stderr.write(line) } });
+  let lastDetail = '';
+  const got = await new Promise<CapturedJob | TerminalEvent | null>((resolve) => {
+    const source = createSource({ ...device, enabled: true }, {
+      job: (job) => finish(job),
+      terminalEvent: (event) => finish(event),
+      deviceState: (state: DeviceState) => {
+        if (state.detail !== lastDetail) ctx.stderr.write(`${id}: ${state.status}: ${state.detail}\n`);
+        lastDetail = state.detail;
+      },
+    }, { log });
+    const timer = setTimeout(() => finish(null), timeoutS * 1000);
+    let done = false;
+    function finish(value: CapturedJob | TerminalEvent | null): void {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      void source.stop().then(() => resolve(value));
+    }
+    ctx.stderr.write(`${id}: waiting up to ${timeoutS} s for the next ${device.kind === 'ecr_serial' ? 'payment message' : 'receipt'}…\n`);
+    void source.start();
+  });
+  if (!got) {
+    ctx.stderr.write(`${id}: nothing arrived in ${timeoutS} s. Print a receipt on the POS (or check the cable / port) and try again.\n`);
+    return 1;
+  }
+  if ('amountKobo' in got) {
+    const naira = `${Math.floor(got.amountKobo / 100)}.${String(got.amountKobo % 100).padStart(2, '0')}`;
+    ctx.stdout.write(`payment ${got.approved ? 'approved' : 'declined'}: ${naira}${got.approvalCode ? `  approval ${got.approvalCode}` : ''}${got.cardLast4 ? `  card **** ${got.cardLast4}` : ''}  at ${got.at}\n`);
+    return 0;
+  }
+  const codepage = 'codepage' in device ? device.codepage : undefined;
+  const receipts = decode(got.bytes, { codepage });
+  ctx.stdout.write(`# ${got.deviceId}: ${got.bytes.length} bytes, ended by ${got.end}, at ${got.capturedAt}\n`);
+  for (const r of receipts) ctx.stdout.write(receiptText(r) + '\n');
+  return 0;
+}
+
+export const command: Command = {
+  name: 'devices',
+  summary: 'list serial ports and HID devices, add, remove or test a capture device',
+  usage: [
+    '  taxpoynt-bridge devices [--json]              serial ports and HID devices plugged in, and the configured devices',
+    '  taxpoynt-bridge devices add ID --kind KIND [options]',
+    '      --kind serial_tap --path /dev/ttyUSB0 [--baud 9600|auto]',
+    '      --kind virtual_printer --listen 0.0.0.0:9100 | serial:/dev/ttyS0 [--printer host:port | serial:/dev/ttyS1[@baud] | file:/dev/usb/lp0 | none]',
+    '      --kind hid --vendor-id 04b8 --product-id 0202 [--report keyboard|length_prefixed|raw] [--path P]',
+    '      --kind ecr_serial --path /dev/ttyS2 [--baud 9600] [--framing stx_etx_lrc|lines]',
+    '      any kind: [--codepage CP858] [--profile NAME@V] [--idle-ms 2000] [--terminal-id LANE1]',
+    '  taxpoynt-bridge devices remove ID',
+    '  taxpoynt-bridge devices test ID [--timeout 60]  open the device and print the next receipt (or payment) it captures',
+  ].join('\n'),
+  async run(ctx) {
+    const known = ['json', 'kind', 'path', 'baud', 'listen', 'printer', 'vendor-id', 'product-id', 'report', 'framing', 'codepage', 'profile', 'idle-ms', 'terminal-id', 'timeout'];
+    const { words, flags } = parseFlags(ctx.argv, known);
+    const [sub, id] = words;
+    switch (sub) {
+      case undefined:
+      case 'list':
+        return list(ctx, flags.json === 'true');
+      case 'add':
+        return add(ctx, id, flags);
+      case 'remove':
+        return remove(ctx, id);
+      case 'test':
+        return test(ctx, id, flags);
+      default:
+        throw new UsageError(`unknown devices sub-command "${sub}" (list, add, remove, test)`);
+    }
+  },
+};
