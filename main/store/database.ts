@@ -1,6 +1,6 @@
 // The encrypted connection: SQLCipher scheme over SQLite3MultipleCiphers, the raw 256-bit key from the vault, WAL, FULL sync.
 import { randomBytes } from 'node:crypto';
-import { existsSync, renameSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, renameSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { registerSecret } from '../telemetry/redact.js';
 import type { Vault } from '../vault/index.js';
@@ -31,6 +31,9 @@ export function applyCipher(db: Db, keyHex: string): void {
  * Throws SQLITE_NOTADB when the key does not match or page 1 is damaged.
  */
 export function openEncrypted(file: string, keyHex: string): Db {
+  // Owner-only from the first byte; SQLite gives the -wal and -shm files the database file's mode.
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  else ownerOnly(file);
   const db = new Database(file);
   try {
     applyCipher(db, keyHex);
@@ -77,6 +80,15 @@ export async function databaseKey(vault: Vault): Promise<KeyOutcome> {
   const back = await vault.get(KEY_NAME);
   if (back !== made) throw new DatabaseKeyInvalid(vault.service);
   return { key: made, created: true };
+}
+
+/** chmod 600, where the OS has modes (a failure is not a reason to stop capturing). */
+export function ownerOnly(file: string): void {
+  try {
+    chmodSync(file, 0o600);
+  } catch {
+    // Windows ACLs or a read-only mount: the file is encrypted regardless.
+  }
 }
 
 export function databaseExists(file: string): boolean {

@@ -30,6 +30,11 @@ export interface StoreOptions {
    * otherwise corruption is caught by the first read that meets it and by the check before each migration.
    */
   quickCheckMaxBytes?: number;
+  /**
+   * Return in_flight rows to pending (default true). Off for a short-lived CLI that opens the store
+   * while a running engine owns the data dir and may be sending those rows right now.
+   */
+  recoverInFlight?: boolean;
 }
 
 const DEFAULT_BUFFER: BufferLimits = { jobs: 10_000, bytes: 64 * 1024 * 1024 };
@@ -78,7 +83,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 
   const store = new Store(current, file, log, clock, options.buffer ?? DEFAULT_BUFFER);
   for (const alert of alerts) store.raise(alert);
-  store.resetInFlight();
+  if (options.recoverInFlight !== false) store.resetInFlight();
   return store;
 }
 

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../telemetry/log.js';
 import type { Db } from './database.js';
-import { moveAside } from './database.js';
+import { moveAside, ownerOnly } from './database.js';
 import { DatabaseNewerThanCode, MigrationFailed } from './errors.js';
 import { OUTBOX_STATES } from './types.js';
 
@@ -102,6 +102,7 @@ export function backupDatabase(db: Db, file: string, version: number, now: Date)
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const target = `${file}.backup-v${version}-${stamp}`;
   db.exec(`VACUUM INTO '${target.replace(/'/g, "''")}'`);
+  ownerOnly(target);
   const prefix = `${basename(file)}.backup-v`;
   const old = readdirSync(dirname(file))
     .filter((f) => f.startsWith(prefix))

@@ -1,0 +1,109 @@
+// One captured job through the pipeline: journal (durable) first, then escpos decode, receipt parse, outbox row.
+import { decode } from '../escpos/index.js';
+import { loadProfile, parseReceipt } from '../receipts/index.js';
+import type { Integration } from '../receipts/transaction.js';
+import { redactText } from '../telemetry/redact.js';
+import { OutboxRowNotFound, type OutboxState, type ParsedJob, type Problem, type Store, type StoredJob } from '../store/index.js';
+
+export const DEFAULT_PROFILE = 'generic@1';
+
+export interface IngestJob {
+  deviceId: string;
+  integration: Integration;
+  bytes: Uint8Array;
+  capturedAt: string;
+  codepage?: string;
+  profile?: string;
+  terminalId?: string;
+}
+
+export interface IngestOutcome {
+  id: string;
+  /** The same device sent the same bytes before: one row, its current state. */
+  duplicate: boolean;
+  state: OutboxState;
+  /** The disk was full: the job is held in memory, not yet durable. */
+  buffered: boolean;
+}
+
+const STATE_OF = { ok: 'pending', review: 'review', unparsed: 'unparsed' } as const;
+
+/**
+ * Stores a captured job and turns it into an outbox row. The journal commit comes first and is
+ * durable before anything parses the bytes: a decoder or profile failure makes the row `unparsed`
+ * with its reason, never loses the job (ARCHITECTURE rule 1).
+ */
+export function ingestJob(store: Store, job: IngestJob): IngestOutcome {
+  const journaled = store.journal(job);
+  if (journaled.duplicate) {
+    const row = store.get(journaled.id);
+    if (row) return { id: journaled.id, duplicate: true, state: row.state, buffered: journaled.buffered };
+    // Journaled before but its parse was never recorded (a crash in between): parse it now.
+  }
+  const entry = store.readJournal(journaled.id)!;
+  const state = store.recordParse(parseJob(entry));
+  return { id: journaled.id, duplicate: journaled.duplicate, state, buffered: journaled.buffered };
+}
+
+/** Decodes and parses a journaled job; never throws: what cannot be read is `unparsed` with the reason. */
+export function parseJob(entry: StoredJob, profileName?: string): ParsedJob {
+  const unparsed = (problem: Problem): ParsedJob => ({ id: entry.id, deviceId: entry.deviceId, state: 'unparsed', transaction: null, problems: [problem] });
+  const name = profileName ?? entry.profile ?? DEFAULT_PROFILE;
+  let profile;
+  try {
+    profile = loadProfile(name);
+  } catch (err) {
+    return unparsed({ code: 'profile_failed', field: 'profile', message: `the profile ${name} could not be loaded: ${reason(err)}` });
+  }
+  try {
+    const receipts = decode(entry.bytes, entry.codepage ? { codepage: entry.codepage } : undefined);
+    const first = receipts.find((r) => r.lines.some((l) => l.text.trim() !== '')) ?? receipts[0];
+    if (!first) return unparsed({ code: 'no_receipt', field: 'raw', message: 'the printer data held no printed receipt' });
+    const result = parseReceipt(first, {
+      id: entry.id,
+      deviceId: entry.deviceId,
+      integration: entry.integration,
+      terminalId: entry.terminalId ?? entry.deviceId,
+      capturedAt: entry.capturedAt,
+      profile,
+      rawSha256: entry.sha256,
+      rawBytes: entry.bytes.byteLength,
+    });
+    const problems = [...result.problems];
+    if (receipts.length > 1) {
+      problems.push({
+        code: 'several_receipts',
+        field: 'raw',
+        message: `this print job held ${receipts.length} receipts; the first one with text is this transaction`,
+      });
+    }
+    return { id: entry.id, deviceId: entry.deviceId, state: STATE_OF[result.status], transaction: result.transaction, problems };
+  } catch (err) {
+    return unparsed({ code: 'parse_failed', field: 'raw', message: `the receipt could not be read: ${reason(err)}` });
+  }
+}
+
+/** `queue reprocess ID [--profile P]`: parses a job in review or unparsed again from its journaled bytes, keeping its id. */
+export function reprocess(store: Store, id: string, profile?: string): { id: string; state: OutboxState; problems: Problem[] } {
+  const entry = store.readJournal(id);
+  if (!entry) throw new OutboxRowNotFound(id);
+  const parsed = parseJob(entry, profile);
+  const state = store.replaceParse(parsed, `parsed again with profile ${profile ?? entry.profile ?? DEFAULT_PROFILE}`);
+  return { id, state, problems: parsed.problems };
+}
+
+/** Parses the jobs a stopped process journaled but never parsed; returns how many. Run at start-up. */
+export function resumeJournal(store: Store): number {
+  let done = 0;
+  for (;;) {
+    const ids = store.unparsedJournal(200);
+    if (ids.length === 0) return done;
+    const batch = ids.map((id) => parseJob(store.readJournal(id)!));
+    store.recordParseBatch(batch);
+    done += batch.length;
+  }
+}
+
+function reason(err: unknown): string {
+  return redactText((err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300));
+}

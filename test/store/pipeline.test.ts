@@ -1,0 +1,95 @@
+// A captured job through journal → decoder → parser → outbox: never lost, stored once, re-parsed in place.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ingestJob, parseJob, reprocess, resumeJournal } from '../../main/engine/pipeline.js';
+import { harness, type Harness } from './harness.js';
+import { printJob, receiptJob, receiptLines } from './receipt.js';
+
+let h: Harness;
+beforeEach(() => {
+  h = harness('pipeline');
+});
+afterEach(async () => {
+  await h.cleanup();
+});
+
+const captured = (bytes: Uint8Array, extra: Record<string, string> = {}) => ({
+  deviceId: 'till-1',
+  integration: 'escpos_serial' as const,
+  bytes,
+  capturedAt: '2026-11-26T13:05:00.000Z',
+  ...extra,
+});
+
+describe('ingest pipeline', () => {
+  it('turns a printed receipt into a pending transaction with its totals, stored once however often it is sent', async () => {
+    const store = await h.open();
+    const first = ingestJob(store, captured(receiptJob()));
+    expect(first).toMatchObject({ duplicate: false, state: 'pending', buffered: false });
+    const again = ingestJob(store, captured(receiptJob()));
+    expect(again).toEqual({ ...first, duplicate: true });
+    const tx = store.get(first.id)!.transaction!;
+    expect(tx.id).toBe(first.id);
+    expect(tx.totals.total).toBe('5375.00');
+    expect(tx.source).toMatchObject({ device_id: 'till-1', profile: 'generic@1' });
+    expect(store.counts()).toMatchObject({ pending: 1 });
+  });
+
+  it('keeps a job the parser cannot read as unparsed with the reason, bytes in the journal', async () => {
+    const store = await h.open();
+    const bytes = Buffer.from('\x1b@\nHello there\n\x1dV\x00', 'latin1');
+    const out = ingestJob(store, captured(bytes));
+    expect(out.state).toBe('unparsed');
+    const row = store.get(out.id)!;
+    expect(row.transaction).toBeNull();
+    expect(row.problems[0]!.message.length).toBeGreaterThan(10);
+    expect(Buffer.from(store.readJournal(out.id)!.bytes)).toEqual(bytes);
+  });
+
+  it('journals the job even when decoding throws, and says why in the unparsed row', async () => {
+    const store = await h.open();
+    const out = ingestJob(store, captured(receiptJob(), { codepage: 'NO-SUCH-PAGE' }));
+    expect(out.state).toBe('unparsed');
+    expect(store.get(out.id)!.problems).toEqual([expect.objectContaining({ code: 'parse_failed', field: 'raw' })]);
+    expect(store.readJournal(out.id)!.codepage).toBe('NO-SUCH-PAGE');
+  });
+
+  it('takes the first receipt of a job holding several, and notes it', async () => {
+    const store = await h.open();
+    const two = Buffer.concat([receiptJob({ number: '7001' }), receiptJob({ number: '7002' })]);
+    const out = ingestJob(store, captured(two));
+    const row = store.get(out.id)!;
+    expect(row.transaction?.receipt_number).toBe('7001');
+    expect(row.problems).toContainEqual(expect.objectContaining({ code: 'several_receipts' }));
+  });
+
+  it('parses an unparsed job again with another profile, keeping its id, and refuses one already pending', async () => {
+    const store = await h.open();
+    const out = ingestJob(store, captured(receiptJob(), { profile: 'no-such-profile@9' }));
+    expect(out.state).toBe('unparsed');
+    expect(store.get(out.id)!.problems[0]).toMatchObject({ code: 'profile_failed' });
+    const again = reprocess(store, out.id, 'generic@1');
+    expect(again).toMatchObject({ id: out.id, state: 'pending' });
+    expect(store.get(out.id)!.transaction!.id).toBe(out.id);
+    expect(store.history(out.id).at(-1)).toMatchObject({ from: 'unparsed', to: 'pending', note: 'parsed again with profile generic@1' });
+    expect(() => reprocess(store, out.id)).toThrow(/only transactions in review or unparsed/);
+  });
+
+  it('parses at start-up the jobs a stopped process journaled but never parsed', async () => {
+    let store = await h.open();
+    const journaled = [receiptJob({ number: '1' }), printJob(receiptLines({ number: '2' }))].map((b) => store.journal(captured(b)).id);
+    store.close();
+    store = await h.open();
+    expect(resumeJournal(store)).toBe(2);
+    expect(journaled.map((id) => store.get(id)?.state)).toEqual(['pending', 'pending']);
+    expect(resumeJournal(store)).toBe(0);
+  });
+
+  it('never throws from parseJob, whatever the bytes', async () => {
+    const store = await h.open();
+    for (let i = 0; i < 50; i++) {
+      const bytes = Buffer.from(Array.from({ length: 200 }, (_, k) => (k * 37 + i * 101) % 256));
+      const id = store.journal(captured(bytes)).id;
+      expect(['pending', 'review', 'unparsed']).toContain(parseJob(store.readJournal(id)!).state);
+    }
+  });
+});
