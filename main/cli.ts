@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 // The headless entry `taxpoynt-bridge`: global options, then one command module per command.
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommandContext } from './cli/command.js';
 import { UsageError } from './cli/command.js';
 import { ConfigError } from './engine/config.js';
 import { resolveDataDir, dataPaths } from './engine/paths.js';
 import { KeychainUnavailable } from './vault/index.js';
+import { packageVersion } from './engine/version.js';
 import { redactText } from './telemetry/redact.js';
 
 /** Commands load lazily so `--help` and `decode` never open native modules they do not need. */
@@ -26,19 +25,6 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   update: () => import('./cli/update.js'),
   diagnostics: () => import('./cli/diagnostics.js'),
 };
-
-export function packageVersion(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const candidate of [join(here, '..', 'package.json'), join(here, '..', '..', 'package.json')]) {
-    try {
-      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'taxpoynt-pos-bridge' && pkg.version) return pkg.version;
-    } catch {
-      // try the next location (source tree vs dist/)
-    }
-  }
-  return '0.0.0';
-}
 
 async function helpText(): Promise<string> {
   const rows: string[] = [];

@@ -1,0 +1,99 @@
+// `status [--json]`: the outbox by state and its oldest pending age, the pairing, and (when the engine runs) devices and cloud pace.
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { writeJson, type Command } from './command.js';
+import { statusFile, type BridgeStatus } from '../engine/bridge.js';
+import { loadConfig } from '../engine/config.js';
+import { openStore, storeStatus } from '../store/index.js';
+import { readAgent } from '../cloud/index.js';
+import { KeychainVault } from '../vault/index.js';
+import { Logger } from '../telemetry/log.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The running engine's last snapshot, when its process is still alive. */
+export function readEngineSnapshot(dataDir: string): BridgeStatus | null {
+  const file = statusFile(dataDir);
+  if (!existsSync(file)) return null;
+  try {
+    const snap = JSON.parse(readFileSync(file, 'utf8')) as BridgeStatus;
+    return alive(snap.pid) && snap.pid !== process.pid ? snap : null;
+  } catch {
+    return null;
+  }
+}
+
+function age(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+export const command: Command = {
+  name: 'status',
+  summary: 'outbox by state, oldest pending receipt, pairing, devices and cloud pace',
+  usage: '  taxpoynt-bridge status [--json]',
+  async run(ctx) {
+    const { values } = parseArgs({ args: ctx.argv, options: { json: { type: 'boolean' } }, strict: true });
+    const { config } = loadConfig(ctx.configFile, ctx.env);
+    const vault = new KeychainVault();
+    const store = await openStore({ dataDir: ctx.dataDir, vault, log: new Logger({ level: 'error' }) });
+    let outbox;
+    try {
+      outbox = storeStatus(store);
+    } finally {
+      store.close();
+    }
+    const agent = await readAgent(vault);
+    const engine = readEngineSnapshot(ctx.dataDir);
+    const report = {
+      data_dir: ctx.dataDir,
+      cloud_url: config.cloud.base_url,
+      paired: agent ? { business_name: agent.business_name, tin: agent.tin, location: agent.location_name, agent_id: agent.agent_id } : null,
+      outbox: { ...outbox.counts, oldest_pending_age_s: outbox.oldestPendingAgeS, buffered_in_memory: outbox.buffered, awaiting_parse: outbox.awaitingParse },
+      alerts: [...outbox.alerts.map((a) => ({ code: a.code, message: a.message })), ...(engine?.cloud.alerts ?? []).map((a) => ({ code: a.code, message: a.message }))],
+      engine: engine
+        ? {
+            pid: engine.pid,
+            version: engine.version,
+            started_at: engine.startedAt,
+            updated_at: engine.updatedAt,
+            capture_paused: engine.capturePaused,
+            devices: engine.devices.map((d) => ({ id: d.deviceId, kind: d.kind, status: d.status, detail: d.detail, last_data_at: d.lastDataAt, jobs: d.jobs })),
+            cloud: {
+              state: engine.cloud.state,
+              last_sync_at: engine.cloud.lastSyncAt,
+              last_error: engine.cloud.lastError,
+              breaker: engine.cloud.breaker,
+              backoff_until: engine.cloud.backoffUntil,
+              pace: engine.cloud.pace,
+            },
+            last_hour: engine.lastHour,
+          }
+        : null,
+    };
+    if (values.json) {
+      writeJson(ctx.stdout, report);
+      return 0;
+    }
+    const o = report.outbox;
+    const lines = [
+      `Paired:   ${report.paired ? `${report.paired.business_name} (TIN ${report.paired.tin}), ${report.paired.location}` : 'no — run `taxpoynt-bridge pair`'}`,
+      `Cloud:    ${report.cloud_url}${engine ? ` — ${engine.cloud.state}${engine.cloud.lastSyncAt ? `, last sync ${engine.cloud.lastSyncAt}` : ''}` : ''}`,
+      `Engine:   ${engine ? `running (pid ${engine.pid}, since ${engine.startedAt})` : 'not running'}`,
+      `Outbox:   ${o.pending} pending (oldest ${age(o.oldest_pending_age_s)}), ${o.in_flight} in flight, ${o.accepted} accepted, ${o.duplicate} duplicate, ${o.rejected} rejected, ${o.review} in review, ${o.unparsed} unparsed`,
+    ];
+    for (const d of engine?.devices ?? []) lines.push(`Device:   ${d.deviceId} (${d.kind}) ${d.status}: ${d.detail}`);
+    for (const a of report.alerts) lines.push(`Alert:    ${a.message}`);
+    ctx.stdout.write(lines.join('\n') + '\n');
+    return 0;
+  },
+};

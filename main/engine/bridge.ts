@@ -1,0 +1,375 @@
+// The composition root: capture → journal → escpos → receipts → outbox → cloud, as one Bridge the CLI, the app and tests drive.
+import { EventEmitter } from 'node:events';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { platform, release } from 'node:os';
+import { Capture, type CapturedJob, type DeviceState, type TerminalEvent } from '../capture/index.js';
+import type { DeviceConfig } from '../capture/config.js';
+import { Forwarder, type ForwarderStatus, type RemoteConfig } from '../cloud/index.js';
+import type { Integration } from '../receipts/transaction.js';
+import { openStore, type Store, type StoreAlert, type ForwardQueue, type OutboxState, type Problem } from '../store/index.js';
+import { Logger, logFile, type LogSink } from '../telemetry/log.js';
+import { KeychainVault, type Vault } from '../vault/index.js';
+import { loadConfig, type Config } from './config.js';
+import { acquireDataDirLock, type DataDirLock } from './lock.js';
+import { ingestJob, resumeJournal } from './pipeline.js';
+
+export interface BridgeOptions {
+  dataDir: string;
+  configFile: string;
+  env?: NodeJS.ProcessEnv;
+  version: string;
+  /** Also write log lines here (the CLI's stderr with --verbose, tests). */
+  echo?: LogSink;
+  vault?: Vault;
+  /** Forwarder timings, for tests and the demo (production uses the defaults). */
+  forwarder?: { idlePollMs?: number; pairingRecheckMs?: number; remoteConfigPollMs?: number; heartbeatMs?: number };
+  statusFileMs?: number;
+}
+
+export interface ReceiptEvent {
+  id: string;
+  deviceId: string;
+  state: OutboxState;
+  duplicate?: boolean;
+  irn?: string;
+  problems?: Problem[];
+  at: string;
+}
+
+export interface BridgeStatus {
+  pid: number;
+  version: string;
+  startedAt: string;
+  updatedAt: string;
+  capturePaused: boolean;
+  devices: DeviceState[];
+  outbox: { counts: Record<OutboxState, number>; oldestPendingAgeS: number | null; buffered: number };
+  cloud: Omit<ForwarderStatus, 'alerts'> & { alerts: ForwarderStatus['alerts'] };
+  alerts: StoreAlert[];
+  lastHour: { captured: number; accepted: number; rejected: number };
+}
+
+const INTEGRATION_OF: Record<DeviceConfig['kind'], Integration> = {
+  serial_tap: 'escpos_serial',
+  virtual_printer: 'escpos_tcp',
+  hid: 'hid',
+  ecr_serial: 'ecr_serial',
+};
+
+/** A virtual-printer lane reports `<device>#<lane>`: its settings are the device's. */
+function baseDeviceId(deviceId: string): string {
+  const hash = deviceId.indexOf('#');
+  return hash === -1 ? deviceId : deviceId.slice(0, hash);
+}
+
+/** The outbox as the forwarder sees it, announcing each settled row to the bridge's listeners. */
+class AnnouncingQueue implements ForwardQueue {
+  constructor(
+    private readonly store: Store,
+    private readonly announce: (results: Parameters<ForwardQueue['settle']>[0]) => void,
+  ) {}
+  claim(maxItems: number, maxBytes: number) {
+    return this.store.claim(maxItems, maxBytes);
+  }
+  release(ids: string[], error: string) {
+    this.store.release(ids, error);
+  }
+  settle(results: Parameters<ForwardQueue['settle']>[0]) {
+    this.store.settle(results);
+    this.announce(results);
+  }
+  counts() {
+    return this.store.counts();
+  }
+  oldestPendingAgeS() {
+    return this.store.oldestPendingAgeS();
+  }
+}
+
+export class Bridge extends EventEmitter {
+  readonly log: Logger;
+  private readonly startedAt = new Date();
+  private capture!: Capture;
+  private forwarder!: Forwarder;
+  private lock!: DataDirLock;
+  private pending: CapturedJob[] = [];
+  private draining = false;
+  private timers: NodeJS.Timeout[] = [];
+  private paused = false;
+  private disabledIntegrations = new Set<Integration>();
+  private hour: Array<{ at: number; kind: 'captured' | 'accepted' | 'rejected' }> = [];
+  private stopped = false;
+
+  private constructor(
+    readonly options: BridgeOptions,
+    readonly config: Config,
+    readonly store: Store,
+    log: Logger,
+  ) {
+    super();
+    this.log = log;
+  }
+
+  /** Takes the data dir, opens the store (key from the keychain), resumes unparsed journal entries, starts capture and forwarding. */
+  static async start(options: BridgeOptions): Promise<Bridge> {
+    const env = options.env ?? process.env;
+    const { config } = loadConfig(options.configFile, env);
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    const lock = acquireDataDirLock(options.dataDir);
+    const log = new Logger({ file: logFile(options.dataDir), level: config.log_level, echo: options.echo });
+    let store: Store;
+    try {
+      store = await openStore({ dataDir: options.dataDir, vault: options.vault ?? new KeychainVault(), log });
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+    const bridge = new Bridge(options, config, store, log.child({ component: 'engine' }));
+    bridge.lock = lock;
+    try {
+      await bridge.boot(options.vault ?? new KeychainVault());
+    } catch (err) {
+      await bridge.stop().catch(() => undefined);
+      throw err;
+    }
+    return bridge;
+  }
+
+  private async boot(vault: Vault): Promise<void> {
+    const resumed = resumeJournal(this.store);
+    if (resumed) this.log.info('parsed jobs journaled before the last stop', { jobs: resumed });
+    for (const alert of this.store.alerts) this.emit('alert', alert);
+
+    this.forwarder = new Forwarder({
+      baseUrl: this.config.cloud.base_url,
+      queue: new AnnouncingQueue(this.store, (results) => this.settled(results)),
+      vault,
+      log: this.log.child({ component: 'cloud' }),
+      batch: this.config.batch,
+      rate: this.config.rate,
+      agentVersion: this.options.version,
+      timeoutMs: this.config.cloud.timeout_ms,
+      idlePollMs: this.options.forwarder?.idlePollMs,
+      pairingRecheckMs: this.options.forwarder?.pairingRecheckMs,
+      remoteConfig: { pollMs: this.options.forwarder?.remoteConfigPollMs ?? 5 * 60_000, onChange: (rc) => this.applyRemoteConfig(rc) },
+      heartbeat: { everyMs: this.options.forwarder?.heartbeatMs ?? 60_000, figures: () => this.heartbeatFigures() },
+    });
+
+    const devices = this.config.devices.filter((d) => d.enabled);
+    this.capture = new Capture(
+      devices,
+      {
+        job: (job) => this.captured(job),
+        terminalEvent: (event) => this.terminalEvent(event),
+        deviceState: (state) => this.emit('device', state),
+      },
+      { log: this.log.child({ component: 'capture' }) },
+    );
+    this.forwarder.start();
+    await this.capture.start();
+    if (this.store.counts().pending > 0) this.forwarder.nudge(this.store.counts().pending);
+
+    const every = (ms: number, fn: () => void) => {
+      const t = setInterval(() => {
+        try {
+          fn();
+        } catch (err) {
+          this.log.error('periodic task failed', { error: err });
+        }
+      }, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.options.statusFileMs ?? 2000, () => this.writeStatusFile());
+    every(5000, () => {
+      if (this.store.buffered > 0 && this.store.flushBuffer() > 0) this.nudgeForwarder();
+    });
+    every(6 * 3600_000, () => this.store.purge(this.config.retention_days));
+    this.store.purge(this.config.retention_days);
+    this.writeStatusFile();
+    this.log.info('bridge started', { devices: devices.map((d) => d.id), cloud: this.config.cloud.base_url, version: this.options.version });
+  }
+
+  /** Called on capture's data path: queue and return at once; the journal write happens on the next turn. */
+  private captured(job: CapturedJob): void {
+    this.pending.push(job);
+    if (!this.draining) {
+      this.draining = true;
+      setImmediate(() => this.drain());
+    }
+  }
+
+  private drain(): void {
+    const jobs = this.pending;
+    this.pending = [];
+    this.draining = false;
+    for (const job of jobs) this.ingest(job);
+  }
+
+  private ingest(job: CapturedJob): void {
+    const device = this.config.devices.find((d) => d.id === baseDeviceId(job.deviceId));
+    const settings = device && 'codepage' in device ? device : undefined;
+    try {
+      const outcome = ingestJob(this.store, {
+        deviceId: job.deviceId,
+        integration: job.integration,
+        bytes: job.bytes,
+        capturedAt: job.capturedAt,
+        codepage: settings?.codepage,
+        profile: settings?.profile,
+        terminalId: device?.terminal_id ?? baseDeviceId(job.deviceId),
+      });
+      this.count('captured');
+      const row = this.store.get(outcome.id);
+      this.emit('receipt', {
+        id: outcome.id,
+        deviceId: job.deviceId,
+        state: outcome.state,
+        duplicate: outcome.duplicate,
+        problems: row?.problems,
+        at: new Date().toISOString(),
+      } satisfies ReceiptEvent);
+      if (outcome.state === 'pending') this.nudgeForwarder();
+    } catch (err) {
+      // The store holds jobs in memory when the disk is full; anything else is logged loudly and the job kept queued.
+      this.log.error('a captured job could not be stored', { device: job.deviceId, bytes: job.bytes.byteLength, error: err });
+      this.emit('alert', { code: 'store_failed', severity: 'error', message: `A receipt from ${job.deviceId} could not be stored: ${(err as Error).message}`, raisedAt: new Date().toISOString() });
+    }
+  }
+
+  private nudgeForwarder(): void {
+    if (!this.stopped) this.forwarder.nudge();
+  }
+
+  private terminalEvent(event: TerminalEvent): void {
+    this.log.info('payment terminal message', { device: event.deviceId, amount_kobo: event.amountKobo, approved: event.approved, card_last4: event.cardLast4 });
+    this.emit('terminal', event);
+  }
+
+  private settled(results: Parameters<ForwardQueue['settle']>[0]): void {
+    const at = new Date().toISOString();
+    for (const r of results) {
+      this.count(r.status === 'rejected' ? 'rejected' : 'accepted');
+      const row = this.store.get(r.id);
+      this.emit('receipt', { id: r.id, deviceId: row?.deviceId ?? '', state: r.status, irn: r.irn, problems: r.errors, at } satisfies ReceiptEvent);
+    }
+  }
+
+  private count(kind: 'captured' | 'accepted' | 'rejected'): void {
+    const now = Date.now();
+    this.hour.push({ at: now, kind });
+    while (this.hour.length && this.hour[0]!.at < now - 3600_000) this.hour.shift();
+  }
+
+  private lastHour(): BridgeStatus['lastHour'] {
+    const cutoff = Date.now() - 3600_000;
+    const out = { captured: 0, accepted: 0, rejected: 0 };
+    for (const e of this.hour) if (e.at >= cutoff) out[e.kind]++;
+    return out;
+  }
+
+  /** Remote config (cloud-api.md §4): a flag set to false turns that part off at once, without a restart. */
+  private applyRemoteConfig(rc: RemoteConfig): void {
+    this.log.setLevel(rc.log_level);
+    this.config.retention_days = rc.retention_days;
+    const disabled = new Set<Integration>();
+    for (const [integration, on] of Object.entries(rc.flags.integrations) as Array<[Integration, boolean]>) if (!on) disabled.add(integration);
+    const paused = !rc.flags.capture_enabled;
+    const changed = paused !== this.paused || [...disabled].join() !== [...this.disabledIntegrations].join();
+    this.disabledIntegrations = disabled;
+    if (changed) {
+      this.paused = paused;
+      void this.restartCapture();
+      this.log.warn('remote config changed capture', { capture_enabled: !paused, disabled: [...disabled] });
+    }
+  }
+
+  private async restartCapture(): Promise<void> {
+    await this.capture.stop();
+    if (this.stopped) return;
+    const devices = this.paused ? [] : this.config.devices.filter((d) => d.enabled && !this.disabledIntegrations.has(INTEGRATION_OF[d.kind]));
+    this.capture = new Capture(
+      devices,
+      { job: (job) => this.captured(job), terminalEvent: (e) => this.terminalEvent(e), deviceState: (s) => this.emit('device', s) },
+      { log: this.log.child({ component: 'capture' }) },
+    );
+    await this.capture.start();
+  }
+
+  /** Pause or resume capture locally (the tray's "Pause capture"). */
+  async setPaused(paused: boolean): Promise<void> {
+    this.paused = paused;
+    await this.restartCapture();
+  }
+
+  private heartbeatFigures() {
+    const failures: Record<string, number> = {};
+    for (const d of this.capture.status()) {
+      if (d.status === 'error' || d.status === 'disconnected') {
+        const device = this.config.devices.find((c) => c.id === d.deviceId);
+        const integration = device ? INTEGRATION_OF[device.kind] : 'escpos_serial';
+        failures[integration] = (failures[integration] ?? 0) + 1;
+      }
+    }
+    return {
+      devices: this.capture.status().map((d) => ({ id: d.deviceId, kind: d.kind, state: d.status, last_seen: d.lastDataAt })),
+      last_hour: { ...this.lastHour(), failures_by_integration: failures },
+      update: { channel: this.config.updates.channel, state: 'idle', available_version: null, last_error: null },
+    };
+  }
+
+  status(): BridgeStatus {
+    return {
+      pid: process.pid,
+      version: this.options.version,
+      startedAt: this.startedAt.toISOString(),
+      updatedAt: new Date().toISOString(),
+      capturePaused: this.paused,
+      devices: this.capture.status(),
+      outbox: { counts: this.store.counts(), oldestPendingAgeS: this.store.oldestPendingAgeS(), buffered: this.store.buffered },
+      cloud: this.forwarder.status(),
+      alerts: this.store.alerts,
+      lastHour: this.lastHour(),
+    };
+  }
+
+  /** Sends what is pending now (the tray's "Sync now"). */
+  syncNow(): Promise<void> {
+    return this.forwarder.syncNow();
+  }
+
+  /** A snapshot for `taxpoynt-bridge status` in another process: counts and states, never receipt text or secrets. */
+  private writeStatusFile(): void {
+    const file = statusFile(this.options.dataDir);
+    const tmp = `${file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.status(), null, 2), { mode: 0o600 });
+    renameSync(tmp, file);
+  }
+
+  /** Stops capture first (flushing what devices hold), stores every queued job, then stops forwarding and closes the store. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.capture?.stop().catch((err) => this.log.error('capture did not stop cleanly', { error: err }));
+    this.drain();
+    await this.forwarder?.stop().catch((err) => this.log.error('forwarding did not stop cleanly', { error: err }));
+    try {
+      this.writeStatusFile();
+    } catch {
+      // the status file is a convenience
+    }
+    this.store.close();
+    this.lock?.release();
+    this.log.info('bridge stopped');
+  }
+}
+
+export function statusFile(dataDir: string): string {
+  return join(dataDir, 'status.json');
+}
+
+export function osDescription(): string {
+  return `${platform()} ${release()}`;
+}
