@@ -83,6 +83,7 @@ const ESC_LEN = lengths({
   '12': 0, // ESC FF print page (page mode)
   ' ': 1, '!': 1, '$': 2, '%': 1, '&': 3, '(': 3, '*': 3, '-': 1, '2': 0, '3': 1, '<': 0, '=': 1, '?': 1,
   '@': 0, D: 0, E: 1, G: 1, J: 1, K: 1, L: 0, M: 1, R: 1, S: 0, T: 1, U: 1, V: 1, W: 8, '\\': 2,
+  '4': 1, // ESC 4 n: italic (Citizen/Bixolon-style clones; seen in the wild)
   a: 1, c: 2, d: 1, e: 1, f: 2, i: 0, m: 0, p: 3, r: 1, t: 1, u: 1, v: 0, '{': 1,
   '29': 2, // Star ESC GS x n
 });
@@ -1125,6 +1126,9 @@ export class EscposStream {
 
   /** An image was printed; consecutive stripes (ESC *, GS v 0 bands) with nothing between them are one image. */
   private printImage(stripe: boolean): void {
+    // An image takes the print position's line: text before it is printed, a run of mere spaces is not.
+    if (this.lineInk) this.flushLine();
+    else if (this.lineLen > 0) this.clearLine();
     if (!(stripe && this.stripe)) this.images++;
     this.committed = true;
     this.stripe = stripe;
