@@ -30,6 +30,8 @@ export interface AssemblerOptions {
   maxPendingBytes?: number;
   /** Called after each job is handed to the sink (device counters). */
   onJob?: () => void;
+  /** Bytes with nothing printable left over when a stream ends (a drawer kick after the cut): not a job. */
+  onUnclaimed?: (bytes: number) => void;
 }
 
 /**
@@ -84,14 +86,21 @@ export class JobAssembler {
     if (this.pendingBytes === 0) this.disarm();
   }
 
-  /** Closes whatever is unfinished (connection closed, device unplugged, stop). */
+  /**
+   * Closes whatever is unfinished (connection closed, device unplugged, stop). Bytes the decoder
+   * found nothing printable in (after the last cut) are counted, not journaled as an empty job.
+   */
   flush(): void {
     try {
       this.emit(this.stream.end());
     } catch (err) {
       this.recover(err);
     }
-    if (this.pendingBytes > 0) this.emitRaw(this.takePending(this.pendingBytes), 'end_of_data');
+    if (this.pendingBytes > 0) {
+      const n = this.pendingBytes;
+      this.takePending(n);
+      this.o.onUnclaimed?.(n);
+    }
     this.stream = this.o.decoder({ codepage: this.o.codepage, idleMs: this.o.idleMs });
     this.disarm();
   }

@@ -45,6 +45,7 @@ export abstract class DeviceSource implements CaptureSource {
       detail: 'not started',
       bytes: 0,
       jobs: 0,
+      unclaimedBytes: 0,
       lastDataAt: null,
       silentSince: null,
       error: null,
@@ -115,6 +116,10 @@ export abstract class DeviceSource implements CaptureSource {
 
   protected noteJob(): void {
     this.state.jobs++;
+  }
+
+  protected noteUnclaimed(bytes: number): void {
+    this.state.unclaimedBytes += bytes;
   }
 
   protected setStatus(status: DeviceStatus, detail: string, extra: Partial<DeviceState> = {}): void {

@@ -149,6 +149,9 @@ export function toKobo(text: string, unit: 'naira' | 'kobo'): number | null {
 function cardLast4(field: string, whole: string): string | undefined {
   const pans = findPans(field);
   if (pans.length > 0) return pans[0]!.last4;
+  // A card field of digits that fails Luhn is still a card number: keep only its last four.
+  const digits = field.replace(/[\s-]/g, '');
+  if (/^\d{8,19}$/.test(digits)) return digits.slice(-4);
   const masked = /[*Xx#]{2,}[\s-]?(\d{4})\s*$/.exec(field) ?? /^\d{4}$/.exec(field);
   if (masked) return masked[1] ?? masked[0];
   const anywhere = findPans(whole);

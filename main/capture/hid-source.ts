@@ -67,6 +67,7 @@ export class HidSource extends DeviceSource {
       clock: this.clock,
       log: this.log,
       onJob: () => this.noteJob(),
+      onUnclaimed: (n) => this.noteUnclaimed(n),
     });
     const hid = this.binding ?? (await loadNodeHid());
     await this.connect(hid);

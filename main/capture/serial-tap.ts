@@ -35,6 +35,7 @@ export class SerialTapSource extends DeviceSource {
       clock: this.clock,
       log: this.log,
       onJob: () => this.noteJob(),
+      onUnclaimed: (n) => this.noteUnclaimed(n),
     });
     const auto = this.config.baud_rate === 'auto';
     const firstRate = auto ? CANDIDATE_BAUDS[0] : (this.config.baud_rate as number);

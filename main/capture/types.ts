@@ -42,6 +42,8 @@ export interface DeviceState {
   /** Bytes (or HID reports' payload bytes) received since start. */
   bytes: number;
   jobs: number;
+  /** Bytes with nothing printable that followed a receipt's end when the stream closed (not journaled). */
+  unclaimedBytes: number;
   lastDataAt: string | null;
   /** Serial devices: the rate in use and whether it came from the config or from auto-baud. */
   baud?: { rate: number | null; source: 'config' | 'auto'; score?: number };

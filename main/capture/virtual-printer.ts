@@ -163,6 +163,7 @@ export class VirtualPrinterSource extends DeviceSource {
         clock: this.clock,
         log: this.log,
         onJob: () => this.noteJob(),
+        onUnclaimed: (n) => this.noteUnclaimed(n),
       }),
     };
     this.lanes.set(id, lane);

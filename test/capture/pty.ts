@@ -1,0 +1,121 @@
+// Real pseudo-terminal pairs made by socat for the capture tests: a "POS" end and a "device" end, killed after each test.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SerialPort } from 'serialport';
+import type { CapturedJob, CaptureSink, DeviceState, TerminalEvent } from '../../main/capture/index.js';
+
+export interface PtyPair {
+  /** The end the test drives (the POS, or the real printer). */
+  a: string;
+  /** The end the bridge opens. */
+  b: string;
+  proc: ChildProcess;
+  kill(): Promise<void>;
+  /** Starts socat again on the same link names (a cable plugged back in). */
+  replug(): Promise<void>;
+}
+
+const procs = new Set<ChildProcess>();
+const dirs: string[] = [];
+
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tp-capture-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function startSocat(a: string, b: string): ChildProcess {
+  const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
+  procs.add(proc);
+  proc.on('exit', () => procs.delete(proc));
+  return proc;
+}
+
+async function stopProc(proc: ChildProcess, a: string, b: string): Promise<void> {
+  if (proc.exitCode === null && proc.signalCode === null) {
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+  }
+  await waitFor(() => !existsSync(a) && !existsSync(b), 2000, 'socat links to go');
+}
+
+export async function ptyPair(dir: string, name: string): Promise<PtyPair> {
+  const a = join(dir, `${name}-a`);
+  const b = join(dir, `${name}-b`);
+  const pair: PtyPair = {
+    a,
+    b,
+    proc: startSocat(a, b),
+    kill: () => stopProc(pair.proc, a, b),
+    replug: async () => {
+      pair.proc = startSocat(a, b);
+      await waitFor(() => existsSync(a) && existsSync(b), 5000, 'socat links');
+    },
+  };
+  await waitFor(() => existsSync(a) && existsSync(b), 5000, 'socat links');
+  return pair;
+}
+
+/** Kills every socat still running and removes temp dirs: called from afterEach. */
+export async function cleanupPtys(): Promise<void> {
+  for (const proc of [...procs]) {
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+  }
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+export async function openPort(path: string, baudRate = 115200): Promise<SerialPort> {
+  const port = new SerialPort({ path, baudRate, autoOpen: false });
+  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  return port;
+}
+
+export async function closePort(port: SerialPort): Promise<void> {
+  if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+}
+
+export function writeAll(port: SerialPort, bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    port.write(Buffer.from(bytes), (err) => (err ? reject(err) : port.drain((e) => (e ? reject(e) : resolve()))));
+  });
+}
+
+/** A sink that records everything, with waits for tests. */
+export class RecordingSink implements CaptureSink {
+  jobs: CapturedJob[] = [];
+  events: TerminalEvent[] = [];
+  states: DeviceState[] = [];
+
+  job(job: CapturedJob): void {
+    this.jobs.push(job);
+  }
+  terminalEvent(event: TerminalEvent): void {
+    this.events.push(event);
+  }
+  deviceState(state: DeviceState): void {
+    this.states.push(state);
+  }
+
+  bytesOf(deviceId?: string): Buffer {
+    return Buffer.concat(this.jobs.filter((j) => deviceId === undefined || j.deviceId === deviceId).map((j) => j.bytes));
+  }
+
+  async until(check: () => boolean, timeoutMs = 10_000, what = 'the capture'): Promise<void> {
+    await waitFor(check, timeoutMs, what);
+  }
+}
+
+export { waitFor };
