@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { command } from '../../main/cli/update.js';
-import { bridgeVersion, type CheckReport } from '../../main/updates/index.js';
+import { HeadlessUpdater, UpdateClient, UpdateService, bridgeVersion, statusFile, type CheckReport } from '../../main/updates/index.js';
 import { publishRelease } from '../../sandbox/updates.js';
 import { around, startFeed, tempDataDir, type FeedServer } from './feed.js';
 
@@ -124,5 +124,49 @@ describe('update check --json', () => {
     const code = await command.run({ argv: ['check'], dataDir: data.dir, configFile, env: {}, stdin: new PassThrough(), stdout, stderr: new PassThrough() });
     expect(code).toBe(1);
     expect(Buffer.concat(chunks).toString()).toMatch(/reason: +feed_error[\s\S]*TAXPOYNT_BRIDGE_UPDATE_URL/);
+  });
+});
+
+async function run(argv: string[]): Promise<{ code: number; out: string }> {
+  const configFile = join(data.dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify({ updates: { base_url: feed.baseUrl } }));
+  const stdout = new PassThrough();
+  const chunks: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => chunks.push(c));
+  const code = await command.run({ argv, dataDir: data.dir, configFile, env: {}, stdin: new PassThrough(), stdout, stderr: new PassThrough() });
+  return { code, out: Buffer.concat(chunks).toString('utf8') };
+}
+
+describe('update status', () => {
+  it('says no check has run yet on a fresh machine', async () => {
+    const { code, out } = await run(['status']);
+    expect(code).toBe(0);
+    expect(out).toMatch(new RegExp(`current: +${current.replace(/\./g, '\\.')}`));
+    expect(out).toMatch(/state: +idle/);
+    expect(out).toMatch(/last check: none yet/);
+  });
+
+  it('shows the state, the downloaded version and the next check the running bridge recorded', async () => {
+    publishRelease({ root: feed.root, channel: 'stable', version: v.newer });
+    const now = Date.UTC(2026, 0, 5, 12, 0);
+    const service = new UpdateService({
+      client: new UpdateClient(new HeadlessUpdater({ version: current, dataDir: data.dir })),
+      settings: () => ({ channel: 'stable', installWindow: '02:00-05:00', baseUrl: feed.baseUrl }),
+      activity: () => ({ lastReceiptAt: now, batchInFlight: false }),
+      statusFile: statusFile(data.dir),
+      install: () => undefined,
+      clock: () => now,
+    });
+    await service.checkNow();
+    const { out } = await run(['status']);
+    expect(out).toMatch(/state: +downloaded/);
+    expect(out).toMatch(new RegExp(`downloaded: +${v.newer.replace(/\./g, '\\.')}`));
+    expect(out).toContain(`next check: ${new Date(now + 4 * 3600_000).toISOString()}`);
+    const json = JSON.parse((await run(['status', '--json'])).out) as { state: string; downloaded_version: string };
+    expect(json).toMatchObject({ state: 'downloaded', downloaded_version: v.newer });
+  });
+
+  it('refuses an unknown sub-command with a usage error', async () => {
+    await expect(run(['upgrade'])).rejects.toMatchObject({ code: 'usage' });
   });
 });
