@@ -219,9 +219,8 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
     } else if (indexOf(c.re.total, head) >= 0) {
       totals.push({ ...money, rank: indexOf(c.re.total, head), negative: at.negative });
       summaryStarted = true;
-    } else if (c.re.payments.some((p) => any(p.re, head))) {
-      const method = c.re.payments.find((p) => any(p.re, head))!.method;
-      payments.push({ ...money, method });
+    } else if (paymentMethod(c, head, totals.length > 0)) {
+      payments.push({ ...money, method: paymentMethod(c, head, totals.length > 0)! });
       summaryStarted = true;
     } else if (at.negative && any(c.re.void, head) && !summaryStarted) {
       const idx = findLastIndex(items, (it) => it.amount === at.kobo);
@@ -356,6 +355,9 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
     }
   }
   if (pays.length === 0 && hint) pays = [{ method: hint, kobo: total, line: -1 }];
+  if (pays.some((p) => p.method === 'other')) {
+    problems.push({ code: 'payment_method_unknown', field: 'payments', message: 'A payment was read but not how it was made (cash, card, transfer or mobile money).' });
+  }
   const cardLast4 = last4s.slice();
   const paymentsOut: Transaction['payments'] = pays.map((p) => {
     const out: Transaction['payments'][number] = { method: p.method, amount: formatKobo(p.kobo) };
@@ -512,6 +514,29 @@ function findSeller(c: Compiled, receipt: DecodedReceipt, text: string[]): strin
     candidates.push({ name: t.replace(/\s{2,}/g, ' '), styled: Boolean(style && (style.bold || style.doubleWidth || style.doubleHeight)) });
   }
   return (candidates.find((x) => x.styled) ?? candidates[0])?.name ?? null;
+}
+
+const PAID_PREFIX = /^(?:amount\s+)?(?:paid|payment|tendered|refunded|refund(?:ed)?\s+(?:to|by|via)|settled)(?:\s+(?:by|with|via|to|in|using))?\s*[:\-]?\s*/i;
+
+/**
+ * The payment method a summary line names. Labels are anchored at the start ("CARD", "PAID BY CARD");
+ * once the total has been read, a method named later in the line counts too ("Moniepoint Transfer").
+ */
+function paymentMethod(c: Compiled, head: string, afterTotal: boolean): Method | null {
+  const named = c.re.payments.filter((p) => p.method !== 'other');
+  const stripped = head.replace(PAID_PREFIX, '');
+  for (const text of stripped !== head ? [stripped, head] : [head]) {
+    const hit = named.find((p) => any(p.re, text));
+    if (hit) return hit.method;
+  }
+  if (afterTotal) {
+    const words = head.split(/\s+/);
+    for (let i = 1; i < words.length; i++) {
+      const hit = named.find((p) => any(p.re, words.slice(i).join(' ')));
+      if (hit) return hit.method;
+    }
+  }
+  return any(c.re.payments.find((p) => p.method === 'other')!.re, head) ? 'other' : null;
 }
 
 function findMethodHint(c: Compiled, text: string[]): Method | null {

@@ -1,0 +1,133 @@
+// `parse <file|-> [--profile NAME|FILE] [--json] [--device ID]`: decodes a print job and prints each receipt's transaction and validation.
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { canonicalCodepage, decode } from '../escpos/index.js';
+import { loadConfig } from '../engine/config.js';
+import { loadProfile, parseReceipt, ProfileError, transactionId, type ParseResult, type Profile, type Transaction } from '../receipts/index.js';
+import { readInput, UsageError, writeJson, type Command, type CommandContext } from './command.js';
+
+interface DeviceSettings {
+  profile: string;
+  codepage: string | undefined;
+  terminalId: string;
+  integration: Transaction['source']['integration'];
+}
+
+/** The device's receipt settings from the config file, when --device names one there; else defaults. */
+function deviceSettings(ctx: CommandContext, deviceId: string, named: boolean): DeviceSettings {
+  const fallback: DeviceSettings = { profile: 'generic@1', codepage: undefined, terminalId: deviceId, integration: 'escpos_tcp' };
+  if (!named) return fallback;
+  const { config } = loadConfig(ctx.configFile, ctx.env);
+  const device = config.devices.find((d) => d.id === deviceId);
+  if (!device) return fallback;
+  if (device.kind === 'hid' || device.kind === 'ecr_serial') {
+    return { ...fallback, terminalId: device.terminal_id ?? deviceId, integration: device.kind === 'hid' ? 'hid' : 'ecr_serial' };
+  }
+  return {
+    profile: device.profile,
+    codepage: device.codepage,
+    terminalId: device.terminal_id ?? deviceId,
+    integration: device.kind === 'serial_tap' ? 'escpos_serial' : 'escpos_tcp',
+  };
+}
+
+function describe(result: ParseResult, index: number, count: number): string {
+  const out = [`Receipt ${index + 1} of ${count}: ${result.status.toUpperCase()}`];
+  const tx = result.transaction;
+  if (tx) {
+    out.push(`  ${tx.document_type} ${tx.receipt_number}  issued ${tx.issued_at}  terminal ${tx.terminal_id}  id ${tx.id}`);
+    if (tx.seller) out.push(`  seller: ${tx.seller.name}${tx.seller.tin ? `  TIN ${tx.seller.tin}` : ''}`);
+    out.push('  lines:');
+    for (const l of tx.lines) {
+      out.push(`    ${l.quantity} × ${l.description} @ ${l.unit_price} = ${l.amount}  [${l.tax_category}${l.tax_category === 'standard' ? ` ${l.tax_rate}%` : ''}]`);
+    }
+    const t = tx.totals;
+    out.push(
+      `  subtotal ${t.subtotal}` +
+        (t.discount ? `  discount ${t.discount}` : '') +
+        (t.service_charge ? `  service charge ${t.service_charge}` : '') +
+        `  tax ${t.tax}  total ${t.total} ${tx.currency}`,
+    );
+    for (const x of tx.taxes) out.push(`  tax: ${x.type} ${x.category} ${x.rate}% of ${x.taxable_amount} = ${x.amount}`);
+    for (const p of tx.payments) out.push(`  paid: ${p.method} ${p.amount}${p.card_last4 ? ` (card ending ${p.card_last4})` : ''}`);
+  }
+  if (result.problems.length === 0) out.push('  validation: ok, it adds up');
+  for (const p of result.problems) out.push(`  problem [${p.code}] ${p.field}: ${p.message}`);
+  return out.join('\n');
+}
+
+export const command: Command = {
+  name: 'parse',
+  summary: 'read the receipts in an ESC/POS print job as tax transactions, and check that they add up',
+  usage: [
+    '  taxpoynt-bridge parse <file|-> [--profile NAME|FILE] [--json] [--device ID]',
+    '  Decodes the bytes, parses each receipt and prints its transaction and validation (ok, review or unparsed).',
+    '  --profile: a built-in profile (generic@1, ...) or a profile file; default: the device\'s, else generic@1.',
+    '  --device: the device id the transaction ids are made from; its profile, code page and terminal id come from the config.',
+    '  --json: { "transactions": [ { ...Transaction, "validation": { "status", "problems" } } ], "unparsed": [ { "receipt", "problems" } ] }.',
+  ].join('\n'),
+  async run(ctx) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: ctx.argv,
+        allowPositionals: true,
+        options: {
+          json: { type: 'boolean', default: false },
+          profile: { type: 'string' },
+          device: { type: 'string' },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+      });
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}; usage:\n${command.usage}`);
+    }
+    const { values, positionals } = parsed;
+    if (values.help) {
+      ctx.stdout.write(command.usage + '\n');
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UsageError(`parse takes one file (or "-"), got ${positionals.length}; usage:\n${command.usage}`);
+    const deviceId = values.device ?? 'cli';
+    const settings = deviceSettings(ctx, deviceId, values.device !== undefined);
+    let profile: Profile;
+    try {
+      profile = loadProfile(values.profile ?? settings.profile);
+    } catch (err) {
+      if (err instanceof ProfileError) throw new UsageError(err.message);
+      throw err;
+    }
+    const source = positionals[0]!;
+    const bytes = await readInput(ctx, source);
+    const capturedAt = source === '-' ? new Date().toISOString() : (await stat(source)).mtime.toISOString();
+    const receipts = decode(bytes, settings.codepage ? { codepage: canonicalCodepage(settings.codepage) } : undefined);
+    const results = receipts.map((receipt) =>
+      parseReceipt(receipt, {
+        id: transactionId(deviceId, receipt.raw),
+        deviceId,
+        integration: settings.integration,
+        terminalId: settings.terminalId,
+        capturedAt,
+        profile,
+        rawSha256: createHash('sha256').update(receipt.raw).digest('hex'),
+        rawBytes: receipt.raw.byteLength,
+      }),
+    );
+    if (values.json) {
+      writeJson(ctx.stdout, {
+        transactions: results
+          .filter((r) => r.transaction)
+          .map((r) => ({ ...r.transaction, validation: { status: r.status, problems: r.problems } })),
+        unparsed: results.flatMap((r, i) => (r.transaction ? [] : [{ receipt: i + 1, problems: r.problems }])),
+      });
+      return 0;
+    }
+    if (results.length === 0) {
+      ctx.stdout.write('No receipt in this print job.\n');
+      return 0;
+    }
+    ctx.stdout.write(results.map((r, i) => describe(r, i, results.length)).join('\n\n') + '\n');
+    return 0;
+  },
+};
