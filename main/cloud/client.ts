@@ -109,7 +109,7 @@ export class CloudClient {
       });
       const at = this.clock.now();
       const type = String(response.headers['content-type'] ?? '');
-      const raw = response.body as Buffer;
+      const raw = response.body as unknown as Buffer;
       let body: unknown = raw.length ? raw.toString('utf8') : null;
       if (raw.length && type.includes('json')) {
         try {

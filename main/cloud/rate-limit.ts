@@ -164,7 +164,8 @@ export class RateBudget {
   /** The server's window has passed: its budget is whole again (as far as we know until it says otherwise). */
   private roll(now: number): void {
     if (this.resetAt !== null && now >= this.resetAt) {
-      this.remaining = this.limit;
+      // A zero or unknown limit: let one request find out what the server says now.
+      this.remaining = this.limit ? this.limit : null;
       this.resetAt = this.limit !== null && this.windowMs !== null ? this.resetAt + this.windowMs : null;
       if (this.resetAt !== null && this.resetAt <= now) this.resetAt = null;
       if (this.resetAt === null) this.remaining = null;
