@@ -51,6 +51,11 @@ export class VirtualPrinterSource extends DeviceSource {
     this.state.queuedBytes = 0;
   }
 
+  override status() {
+    this.state.queuedBytes = this.printer?.queuedBytes ?? 0;
+    return super.status();
+  }
+
   /** The TCP address actually listened on ("127.0.0.1:40123" when the config asked for port 0). */
   get endpoint(): string | null {
     const a = this.server?.address();
@@ -197,7 +202,6 @@ export class VirtualPrinterSource extends DeviceSource {
     this.noteData(chunk.length);
     const queries = lane.assembler.push(chunk);
     for (const q of queries) this.onQuery(lane, q);
-    this.state.queuedBytes = this.printer?.queuedBytes ?? 0;
   }
 
   private hold(lane: Lane, chunk: Buffer): void {

@@ -67,6 +67,28 @@ export async function ptyPair(dir: string, name: string): Promise<PtyPair> {
   return pair;
 }
 
+/**
+ * A printer that appears on a pty only now: socat makes the pty the bridge opens and hands what it
+ * receives to our stdin pipe (opening a pty with serialport flushes its input, which would race).
+ */
+export async function ptyPrinter(link: string): Promise<{ paper: number[]; answer(bytes: Uint8Array): void; kill(): Promise<void> }> {
+  const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${link}`, 'STDIO'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  procs.add(proc);
+  proc.on('exit', () => procs.delete(proc));
+  const paper: number[] = [];
+  proc.stdout!.on('data', (d: Buffer) => paper.push(...d));
+  await waitFor(() => existsSync(link), 5000, 'printer pty');
+  return {
+    paper,
+    answer: (bytes) => proc.stdin!.write(bytes),
+    kill: async () => {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 /** Kills every socat still running and removes temp dirs: called from afterEach. */
 export async function cleanupPtys(): Promise<void> {
   for (const proc of [...procs]) {

@@ -1,0 +1,221 @@
+// Virtual printer on 127.0.0.1 with a pty standing for the real printer: byte-for-byte pass-through, answers, lanes.
+import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSource, DeviceConfig, type CaptureSource } from '../../main/capture/index.js';
+import { Logger } from '../../main/telemetry/log.js';
+import { cleanupPtys, closePort, openPort, ptyPair, ptyPrinter, RecordingSink, tempDir, waitFor, writeAll } from './pty.js';
+
+const log = new Logger({ level: 'error' });
+const receipt = readFileSync(new URL('../../../shared/escpos-corpus/escpos-php/receipt-with-logo.bin', import.meta.url));
+const fast = { log, backoff: { initialMs: 50, maxMs: 200 }, random: () => 0 };
+
+function laneReceipt(lane: number, lines = 20): Buffer {
+  const body = Array.from({ length: lines }, (_, i) => `LANE ${lane} line ${i + 1}   ${lane * 1000 + i}.00\n`).join('');
+  return Buffer.from(`\x1b@LANE ${lane} RECEIPT\n${body}TOTAL ${lane}00.00\n\x1dV\x42\x00`, 'latin1');
+}
+
+const started: CaptureSource[] = [];
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
+  for (const s of started.splice(0)) await s.stop();
+  await cleanupPtys();
+});
+
+async function startPrinter(device: unknown, sink: RecordingSink, extra: object = {}): Promise<CaptureSource & { endpoint: string | null }> {
+  const source = createSource(DeviceConfig.parse(device), sink, { ...fast, ...extra }) as CaptureSource & { endpoint: string | null };
+  started.push(source);
+  await source.start();
+  return source;
+}
+
+async function pos(endpoint: string): Promise<{ socket: Socket; received: number[]; at: number[] }> {
+  const [host, port] = [endpoint.slice(0, endpoint.lastIndexOf(':')), Number(endpoint.slice(endpoint.lastIndexOf(':') + 1))];
+  const socket = connect({ host, port });
+  sockets.push(socket);
+  socket.setNoDelay(true);
+  const received: number[] = [];
+  const at: number[] = [];
+  socket.on('data', (d: Buffer) => {
+    for (const b of d) {
+      received.push(b);
+      at.push(performance.now());
+    }
+  });
+  await new Promise((r) => socket.once('connect', r));
+  return { socket, received, at };
+}
+
+const send = (socket: Socket, bytes: Uint8Array) => new Promise<void>((r) => socket.write(bytes, () => r()));
+const end = (socket: Socket) => new Promise<void>((r) => socket.end(() => r()));
+
+describe('virtual printer', () => {
+  it('passes every byte to the real printer identical, relays its answers, and captures the job', async () => {
+    const dir = tempDir();
+    const printerPty = await ptyPair(dir, 'printer');
+    const printer = await openPort(printerPty.a);
+    const paper: number[] = [];
+    let answered = false;
+    printer.on('data', (d: Buffer) => {
+      paper.push(...d);
+      // The real printer answers the DLE EOT 1 at the start of the job with its own status byte.
+      if (!answered && Buffer.from(paper).includes(Buffer.of(0x10, 0x04, 0x01))) {
+        answered = true;
+        printer.write(Buffer.of(0x16));
+      }
+    });
+    const sink = new RecordingSink();
+    const vp = await startPrinter({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, printer: { serial: { path: printerPty.b, baud_rate: 115200 } } }, sink, { answerAfterMs: 200 });
+    await waitFor(() => vp.status().printer === 'connected', 5000, 'printer connected');
+    expect(vp.status()).toMatchObject({ status: 'listening', endpoint: vp.endpoint });
+    const till = await pos(vp.endpoint!);
+    const job = Buffer.concat([Buffer.from('\x1b@\x10\x04\x01', 'latin1'), receipt]);
+    for (let at = 0; at < job.length; at += 1500) await send(till.socket, job.subarray(at, at + 1500));
+    await waitFor(() => paper.length === job.length && till.received.length === 1, 5000, 'the printer to get the job');
+    await end(till.socket);
+    await sink.until(() => sink.jobs.length === 1);
+    expect(Buffer.compare(Buffer.from(paper), job)).toBe(0);
+    // The printer's own answer, not the bridge's stand-in (0x12).
+    expect(till.received).toEqual([0x16]);
+    expect(sink.jobs[0]).toMatchObject({ deviceId: 'vp#127.0.0.1', integration: 'escpos_tcp', end: 'cut' });
+    expect(Buffer.compare(Buffer.from(sink.jobs[0]!.bytes), job.subarray(0, job.length - 5))).toBe(0);
+    await closePort(printer);
+  });
+
+  it('answers DLE EOT, GS r and GS I within 50 ms when the printer is absent, and prints the job when it returns', async () => {
+    const dir = tempDir();
+    const sink = new RecordingSink();
+    const printerB = `${dir}/late-b`;
+    const vp = await startPrinter({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, printer: { serial: { path: printerB, baud_rate: 115200 } } }, sink);
+    expect(vp.status().printer).toBe('absent');
+    const till = await pos(vp.endpoint!);
+    const queries: Array<[string, number[]]> = [
+      ['\x10\x04\x01', [0x12]],
+      ['\x10\x04\x04', [0x12]],
+      ['\x1dr\x01', [0x00]],
+      ['\x1dI\x43', [0x5f, ...Buffer.from('TaxPoynt Bridge'), 0x00]],
+    ];
+    const job: Buffer[] = [Buffer.from('\x1b@', 'latin1')];
+    await send(till.socket, job[0]!);
+    for (const [query, answer] of queries) {
+      const before = till.received.length;
+      const t0 = performance.now();
+      await send(till.socket, Buffer.from(query, 'latin1'));
+      job.push(Buffer.from(query, 'latin1'));
+      await waitFor(() => till.received.length >= before + answer.length, 1000, `answer to ${JSON.stringify(query)}`);
+      expect(till.received.slice(before)).toEqual(answer);
+      expect(till.at[before + answer.length - 1]! - t0).toBeLessThan(50);
+    }
+    const rest = laneReceipt(1);
+    await send(till.socket, rest);
+    job.push(rest);
+    await sink.until(() => sink.jobs.length === 1);
+    expect(vp.status().queuedBytes).toBeGreaterThan(0);
+    // The printer comes back: the queued job goes to it, byte for byte.
+    const { paper } = await ptyPrinter(printerB);
+    const all = Buffer.concat(job);
+    await waitFor(() => paper.length >= all.length, 5000, 'the queued job on paper');
+    expect(Buffer.compare(Buffer.from(paper), all)).toBe(0);
+    expect(vp.status()).toMatchObject({ printer: 'connected', queuedBytes: 0 });
+  });
+
+  it('answers in the place of a slow printer within 50 ms and drops its late answer', async () => {
+    const dir = tempDir();
+    const printerPty = await ptyPair(dir, 'slow');
+    const printer = await openPort(printerPty.a);
+    printer.on('data', (d: Buffer) => {
+      if (d.includes(0x10)) setTimeout(() => printer.write(Buffer.of(0x16)), 150);
+    });
+    const sink = new RecordingSink();
+    const vp = await startPrinter({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, printer: { serial: { path: printerPty.b, baud_rate: 115200 } } }, sink);
+    await waitFor(() => vp.status().printer === 'connected', 5000, 'printer connected');
+    const till = await pos(vp.endpoint!);
+    const t0 = performance.now();
+    await send(till.socket, Buffer.from('\x1b@\x10\x04\x01', 'latin1'));
+    await waitFor(() => till.received.length === 1, 1000, 'the answer');
+    expect(till.at[0]! - t0).toBeLessThan(50);
+    expect(till.received).toEqual([0x12]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(till.received).toEqual([0x12]);
+    await closePort(printer);
+  });
+
+  it('4 lanes printing at once on TCP: each its own stream, no receipt mixed up, none interleaved on paper', async () => {
+    const dir = tempDir();
+    const printerPty = await ptyPair(dir, 'shared');
+    const printer = await openPort(printerPty.a);
+    const paper: number[] = [];
+    printer.on('data', (d: Buffer) => paper.push(...d));
+    const sink = new RecordingSink();
+    const vp = await startPrinter({ id: 'bar', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, printer: { serial: { path: printerPty.b, baud_rate: 115200 } } }, sink);
+    await waitFor(() => vp.status().printer === 'connected', 5000, 'printer connected');
+    const receipts = [1, 2, 3, 4].map((n) => laneReceipt(n, 60));
+    const tills = await Promise.all(receipts.map(() => pos(vp.endpoint!)));
+    await waitFor(() => vp.status().lanes!.length === 4, 2000, '4 lanes');
+    // Interleave the four jobs in small chunks.
+    for (let at = 0; at < Math.max(...receipts.map((r) => r.length)); at += 97) {
+      await Promise.all(tills.map((t, i) => send(t.socket, receipts[i]!.subarray(at, at + 97))));
+    }
+    await Promise.all(tills.map((t) => end(t.socket)));
+    await sink.until(() => sink.jobs.length === 4);
+    const byLane = new Map(sink.jobs.map((j) => [j.deviceId, Buffer.from(j.bytes)]));
+    expect(byLane.size).toBe(4);
+    for (const bytes of byLane.values()) {
+      const lane = Number(/LANE (\d) RECEIPT/.exec(bytes.toString('latin1'))![1]);
+      expect(Buffer.compare(bytes, receipts[lane - 1]!)).toBe(0);
+    }
+    const total = receipts.reduce((n, r) => n + r.length, 0);
+    await waitFor(() => paper.length === total, 5000, 'all four on paper');
+    // On paper: the four receipts one after the other, each whole.
+    let rest = Buffer.from(paper);
+    const order: number[] = [];
+    while (rest.length > 0) {
+      const lane = Number(/LANE (\d) RECEIPT/.exec(rest.subarray(0, 40).toString('latin1'))![1]);
+      expect(Buffer.compare(rest.subarray(0, receipts[lane - 1]!.length), receipts[lane - 1]!)).toBe(0);
+      order.push(lane);
+      rest = rest.subarray(receipts[lane - 1]!.length);
+    }
+    expect(order.sort()).toEqual([1, 2, 3, 4]);
+    await waitFor(() => vp.status().lanes!.length === 0, 2000, 'lanes closed');
+    await closePort(printer);
+  });
+
+  it('a lane whose connection drops mid-receipt keeps what it sent as a job, and its reconnect is the same lane', async () => {
+    const sink = new RecordingSink();
+    const vp = await startPrinter({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' } }, sink);
+    const r = laneReceipt(7);
+    let till = await pos(vp.endpoint!);
+    await send(till.socket, r.subarray(0, 100));
+    await waitFor(() => vp.status().bytes === 100, 2000, 'first part');
+    till.socket.destroy();
+    await sink.until(() => sink.jobs.length === 1);
+    expect(sink.jobs[0]).toMatchObject({ deviceId: 'vp#127.0.0.1', end: 'end_of_data' });
+    expect(Buffer.compare(Buffer.from(sink.jobs[0]!.bytes), r.subarray(0, 100))).toBe(0);
+    await waitFor(() => vp.status().lanes!.length === 0, 2000, 'lane gone');
+    till = await pos(vp.endpoint!);
+    await send(till.socket, r);
+    await sink.until(() => sink.jobs.length === 2);
+    expect(sink.jobs[1]).toMatchObject({ deviceId: 'vp#127.0.0.1', end: 'partial_cut' });
+    expect(Buffer.compare(Buffer.from(sink.jobs[1]!.bytes), r)).toBe(0);
+  });
+
+  it('listens as a printer on a serial port (the POS side of a virtual COM pair)', async () => {
+    const dir = tempDir();
+    const posPty = await ptyPair(dir, 'pos');
+    const sink = new RecordingSink();
+    const vp = await startPrinter({ id: 'com', kind: 'virtual_printer', listen: { serial: { path: posPty.b, baud_rate: 115200 } } }, sink);
+    await waitFor(() => vp.status().status === 'listening', 5000, 'listening');
+    const till = await openPort(posPty.a);
+    const answers: number[] = [];
+    till.on('data', (d: Buffer) => answers.push(...d));
+    const r = Buffer.concat([Buffer.from('\x10\x04\x01', 'latin1'), laneReceipt(3)]);
+    await writeAll(till, r);
+    await sink.until(() => sink.jobs.length === 1);
+    await waitFor(() => answers.length === 1, 1000, 'status answer');
+    expect(answers).toEqual([0x12]);
+    expect(sink.jobs[0]).toMatchObject({ deviceId: 'com', integration: 'escpos_serial' });
+    expect(Buffer.compare(Buffer.from(sink.jobs[0]!.bytes), r)).toBe(0);
+    await closePort(till);
+  });
+});
