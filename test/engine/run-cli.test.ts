@@ -1,0 +1,83 @@
+// `taxpoynt-bridge run` as a service manager sees it: starts, refuses a second engine on the same data dir, stops cleanly on SIGTERM and SIGINT.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KeychainVault } from '../../main/vault/index.js';
+
+const hasKeyring = Boolean(process.env.TAXPOYNT_TEST_KEYRING);
+const cli = join(process.cwd(), 'dist', 'main', 'cli.js');
+
+interface Proc {
+  child: ChildProcessWithoutNullStreams;
+  out: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(args: string[], env: NodeJS.ProcessEnv): Proc {
+  const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env } });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  return { child, out: () => out, exited };
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe.runIf(hasKeyring)('taxpoynt-bridge run', () => {
+  let dir: string;
+  const service = `tp-test-run-${process.pid}`;
+  const env = () => ({ TAXPOYNT_BRIDGE_KEYCHAIN_SERVICE: service, TAXPOYNT_BRIDGE_CLOUD_URL: 'http://127.0.0.1:9', TAXPOYNT_BRIDGE_DATA_DIR: dir });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tp-run-'));
+  });
+  afterEach(async () => {
+    await new KeychainVault(service).delete('database-key');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`stops cleanly on ${signal} with exit code 0`, async () => {
+      const run = start(['run'], env());
+      await waitFor(() => run.out().includes('running'), 20_000, 'the engine to start');
+      expect(run.out()).toMatch(/Not paired with a TaxPoynt account yet/);
+      run.child.kill(signal);
+      expect(await run.exited).toBe(0);
+      expect(run.out()).toContain('stopped.');
+    });
+  }
+
+  it('a second engine on the same data dir is refused, naming the process that holds it', async () => {
+    const first = start(['run'], env());
+    try {
+      await waitFor(() => first.out().includes('running'), 20_000, 'the first engine to start');
+      const second = start(['run'], env());
+      expect(await second.exited).not.toBe(0);
+      expect(second.out()).toContain(`in use by process ${first.child.pid}`);
+    } finally {
+      first.child.kill('SIGTERM');
+      await first.exited;
+    }
+  });
+
+  it('status --json counts the outbox by state while no engine runs', async () => {
+    const ingest = start(['ingest', '-', '--device', 'lane-1'], env());
+    ingest.child.stdin.end(Buffer.from('\x1b@NOT A RECEIPT\n\x1dV\x00'));
+    await ingest.exited;
+    const status = start(['status', '--json'], env());
+    expect(await status.exited).toBe(0);
+    const json = JSON.parse(status.out());
+    expect(json.outbox.unparsed + json.outbox.review + json.outbox.pending).toBe(1);
+    expect(json.engine).toBeNull();
+    expect(json.paired).toBeNull();
+  });
+});
