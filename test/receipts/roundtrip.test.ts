@@ -1,0 +1,126 @@
+// Bytes → decode → parse against the truth: receipts the sandbox printer makes, in every layout, and random ones (fast-check).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decode } from '../../main/escpos/index.js';
+import { findPans, formatKobo, parseReceipt, type ParseResult } from '../../main/receipts/index.js';
+import { printReceipt, randomReceiptSpec, RECEIPT_LAYOUTS, type ReceiptSpec } from '../../sandbox/receipt-printer.js';
+import { contextFor } from './decoded.js';
+
+/** A small seeded generator (mulberry32), so fast-check's seed decides the whole receipt. */
+function seeded(seed: number): () => number {
+  let a = seed | 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function printAndParse(spec: ReceiptSpec, layout: string = spec.layout): ParseResult {
+  const receipts = decode(printReceipt(spec, layout));
+  expect(receipts).toHaveLength(1);
+  return parseReceipt(receipts[0]!, contextFor(receipts[0]!));
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** Every difference between the transaction read back and the spec it was printed from. */
+function differences(spec: ReceiptSpec, result: ParseResult): string[] {
+  const tx = result.transaction;
+  if (result.status !== 'ok' || !tx) return [`status ${result.status}: ${result.problems.map((p) => p.message).join(' | ')}`];
+  const out: string[] = [];
+  const eq = (what: string, got: unknown, want: unknown): void => {
+    if (JSON.stringify(got) !== JSON.stringify(want)) out.push(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+  };
+  const { y, m, d, h, min } = spec.issuedAt;
+  eq('receipt_number', tx.receipt_number, spec.receiptNumber);
+  eq('issued_at', tx.issued_at, `${y}-${pad(m)}-${pad(d)}T${pad(h)}:${pad(min)}:00+01:00`);
+  eq('document_type', tx.document_type, spec.documentType);
+  eq('totals', tx.totals, {
+    subtotal: formatKobo(spec.subtotal),
+    ...(spec.discount ? { discount: formatKobo(spec.discount) } : {}),
+    ...(spec.serviceCharge ? { service_charge: formatKobo(spec.serviceCharge.amount) } : {}),
+    tax: formatKobo((spec.vat?.amount ?? 0) + (spec.consumptionTax?.amount ?? 0)),
+    total: formatKobo(spec.total),
+  });
+  eq(
+    'lines',
+    tx.lines.map((l) => [l.quantity, l.unit_price, l.amount, l.tax_category]),
+    spec.lines.map((l) => [String(Number(l.quantity)), formatKobo(l.unitPrice), formatKobo(l.amount), l.category]),
+  );
+  tx.lines.forEach((l, i) => {
+    const want = spec.lines[i]?.description ?? '';
+    if (l.description.length < 4 || !want.startsWith(l.description)) out.push(`lines[${i}].description: got "${l.description}", want "${want}"`);
+  });
+  const standardTaxes = tx.taxes.filter((t) => t.category === 'standard').map((t) => [t.type, t.rate, t.taxable_amount, t.amount]);
+  const wantTaxes = [
+    ...(spec.vat ? [['VAT', String(spec.vat.rate / 1000), formatKobo(spec.vat.taxable), formatKobo(spec.vat.amount)]] : []),
+    ...(spec.consumptionTax ? [['CONSUMPTION_TAX', String(spec.consumptionTax.rate / 1000), formatKobo(spec.consumptionTax.taxable), formatKobo(spec.consumptionTax.amount)]] : []),
+  ];
+  eq('taxes', standardTaxes, wantTaxes);
+  eq(
+    'payments',
+    tx.payments,
+    spec.payments.map((p) => ({ method: p.method, amount: formatKobo(p.amount), ...(p.pan ? { card_last4: p.pan.slice(-4) } : {}) })),
+  );
+  const scan = JSON.stringify(result, (k, v: unknown) => (k === 'id' || k === 'sha256' ? undefined : v));
+  if (findPans(scan).length) out.push('a full card number survived');
+  return out;
+}
+
+describe('printed receipts read back', () => {
+  it('every layout prints ESC/POS that starts with ESC @, sets a code page, has a QR code and ends with a cut', () => {
+    const spec = randomReceiptSpec(seeded(7));
+    for (const layout of RECEIPT_LAYOUTS) {
+      const bytes = Buffer.from(printReceipt(spec, layout));
+      expect(bytes.subarray(0, 2)).toEqual(Buffer.from([0x1b, 0x40]));
+      expect(bytes.includes(Buffer.from([0x1b, 0x74]))).toBe(true);
+      expect(bytes.includes(Buffer.from([0x1d, 0x28, 0x6b]))).toBe(true);
+      expect(bytes.includes(Buffer.from([0x1b, 0x45, 0x01]))).toBe(true);
+      expect(bytes.subarray(-4)).toEqual(Buffer.from([0x1d, 0x56, 66, 0]));
+      const [receipt] = decode(bytes);
+      expect(receipt!.qr).toEqual([`https://verify.taxpoynt.com/r/${encodeURIComponent(spec.receiptNumber)}`]);
+      expect(receipt!.end).toBe('partial_cut');
+      for (const line of receipt!.lines) expect(line.text.length).toBeLessThanOrEqual(spec.width + 2);
+    }
+  });
+
+  it('a receipt of each layout comes back as the transaction it was printed from', () => {
+    const rng = seeded(2026);
+    const seen = new Set<string>();
+    for (let i = 0; i < 400 && seen.size < RECEIPT_LAYOUTS.length; i++) {
+      const spec = randomReceiptSpec(rng);
+      if (seen.has(spec.layout)) continue;
+      seen.add(spec.layout);
+      expect(differences(spec, printAndParse(spec)), spec.layout).toEqual([]);
+    }
+    expect([...seen].sort()).toEqual([...RECEIPT_LAYOUTS].sort());
+  });
+
+  it('prints a code page character and reads it back', () => {
+    const spec = { ...randomReceiptSpec(seeded(11)), layout: 'supermarket' as const, codepage: 'CP858' as const };
+    spec.shop = { ...spec.shop, name: 'CAFÉ NEO' };
+    const [receipt] = decode(printReceipt(spec));
+    expect(receipt!.lines.some((l) => l.text.includes('CAFÉ NEO'))).toBe(true);
+  });
+
+  it('the comparison notices a one-kobo or one-field difference (so the property below can fail)', () => {
+    const spec = randomReceiptSpec(seeded(99));
+    const result = printAndParse(spec);
+    expect(differences(spec, result)).toEqual([]);
+    expect(differences({ ...spec, total: spec.total + 1 }, result)).not.toEqual([]);
+    expect(differences({ ...spec, receiptNumber: spec.receiptNumber + '1' }, result)).not.toEqual([]);
+    expect(differences({ ...spec, payments: spec.payments.map((p) => ({ ...p, method: p.method === 'cash' ? 'card' : 'cash' })) }, result)).not.toEqual([]);
+  });
+
+  it('property: any random valid receipt printed and parsed back gives the same transaction', () => {
+    fc.assert(
+      fc.property(fc.integer(), (seed) => {
+        const spec = randomReceiptSpec(seeded(seed));
+        expect(differences(spec, printAndParse(spec))).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
