@@ -1,9 +1,9 @@
 // `taxpoynt-bridge update check|status`: what the updater would do now and why, and the update loop's last known state.
 import { loadConfig } from '../engine/config.js';
+import { packageVersion } from '../engine/version.js';
 import {
   HeadlessUpdater,
   UpdateClient,
-  bridgeVersion,
   feedUrlFor,
   readStatus,
   resolveUpdateSettings,
@@ -26,7 +26,7 @@ export interface UpdateCheckOptions {
 export async function runUpdateCheck(options: UpdateCheckOptions): Promise<CheckReport> {
   const { config } = loadConfig(options.configFile, options.env);
   const settings = resolveUpdateSettings(config.updates, options.remote);
-  const current = options.version ?? bridgeVersion();
+  const current = options.version ?? packageVersion();
   if (!settings.baseUrl) {
     return {
       current,
@@ -66,7 +66,7 @@ async function status(ctx: CommandContext, json: boolean): Promise<number> {
   const saved = readStatus(statusFile(ctx.dataDir));
   const { config } = loadConfig(ctx.configFile, ctx.env);
   const value = saved ?? {
-    current: bridgeVersion(),
+    current: packageVersion(),
     channel: config.updates.channel,
     state: 'idle',
     last_check_at: null,

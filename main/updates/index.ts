@@ -31,4 +31,3 @@ export { NodeAppAdapter, UPDATER_CACHE_DIR_NAME } from './adapter.js';
 export { NodeHttpExecutor } from './http.js';
 export { HeadlessInstallError, HeadlessUpdater, UpdateClient, UpdateFeedError, packageExtensions, type CheckRequest, type HeadlessUpdaterOptions } from './updater.js';
 export { UpdateService, readStatus, statusFile, type HeartbeatUpdate, type TillActivity, type UpdateServiceOptions, type UpdateState, type UpdateStatus } from './service.js';
-export { bridgeVersion } from './version.js';

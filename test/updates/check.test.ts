@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { command } from '../../main/cli/update.js';
-import { HeadlessUpdater, UpdateClient, UpdateService, bridgeVersion, statusFile, type CheckReport } from '../../main/updates/index.js';
+import { HeadlessUpdater, UpdateClient, UpdateService, statusFile, type CheckReport } from '../../main/updates/index.js';
+import { packageVersion } from '../../main/engine/version.js';
 import { publishRelease } from '../../sandbox/updates.js';
 import { around, startFeed, tempDataDir, type FeedServer } from './feed.js';
 
-const current = bridgeVersion();
+const current = packageVersion();
 const v = around(current);
 
 let feed: FeedServer;

@@ -13,6 +13,7 @@ import {
   resolveUpdateSettings,
   type InstallInputs,
 } from '../../main/updates/index.js';
+import { RemoteConfig } from '../../main/cloud/contract.js';
 
 const at = (h: number, m = 0) => new Date(2026, 4, 20, h, m);
 
@@ -30,6 +31,11 @@ describe('update settings', () => {
       installWindow: '23:00-01:00',
       baseUrl: 'https://updates.example',
     });
+  });
+
+  it("reads the cloud's remote config update block (cloud-api.md §4) as it is parsed", () => {
+    const remote = RemoteConfig.shape.update.parse({ channel: 'beta', pin_version: '1.1.0' });
+    expect(resolveUpdateSettings(local, remote)).toMatchObject({ channel: 'beta', pinVersion: '1.1.0', installWindow: '02:00-05:00' });
   });
 
   it('builds the channel feed as <base>/<channel>/', () => {
