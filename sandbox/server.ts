@@ -112,8 +112,11 @@ export interface SandboxState {
     replays: number;
     heartbeats: number;
     config_polls: number;
-    /** Batch requests allowed past the rate limit, per window start (ms): the bench reads goodput from it. */
+    /** Batch requests allowed past the rate limit, per window start (ms). */
     rate_windows: Record<string, number>;
+    /** Transactions accepted, and 429 answers, per rate window (the bench reads goodput from them). */
+    accepted_windows: Record<string, number>;
+    limited_windows: Record<string, number>;
   };
   agents: Record<string, AgentInfo & { signing_secret: string }>;
   refresh_tokens: Record<string, { agent_id: string; alive: boolean }>;
@@ -169,7 +172,7 @@ function emptyState(remote: RemoteConfig): SandboxState {
   return {
     transactions: {},
     batches: {},
-    counters: { requests: 0, batch_requests: 0, by_status: {}, rate_limited: 0, resets: 0, replays: 0, heartbeats: 0, config_polls: 0, rate_windows: {} },
+    counters: { requests: 0, batch_requests: 0, by_status: {}, rate_limited: 0, resets: 0, replays: 0, heartbeats: 0, config_polls: 0, rate_windows: {}, accepted_windows: {}, limited_windows: {} },
     agents: {},
     refresh_tokens: {},
     heartbeats: [],
@@ -308,6 +311,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (win) {
       if (win.used >= win.limit) {
         state.counters.rate_limited++;
+        state.counters.limited_windows[String(win.start)] = (state.counters.limited_windows[String(win.start)] ?? 0) + 1;
         const waitS = Math.max(1, Math.ceil((win.end - clock.now()) / 1000));
         const retryAfter = faults.retryAfterForm === 'date' ? new Date(now() + waitS * 1000).toUTCString() : String(waitS);
         const a = problem(429, 'rate_limited', `Too many requests: ${win.limit} per ${win.windowS} s.`);
@@ -401,6 +405,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return { id: tx.id, status: 'accepted', irn: record.irn };
     });
     const response: BatchResponse = { batch_id: key, results };
+    if (win) {
+      const accepted = results.filter((r) => r.status === 'accepted').length;
+      state.counters.accepted_windows[String(win.start)] = (state.counters.accepted_windows[String(win.start)] ?? 0) + accepted;
+    }
     state.batches[key] = { arrivals: 1, body_sha256: hash, response, items: results.length };
     changed();
     return { answer: new HttpAnswer(200, response, extra), cut };
