@@ -21,40 +21,54 @@ export interface LoggerOptions {
   clock?: () => Date;
 }
 
-export class Logger {
-  private level: LogLevel;
-  private readonly file?: string;
-  private readonly maxBytes: number;
-  private readonly keep: number;
-  private readonly echo?: LogSink;
-  private readonly clock: () => Date;
-  private size = 0;
+/** What a logger and all its children share: one file, one level, one rotation. */
+interface LogCore {
+  level: LogLevel;
+  file?: string;
+  maxBytes: number;
+  keep: number;
+  echo?: LogSink;
+  clock: () => Date;
+  size: number;
+}
 
-  constructor(options: LoggerOptions = {}, private readonly fields: Record<string, unknown> = {}) {
-    this.level = options.level ?? 'info';
-    this.file = options.file;
-    this.maxBytes = options.maxBytes ?? 5 * 1024 * 1024;
-    this.keep = options.keep ?? 5;
-    this.echo = options.echo;
-    this.clock = options.clock ?? (() => new Date());
-    if (this.file) {
-      mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-      this.size = existsSync(this.file) ? statSync(this.file).size : 0;
+export class Logger {
+  private readonly core: LogCore;
+
+  constructor(
+    options: LoggerOptions | LogCore = {},
+    private readonly fields: Record<string, unknown> = {},
+  ) {
+    if ('size' in options) {
+      this.core = options;
+      return;
+    }
+    this.core = {
+      level: options.level ?? 'info',
+      file: options.file,
+      maxBytes: options.maxBytes ?? 5 * 1024 * 1024,
+      keep: options.keep ?? 5,
+      echo: options.echo,
+      clock: options.clock ?? (() => new Date()),
+      size: 0,
+    };
+    if (this.core.file) {
+      mkdirSync(dirname(this.core.file), { recursive: true, mode: 0o700 });
+      this.core.size = existsSync(this.core.file) ? statSync(this.core.file).size : 0;
     }
   }
 
-  /** A logger that adds fields (component, device) to every line and shares this one's file. */
+  /** A logger that adds fields (component, device) to every line and shares this one's file and level. */
   child(fields: Record<string, unknown>): Logger {
-    const child = Object.create(this) as Logger;
-    (child as unknown as { fields: Record<string, unknown> }).fields = { ...this.fields, ...fields };
-    return child;
+    return new Logger(this.core, { ...this.fields, ...fields });
   }
 
   setLevel(level: LogLevel): void {
-    // Children made by Object.create read the level through the prototype chain of the root.
-    let root: Logger = this;
-    while (Object.getPrototypeOf(root) instanceof Logger) root = Object.getPrototypeOf(root) as Logger;
-    root.level = level;
+    this.core.level = level;
+  }
+
+  get level(): LogLevel {
+    return this.core.level;
   }
 
   debug(msg: string, data?: Record<string, unknown>): void {
@@ -71,44 +85,39 @@ export class Logger {
   }
 
   log(level: LogLevel, msg: string, data?: Record<string, unknown>): void {
-    if (LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(this.level)) return;
-    const entry = { ts: this.clock().toISOString(), level, msg: redactText(msg), ...(redact({ ...this.fields, ...data }) as object) };
+    const core = this.core;
+    if (LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(core.level)) return;
+    const entry = { ts: core.clock().toISOString(), level, msg: redactText(msg), ...(redact({ ...this.fields, ...data }) as object) };
     const line = JSON.stringify(entry) + '\n';
-    this.echo?.write(line);
-    if (this.file) this.append(line);
+    core.echo?.write(line);
+    if (core.file) this.append(core, line);
   }
 
-  private append(line: string): void {
-    const root = this.root();
-    if (root.size + line.length > root.maxBytes) root.rotate();
+  private append(core: LogCore, line: string): void {
+    const bytes = Buffer.byteLength(line);
+    if (core.size + bytes > core.maxBytes) rotate(core);
     try {
-      appendFileSync(root.file!, line, { mode: 0o600 });
-      root.size += Buffer.byteLength(line);
+      appendFileSync(core.file!, line, { mode: 0o600 });
+      core.size += bytes;
     } catch {
       // A full disk must not take the bridge down with it; the line is lost, the receipt is not.
     }
   }
+}
 
-  private root(): Logger {
-    let root: Logger = this;
-    while (Object.getPrototypeOf(root) instanceof Logger) root = Object.getPrototypeOf(root) as Logger;
-    return root;
-  }
-
-  private rotate(): void {
-    const file = this.file!;
-    try {
-      const oldest = `${file}.${this.keep}`;
-      if (existsSync(oldest)) unlinkSync(oldest);
-      for (let i = this.keep - 1; i >= 1; i--) {
-        if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
-      }
-      if (existsSync(file)) renameSync(file, `${file}.1`);
-    } catch {
-      // Rotation failing is not a reason to stop logging into the current file.
+function rotate(core: LogCore): void {
+  const file = core.file!;
+  try {
+    const oldest = `${file}.${core.keep}`;
+    if (existsSync(oldest)) unlinkSync(oldest);
+    for (let i = core.keep - 1; i >= 1; i--) {
+      if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
     }
-    this.size = 0;
+    if (existsSync(file)) renameSync(file, `${file}.1`);
+  } catch {
+    // Rotation failing is not a reason to stop logging into the current file.
   }
+  core.size = 0;
 }
 
 export function logFile(dataDir: string): string {
