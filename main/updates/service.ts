@@ -8,6 +8,7 @@ import {
   firstCheckDelayMs,
   healthFailures,
   installDecision,
+  pinVerdict,
   recordHealthy,
   recordStart,
   unhealthyMessage,
@@ -78,6 +79,10 @@ export function readStatus(file: string): UpdateStatus | null {
   }
 }
 
+function keyOf(settings: UpdateSettings): string {
+  return JSON.stringify([settings.baseUrl ?? null, settings.channel, settings.pinVersion ?? null]);
+}
+
 export class UpdateService {
   private readonly clock: () => number;
   private readonly random: () => number;
@@ -91,6 +96,7 @@ export class UpdateService {
   private health: HealthRecord | null = null;
   private startedAt: number | null = null;
   private merchantAsked = false;
+  private settingsKey: string | null = null;
   private notified: string | null = null;
   private busy: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -183,6 +189,12 @@ export class UpdateService {
     this.refreshHealthState();
     const now = this.clock();
     if (this.nextCheckAt === null) this.nextCheckAt = now + firstCheckDelayMs(this.random);
+    // A new channel or pin from the remote config is acted on soon (spread like the first check), not in 4 hours.
+    const key = keyOf(this.options.settings());
+    if (this.settingsKey !== null && key !== this.settingsKey) {
+      this.nextCheckAt = Math.min(this.nextCheckAt, now + firstCheckDelayMs(this.random));
+      this.settingsKey = key;
+    }
     if (now >= this.nextCheckAt && this.state !== 'installing') {
       const report = await this.check();
       if (report.available && report.latest !== this.downloadedVersion) await this.download();
@@ -192,6 +204,7 @@ export class UpdateService {
 
   private async check(): Promise<CheckReport> {
     const settings = this.options.settings();
+    this.settingsKey = keyOf(settings);
     const now = this.clock();
     this.lastCheckAt = now;
     this.nextCheckAt = now + CHECK_INTERVAL_MS;
@@ -258,10 +271,18 @@ export class UpdateService {
   }
 
   private async maybeInstall(): Promise<InstallDecision> {
+    const settings = this.options.settings();
+    // The pin may have moved since the download: a downloaded version the pin no longer allows is dropped.
+    if (this.downloadedVersion && pinVerdict(this.options.client.current, this.downloadedVersion, settings.pinVersion) !== 'allowed') {
+      this.options.logger?.info('downloaded update dropped: the pin no longer allows it', { version: this.downloadedVersion });
+      this.downloadedVersion = null;
+      if (this.state === 'downloaded') this.setState('idle');
+      this.save();
+    }
     const activity = this.options.activity();
     const decision = installDecision({
       now: new Date(this.clock()),
-      installWindow: this.options.settings().installWindow,
+      installWindow: settings.installWindow,
       downloadedVersion: this.state === 'installing' ? null : this.downloadedVersion,
       lastReceiptAt: activity.lastReceiptAt,
       batchInFlight: activity.batchInFlight,

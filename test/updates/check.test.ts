@@ -61,6 +61,15 @@ describe('update check --json', () => {
     expect(report).toMatchObject({ latest: v.newer, available: true, reason: 'newer' });
   });
 
+  it("decides a partial roll-out by this machine's own staging id, kept in its data dir", async () => {
+    // electron-updater reads bytes 12-15 of the id as a fraction of 0xffffffff: 0x40000000 is 25 %.
+    writeFileSync(join(data.dir, '.updaterId'), '0e7a3b1c-5d2f-5a4b-8c6d-9e0f40000000');
+    publishRelease({ root: feed.root, channel: 'stable', version: v.newer, stagingPercentage: 20 });
+    expect((await check()).report.reason).toBe('staged_out');
+    publishRelease({ root: feed.root, channel: 'stable', version: v.newer, stagingPercentage: 30 });
+    expect((await check()).report.reason).toBe('newer');
+  });
+
   it('reads the beta channel from its own folder when the config says beta', async () => {
     publishRelease({ root: feed.root, channel: 'stable', version: current });
     publishRelease({ root: feed.root, channel: 'beta', version: v.beta });
@@ -103,6 +112,12 @@ describe('update check --json', () => {
     expect(code).toBe(1);
     expect(report.reason).toBe('feed_error');
     expect(report.error?.message).toBeTruthy();
+  });
+
+  it('reports feed_error when nothing listens at the feed address', async () => {
+    const { code, report } = await check({ base_url: 'http://127.0.0.1:9/updates' });
+    expect(code).toBe(1);
+    expect(report).toMatchObject({ reason: 'feed_error', error: { code: 'ECONNREFUSED' } });
   });
 
   it('reports feed_error when the channel has never been published', async () => {

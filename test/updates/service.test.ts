@@ -173,6 +173,36 @@ describe('update loop', () => {
     expect(h.service.heartbeat()).toMatchObject({ state: 'downloaded', available_version: '1.1.0', last_error: null });
   });
 
+  it('drops a downloaded version that a newly arrived pin no longer allows', async () => {
+    publishRelease({ root: feed.root, channel: 'stable', version: '1.1.0' });
+    const h = harness();
+    await h.service.checkNow();
+    expect(h.service.status().downloaded_version).toBe('1.1.0');
+    h.settings.pinVersion = '1.0.0';
+    h.clock.now = night;
+    await h.service.tick();
+    expect(h.installs).toEqual([]);
+    expect(h.service.status()).toMatchObject({ downloaded_version: null });
+  });
+
+  it('acts on a new pin within the first-check spread instead of waiting 4 hours', async () => {
+    publishRelease({ root: feed.root, channel: 'stable', version: '1.0.0' });
+    const h = harness();
+    h.service.begin();
+    h.clock.now += 5 * MIN;
+    await h.service.tick();
+    expect(h.feedHits()).toBe(1);
+    publishRelease({ root: feed.root, channel: 'stable', version: '0.9.0' });
+    h.settings.pinVersion = '0.9.0';
+    h.clock.now += MIN;
+    await h.service.tick(); // the change is seen: the check is due in 5 minutes (random 0.5 of 10)
+    expect(h.feedHits()).toBe(1);
+    h.clock.now += 5 * MIN;
+    await h.service.tick();
+    expect(h.feedHits()).toBe(2);
+    expect(h.service.status()).toMatchObject({ last_check: { reason: 'downgrade_to_pin' }, downloaded_version: '0.9.0' });
+  });
+
   it('writes its status where `update status` reads it', async () => {
     publishRelease({ root: feed.root, channel: 'stable', version: '1.1.0' });
     const h = harness();
