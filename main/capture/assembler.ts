@@ -105,11 +105,14 @@ export class JobAssembler {
     this.disarm();
   }
 
+  /**
+   * The job's bytes are cut from capture's own copy, by the decoder's span length: what is journaled
+   * is exactly what arrived, even if the decoder rebuilt a span wrongly across chunk edges.
+   */
   private emit(receipts: DecodedReceipt[]): void {
     for (const r of receipts) {
       if (r.raw.length === 0) continue;
-      this.dropPending(r.raw.length);
-      this.emitRaw(r.raw, r.end);
+      this.emitRaw(this.takePending(Math.min(r.raw.length, this.pendingBytes)), r.end);
     }
   }
 
@@ -126,10 +129,6 @@ export class JobAssembler {
     this.o.log.error('decoder failed; keeping the raw bytes as one job and starting a fresh decoder', { device: this.o.deviceId, error: err as Error });
     if (this.pendingBytes > 0) this.emitRaw(this.takePending(this.pendingBytes), 'end_of_data');
     this.stream = this.o.decoder({ codepage: this.o.codepage, idleMs: this.o.idleMs });
-  }
-
-  private dropPending(n: number): void {
-    this.takePending(Math.min(n, this.pendingBytes));
   }
 
   private takePending(n: number): Uint8Array {

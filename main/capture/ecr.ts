@@ -113,7 +113,8 @@ export function parseTerminalMessage(
 ): TerminalEvent | null {
   const text = Buffer.from(message).toString('latin1');
   const fields = new Map<string, string>();
-  for (const part of text.split(/[|;,\t\x1c]/)) {
+  // A comma separates fields only when a key follows it, so "1,500.00" stays one amount.
+  for (const part of text.split(/[|;\t\x1c]|,(?=\s*[A-Za-z_][A-Za-z0-9_ ]*\s*[=:])/)) {
     const m = /^\s*([A-Za-z_][A-Za-z0-9_ ]*?)\s*[=:]\s*(.*?)\s*$/.exec(part);
     if (m) fields.set(m[1]!.toLowerCase().replace(/ /g, '_'), m[2]!);
   }
