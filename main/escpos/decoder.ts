@@ -170,11 +170,6 @@ function barcodeValue(m: number, bytes: Uint8Array): string {
   return out;
 }
 
-interface RetainedChunk {
-  base: number;
-  bytes: Uint8Array;
-}
-
 /** Counters over the whole stream (for diagnostics and the CLI's --json). */
 export interface DecoderStats {
   bytes: number;
@@ -265,8 +260,10 @@ export class EscposStream {
 
   // raw bookkeeping
   private pos = 0; // absolute offset of the next byte
-  private retained: RetainedChunk[] = [];
-  private cur: Uint8Array = new Uint8Array(0);
+  /** Bytes of the open receipt from earlier pushes: absolute offsets [rStart, rStart + pendingLen). */
+  private pending = new Uint8Array(4096);
+  private pendingLen = 0;
+  private cur: Uint8Array = EMPTY;
   private curBase = 0;
   private lastMs: number | undefined;
   private out: DecodedReceipt[] = [];
@@ -300,12 +297,10 @@ export class EscposStream {
     this.run(chunk);
     this.pos = this.curBase + chunk.length;
     this.stats.bytes += chunk.length;
-    // Keep only the bytes the open receipt may still need for its raw span.
-    if (this.rStart < this.pos) {
-      const from = Math.max(0, this.rStart - this.curBase);
-      if (from < chunk.length) this.retained.push({ base: this.curBase + from, bytes: chunk.slice(from) });
-    }
-    this.cur = new Uint8Array(0);
+    // Keep the bytes the open receipt needs for its raw span (pending always starts at rStart).
+    const from = Math.max(0, this.rStart - this.curBase);
+    if (from < chunk.length) this.retain(chunk.subarray(from));
+    this.cur = EMPTY;
     this.curBase = this.pos;
     return { receipts: this.out, queries: this.queries };
   }
@@ -327,7 +322,7 @@ export class EscposStream {
     this.endReceipt(this.pos, 'end_of_data', false);
     if (!this.committed) this.stats.unclaimedBytes += this.pos - this.rStart;
     const out = this.out;
-    this.retained = [];
+    this.dropPending();
     this.rStart = this.pos;
     this.clearReceipt();
     this.out = [];
@@ -1200,7 +1195,7 @@ export class EscposStream {
     this.out.push(receipt);
     this.stats.receipts++;
     this.rStart = endAbs;
-    this.dropRetained();
+    this.dropPending();
     this.clearReceipt();
     this.startPage = this.currentPageName();
   }
@@ -1220,17 +1215,25 @@ export class EscposStream {
 
   private rawSpan(from: number, to: number): Uint8Array {
     const out = new Uint8Array(Math.max(0, to - from));
-    for (const r of this.retained) copyOverlap(r.base, r.bytes, from, to, out);
+    copyOverlap(this.rStart, this.pending.subarray(0, this.pendingLen), from, to, out);
     copyOverlap(this.curBase, this.cur, from, to, out);
     return out;
   }
 
-  private dropRetained(): void {
-    while (this.retained.length > 0) {
-      const r = this.retained[0] as RetainedChunk;
-      if (r.base + r.bytes.length <= this.rStart) this.retained.shift();
-      else break;
+  private retain(bytes: Uint8Array): void {
+    const need = this.pendingLen + bytes.length;
+    if (need > this.pending.length) {
+      const bigger = new Uint8Array(Math.max(need, this.pending.length * 2));
+      bigger.set(this.pending.subarray(0, this.pendingLen));
+      this.pending = bigger;
     }
+    this.pending.set(bytes, this.pendingLen);
+    this.pendingLen = need;
+  }
+
+  private dropPending(): void {
+    this.pendingLen = 0;
+    if (this.pending.length > 1 << 20) this.pending = new Uint8Array(4096);
   }
 
   private warn(code: DecoderWarning['code'], abs: number, message: string): void {
@@ -1243,6 +1246,7 @@ export class EscposStream {
   }
 }
 
+const EMPTY = new Uint8Array(0);
 const MARKER = [GS, 0x28, 0x4c, 0x02, 0x00, 0x30];
 
 function defaultTabs(): number[] {

@@ -61,7 +61,6 @@ describe('public ESC/POS corpus', () => {
       it('prints no control characters or parameter bytes as text', () => {
         for (const r of receipts) {
           for (const l of r.lines) {
-            // eslint-disable-next-line no-control-regex
             expect(l.text).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
           }
         }

@@ -1,0 +1,113 @@
+// Fuzzing the decoder with random and mutated corpus bytes (about 10 s; TAXPOYNT_FUZZ_SECONDS=N for longer).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decode, EscposStream, type DecodedReceipt } from '../../main/escpos/index.js';
+import { corpusFiles } from './corpus-files.js';
+
+const SECONDS = Number(process.env.TAXPOYNT_FUZZ_SECONDS ?? '10');
+const BUDGET_MS = Math.max(1, SECONDS) * 1000;
+const corpus = corpusFiles().map((f) => f.bytes);
+
+// Bytes a decoder finds interesting: command prefixes, common command letters, lengths, NUL, LF, high bytes.
+const interesting = [0x1b, 0x1d, 0x1c, 0x10, 0x0a, 0x0d, 0x00, 0x28, 0x6b, 0x4c, 0x38, 0x56, 0x40, 0x74, 0x26, 0x2e, 0x2a, 0x76, 0x30, 0x04, 0xff, 0x80, 0xa1];
+const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(...interesting));
+const randomJob = fc.array(byte, { maxLength: 2048 }).map((a) => Uint8Array.from(a));
+
+const mutatedCorpus = fc
+  .record({
+    file: fc.integer({ min: 0, max: corpus.length - 1 }),
+    start: fc.nat(),
+    length: fc.integer({ min: 1, max: 4096 }),
+    edits: fc.array(fc.record({ at: fc.nat(), value: byte, kind: fc.constantFrom('set', 'insert', 'delete') }), { maxLength: 16 }),
+  })
+  .map(({ file, start, length, edits }) => {
+    const src = corpus[file] as Uint8Array;
+    const from = start % src.length;
+    const bytes = Array.from(src.subarray(from, from + length));
+    for (const e of edits) {
+      const at = bytes.length === 0 ? 0 : e.at % bytes.length;
+      if (e.kind === 'set') bytes[at] = e.value;
+      else if (e.kind === 'insert') bytes.splice(at, 0, e.value);
+      else bytes.splice(at, 1);
+    }
+    return Uint8Array.from(bytes);
+  });
+
+const chunkSizes = fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 8 });
+
+function check(bytes: Uint8Array, sizes: number[]): void {
+  const whole = decode(bytes);
+  let covered = 0;
+  for (const r of whole) {
+    for (const l of r.lines) {
+      // eslint-disable-next-line no-control-regex
+      if (/[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(l.text)) {
+        throw new Error(`unprintable text ${JSON.stringify(l.text)}`);
+      }
+      if (l.text.length > 4096) throw new Error('line longer than the decoder bound');
+    }
+    if (r.warnings.length > 101) throw new Error('warnings unbounded');
+    covered += r.raw.length;
+  }
+  if (covered > bytes.length) throw new Error('raw spans cover more than the input');
+  // Same receipts whatever the chunking.
+  const s = new EscposStream();
+  const chunked: DecodedReceipt[] = [];
+  let at = 0;
+  let k = 0;
+  while (at < bytes.length) {
+    const n = sizes[k++ % sizes.length] as number;
+    chunked.push(...s.push(bytes.subarray(at, at + n), 0).receipts);
+    at += n;
+  }
+  chunked.push(...s.end());
+  const shape = (rs: DecodedReceipt[]) => rs.map((r) => [r.end, r.raw.length, r.lines.map((l) => l.text), r.qr, r.pdf417, r.barcodes, r.images]);
+  expect(shape(chunked)).toEqual(shape(whole));
+}
+
+describe('decoder fuzz', () => {
+  it(
+    'random bytes: no exception, printable text only, chunking-invariant',
+    () => {
+      fc.assert(
+        fc.property(randomJob, chunkSizes, (bytes, sizes) => check(bytes, sizes)),
+        { numRuns: 1_000_000, interruptAfterTimeLimit: BUDGET_MS / 2, markInterruptAsFailure: false },
+      );
+    },
+    BUDGET_MS + 30_000,
+  );
+
+  it(
+    'mutated corpus bytes: no exception, printable text only, chunking-invariant, memory bounded',
+    () => {
+      const before = process.memoryUsage().heapUsed;
+      fc.assert(
+        fc.property(mutatedCorpus, chunkSizes, (bytes, sizes) => check(bytes, sizes)),
+        { numRuns: 1_000_000, interruptAfterTimeLimit: BUDGET_MS / 2, markInterruptAsFailure: false },
+      );
+      globalThis.gc?.();
+      expect(process.memoryUsage().heapUsed - before).toBeLessThan(256 * 1024 * 1024);
+    },
+    BUDGET_MS + 30_000,
+  );
+
+  it('a 4 GB declared length at the end of a small job finishes at once', () => {
+    const t0 = Date.now();
+    const rs = decode(Uint8Array.from([0x41, 0x0a, 0x1d, 0x38, 0x4c, 0xff, 0xff, 0xff, 0xff, 0x30, 0x70, 1, 2, 3]));
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(rs[0]?.warnings.map((w) => w.code)).toEqual(['truncated_block']);
+  });
+
+  it('a long stream that never cuts keeps a bounded line and does not grow per byte', () => {
+    const s = new EscposStream({ idleMs: 10 });
+    const chunk = new Uint8Array(64 * 1024).fill(0x41);
+    const receipts: DecodedReceipt[] = [];
+    for (let k = 0; k < 64; k++) receipts.push(...s.push(chunk, k * 100).receipts);
+    expect(receipts).toHaveLength(63);
+    for (const r of receipts) {
+      expect(r.end).toBe('idle');
+      expect(r.raw.length).toBe(chunk.length);
+      expect(r.lines.every((l) => l.text.length <= 4096)).toBe(true);
+    }
+  });
+});
