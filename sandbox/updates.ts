@@ -24,7 +24,12 @@ export function createUpdateFeed(options: UpdateFeedOptions): (req: IncomingMess
   const prefix = (options.prefix ?? '/updates').replace(/\/+$/, '');
   const root = resolve(options.root);
   return (req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://feed').pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://feed').pathname);
+    } catch {
+      return false;
+    }
     if (!path.startsWith(`${prefix}/`)) return false;
     const parts = path.slice(prefix.length + 1).split('/');
     const fault = options.fault?.() ?? null;

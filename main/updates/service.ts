@@ -133,9 +133,17 @@ export class UpdateService {
   /** One step of the loop: a due check (and its background download), then the install decision. */
   tick(): Promise<void> {
     if (this.busy) return this.busy;
-    this.busy = this.step().finally(() => {
-      this.busy = null;
-    });
+    // Never rejects: an update problem is reported (state, last_error), it never stops the bridge.
+    this.busy = this.step()
+      .catch((err: unknown) => {
+        this.lastError = `update step failed: ${(err as Error)?.message ?? String(err)}`;
+        this.options.logger?.warn('update step failed', { code: errorCode(err) });
+        this.setState('error');
+        this.save();
+      })
+      .finally(() => {
+        this.busy = null;
+      });
     return this.busy;
   }
 

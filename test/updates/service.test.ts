@@ -203,6 +203,17 @@ describe('update loop', () => {
     expect(h.service.status()).toMatchObject({ last_check: { reason: 'downgrade_to_pin' }, downloaded_version: '0.9.0' });
   });
 
+  it('reports a bad install window from the remote config instead of crashing the loop', async () => {
+    publishRelease({ root: feed.root, channel: 'stable', version: '1.1.0' });
+    const h = harness('1.0.0', { installWindow: '25:00-26:00' });
+    h.clock.now = night;
+    await h.service.checkNow();
+    await expect(h.service.tick()).resolves.toBeUndefined();
+    expect(h.installs).toEqual([]);
+    expect(h.service.heartbeat()).toMatchObject({ state: 'error' });
+    expect(h.service.heartbeat().last_error).toMatch(/update\.install_window/);
+  });
+
   it('writes its status where `update status` reads it', async () => {
     publishRelease({ root: feed.root, channel: 'stable', version: '1.1.0' });
     const h = harness();
