@@ -57,9 +57,8 @@ const D_QR_STORE = 2;
 const D_PDF_STORE = 3;
 const D_BARCODE = 4;
 const D_STRIPE_IMAGE = 5;
-const D_PRINT_IMAGE = 6;
-const D_FSQ_NEXT = 7;
-const D_ESCAMP_NEXT = 8;
+const D_FSQ_NEXT = 6;
+const D_ESCAMP_NEXT = 7;
 
 const MAX_LINE = 4096;
 const MAX_CAPTURE = 65_536;
@@ -256,7 +255,7 @@ export class EscposStream {
   private suppressed = 0;
   private committed = false;
   private rStart = 0;
-  private startPage: string;
+  private startPage = 'CP437';
 
   // raw bookkeeping
   private pos = 0; // absolute offset of the next byte
@@ -281,7 +280,6 @@ export class EscposStream {
     this.baseTable = singleByteTable(this.defaultPage);
     this.table = this.baseTable;
     this.pageName = this.defaultPage;
-    this.startPage = page;
     this.resetPrinter();
     this.startPage = this.currentPageName();
   }
@@ -290,7 +288,7 @@ export class EscposStream {
   push(chunk: Uint8Array, nowMs: number): { receipts: DecodedReceipt[]; queries: StatusQuery[] } {
     this.out = [];
     this.queries = [];
-    if (this.lastMs !== undefined && nowMs - this.lastMs >= this.idleMs) this.endReceipt(this.pos, 'idle', false);
+    if (this.lastMs !== undefined && nowMs - this.lastMs >= this.idleMs) this.idle();
     this.lastMs = nowMs;
     this.cur = chunk;
     this.curBase = this.pos;
@@ -308,7 +306,7 @@ export class EscposStream {
   /** Ends a receipt that has printed content but saw no byte for `idleMs`. */
   tick(nowMs: number): DecodedReceipt[] {
     this.out = [];
-    if (this.lastMs !== undefined && nowMs - this.lastMs >= this.idleMs) this.endReceipt(this.pos, 'idle', false);
+    if (this.lastMs !== undefined && nowMs - this.lastMs >= this.idleMs) this.idle();
     return this.out;
   }
 
@@ -327,6 +325,19 @@ export class EscposStream {
     this.clearReceipt();
     this.out = [];
     return out;
+  }
+
+  /** The idle gap passed: a receipt with printed content ends here; a command left unfinished is abandoned with it. */
+  private idle(): void {
+    if (!this.committed && !this.lineInk) return;
+    if (this.state !== S_TEXT) {
+      this.warn('truncated_block', this.cmdStart, `command at offset ${this.cmdStart} was left unfinished when the printer went idle`);
+      this.state = S_TEXT;
+      this.dataKind = D_NONE;
+      this.strictBarcode = false;
+    }
+    this.afterCR = false;
+    this.endReceipt(this.pos, 'idle', false);
   }
 
   // ---- the state machine -------------------------------------------------------------------
@@ -407,7 +418,7 @@ export class EscposStream {
           if (this.pCount === this.need) {
             this.state = S_TEXT;
             this.completedAt = i;
-            this.complete(i);
+            this.complete();
           }
           break;
         case S_SKIP: {
@@ -420,7 +431,7 @@ export class EscposStream {
           }
           if (this.dataLeft === 0 && this.state === S_SKIP) {
             this.state = S_TEXT;
-            this.dataDone(i);
+            this.dataDone();
           }
           break;
         }
@@ -443,7 +454,7 @@ export class EscposStream {
           }
           if (this.dataLeft === 0) {
             this.state = S_TEXT;
-            this.dataDone(i);
+            this.dataDone();
           }
           break;
         }
@@ -451,7 +462,7 @@ export class EscposStream {
           if (b === 0) {
             i++;
             this.state = S_TEXT;
-            this.dataDone(i);
+            this.dataDone();
           } else if (b < 0x20 || this.capLen >= 255) {
             // A barcode without its NUL: resynchronise on this byte.
             this.state = S_TEXT;
@@ -580,7 +591,7 @@ export class EscposStream {
     }
     if (len === 0) {
       this.state = S_TEXT;
-      this.complete(-1);
+      this.complete();
       return;
     }
     this.need = len;
@@ -598,7 +609,7 @@ export class EscposStream {
     this.dataKind = kind;
     if (count <= 0) {
       this.dataLeft = 0;
-      this.dataDone(-1);
+      this.dataDone();
       return;
     }
     this.dataLeft = count;
@@ -613,7 +624,7 @@ export class EscposStream {
     this.dataKind = kind;
     if (count <= 0) {
       this.dataLeft = 0;
-      this.dataDone(-1);
+      this.dataDone();
       return;
     }
     this.dataLeft = count;
@@ -672,8 +683,8 @@ export class EscposStream {
 
   // ---- command semantics ---------------------------------------------------------------------
 
-  /** A command's header is complete; `next` is the index after its last byte (-1 when unknown to the caller). */
-  private complete(_next: number): void {
+  /** A command's header is complete (`completedAt` is the index after its last byte in the current chunk). */
+  private complete(): void {
     const p = this.params;
     const cmd = this.cmd;
     switch (this.prefix) {
@@ -994,7 +1005,7 @@ export class EscposStream {
   }
 
   /** A data block finished. */
-  private dataDone(_next: number): void {
+  private dataDone(): void {
     switch (this.dataKind) {
       case D_GRAPHICS_STORE:
         break;
@@ -1014,9 +1025,6 @@ export class EscposStream {
       }
       case D_STRIPE_IMAGE:
         this.printImage(true);
-        break;
-      case D_PRINT_IMAGE:
-        this.printImage(false);
         break;
       case D_FSQ_NEXT:
         if (this.loopLeft > 0) this.more(4, 1);

@@ -380,3 +380,16 @@ describe('receipts it has never seen', () => {
     ]);
   });
 });
+
+describe('idle with an unfinished command', () => {
+  it('abandons the command with the receipt, so the next job does not lose its first byte', () => {
+    const s = new EscposStream({ idleMs: 1000 });
+    s.push(job('Hi\n', ESC), 0);
+    const [r] = s.tick(1000);
+    expect(r?.end).toBe('idle');
+    expect(r?.warnings.map((w) => w.code)).toEqual(['truncated_block']);
+    expect(r?.raw).toEqual(job('Hi\n', ESC));
+    s.push(job('Next\n'), 5000);
+    expect(s.end().map(receiptText)).toEqual(['Next']);
+  });
+});

@@ -40,7 +40,6 @@ function check(bytes: Uint8Array, sizes: number[]): void {
   let covered = 0;
   for (const r of whole) {
     for (const l of r.lines) {
-      // eslint-disable-next-line no-control-regex
       if (/[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(l.text)) {
         throw new Error(`unprintable text ${JSON.stringify(l.text)}`);
       }
