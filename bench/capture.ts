@@ -1,0 +1,273 @@
+// Capture figures: pass-through latency added by the virtual printer (vs a bare TCP relay), sustained 4-port capture at 115,200 baud: CPU share, bytes lost.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SerialPort } from 'serialport';
+import { createSource, DeviceConfig, type CapturedJob, type CaptureSink, type CaptureSource } from '../main/capture/index.js';
+import { silentLogger } from '../main/telemetry/log.js';
+import type { BenchReport } from './report.js';
+
+const MESSAGES = 2000;
+const SUSTAIN_MS = 6000;
+const PORTS = 4;
+const BAUD = 115_200;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** One receipt line per message; a cut every 40 lines so the decoder closes receipts as a till would. */
+function message(i: number): Buffer {
+  const line = Buffer.from(`Item ${String(i).padStart(6, '0')} ................ ${(i % 997) + 1}.00\n`, 'latin1');
+  return i % 40 === 39 ? Buffer.concat([line, Buffer.from('\x1dV\x00\x1b@', 'latin1')]) : line;
+}
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return (server.address() as { port: number }).port;
+}
+
+/** The "printer": counts bytes and wakes the waiting sender when a message has fully arrived. */
+async function printerServer(): Promise<{ port: number; server: Server; waitFor(total: number): Promise<number>; close(): void }> {
+  let received = 0;
+  let want = Infinity;
+  let wake: ((t: number) => void) | null = null;
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => {
+    sockets.add(s);
+    s.setNoDelay(true);
+    s.on('data', (d) => {
+      received += d.length;
+      if (received >= want && wake) {
+        const w = wake;
+        wake = null;
+        w(performance.now());
+      }
+    });
+  });
+  const port = await listen(server);
+  return {
+    port,
+    server,
+    waitFor: (total) =>
+      new Promise((resolve) => {
+        want = total;
+        if (received >= total) resolve(performance.now());
+        else wake = resolve;
+      }),
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+/** Sends messages one at a time and times each until the printer has it all. */
+async function timeThrough(port: number, printer: Awaited<ReturnType<typeof printerServer>>): Promise<number[]> {
+  const pos = connect({ host: '127.0.0.1', port });
+  pos.setNoDelay(true);
+  await new Promise((r) => pos.once('connect', r));
+  const times: number[] = [];
+  let total = 0;
+  for (let i = 0; i < MESSAGES; i++) {
+    const m = message(i);
+    total += m.length;
+    const t0 = performance.now();
+    pos.write(m);
+    const t1 = await printer.waitFor(total);
+    if (i >= 50) times.push(t1 - t0); // warm-up excluded
+  }
+  pos.destroy();
+  return times.sort((a, b) => a - b);
+}
+
+const nullSink: CaptureSink = { job: () => undefined, terminalEvent: () => undefined, deviceState: () => undefined };
+
+async function latency(): Promise<BenchReport> {
+  // Baseline: a bare relay that writes each chunk on to the printer, nothing else.
+  const p1 = await printerServer();
+  const relayToPrinter = connect({ host: '127.0.0.1', port: p1.port });
+  relayToPrinter.setNoDelay(true);
+  await new Promise((r) => relayToPrinter.once('connect', r));
+  const relay = createServer((s) => {
+    s.setNoDelay(true);
+    s.on('data', (d) => relayToPrinter.write(d));
+  });
+  const relayPort = await listen(relay);
+  const bare = await timeThrough(relayPort, p1);
+  relayToPrinter.destroy();
+  relay.close();
+  p1.close();
+
+  // The virtual printer: capture (decoder, jobs to the sink) plus pass-through to a TCP printer.
+  const p2 = await printerServer();
+  const jobs: CapturedJob[] = [];
+  const vp = createSource(
+    DeviceConfig.parse({ id: 'bench', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, printer: { tcp: `127.0.0.1:${p2.port}` } }),
+    { ...nullSink, job: (j) => jobs.push(j) },
+    { log: silentLogger },
+  ) as CaptureSource & { endpoint: string };
+  await vp.start();
+  while (vp.status().printer !== 'connected') await sleep(5);
+  const through = await timeThrough(Number(vp.endpoint.split(':')[1]), p2);
+  await vp.stop();
+  p2.close();
+
+  const [b50, b99, v50, v99] = [percentile(bare, 50), percentile(bare, 99), percentile(through, 50), percentile(through, 99)];
+  return {
+    name: 'capture: virtual printer pass-through latency (TCP in → TCP printer, 127.0.0.1)',
+    figures: [
+      { label: 'bare TCP relay p50', value: b50, unit: 'ms' },
+      { label: 'bare TCP relay p99', value: b99, unit: 'ms' },
+      { label: 'virtual printer p50', value: v50, unit: 'ms' },
+      { label: 'virtual printer p99', value: v99, unit: 'ms', ratio: { value: v99 / b99, against: 'bare relay p99' } },
+      { label: 'added latency p50', value: v50 - b50, unit: 'ms' },
+      { label: 'added latency p99', value: v99 - b99, unit: 'ms', target: { op: '<', value: 5 } },
+    ],
+    notes: [`${MESSAGES - 50} receipt lines timed one at a time (50 warm-up), a cut every 40 lines; ${jobs.length} jobs captured.`],
+  };
+}
+
+/** A child process plays 4 POS lanes printing at line rate (115,200 baud 8N1 ≈ 11,520 bytes/s each). */
+function startWriters(paths: string[], ms: number): { proc: ChildProcess; done: Promise<number[]> } {
+  const script = `
+const fs = require('fs');
+const paths = process.argv.slice(1);
+const fds = paths.map((p) => fs.openSync(p, 'w'));
+const perTick = ${Math.round(BAUD / 10 / 10)};
+const sent = paths.map(() => 0);
+let n = 0;
+function receipt(lane, k) {
+  let s = '\\x1b@LANE ' + lane + ' RECEIPT ' + k + '\\n';
+  for (let i = 0; i < 30; i++) s += 'Item ' + i + ' ................ ' + (i * 7 + k) + '.00\\n';
+  return Buffer.from(s + 'TOTAL 1234.00\\n\\x1dV\\x00', 'latin1');
+}
+const buffers = paths.map((_, lane) => { const parts = []; for (let k = 0; k < 400; k++) parts.push(receipt(lane, k)); return Buffer.concat(parts); });
+const ends = paths.map(() => 0);
+const start = Date.now();
+const t = setInterval(() => {
+  const due = Math.floor((Date.now() - start) / 100) + 1;
+  for (let lane = 0; lane < fds.length; lane++) {
+    const target = Math.min(due * perTick, buffers[lane].length);
+    if (target > sent[lane]) { fs.writeSync(fds[lane], buffers[lane], sent[lane], target - sent[lane]); sent[lane] = target; }
+  }
+  if (Date.now() - start >= ${ms}) {
+    clearInterval(t);
+    // Finish on a receipt boundary so every byte belongs to a whole receipt.
+    for (let lane = 0; lane < fds.length; lane++) {
+      const b = buffers[lane]; let end = sent[lane];
+      const cut = b.indexOf(Buffer.from('\\x1dV\\x00', 'latin1'), Math.max(0, end - 3));
+      end = cut < 0 ? b.length : cut + 3;
+      if (end > sent[lane]) fs.writeSync(fds[lane], b, sent[lane], end - sent[lane]);
+      sent[lane] = end;
+    }
+    process.stdout.write(JSON.stringify(sent));
+    setTimeout(() => process.exit(0), 200);
+  }
+}, 10);
+`;
+  const proc = spawn(process.execPath, ['-e', script, ...paths], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  const done = new Promise<number[]>((resolve, reject) => proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as number[]) : reject(new Error(`writer exited ${code}`)))));
+  return { proc, done };
+}
+
+async function ptys(dir: string, n: number): Promise<{ a: string[]; b: string[]; procs: ChildProcess[] }> {
+  const a: string[] = [];
+  const b: string[] = [];
+  const procs: ChildProcess[] = [];
+  for (let i = 0; i < n; i++) {
+    a.push(join(dir, `pos${i}`));
+    b.push(join(dir, `tap${i}`));
+    procs.push(spawn('socat', [`pty,raw,echo=0,link=${a[i]}`, `pty,raw,echo=0,link=${b[i]}`], { stdio: 'ignore' }));
+  }
+  for (let t = 0; t < 500 && ![...a, ...b].every(existsSync); t++) await sleep(10);
+  return { a, b, procs };
+}
+
+async function measureCpu<T>(run: () => Promise<T>): Promise<{ result: T; cpuMs: number; wallMs: number }> {
+  const c0 = process.cpuUsage();
+  const w0 = performance.now();
+  const result = await run();
+  const c = process.cpuUsage(c0);
+  return { result, cpuMs: (c.user + c.system) / 1000, wallMs: performance.now() - w0 };
+}
+
+async function sustained(): Promise<BenchReport> {
+  const dir = mkdtempSync(join(tmpdir(), 'tp-bench-capture-'));
+  const { a, b, procs } = await ptys(dir, PORTS);
+  try {
+    // Baseline: the same four ports read by bare serialport readers that only count bytes.
+    const bare = await measureCpu(async () => {
+      const ports = await Promise.all(
+        b.map(async (path) => {
+          const port = new SerialPort({ path, baudRate: BAUD, autoOpen: false });
+          await new Promise<void>((r, j) => port.open((e) => (e ? j(e) : r())));
+          let n = 0;
+          port.on('data', (d: Buffer) => (n += d.length));
+          return { port, count: () => n };
+        }),
+      );
+      const w = startWriters(a, SUSTAIN_MS);
+      const sent = await w.done;
+      await sleep(300);
+      const got = ports.reduce((s, p) => s + p.count(), 0);
+      await Promise.all(ports.map((p) => new Promise<void>((r) => p.port.close(() => r()))));
+      return { sent: sent.reduce((x, y) => x + y, 0), got };
+    });
+
+    // Capture: four serial taps with the decoder, each receipt handed to a sink that copies it as the journal would.
+    let captured = 0;
+    let jobs = 0;
+    const sink: CaptureSink = {
+      job: (j) => {
+        captured += Buffer.from(j.bytes).length;
+        jobs++;
+      },
+      terminalEvent: () => undefined,
+      deviceState: () => undefined,
+    };
+    const sources = b.map((path, i) => createSource(DeviceConfig.parse({ id: `lane-${i}`, kind: 'serial_tap', path, baud_rate: BAUD }), sink, { log: silentLogger }));
+    const cap = await measureCpu(async () => {
+      await Promise.all(sources.map((s) => s.start()));
+      const w = startWriters(a, SUSTAIN_MS);
+      const sent = await w.done;
+      await sleep(300);
+      const held = sources.reduce((n, s) => n + s.status().bytes, 0);
+      await Promise.all(sources.map((s) => s.stop()));
+      const unclaimed = sources.reduce((n, s) => n + s.status().unclaimedBytes, 0);
+      return { sent: sent.reduce((x, y) => x + y, 0), read: held, unclaimed };
+    });
+    const share = (cpuMs: number, wallMs: number) => (100 * cpuMs) / wallMs;
+    const bareShare = share(bare.cpuMs, bare.wallMs);
+    const capShare = share(cap.cpuMs, cap.wallMs);
+    const lost = cap.result.sent - captured - cap.result.unclaimed;
+    return {
+      name: `capture: sustained serial tap, ${PORTS} ptys at ${BAUD.toLocaleString('en-US')} baud line rate for ${SUSTAIN_MS / 1000} s`,
+      figures: [
+        { label: 'bytes sent (all ports)', value: cap.result.sent, unit: 'bytes' },
+        { label: 'receipts captured', value: jobs, unit: 'jobs' },
+        { label: 'bytes lost', value: lost, unit: 'bytes', target: { op: '<=', value: 0 } },
+        { label: 'bare serialport readers CPU share', value: bareShare, unit: '% of one core' },
+        { label: 'capture CPU share', value: capShare, unit: '% of one core', ratio: { value: capShare / bareShare, against: 'bare readers' } },
+      ],
+      notes: [
+        `bare readers got ${bare.result.got} of ${bare.result.sent} bytes; capture read ${cap.result.read}, journaled ${captured} in jobs, ${cap.result.unclaimed} unclaimed.`,
+        'ptys do not enforce a baud rate: the writer (a child process) paces each lane at 11,520 bytes/s.',
+      ],
+    };
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    await sleep(100);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<BenchReport[]> {
+  return [await latency(), await sustained()];
+}
