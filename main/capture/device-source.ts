@@ -3,7 +3,7 @@ import type { Logger } from '../telemetry/log.js';
 import type { DecoderFactory } from './assembler.js';
 import type { DeviceConfig } from './config.js';
 import { localTzOffsetMinutes, silentSince } from './silence.js';
-import { systemClock, type CaptureSink, type CaptureSource, type Clock, type DeviceState, type DeviceStatus } from './types.js';
+import { CaptureError, systemClock, type CaptureSink, type CaptureSource, type Clock, type DeviceState, type DeviceStatus } from './types.js';
 
 export interface SourceOptions {
   log: Logger;
@@ -74,7 +74,7 @@ export abstract class DeviceSource implements CaptureSource {
       await this.open();
     } catch (err) {
       // A device that fails to start is reported, never thrown at the others (they keep capturing).
-      this.fail('start_failed', err as Error);
+      this.fail(err instanceof CaptureError ? err.code : 'start_failed', err as Error);
     }
   }
 

@@ -7,7 +7,7 @@ import { DeviceSource, type SourceOptions } from './device-source.js';
 import { PrinterLink } from './printer-link.js';
 import { SerialLink } from './serial-link.js';
 import { answerIsOneByte, statusAnswer } from './status-answer.js';
-import type { CaptureSink } from './types.js';
+import { CaptureError, type CaptureSink } from './types.js';
 
 /** Print data a lane may hold while another lane has the printer (bounded memory per lane). */
 const MAX_HELD_BYTES = 8 * 1024 * 1024;
@@ -116,14 +116,16 @@ export class VirtualPrinterSource extends DeviceSource {
     const port = Number(hostPort.slice(i + 1));
     const server = createServer((socket) => this.accept(socket));
     this.server = server;
-    server.on('error', (err) => this.fail('listen_failed', new Error(`cannot listen on ${hostPort}: ${err.message}. Is another program (or a second bridge) using that port?`)));
+    const refused = (err: Error) => new CaptureError('listen_failed', `cannot listen on ${hostPort}: ${err.message}. Is another program (or a second bridge) using that port?`);
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const onError = (err: Error) => reject(refused(err));
+      server.once('error', onError);
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.off('error', onError);
         resolve();
       });
     });
+    server.on('error', (err) => this.fail('listen_failed', refused(err)));
     this.setStatus('listening', `listening as a printer on ${this.endpoint}`, { endpoint: this.endpoint! });
     // A lane that holds its connection open still hands the printer over after it has been quiet for idle_ms.
     this.releaseTimer = setInterval(() => this.releaseIdleOwner(), Math.max(50, Math.floor(this.config.idle_ms / 2)));

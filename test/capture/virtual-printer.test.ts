@@ -1,6 +1,6 @@
 // Virtual printer on 127.0.0.1 with a pty standing for the real printer: byte-for-byte pass-through, answers, lanes.
 import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSource, DeviceConfig, type CaptureSource } from '../../main/capture/index.js';
 import { Logger } from '../../main/telemetry/log.js';
@@ -217,5 +217,62 @@ describe('virtual printer', () => {
     expect(sink.jobs[0]).toMatchObject({ deviceId: 'com', integration: 'escpos_serial' });
     expect(Buffer.compare(Buffer.from(sink.jobs[0]!.bytes), r)).toBe(0);
     await closePort(till);
+  });
+
+  it('a TCP printer that restarts gets the jobs printed while it was away; a USB device-file printer gets the bytes appended', async () => {
+    const dir = tempDir();
+    const paper: Buffer[] = [];
+    const printerSockets = new Set<Socket>();
+    const startPrinterServer = (port: number) =>
+      new Promise<Server>((resolve) => {
+        const server = createServer((s) => {
+          printerSockets.add(s);
+          s.on('data', (d) => paper.push(d));
+        });
+        server.listen(port, '127.0.0.1', () => resolve(server));
+      });
+    let server = await startPrinterServer(0);
+    const port = (server.address() as { port: number }).port;
+    const sink = new RecordingSink();
+    const vp = await startPrinter({ id: 'net', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, printer: { tcp: `127.0.0.1:${port}` } }, sink);
+    await waitFor(() => vp.status().printer === 'connected', 5000, 'printer connected');
+    // The printer is switched off.
+    for (const s of printerSockets) s.destroy();
+    await new Promise((r) => server.close(r));
+    await waitFor(() => vp.status().printer === 'absent', 5000, 'printer absent');
+    const till = await pos(vp.endpoint!);
+    const r = laneReceipt(5);
+    await send(till.socket, r);
+    await sink.until(() => sink.jobs.length === 1);
+    expect(vp.status().queuedBytes).toBe(r.length);
+    server = await startPrinterServer(port);
+    await waitFor(() => Buffer.concat(paper).length === r.length, 5000, 'queued job printed');
+    expect(Buffer.compare(Buffer.concat(paper), r)).toBe(0);
+    for (const s of printerSockets) s.destroy();
+    server.close();
+
+    const lp = `${dir}/lp0`;
+    const usb = await startPrinter({ id: 'usb', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, printer: { file: lp } }, sink);
+    await waitFor(() => usb.status().printer === 'connected', 5000, 'device file open');
+    const till2 = await pos(usb.endpoint!);
+    const job = Buffer.concat([Buffer.from('\x10\x04\x01', 'latin1'), laneReceipt(6)]);
+    await send(till2.socket, job);
+    // The device file cannot answer: the bridge does, at once.
+    await waitFor(() => till2.received.length === 1, 1000, 'answer');
+    expect(till2.received).toEqual([0x12]);
+    await waitFor(() => readFileSync(lp).length === job.length, 5000, 'bytes in the device file');
+    expect(Buffer.compare(readFileSync(lp), job)).toBe(0);
+  });
+
+  it('a port already in use is reported on that device; another device keeps working', async () => {
+    const sink = new RecordingSink();
+    const first = await startPrinter({ id: 'one', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' } }, sink);
+    const second = await startPrinter({ id: 'two', kind: 'virtual_printer', listen: { tcp: first.endpoint! } }, sink);
+    expect(second.status()).toMatchObject({ status: 'error', error: { code: 'listen_failed' } });
+    expect(second.status().detail).toMatch(/EADDRINUSE.*another program/);
+    const till = await pos(first.endpoint!);
+    await send(till.socket, laneReceipt(1));
+    await sink.until(() => sink.jobs.length === 1);
+    expect(sink.jobs[0]!.deviceId).toBe('one#127.0.0.1');
   });
 });
