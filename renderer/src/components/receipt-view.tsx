@@ -1,0 +1,145 @@
+// A receipt seen three ways: the thermal paper as printed, the transaction parsed from it, and its validation.
+import { CheckCircle2, TriangleAlert } from 'lucide-react';
+import type { ReceiptDetail } from '../../../preload/api';
+import { Badge, Table } from './ui';
+import { Paper } from './paper';
+import { money, STATE_LABEL, STATE_TONE, when } from '../format';
+
+interface TxLine {
+  description?: string;
+  quantity?: string;
+  unit_price?: string;
+  amount?: string;
+  tax_rate?: string;
+}
+interface TxView {
+  receipt_number?: string;
+  issued_at?: string;
+  document_type?: string;
+  seller?: { name?: string; tin?: string };
+  lines?: TxLine[];
+  totals?: { subtotal?: string; discount?: string; service_charge?: string; tax?: string; total?: string };
+  payments?: Array<{ method?: string; amount?: string; card_last4?: string }>;
+  source?: { profile?: string };
+}
+
+export function Validation({ receipt }: { receipt: ReceiptDetail }) {
+  if (receipt.problems.length === 0) {
+    return (
+      <p className="flex items-center gap-2 text-sm font-medium text-emerald-800" data-testid="validation-ok">
+        <CheckCircle2 className="size-4" aria-hidden /> Adds up: lines, VAT and total agree.
+      </p>
+    );
+  }
+  return (
+    <ul className="flex flex-col gap-1" data-testid="validation-problems" aria-label="Problems found">
+      {receipt.problems.map((p, i) => (
+        <li key={i} className="flex items-start gap-2 text-sm text-amber-950">
+          <TriangleAlert className="mt-0.5 size-4 shrink-0 text-amber-700" aria-hidden />
+          <span>
+            {p.message} <span className="font-mono text-xs text-slate-600">({p.field})</span>
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function TransactionView({ receipt }: { receipt: ReceiptDetail }) {
+  const tx = receipt.transaction as TxView | null;
+  if (!tx) return <p className="text-sm text-slate-600">No transaction could be read from this receipt.</p>;
+  const t = tx.totals ?? {};
+  return (
+    <div className="flex flex-col gap-3 text-sm">
+      <dl className="grid grid-cols-2 gap-x-4 gap-y-1">
+        <dt className="text-slate-600">Receipt no.</dt>
+        <dd className="font-mono">{tx.receipt_number ?? '—'}</dd>
+        <dt className="text-slate-600">Issued</dt>
+        <dd>{tx.issued_at ? when(tx.issued_at) : '—'}</dd>
+        {tx.seller?.name && (
+          <>
+            <dt className="text-slate-600">Seller</dt>
+            <dd>{tx.seller.name}</dd>
+          </>
+        )}
+        <dt className="text-slate-600">Type</dt>
+        <dd>{tx.document_type === 'refund' ? 'Refund' : 'Sale'}</dd>
+        {tx.source?.profile && (
+          <>
+            <dt className="text-slate-600">Profile</dt>
+            <dd className="font-mono">{tx.source.profile}</dd>
+          </>
+        )}
+      </dl>
+      <Table
+        caption="Items"
+        head={['Item', 'Qty', 'Amount']}
+        rows={(tx.lines ?? []).map((l) => [l.description ?? '', <span className="tabular-nums">{l.quantity}</span>, <span className="tabular-nums">{money(l.amount)}</span>])}
+      />
+      <dl className="grid grid-cols-2 gap-x-4 gap-y-1 border-t border-slate-200 pt-2">
+        <dt className="text-slate-600">Subtotal</dt>
+        <dd className="text-right tabular-nums">{money(t.subtotal)}</dd>
+        {t.discount && (
+          <>
+            <dt className="text-slate-600">Discount</dt>
+            <dd className="text-right tabular-nums">{money(t.discount)}</dd>
+          </>
+        )}
+        {t.service_charge && (
+          <>
+            <dt className="text-slate-600">Service charge</dt>
+            <dd className="text-right tabular-nums">{money(t.service_charge)}</dd>
+          </>
+        )}
+        <dt className="text-slate-600">VAT</dt>
+        <dd className="text-right tabular-nums">{money(t.tax)}</dd>
+        <dt className="font-semibold">Total</dt>
+        <dd className="text-right font-semibold tabular-nums">{money(t.total)}</dd>
+      </dl>
+      {tx.payments && tx.payments.length > 0 && (
+        <p className="text-slate-700">
+          Paid:{' '}
+          {tx.payments.map((p, i) => (
+            <span key={i}>
+              {i > 0 && ', '}
+              {p.method} {money(p.amount)}
+              {p.card_last4 ? ` (card •••• ${p.card_last4})` : ''}
+            </span>
+          ))}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function ReceiptHeader({ receipt }: { receipt: ReceiptDetail }) {
+  const s = receipt.summary;
+  return (
+    <div className="flex flex-wrap items-center gap-2">
+      <Badge tone={STATE_TONE[s.state]}>
+        <span data-testid="receipt-state">{STATE_LABEL[s.state]}</span>
+      </Badge>
+      <span className="font-mono text-sm text-slate-700">{s.receiptNumber ?? s.id.slice(0, 14)}</span>
+      {receipt.irn && (
+        <span className="text-sm text-slate-700">
+          IRN <span className="font-mono" data-testid="receipt-irn">{receipt.irn}</span>
+        </span>
+      )}
+    </div>
+  );
+}
+
+export function PaperOf({ receipt }: { receipt: ReceiptDetail }) {
+  if (!receipt.paper) return <p className="text-sm text-slate-600">The printed receipt is no longer kept (past the retention period).</p>;
+  const p = receipt.paper;
+  return (
+    <Paper
+      label={`Receipt ${receipt.summary.receiptNumber ?? ''} as printed`}
+      paper={{
+        width: p.width,
+        lines: p.lines.map((l) => ({ text: l.text, style: l })),
+        qr: p.qr,
+      }}
+    />
+  );
+}
