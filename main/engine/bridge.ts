@@ -10,6 +10,7 @@ import type { Integration } from '../receipts/transaction.js';
 import { openStore, type Store, type StoreAlert, type ForwardQueue, type OutboxState, type Problem } from '../store/index.js';
 import { Logger, logFile, type LogSink } from '../telemetry/log.js';
 import { KeychainVault, type Vault } from '../vault/index.js';
+import { HeadlessUpdater, UpdateClient, UpdateService, resolveUpdateSettings, statusFile as updateStatusFile, type InstallDecision, type UpdateStatus } from '../updates/index.js';
 import { loadConfig, type Config } from './config.js';
 import { acquireDataDirLock, type DataDirLock } from './lock.js';
 import { ingestJob, resumeJournal } from './pipeline.js';
@@ -25,6 +26,8 @@ export interface BridgeOptions {
   /** Forwarder timings, for tests and the demo (production uses the defaults). */
   forwarder?: { idlePollMs?: number; pairingRecheckMs?: number; remoteConfigPollMs?: number; heartbeatMs?: number };
   statusFileMs?: number;
+  /** The update loop (default on); the desktop shell passes its own updater client. */
+  updates?: false | { client?: UpdateClient; onDownloaded?: (version: string) => void };
 }
 
 export interface ReceiptEvent {
@@ -48,6 +51,7 @@ export interface BridgeStatus {
   cloud: Omit<ForwarderStatus, 'alerts'> & { alerts: ForwarderStatus['alerts'] };
   alerts: StoreAlert[];
   lastHour: { captured: number; accepted: number; rejected: number };
+  update: UpdateStatus | null;
 }
 
 const INTEGRATION_OF: Record<DeviceConfig['kind'], Integration> = {
@@ -100,6 +104,9 @@ export class Bridge extends EventEmitter {
   private disabledIntegrations = new Set<Integration>();
   private hour: Array<{ at: number; kind: 'captured' | 'accepted' | 'rejected' }> = [];
   private stopped = false;
+  private remote: RemoteConfig | null = null;
+  private lastReceiptAt: number | null = null;
+  private updates: UpdateService | null = null;
 
   private constructor(
     readonly options: BridgeOptions,
@@ -166,6 +173,17 @@ export class Bridge extends EventEmitter {
       },
       { log: this.log.child({ component: 'capture' }) },
     );
+    if (this.options.updates !== false) {
+      this.updates = new UpdateService({
+        client: this.options.updates?.client ?? new UpdateClient(new HeadlessUpdater({ version: this.options.version, dataDir: this.options.dataDir })),
+        settings: () => resolveUpdateSettings(this.config.updates, this.remote?.update),
+        activity: () => ({ lastReceiptAt: this.lastReceiptAt, batchInFlight: this.store.counts().in_flight > 0 }),
+        statusFile: updateStatusFile(this.options.dataDir),
+        onDownloaded: this.options.updates?.onDownloaded,
+        logger: this.log.child({ component: 'updates' }),
+      });
+      this.updates.start();
+    }
     this.forwarder.start();
     await this.capture.start();
     if (this.store.counts().pending > 0) this.forwarder.nudge(this.store.counts().pending);
@@ -221,6 +239,7 @@ export class Bridge extends EventEmitter {
         terminalId: device?.terminal_id ?? baseDeviceId(job.deviceId),
       });
       this.count('captured');
+      this.lastReceiptAt = Date.now();
       const row = this.store.get(outcome.id);
       this.emit('receipt', {
         id: outcome.id,
@@ -271,6 +290,7 @@ export class Bridge extends EventEmitter {
 
   /** Remote config (cloud-api.md §4): a flag set to false turns that part off at once, without a restart. */
   private applyRemoteConfig(rc: RemoteConfig): void {
+    this.remote = rc;
     this.log.setLevel(rc.log_level);
     this.config.retention_days = rc.retention_days;
     const disabled = new Set<Integration>();
@@ -315,7 +335,7 @@ export class Bridge extends EventEmitter {
     return {
       devices: this.capture.status().map((d) => ({ id: d.deviceId, kind: d.kind, state: d.status, last_seen: d.lastDataAt })),
       last_hour: { ...this.lastHour(), failures_by_integration: failures },
-      update: { channel: this.config.updates.channel, state: 'idle', available_version: null, last_error: null },
+      update: this.updates?.heartbeat() ?? { channel: this.config.updates.channel, state: 'idle', available_version: null, last_error: null },
     };
   }
 
@@ -331,7 +351,18 @@ export class Bridge extends EventEmitter {
       cloud: this.forwarder.status(),
       alerts: this.store.alerts,
       lastHour: this.lastHour(),
+      update: this.updates?.status() ?? null,
     };
+  }
+
+  /** The heartbeat was accepted while the engine runs: the running version is healthy (update rollback guard). */
+  markHealthy(): void {
+    this.updates?.markHealthy();
+  }
+
+  /** The merchant chose "Restart to update". */
+  requestInstall(): Promise<InstallDecision> | null {
+    return this.updates ? this.updates.requestInstall() : null;
   }
 
   /** Sends what is pending now (the tray's "Sync now"). */
@@ -352,6 +383,7 @@ export class Bridge extends EventEmitter {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    this.updates?.stop();
     await this.capture?.stop().catch((err) => this.log.error('capture did not stop cleanly', { error: err }));
     this.drain();
     await this.forwarder?.stop().catch((err) => this.log.error('forwarding did not stop cleanly', { error: err }));
