@@ -19,7 +19,7 @@ export interface SourceOptions {
   silenceCheckMs?: number;
   /** Auto-baud: how long to listen at each candidate rate (default 2 s). */
   autoBaudSampleMs?: number;
-  /** Virtual printer: answer a status query ourselves when the printer has not within this (default 25 ms). */
+  /** Virtual printer: answer a status query ourselves when the printer has not within this (default 20 ms). */
   answerAfterMs?: number;
 }
 

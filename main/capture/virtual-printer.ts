@@ -11,6 +11,8 @@ import { CaptureError, type CaptureSink } from './types.js';
 
 /** Print data a lane may hold while another lane has the printer (bounded memory per lane). */
 const MAX_HELD_BYTES = 8 * 1024 * 1024;
+/** Open POS connections per virtual printer: far above any shop's lane count, low enough to bound memory. */
+const MAX_LANES = 64;
 
 /** One POS connection: its own device stream, its own decoder, its own answers. */
 interface Lane {
@@ -115,6 +117,7 @@ export class VirtualPrinterSource extends DeviceSource {
     const host = hostPort.slice(0, i);
     const port = Number(hostPort.slice(i + 1));
     const server = createServer((socket) => this.accept(socket));
+    server.maxConnections = MAX_LANES;
     this.server = server;
     const refused = (err: Error) => new CaptureError('listen_failed', `cannot listen on ${hostPort}: ${err.message}. Is another program (or a second bridge) using that port?`);
     await new Promise<void>((resolve, reject) => {
@@ -239,7 +242,7 @@ export class VirtualPrinterSource extends DeviceSource {
         if (lane.closed) return;
         lane.reply(answer);
         if (answerIsOneByte(query)) lane.dropAnswers++;
-      }, this.opts.answerAfterMs ?? 25),
+      }, this.opts.answerAfterMs ?? 20),
     };
     lane.awaiting.push(entry);
   }
