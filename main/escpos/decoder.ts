@@ -241,7 +241,8 @@ export class EscposStream {
   // current line
   private line = new Uint16Array(MAX_LINE + 8);
   private lineLen = 0;
-  private lineInk = false;
+  /** Node's Buffer view of `line` for fast UTF-16 → string; null outside Node. */
+  private lineBytes: Buffer | null = typeof Buffer === 'function' ? Buffer.from(this.line.buffer) : null;
   private lineStyle = -1;
 
   // current receipt
@@ -297,7 +298,7 @@ export class EscposStream {
     this.stats.bytes += chunk.length;
     // Keep the bytes the open receipt needs for its raw span (pending always starts at rStart).
     const from = Math.max(0, this.rStart - this.curBase);
-    if (from < chunk.length) this.retain(chunk.subarray(from));
+    if (from < chunk.length) this.retain(from === 0 ? chunk : chunk.subarray(from));
     this.cur = EMPTY;
     this.curBase = this.pos;
     return { receipts: this.out, queries: this.queries };
@@ -329,7 +330,7 @@ export class EscposStream {
 
   /** The idle gap passed: a receipt with printed content ends here; a command left unfinished is abandoned with it. */
   private idle(): void {
-    if (!this.committed && !this.lineInk) return;
+    if (!this.committed && !this.lineHasInk()) return;
     if (this.state !== S_TEXT) {
       this.warn('truncated_block', this.cmdStart, `command at offset ${this.cmdStart} was left unfinished when the printer went idle`);
       this.state = S_TEXT;
@@ -349,10 +350,8 @@ export class EscposStream {
       const state = this.state;
       if (state === S_TEXT) {
         // Hot path: printable single-byte text.
-        const table = this.table;
-        const line = this.line;
-        let len = this.lineLen;
-        let b = buf[i] as number;
+        const len = this.lineLen;
+        const b = buf[i] as number;
         if (this.afterCR) {
           this.afterCR = false;
           if (b === 0x0a) {
@@ -361,26 +360,16 @@ export class EscposStream {
           }
         }
         if (!this.kanji) {
-          while (b >= 0x20 && len < MAX_LINE) {
-            const c = table[b] as number;
-            if (c !== 0) {
-              if (len === 0 && this.lineStyle < 0) this.lineStyle = this.styleKey();
-              line[len++] = c;
-              if (c !== 0x20) this.lineInk = true;
+          if (b >= 0x20) {
+            if (len >= MAX_LINE) {
+              this.flushLine();
+              continue;
             }
-            if (++i === n) break;
-            b = buf[i] as number;
-          }
-          if (len !== this.lineLen) {
-            this.lineLen = len;
+            if (len === 0 && this.lineStyle < 0) this.lineStyle = this.styleKey();
+            i = this.textRun(buf, i, Math.min(n, i + (MAX_LINE - len)));
             this.stripe = false;
-          }
-          if (i === n) break;
-          if (len >= MAX_LINE) {
-            this.flushLine();
             continue;
           }
-          if (b >= 0x20) continue;
         } else if (b >= 0x20) {
           this.kanjiByte(b);
           i++;
@@ -501,6 +490,22 @@ export class EscposStream {
     }
   }
 
+  /** Printable single-byte text from `i` up to a control byte or `stop`; returns the index after it. */
+  private textRun(buf: Uint8Array, i: number, stop: number): number {
+    const table = this.table;
+    const line = this.line;
+    let len = this.lineLen;
+    while (i < stop) {
+      const b = buf[i] as number;
+      if (b < 0x20) break;
+      const c = table[b] as number;
+      if (c !== 0) line[len++] = c;
+      i++;
+    }
+    this.lineLen = len;
+    return i;
+  }
+
   private kanjiByte(b: number): void {
     const dbcs = this.dbcs as DoubleByteTable;
     if (b >= 0x80 && dbcs.isLead[b]) {
@@ -519,7 +524,6 @@ export class EscposStream {
     if (this.lineLen >= MAX_LINE) this.flushLine();
     if (this.lineLen === 0 && this.lineStyle < 0) this.lineStyle = this.styleKey();
     this.line[this.lineLen++] = c;
-    if (c !== 0x20) this.lineInk = true;
     this.stripe = false;
   }
 
@@ -1083,9 +1087,14 @@ export class EscposStream {
     }
   }
 
+  /** The unprinted line holds something other than spaces. */
+  private lineHasInk(): boolean {
+    for (let k = 0; k < this.lineLen; k++) if (this.line[k] !== 0x20) return true;
+    return false;
+  }
+
   private clearLine(): void {
     this.lineLen = 0;
-    this.lineInk = false;
     this.lineStyle = -1;
   }
 
@@ -1094,9 +1103,9 @@ export class EscposStream {
     let end = this.lineLen;
     const line = this.line;
     while (end > 0 && line[end - 1] === 0x20) end--;
-    const text = end === 0 ? '' : String.fromCharCode.apply(null, line.subarray(0, end) as unknown as number[]);
+    const text = end === 0 ? '' : this.lineBytes ? this.lineBytes.toString('utf16le', 0, end * 2) : String.fromCharCode.apply(null, line.subarray(0, end) as unknown as number[]);
     const style = STYLES[this.lineStyle >= 0 ? this.lineStyle : this.styleKey()] as LineStyle;
-    const ink = this.lineInk;
+    const ink = end > 0;
     this.clearLine();
     if (this.pageMode) {
       this.pageLines.push({ text, style });
@@ -1130,7 +1139,7 @@ export class EscposStream {
   /** An image was printed; consecutive stripes (ESC *, GS v 0 bands) with nothing between them are one image. */
   private printImage(stripe: boolean): void {
     // An image takes the print position's line: text before it is printed, a run of mere spaces is not.
-    if (this.lineInk) this.flushLine();
+    if (this.lineHasInk()) this.flushLine();
     else if (this.lineLen > 0) this.clearLine();
     if (!(stripe && this.stripe)) this.images++;
     this.committed = true;
@@ -1168,7 +1177,7 @@ export class EscposStream {
     if (this.committed) {
       this.clearLine(); // ESC @ clears the print buffer: an unterminated line is never printed
       this.endReceipt(this.cmdStart, 'new_job', true);
-    } else if (this.lineInk) {
+    } else if (this.lineHasInk()) {
       this.warn('junk_before_init', this.rStart, `dropped unprinted bytes before ESC @ at offset ${this.cmdStart}`);
       this.clearLine();
     } else this.clearLine();
@@ -1222,6 +1231,7 @@ export class EscposStream {
   }
 
   private rawSpan(from: number, to: number): Uint8Array {
+    if (this.pendingLen === 0 && from >= this.curBase) return this.cur.slice(from - this.curBase, to - this.curBase);
     const out = new Uint8Array(Math.max(0, to - from));
     copyOverlap(this.rStart, this.pending.subarray(0, this.pendingLen), from, to, out);
     copyOverlap(this.curBase, this.cur, from, to, out);
