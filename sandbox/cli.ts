@@ -1,5 +1,6 @@
 // `npm run sandbox`: the TaxPoynt cloud on 127.0.0.1, with faults chosen by flags, until Ctrl-C.
 import { parseArgs } from 'node:util';
+import { scaledClock } from '../main/cloud/clock.js';
 import { startSandbox, type SandboxFaults } from './server.js';
 
 const usage = `usage: npm run sandbox -- [--port 8787] [--state FILE] [--interval S] [--auto-approve]
@@ -15,7 +16,8 @@ const usage = `usage: npm run sandbox -- [--port 8787] [--state FILE] [--interva
   [--kill-switch]        batches answer 403 agent_disabled
   [--legacy-errors]      errors in the platform's legacy envelope, X-RateLimit-* headers
   [--faults JSON]        any SandboxFaults as JSON (merged last)
-  [--seed N]`;
+  [--seed N]
+  [--time-scale K --time-origin MS]   run the sandbox clock K times faster from MS (benches share one scaled clock)`;
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +38,8 @@ const { values } = parseArgs({
     'legacy-errors': { type: 'boolean' },
     faults: { type: 'string' },
     seed: { type: 'string' },
+    'time-scale': { type: 'string' },
+    'time-origin': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -70,6 +74,7 @@ const sandbox = await startSandbox({
   pollIntervalS: num(values.interval),
   autoApprove: values['auto-approve'],
   seed: num(values.seed),
+  clock: values['time-scale'] ? scaledClock(Number(values['time-scale']), num(values['time-origin'])) : undefined,
   faults,
 });
 console.log(`TaxPoynt sandbox on ${sandbox.url}

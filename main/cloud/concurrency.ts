@@ -10,13 +10,15 @@ export interface ConcurrencyOptions {
   latencyDecrease: number;
 }
 
-export const DEFAULT_CONCURRENCY: ConcurrencyOptions = { initial: 1, max: 16, decrease: 0.5, latencyFactor: 2, latencyDecrease: 0.9 };
+export const DEFAULT_CONCURRENCY: ConcurrencyOptions = { initial: 1, max: 32, decrease: 0.5, latencyFactor: 2, latencyDecrease: 0.9 };
 
 export class AdaptiveConcurrency {
   private limit_: number;
   /** Fractional part of additive increase: +1 after `limit` good answers at the limit (TCP congestion avoidance). */
   private credit = 0;
   private baselineMs: number | null = null;
+  private recentMs: number | null = null;
+  private samples = 0;
   private lastDecreaseAt = -Infinity;
 
   constructor(private readonly options: ConcurrencyOptions = DEFAULT_CONCURRENCY) {
@@ -29,10 +31,11 @@ export class AdaptiveConcurrency {
 
   /** A good answer. `atLimit`: the in-flight count had reached the limit when it was sent, so more could help. */
   onSuccess(latencyMs: number, now: number, atLimit: boolean): void {
-    const baseline = this.baselineMs;
-    // The baseline follows the fastest recent answers slowly upward and fast answers at once.
-    this.baselineMs = baseline === null ? latencyMs : Math.min(latencyMs, baseline * 0.95 + latencyMs * 0.05);
-    if (baseline !== null && latencyMs > baseline * this.options.latencyFactor && latencyMs > 50) {
+    // Vector's ARC compares the recent round-trip time with its long-run mean: a short and a long moving average here.
+    this.recentMs = this.recentMs === null ? latencyMs : this.recentMs * 0.7 + latencyMs * 0.3;
+    this.baselineMs = this.baselineMs === null ? latencyMs : this.baselineMs * 0.95 + latencyMs * 0.05;
+    this.samples++;
+    if (this.samples >= 5 && this.recentMs > this.baselineMs * this.options.latencyFactor && this.recentMs > 50) {
       this.decrease(now, this.options.latencyDecrease, latencyMs);
       return;
     }

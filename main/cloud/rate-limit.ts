@@ -131,12 +131,14 @@ export class RateBudget {
     if (snapshot.limit !== null) this.limit = snapshot.limit;
     if (snapshot.remaining !== null) {
       const resetAt = snapshot.resetMs !== null ? now + snapshot.resetMs : null;
-      if (resetAt === null || this.resetAt === null || resetAt > this.resetAt + 500) {
+      // Answers arrive late and out of order: only a reset a good part of a window later is a new window.
+      const slack = this.windowMs !== null ? this.windowMs / 2 : 1000;
+      if (resetAt === null || this.resetAt === null || resetAt > this.resetAt + slack) {
         // A new window (or the first answer).
         this.remaining = snapshot.remaining;
         this.resetAt = resetAt ?? this.resetAt;
-      } else if (resetAt >= this.resetAt - 500) {
-        // The same window: reset is rounded up to whole seconds, so the earliest bound is the truest.
+      } else if (resetAt >= this.resetAt - slack) {
+        // The same window: reset is rounded up to whole seconds and read late, so the earliest bound is the truest.
         this.remaining = Math.min(this.remaining ?? Infinity, snapshot.remaining);
         this.resetAt = Math.min(this.resetAt, resetAt);
       }
