@@ -15,6 +15,7 @@
 import {
   canonicalCodepage,
   composeTable,
+  UnknownCodepageError,
   doubleByteTable,
   ESC_T_TABLES,
   hasNationalSet,
@@ -273,7 +274,7 @@ export class EscposStream {
     this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
     const page = canonicalCodepage(options.codepage ?? 'CP437');
     this.defaultDbcs = options.doubleByte ? (canonicalCodepage(options.doubleByte) as DoubleByteName) : isDoubleByte(page) ? page : 'GBK';
-    if (!isDoubleByte(this.defaultDbcs)) throw new TypeError(`doubleByte must be one of GBK, BIG5, SHIFT_JIS, EUC-KR`);
+    if (!isDoubleByte(this.defaultDbcs)) throw new UnknownCodepageError(`${options.doubleByte} (as a double-byte code page: GBK, BIG5, SHIFT_JIS or EUC-KR)`);
     this.dbcsName = this.defaultDbcs;
     // A printer whose default page is double-byte (Chinese/Japanese/Korean models) starts in Kanji mode.
     this.defaultKanji = isDoubleByte(page);
