@@ -312,13 +312,14 @@ export class EscposStream {
     return this.out;
   }
 
-  /** End of data: ends the open receipt ('end_of_data') and resets the stream for reuse. */
+  /** End of data: ends the open receipt ('end_of_data'). More bytes may follow (offsets keep counting; printer state is kept). */
   end(): DecodedReceipt[] {
     this.out = [];
     if (this.state !== S_TEXT && this.state !== S_DBCS_TRAIL) {
       this.warn('truncated_block', this.cmdStart, `command at offset ${this.cmdStart} is cut short by the end of the data`);
     }
     this.state = S_TEXT;
+    this.afterCR = false;
     this.endReceipt(this.pos, 'end_of_data', false);
     if (!this.committed) this.stats.unclaimedBytes += this.pos - this.rStart;
     const out = this.out;

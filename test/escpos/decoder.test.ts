@@ -393,3 +393,14 @@ describe('idle with an unfinished command', () => {
     expect(s.end().map(receiptText)).toEqual(['Next']);
   });
 });
+
+describe('re-decoding a receipt from its raw bytes', () => {
+  it('gives the same text when decoded with the code page in force at its start', () => {
+    const bytes = job(INIT, [ESC, 0x74, 19], 'one ', 0xd5, '\n', CUT, 'two ', 0xd5, '\n', CUT);
+    const rs = decode(bytes);
+    expect(texts(rs)).toEqual(['one €', 'two €']);
+    expect(rs.map((r) => r.startCodepage)).toEqual(['CP437', 'CP858']);
+    const again = decode((rs[1] as DecodedReceipt).raw, { codepage: rs[1]?.startCodepage });
+    expect(texts(again)).toEqual(['two €']);
+  });
+});
