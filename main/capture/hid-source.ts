@@ -92,8 +92,20 @@ export class HidSource extends DeviceSource {
     return found?.path ?? null;
   }
 
+  private connecting = false;
+
   private async connect(hid: HidBinding): Promise<void> {
-    if (this.handle || this.stopped) return;
+    // One attempt at a time: a slow open must not be doubled by the next poll.
+    if (this.handle || this.stopped || this.connecting) return;
+    this.connecting = true;
+    try {
+      await this.tryConnect(hid);
+    } finally {
+      this.connecting = false;
+    }
+  }
+
+  private async tryConnect(hid: HidBinding): Promise<void> {
     let path: string | null;
     try {
       path = this.findPath(hid);
