@@ -122,13 +122,14 @@ const ALIASES: Readonly<Record<string, string>> = {
   EUCKR: 'EUC-KR',
   CP949: 'EUC-KR',
   KATAKANA: 'KATAKANA',
+  UTF8: 'UTF-8',
 };
 
 const SINGLE_BYTE = [...Object.keys(UPPER_HALVES), 'KATAKANA'];
 
-/** Every code page name `codepage` options accept (canonical spelling). */
+/** Every code page name `codepage` options accept (canonical spelling). UTF-8 is for printers set to UTF-8 (FS ( C). */
 export function listCodepages(): string[] {
-  return [...SINGLE_BYTE, ...DOUBLE_BYTE];
+  return [...SINGLE_BYTE, ...DOUBLE_BYTE, 'UTF-8'];
 }
 
 function squash(name: string): string {
@@ -140,7 +141,7 @@ function squash(name: string): string {
 /** Canonical name for a user-given code page name; throws UnknownCodepageError. */
 export function canonicalCodepage(name: string): string {
   const upper = name.trim().toUpperCase();
-  if (SINGLE_BYTE.includes(upper) || (DOUBLE_BYTE as readonly string[]).includes(upper)) return upper;
+  if (listCodepages().includes(upper)) return upper;
   const sq = squash(name);
   for (const known of listCodepages()) if (squash(known) === sq) return known;
   const alias = ALIASES[sq];

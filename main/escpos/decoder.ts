@@ -44,6 +44,7 @@ const S_CAPTURE = 7;
 const S_NULTERM = 8;
 const S_TABS = 9;
 const S_DBCS_TRAIL = 10;
+const S_UTF8 = 11;
 
 // Command prefixes (high byte of a command key).
 const P_ESC = 1;
@@ -222,6 +223,12 @@ export class EscposStream {
   private baseTable: Uint16Array;
   private table: Uint16Array;
   private kanji = false;
+  /** UTF-8 text (FS ( C fn 48 m 2, or a device whose default page is UTF-8). */
+  private utf8 = false;
+  private readonly defaultUtf8: boolean;
+  private utfNeed = 0;
+  private utfCp = 0;
+  private utfMin = 0;
   private dbcs: DoubleByteTable | null = null;
   private dbcsName: DoubleByteName;
   private emph = false;
@@ -278,7 +285,8 @@ export class EscposStream {
     this.dbcsName = this.defaultDbcs;
     // A printer whose default page is double-byte (Chinese/Japanese/Korean models) starts in Kanji mode.
     this.defaultKanji = isDoubleByte(page);
-    this.defaultPage = this.defaultKanji ? 'CP437' : page;
+    this.defaultUtf8 = page === 'UTF-8';
+    this.defaultPage = this.defaultKanji || this.defaultUtf8 ? 'CP437' : page;
     this.baseTable = singleByteTable(this.defaultPage);
     this.table = this.baseTable;
     this.pageName = this.defaultPage;
@@ -315,7 +323,7 @@ export class EscposStream {
   /** End of data: ends the open receipt ('end_of_data'). More bytes may follow (offsets keep counting; printer state is kept). */
   end(): DecodedReceipt[] {
     this.out = [];
-    if (this.state !== S_TEXT && this.state !== S_DBCS_TRAIL) {
+    if (this.state !== S_TEXT && this.state !== S_DBCS_TRAIL && this.state !== S_UTF8) {
       this.warn('truncated_block', this.cmdStart, `command at offset ${this.cmdStart} is cut short by the end of the data`);
     }
     this.state = S_TEXT;
@@ -361,7 +369,7 @@ export class EscposStream {
             continue;
           }
         }
-        if (!this.kanji) {
+        if (!this.kanji && !this.utf8) {
           if (b >= 0x20) {
             if (len >= MAX_LINE) {
               this.flushLine();
@@ -373,7 +381,8 @@ export class EscposStream {
             continue;
           }
         } else if (b >= 0x20) {
-          this.kanjiByte(b);
+          if (this.utf8) this.utf8Byte(b);
+          else this.kanjiByte(b);
           i++;
           continue;
         }
@@ -476,6 +485,24 @@ export class EscposStream {
             i++;
           }
           break;
+        case S_UTF8:
+          if ((b & 0xc0) === 0x80) {
+            this.utfCp = (this.utfCp << 6) | (b & 0x3f);
+            i++;
+            if (--this.utfNeed === 0) {
+              this.state = S_TEXT;
+              const cp = this.utfCp;
+              if (cp < this.utfMin || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) this.appendChar(0xfffd);
+              else if (cp >= 0x10000) {
+                this.appendChar(0xd800 + ((cp - 0x10000) >> 10));
+                this.appendChar(0xdc00 + ((cp - 0x10000) & 0x3ff));
+              } else if (cp >= 0xa0 && cp !== 0xfeff && !(cp >= 0x2028 && cp <= 0x202e) && !(cp >= 0x200b && cp <= 0x200f)) this.appendChar(cp);
+            }
+          } else {
+            this.state = S_TEXT; // a sequence cut short prints one replacement glyph; the byte is read again
+            this.appendChar(0xfffd);
+          }
+          break;
         case S_DBCS_TRAIL:
           this.state = S_TEXT;
           if (b >= 0x40 && b !== 0x7f && this.dbcs) {
@@ -506,6 +533,22 @@ export class EscposStream {
     }
     this.lineLen = len;
     return i;
+  }
+
+  private utf8Byte(b: number): void {
+    if (b < 0x80) {
+      if (b !== 0x7f) this.appendChar(this.table[b] as number);
+    } else if (b >= 0xc2 && b <= 0xdf) this.utfStart(b & 0x1f, 1, 0x80);
+    else if (b >= 0xe0 && b <= 0xef) this.utfStart(b & 0x0f, 2, 0x800);
+    else if (b >= 0xf0 && b <= 0xf4) this.utfStart(b & 0x07, 3, 0x10000);
+    else this.appendChar(0xfffd);
+  }
+
+  private utfStart(bits: number, need: number, min: number): void {
+    this.utfCp = bits;
+    this.utfNeed = need;
+    this.utfMin = min;
+    this.state = S_UTF8;
   }
 
   private kanjiByte(b: number): void {
@@ -965,9 +1008,17 @@ export class EscposStream {
       case 0x2e: // FS .: cancel double-byte mode
         this.kanji = false;
         break;
-      case 0x28: // FS ( fn pL pH ...
-        this.skip((p[1] as number) + (p[2] as number) * 256, D_NONE);
+      case 0x28: {
+        // FS ( fn pL pH ...; FS ( C fn=48 m selects the character encoding (m 1: one byte, m 2: UTF-8)
+        const len = (p[1] as number) + (p[2] as number) * 256;
+        if (a === 0x43 && len >= 2 && this.stage === 0) return this.more(2, 1);
+        if (a === 0x43 && this.stage === 1 && p[3] === 48) {
+          if (p[4] === 2 || p[4] === 50) this.utf8 = true;
+          else if (p[4] === 1 || p[4] === 49) this.utf8 = false;
+        }
+        this.skip(this.stage === 1 ? len - 2 : len, D_NONE);
         break;
+      }
       case 0x32: // FS 2 c1 c2 d1..d72: define user Kanji
         this.skip(72, D_NONE);
         break;
@@ -1149,7 +1200,7 @@ export class EscposStream {
   }
 
   private currentPageName(): string {
-    return this.kanji ? this.dbcsName : this.pageName;
+    return this.utf8 ? 'UTF-8' : this.kanji ? this.dbcsName : this.pageName;
   }
 
   private resetPrinter(): void {
@@ -1158,6 +1209,7 @@ export class EscposStream {
     this.baseTable = singleByteTable(this.defaultPage);
     this.table = this.baseTable;
     this.kanji = this.defaultKanji;
+    this.utf8 = this.defaultUtf8;
     this.dbcsName = this.defaultDbcs;
     this.dbcs = this.kanji ? doubleByteTable(this.dbcsName) : null;
     this.emph = false;

@@ -404,3 +404,25 @@ describe('re-decoding a receipt from its raw bytes', () => {
     expect(texts(again)).toEqual(['two €']);
   });
 });
+
+describe('UTF-8 printers', () => {
+  const utf8 = (s: string) => [...Buffer.from(s, 'utf8')];
+
+  it('a device whose code page is UTF-8 decodes UTF-8 text, including the naira sign', () => {
+    const [r] = decode(job(INIT, utf8('Total ₦1,500.00 — 😀'), '\n'), { codepage: 'utf8' });
+    expect(receiptText(r as DecodedReceipt)).toBe('Total ₦1,500.00 — 😀');
+    expect(r?.startCodepage).toBe('UTF-8');
+  });
+
+  it('FS ( C fn 48 switches between one-byte code pages and UTF-8', () => {
+    const on = [FS, 0x28, 0x43, 2, 0, 48, 2];
+    const off = [FS, 0x28, 0x43, 2, 0, 48, 1];
+    const [r] = decode(job(on, utf8('Café ₦'), '\n', off, 0x82, '\n'));
+    expect(r?.lines.map((l) => l.text)).toEqual(['Café ₦', 'é']);
+  });
+
+  it('broken UTF-8 prints replacement glyphs and never swallows the next command', () => {
+    const [r] = decode(job(0xe2, 0x82, '\n', 0xff, 'A', 0xc3, [ESC, 0x45, 1], 'B\n'), { codepage: 'UTF-8' });
+    expect(r?.lines.map((l) => l.text)).toEqual(['\ufffd', '\ufffdA\ufffdB']);
+  });
+});

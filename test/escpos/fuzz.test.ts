@@ -35,8 +35,10 @@ const mutatedCorpus = fc
 
 const chunkSizes = fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 8 });
 
-function check(bytes: Uint8Array, sizes: number[]): void {
-  const whole = decode(bytes);
+const codepage = fc.constantFrom('CP437', 'WPC1252', 'UTF-8', 'GBK', 'BIG5');
+
+function check(bytes: Uint8Array, sizes: number[], page: string): void {
+  const whole = decode(bytes, { codepage: page });
   let covered = 0;
   for (const r of whole) {
     for (const l of r.lines) {
@@ -50,7 +52,7 @@ function check(bytes: Uint8Array, sizes: number[]): void {
   }
   if (covered > bytes.length) throw new Error('raw spans cover more than the input');
   // Same receipts whatever the chunking.
-  const s = new EscposStream();
+  const s = new EscposStream({ codepage: page });
   const chunked: DecodedReceipt[] = [];
   let at = 0;
   let k = 0;
@@ -66,10 +68,10 @@ function check(bytes: Uint8Array, sizes: number[]): void {
 
 describe('decoder fuzz', () => {
   it(
-    'random bytes: no exception, printable text only, chunking-invariant',
+    'random bytes in several code pages: no exception, printable text only, chunking-invariant',
     () => {
       fc.assert(
-        fc.property(randomJob, chunkSizes, (bytes, sizes) => check(bytes, sizes)),
+        fc.property(randomJob, chunkSizes, codepage, (bytes, sizes, page) => check(bytes, sizes, page)),
         { numRuns: 1_000_000, interruptAfterTimeLimit: BUDGET_MS / 2, markInterruptAsFailure: false },
       );
     },
@@ -81,7 +83,7 @@ describe('decoder fuzz', () => {
     () => {
       const before = process.memoryUsage().heapUsed;
       fc.assert(
-        fc.property(mutatedCorpus, chunkSizes, (bytes, sizes) => check(bytes, sizes)),
+        fc.property(mutatedCorpus, chunkSizes, codepage, (bytes, sizes, page) => check(bytes, sizes, page)),
         { numRuns: 1_000_000, interruptAfterTimeLimit: BUDGET_MS / 2, markInterruptAsFailure: false },
       );
       globalThis.gc?.();
