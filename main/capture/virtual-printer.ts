@@ -92,7 +92,7 @@ export class VirtualPrinterSource extends DeviceSource {
           onOpen: () => this.setStatus('listening', `listening as a printer on ${listen.serial.path}`),
           onData: (chunk) => this.fromPos(lane, chunk),
           onDown: (reason, wait) => {
-            lane.assembler.flush();
+            // The receipt stays open: a cable plugged back in within idle_ms completes it, else the idle gap ends it.
             this.setStatus('disconnected', `${reason}; retrying in ${Math.ceil(wait / 1000)} s`);
           },
         },

@@ -275,4 +275,28 @@ describe('virtual printer', () => {
     await sink.until(() => sink.jobs.length === 1);
     expect(sink.jobs[0]!.deviceId).toBe('one#127.0.0.1');
   });
+
+  it('a serial lane unplugged and replugged mid-receipt: disconnected meanwhile, the receipt completed after', async () => {
+    const dir = tempDir();
+    const posPty = await ptyPair(dir, 'lane');
+    const sink = new RecordingSink();
+    const vp = await startPrinter({ id: 'com', kind: 'virtual_printer', listen: { serial: { path: posPty.b, baud_rate: 115200 } }, idle_ms: 10_000 }, sink);
+    await waitFor(() => vp.status().status === 'listening', 5000, 'listening');
+    const r = laneReceipt(4, 30);
+    const half = Math.floor(r.length / 2);
+    let till = await openPort(posPty.a);
+    await writeAll(till, r.subarray(0, half));
+    await waitFor(() => vp.status().bytes === half, 5000, 'first half');
+    await closePort(till);
+    await posPty.kill();
+    await waitFor(() => vp.status().status === 'disconnected', 5000, 'disconnected');
+    await posPty.replug();
+    await waitFor(() => vp.status().status === 'listening', 5000, 'listening again');
+    till = await openPort(posPty.a);
+    await writeAll(till, r.subarray(half));
+    await sink.until(() => sink.jobs.length === 1);
+    await closePort(till);
+    expect(sink.jobs[0]).toMatchObject({ deviceId: 'com', end: 'partial_cut' });
+    expect(Buffer.compare(Buffer.from(sink.jobs[0]!.bytes), r)).toBe(0);
+  });
 });
