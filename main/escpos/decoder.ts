@@ -12,6 +12,11 @@
 //   after printed content ends it with 'new_job'. ESC @ clears the unprinted line (as the printer
 //   does), which is how junk before the first ESC @ is dropped. Cuts with nothing printed since the
 //   last boundary yield nothing.
+// - Raw spans: each receipt's `raw` is the exact byte span it came from; spans are contiguous. Bytes
+//   after the last receipt that print nothing (a trailing cut, drawer kick, init) belong to no receipt
+//   and are counted in `stats.unclaimedBytes`.
+// - Bounds: a line is broken at 4096 characters, a receipt keeps at most 100 warnings, a 2D-code or
+//   barcode payload at most 64 KiB; nothing else is allocated per byte.
 import {
   canonicalCodepage,
   composeTable,
@@ -70,13 +75,9 @@ const DEFAULT_IDLE_MS = 2000;
 /** Fixed header lengths after ESC x / GS x / FS x; -1 = unknown command. */
 function lengths(entries: Record<string, number>): Int8Array {
   const t = new Int8Array(256).fill(-1);
-  for (const [k, v] of Object.entries(k2(entries))) t[Number(k)] = v;
+  // Keys are the command character ('!') or, for non-printable command bytes, its decimal code ('12').
+  for (const [k, v] of Object.entries(entries)) t[k.length === 1 ? k.charCodeAt(0) : Number(k)] = v;
   return t;
-}
-function k2(entries: Record<string, number>): Record<number, number> {
-  const out: Record<number, number> = {};
-  for (const [k, v] of Object.entries(entries)) out[k.length === 1 ? k.charCodeAt(0) : Number(k)] = v;
-  return out;
 }
 
 // ESC/POS Command Reference (Epson), TM series; Star ESC GS a/t where cheap.
