@@ -77,8 +77,9 @@ describe('adaptive concurrency (AIMD)', () => {
 
   it('backs off when latency climbs well above its baseline', () => {
     const c = new AdaptiveConcurrency({ initial: 4, max: 8, decrease: 0.5, latencyFactor: 2, latencyDecrease: 0.5 });
-    c.onSuccess(50, 0, false);
-    c.onSuccess(400, 1000, false);
+    for (let i = 0; i < 10; i++) c.onSuccess(50, i * 100, false);
+    expect(c.limit).toBe(4); // steady latency: no change
+    c.onSuccess(400, 2000, false);
     expect(c.limit).toBe(2);
   });
 
