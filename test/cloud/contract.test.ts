@@ -319,6 +319,40 @@ describe('POST /v1/transactions/batch answers', () => {
   });
 });
 
+describe('sandbox persistence', () => {
+  it('keeps accepted transactions, batch arrivals and pairings in its JSON file across a restart', async () => {
+    const { mkdtempSync, rmSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'tp-sandbox-state-'));
+    const statePath = join(dir, 'state.json');
+    try {
+      const r = await rig({ statePath }, {}, 4);
+      await sync(r);
+      await r.close();
+      const saved = JSON.parse(readFileSync(statePath, 'utf8')) as { transactions: Record<string, { accepted: number }>; batches: Record<string, { arrivals: number }> };
+      expect(Object.values(saved.transactions).map((t) => t.accepted)).toEqual([1, 1, 1, 1]);
+      expect(Object.values(saved.batches).every((b) => b.arrivals === 1)).toBe(true);
+      // Restarted on the same file (same port not needed): the pairing still refreshes, and a resend is a duplicate.
+      const again = await startSandbox({ statePath });
+      open.push(again);
+      expect(Object.keys(again.state.transactions)).toHaveLength(4);
+      const { Forwarder } = await import('../../main/cloud/forwarder.js');
+      const { MemoryQueue } = await import('./memory-queue.js');
+      const queue = new MemoryQueue();
+      queue.add(makeTransaction(1));
+      const f = new Forwarder({ baseUrl: again.url, queue, vault: r.vault, log: r.log, batch: { max_items: 10, max_bytes: 1 << 20, max_wait_ms: 0 }, rate: { max_rps: 100 }, agentVersion: 't', remoteConfig: false });
+      open.push({ close: () => f.stop() });
+      f.start();
+      await f.syncNow();
+      expect(queue.inState('duplicate')).toHaveLength(1);
+      expect(again.state.transactions[makeTransaction(1).id]!.accepted).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('remote config and heartbeat', () => {
   it('config is polled with ETag; 304 keeps it; a new version applies live (batch size, forwarding off)', async () => {
     const r = await make({}, { remoteConfig: { pollMs: 60_000 } }, 0);
