@@ -37,7 +37,7 @@ export class NumberFormat {
   private readonly markers: Map<string, Category>;
   private readonly headMarker: RegExp | null;
   private readonly decimal: string;
-  private readonly thousands: RegExp | null;
+  private readonly thousandChars: Set<number>;
 
   constructor(profile: Profile) {
     const n = profile.numbers;
@@ -61,28 +61,44 @@ export class NumberFormat {
     const letterMarkers = all.map(([m]) => m).filter((m) => m.length > 1 || /[A-Z]/i.test(m));
     this.headMarker = letterMarkers.length ? new RegExp(`\\s{2,}(?<marker>${letterMarkers.sort((a, b) => b.length - a.length).map(escape).join('|')})$`) : null;
     this.decimal = n.decimal;
-    this.thousands = t ? new RegExp(`[${t}]`, 'g') : null;
+    this.thousandChars = new Set(n.thousands.map((c) => c.charCodeAt(0)));
   }
 
   /** "₦1,250.50" → 125050 kobo; null if it is not an amount this profile reads. */
   kobo(text: string): Kobo | null {
-    let digits = text.replace(/^[^\d-]*/, '').replace(/^-\s*/, '');
-    digits = digits.replace(/[^\d.,' ]/g, '').trim();
-    const decIdx = digits.lastIndexOf(this.decimal);
-    let whole = digits;
-    let frac = '';
-    if (decIdx >= 0 && digits.length - decIdx - 1 <= 2 && digits.length - decIdx - 1 >= 1) {
-      whole = digits.slice(0, decIdx);
-      frac = digits.slice(decIdx + 1);
+    // By hand rather than by pattern: this runs for every amount on every receipt.
+    const dec = this.decimal.charCodeAt(0);
+    let whole = 0;
+    let frac = -1;
+    let fracDigits = 0;
+    let seen = false;
+    for (let i = 0; i < text.length; i++) {
+      const ch = text.charCodeAt(i);
+      if (ch >= 48 && ch <= 57) {
+        seen = true;
+        if (frac < 0) whole = whole * 10 + (ch - 48);
+        else if (fracDigits < 2) {
+          frac = frac * 10 + (ch - 48);
+          fracDigits++;
+        } else return null;
+      } else if (!seen) {
+        continue; // currency mark, sign, spaces before the number
+      } else if (ch === dec && frac < 0) {
+        frac = 0;
+      } else if (frac < 0 && this.thousandChars.has(ch)) {
+        continue;
+      } else {
+        break;
+      }
     }
-    if (this.thousands) whole = whole.replace(this.thousands, '');
-    if (!/^\d+$/.test(whole) || (frac && !/^\d+$/.test(frac))) return null;
-    const kobo = Number(whole) * 100 + Number(frac.padEnd(2, '0'));
+    if (!seen) return null;
+    const kobo = whole * 100 + (frac < 0 ? 0 : fracDigits === 1 ? frac * 10 : frac);
     return Number.isSafeInteger(kobo) && kobo <= MAX_KOBO ? kobo : null;
   }
 
   /** The amount a line ends with, and what comes before it. */
   amountAtEnd(line: string): AmountAtEnd | null {
+    if (!this.mayEndWithAmount(line)) return null;
     const m = this.tail.exec(line);
     if (!m || !m.groups) return null;
     const kobo = this.kobo(m.groups.amount!);
@@ -99,6 +115,23 @@ export class NumberFormat {
       }
     }
     return { head, kobo, negative, marker };
+  }
+
+  /** A cheap look at the line's end (a digit, ")", "-" or "CR", maybe then a marker) before the full pattern runs. */
+  private mayEndWithAmount(line: string): boolean {
+    let end = line.length;
+    while (end > 0 && line.charCodeAt(end - 1) <= 32) end--;
+    const space = line.lastIndexOf(' ', end - 1);
+    const token = line.slice(space + 1, end).toUpperCase();
+    if (this.markers.has(token)) {
+      end = space;
+      while (end > 0 && line.charCodeAt(end - 1) <= 32) end--;
+    } else if (end >= 2 && this.markers.has(line[end - 1]!.toUpperCase())) {
+      end--;
+    }
+    if (end <= 0) return false;
+    const ch = line.charCodeAt(end - 1);
+    return (ch >= 48 && ch <= 57) || ch === 41 || ch === 45 || ch === 82 || ch === 114;
   }
 
   /** Every amount in a text, left to right. */
@@ -121,6 +154,9 @@ export class NumberFormat {
     return this.priceSource;
   }
 }
+
+/** The line above an item line, if it may be its description (asked lazily: most items never need it). */
+export type Previous = () => string | null;
 
 const QTY = '\\d{1,5}(?:[.,]\\d{1,3})?';
 const UNIT = '(?:\\s?(?:pcs?|pkts?|kgs?|g|l|lt|ltrs?|litres?|liters?|ea|units?|ctns?|btls?|x)\\b\\.?)?';
@@ -150,14 +186,15 @@ export class ItemReader {
     this.descQty = new RegExp(`^(?<d>.*?\\S)\\s{2,}(?<q>\\d{1,3})$`);
   }
 
-  private build(desc: string, qtyText: string, priceText: string | null, amount: Kobo, previous: string | null): ItemRead | null {
+  private build(desc: string, qtyText: string, priceText: string | null, amount: Kobo, previous: Previous | null): ItemRead | null {
     const quantity = milliFromQuantity(qtyText.replace(',', '.'));
     if (quantity === null || quantity === 0) return null;
     let usedPrevious = false;
     let description = desc.trim();
     if (!/\p{L}{2,}/u.test(description)) {
-      if (previous === null) return null;
-      description = previous.trim();
+      const above = previous?.() ?? null;
+      if (above === null) return null;
+      description = above.trim();
       usedPrevious = true;
     }
     let unitPrice: Kobo;
@@ -174,13 +211,13 @@ export class ItemReader {
   }
 
   /** Reads an item from the text left of its amount; `previous` is the line above, for the two-line layout. */
-  read(head: string, amount: Kobo, previous: string | null, raw: string): ItemRead | null {
+  read(head: string, amount: Kobo, previous: Previous, raw: string): ItemRead | null {
     const cols = this.profile.items.columns;
     if (cols) return this.readColumns(raw, previous);
     let m = this.secondLine.exec(head);
     if (m?.groups) return this.build('', m.groups.q!, m.groups.p!, amount, previous);
     m = this.qtyOnly.exec(head);
-    if (m?.groups && previous !== null) return this.build('', m.groups.q!, null, amount, previous);
+    if (m?.groups && previous() !== null) return this.build('', m.groups.q!, null, amount, previous);
     for (const re of [this.inlineTimes, this.columns]) {
       m = re.exec(head);
       if (m?.groups) {
@@ -208,7 +245,7 @@ export class ItemReader {
   }
 
   /** A profile's fixed columns: each field cut at its character positions. */
-  private readColumns(raw: string, previous: string | null): ItemRead | null {
+  private readColumns(raw: string, previous: Previous): ItemRead | null {
     const cols = this.profile.items.columns!;
     const cut = (span: readonly [number, number] | null): string | null => (span ? raw.slice(span[0], span[1]).trim() : null);
     const amountText = cut(cols.amount);

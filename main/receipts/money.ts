@@ -17,10 +17,17 @@ export function formatKobo(kobo: Kobo): string {
 
 /** 123450 from "1234.50" (the Money string of a Transaction); null if it is not one. */
 export function koboFromMoney(money: string): Kobo | null {
-  const m = /^(-)?(\d+)\.(\d{2})$/.exec(money);
-  if (!m) return null;
-  const kobo = Number(m[2]) * 100 + Number(m[3]);
-  return m[1] ? -kobo : kobo;
+  const neg = money.charCodeAt(0) === 45;
+  const dot = money.length - 3;
+  if (dot < (neg ? 2 : 1) || money.charCodeAt(dot) !== 46) return null;
+  let kobo = 0;
+  for (let i = neg ? 1 : 0; i < money.length; i++) {
+    if (i === dot) continue;
+    const ch = money.charCodeAt(i) - 48;
+    if (ch < 0 || ch > 9) return null;
+    kobo = kobo * 10 + ch;
+  }
+  return neg ? -kobo : kobo;
 }
 
 /** A quantity kept as thousandths of a unit, so 25.5 litres is 25500. */

@@ -36,7 +36,6 @@ interface Compiled {
     sellerTin: RegExp[];
     buyerTin: RegExp[];
     buyerName: RegExp[];
-    notSeller: RegExp[];
     subtotal: RegExp[];
     discount: RegExp[];
     service: RegExp[];
@@ -47,14 +46,33 @@ interface Compiled {
     change: RegExp[];
     payments: Array<{ method: Method; re: RegExp[] }>;
     methodHint: RegExp[];
-    refund: RegExp[];
     notRefund: RegExp[];
-    notReceipt: RegExp[];
-    ignore: RegExp[];
     void: RegExp[];
-    inclusive: RegExp[];
   };
   vatRate: RateMilli;
+  /** Any summary label (taxes, totals, payments, change, void): one test before trying each. Null if they cannot be joined. */
+  summaryAny: RegExp | null;
+  /** Any receipt-number or TIN rule, or a header word: lines that are header fields, not items. */
+  /** Any receipt-number or seller-TIN rule (named groups made plain). */
+  fieldAny: RegExp | null;
+  headerWords: RegExp;
+  receiptNumberAny: RegExp | null;
+  refundAny: RegExp;
+  ignoreAny: RegExp;
+  notReceiptAny: RegExp;
+  notSellerAny: RegExp;
+  inclusiveAny: RegExp;
+  methodHintAny: RegExp;
+}
+
+/** The patterns joined into one alternation (named groups made plain); null when they cannot be. */
+function union(sources: string[]): RegExp | null {
+  if (sources.length === 0) return /(?!)/;
+  try {
+    return new RegExp(sources.map((s) => `(?:${s.replace(/\(\?<([A-Za-z_]\w*)>/g, '(?:')})`).join('|'), 'i');
+  } catch {
+    return null;
+  }
 }
 
 type Method = 'cash' | 'card' | 'transfer' | 'mobile_money' | 'other';
@@ -74,7 +92,6 @@ function compile(profile: Profile): Compiled {
       sellerTin: rx(profile.header.seller_tin),
       buyerTin: rx(profile.header.buyer_tin),
       buyerName: rx(profile.header.buyer_name),
-      notSeller: rx(profile.header.not_seller),
       subtotal: rx(profile.labels.subtotal),
       discount: rx(profile.labels.discount),
       service: rx(profile.labels.service_charge),
@@ -85,14 +102,31 @@ function compile(profile: Profile): Compiled {
       change: rx(profile.labels.change),
       payments: (['cash', 'card', 'transfer', 'mobile_money', 'other'] as const).map((method) => ({ method, re: rx(profile.payments[method]) })),
       methodHint: rx(profile.payments.method_hint),
-      refund: rx(profile.document.refund),
       notRefund: rx(profile.document.not_refund),
-      notReceipt: rx(profile.document.not_receipt),
-      ignore: rx(profile.items.ignore),
       void: rx(profile.items.void),
-      inclusive: rx(profile.tax.inclusive),
     },
     vatRate: rateMilliFromText(profile.tax.vat_rate) ?? 7500,
+    summaryAny: union([
+      ...profile.labels.taxable,
+      ...profile.labels.change,
+      ...profile.labels.discount,
+      ...profile.labels.service_charge,
+      ...profile.labels.vat,
+      ...profile.labels.other_taxes.map((t) => t.pattern),
+      ...profile.labels.subtotal,
+      ...profile.labels.total,
+      ...Object.values(profile.payments).flat(),
+      ...profile.items.void,
+    ]),
+    receiptNumberAny: union(profile.header.receipt_number),
+    fieldAny: union([...profile.header.receipt_number, ...profile.header.seller_tin]),
+    headerWords: new RegExp(HEADER_WORDS, 'i'),
+    refundAny: union(profile.document.refund) ?? /(?!)/,
+    ignoreAny: union(profile.items.ignore) ?? /(?!)/,
+    notReceiptAny: union(profile.document.not_receipt) ?? /(?!)/,
+    notSellerAny: union(profile.header.not_seller) ?? /(?!)/,
+    inclusiveAny: union(profile.tax.inclusive) ?? /(?!)/,
+    methodHintAny: union(profile.payments.method_hint) ?? /[\s\S]/,
   };
   compiledCache.set(profile, compiled);
   return compiled;
@@ -103,8 +137,12 @@ const indexOf = (list: RegExp[], text: string): number => list.findIndex((re) =>
 
 /** Label text as the label patterns see it: no leading bullets or separators, single spaces. */
 function labelOf(head: string): string {
-  return head.replace(/^[\s*=>#~_.:-]+/, '').replace(/\s+/g, ' ').trim();
+  let start = 0;
+  while (start < head.length && LABEL_LEAD.has(head.charCodeAt(start))) start++;
+  return head.slice(start).trimEnd();
 }
+
+const LABEL_LEAD = new Set([...' \t*=>#~_.:-'].map((ch) => ch.charCodeAt(0)));
 
 function rateIn(text: string): RateMilli | null {
   const m = /(\d{1,2}(?:[.,]\d{1,3})?)\s*%/.exec(text);
@@ -140,10 +178,12 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
   // Card numbers go first: nothing below ever sees a full PAN.
   const last4s: string[] = [];
   const text: string[] = receipt.lines.map((l) => {
-    for (const pan of findPans(l.text)) last4s.push(pan.last4);
-    return maskPans(l.text).replace(/\s+$/, '');
+    const pans = findPans(l.text);
+    for (const pan of pans) last4s.push(pan.last4);
+    return maskPans(l.text, undefined, pans).trimEnd();
   });
   for (const t of text) {
+    if (!(t.includes('**') || t.includes('XX') || t.includes('xx') || t.includes('##') || t.includes('••'))) continue;
     const m = LAST4.exec(t);
     if (m && !last4s.includes(m[1]!) && /card|pan|visa|master|verve|\*{4}/i.test(t)) last4s.push(m[1]!);
   }
@@ -152,7 +192,8 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
   if (nonEmpty.length === 0) {
     return { status: 'unparsed', transaction: null, problems: [{ code: 'empty', field: 'raw', message: 'The print job has no text (an image, a logo or a blank feed only).' }] };
   }
-  const reportLine = nonEmpty.find((t) => any(c.re.notReceipt, labelOf(t)));
+  // A day-end report or test page says so in its title, near the top.
+  const reportLine = nonEmpty.slice(0, 8).find((t) => c.notReceiptAny.test(labelOf(t)));
   if (reportLine) {
     return {
       status: 'unparsed',
@@ -173,61 +214,78 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
   const changes: Money[] = [];
   let summaryStarted = false;
   let refund = false;
-  let previousPlain: string | null = null;
+  // The line above, for the two-line layout; whether it is a header field is only asked when an item needs it.
+  let previousLine: string | null = null;
+  // Lines holding a receipt number or TIN: one joined pattern per line, the only pattern every line meets.
+  const fields = text.map((t) => (c.fieldAny ? c.fieldAny.test(t) : true));
+  const isHeader = (i: number): boolean => fields[i]! || c.headerWords.test(text[i]!);
+  const previous = (): string | null =>
+    previousLine !== null && !isHeader(previousIndex) && !c.ignoreAny.test(previousLine) ? previousLine : null;
+  let previousIndex = -1;
+  const hintLines: string[] = [];
   let itemsSkipped = 0;
 
   for (let i = 0; i < text.length; i++) {
     const line = text[i]!;
     const trimmed = line.trim();
     if (trimmed === '') {
-      previousPlain = null;
+      previousLine = null;
       continue;
     }
-    const label = labelOf(trimmed);
-    if (any(c.re.refund, label) && !any(c.re.notRefund, label)) refund = true;
+    if (!refund) {
+      const label = labelOf(trimmed);
+      if (c.refundAny.test(label) && !any(c.re.notRefund, label)) refund = true;
+    }
     const at = c.numbers.amountAtEnd(trimmed);
     if (!at) {
-      previousPlain = any(c.re.ignore, trimmed) || isHeaderField(c, trimmed) ? null : trimmed;
+      previousLine = trimmed;
+      previousIndex = i;
+      if (c.methodHintAny.test(trimmed)) hintLines.push(trimmed);
+      continue;
+    }
+    if (c.ignoreAny.test(trimmed)) {
+      previousLine = null;
       continue;
     }
     const head = labelOf(at.head);
     const money = { kobo: at.kobo, line: i };
-    if (any(c.re.ignore, trimmed)) {
-      previousPlain = null;
-      continue;
-    }
-    if (any(c.re.taxable, head)) {
+    // One test says whether the line is a summary line at all; only then is each label tried in turn.
+    const summary = c.summaryAny === null || c.summaryAny.test(head);
+    const afterTotal = totals.length > 0;
+    let rank = -1;
+    let method: Method | null = null;
+    if (summary && any(c.re.taxable, head)) {
       taxables.push(money);
-    } else if (any(c.re.change, head) && (payments.length > 0 || !/^bal/i.test(head))) {
+    } else if (summary && any(c.re.change, head) && (payments.length > 0 || !/^bal/i.test(head))) {
       changes.push(money);
-    } else if (any(c.re.discount, head)) {
+    } else if (summary && any(c.re.discount, head)) {
       discounts.push(money);
-    } else if (any(c.re.service, head)) {
+    } else if (summary && any(c.re.service, head)) {
       services.push({ ...money, rate: rateIn(head) });
       summaryStarted = true;
-    } else if (any(c.re.vat, head)) {
+    } else if (summary && any(c.re.vat, head)) {
       const inHead = c.numbers.amountsIn(head.replace(/\d{1,2}(?:[.,]\d{1,3})?\s*%/g, ''));
       vats.push({ ...money, type: 'VAT', rate: rateIn(head), base: inHead.length ? inHead[inHead.length - 1]! : null });
       summaryStarted = true;
-    } else if (c.re.otherTaxes.some((t) => t.re.test(head))) {
+    } else if (summary && c.re.otherTaxes.some((t) => t.re.test(head))) {
       const t = c.re.otherTaxes.find((o) => o.re.test(head))!;
       others.push({ ...money, type: t.type, rate: rateIn(head), base: null });
       summaryStarted = true;
-    } else if (any(c.re.subtotal, head)) {
+    } else if (summary && any(c.re.subtotal, head)) {
       subtotals.push(money);
       summaryStarted = true;
-    } else if (indexOf(c.re.total, head) >= 0) {
-      totals.push({ ...money, rank: indexOf(c.re.total, head), negative: at.negative });
+    } else if (summary && (rank = indexOf(c.re.total, head)) >= 0) {
+      totals.push({ ...money, rank, negative: at.negative });
       summaryStarted = true;
-    } else if (paymentMethod(c, head, totals.length > 0)) {
-      payments.push({ ...money, method: paymentMethod(c, head, totals.length > 0)! });
+    } else if ((summary || afterTotal) && (method = paymentMethod(c, head, afterTotal)) !== null) {
+      payments.push({ ...money, method });
       summaryStarted = true;
-    } else if (at.negative && any(c.re.void, head) && !summaryStarted) {
+    } else if (summary && at.negative && any(c.re.void, head) && !summaryStarted) {
       const idx = findLastIndex(items, (it) => it.amount === at.kobo);
       if (idx >= 0) items.splice(idx, 1);
       else problems.push({ code: 'void_unmatched', field: 'lines', message: `A voided line of ${formatKobo(at.kobo)} matches no item above it.` });
-    } else if (!summaryStarted && !isHeaderField(c, trimmed)) {
-      const item = c.items.read(at.head.trim(), at.kobo, previousPlain, line);
+    } else if (!summaryStarted && !isHeader(i)) {
+      const item = c.items.read(at.head.trim(), at.kobo, previous, line);
       if (item) {
         const category: Category = c.numbers.category(at.marker) ?? 'standard';
         if (at.negative && !refund) {
@@ -238,14 +296,15 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
         itemsSkipped++;
       }
     }
-    previousPlain = null;
+    previousLine = null;
   }
 
   // Header fields.
-  const receiptNumber = findReceiptNumber(c, text);
-  const sellerTin = firstValue(c.re.sellerTin, text, (v) => v.replace(/\s/g, ''));
+  const headerLines = text.filter((_, i) => fields[i]);
+  const receiptNumber = findReceiptNumber(c, headerLines);
+  const sellerTin = firstValue(c.re.sellerTin, headerLines, (v) => v.replace(/\s/g, ''));
   const { date, time } = findIssued(ctx.profile, text);
-  const seller = findSeller(c, receipt, text);
+  const seller = findSeller(c, receipt, text, isHeader);
 
   if (items.length === 0 && totals.length === 0) {
     return {
@@ -329,6 +388,13 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
       problems.push({ code: 'missing_vat', field: 'taxes', message: 'No VAT line was found although the items are not marked exempt or zero-rated: check whether VAT was charged.' });
     }
   }
+  if (vatCharged && text.some((t) => c.inclusiveAny.test(t))) {
+    problems.push({
+      code: 'vat_inclusive',
+      field: 'totals.total',
+      message: 'The receipt says its prices include VAT; the transaction format needs prices before tax, so check it by hand.',
+    });
+  }
   const taxTotal = taxes.reduce((s, t) => s + (koboFromMoney(t.amount) ?? 0), 0);
 
   if (total === null) {
@@ -343,7 +409,7 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
     const namedSum = named.reduce((s, p) => s + p.kobo, 0);
     pays = pays.filter((p) => p.method !== 'other' || (p.kobo !== namedSum && !named.some((n) => n.kobo === p.kobo)));
   }
-  const hint = findMethodHint(c, text);
+  const hint = findMethodHint(c, hintLines);
   if (hint) for (const p of pays) if (p.method === 'other') p.method = hint;
   const change = changes.reduce((s, ch) => s + ch.kobo, 0);
   if (change > 0) {
@@ -463,15 +529,15 @@ function guessRate(amount: Kobo, bases: Kobo[]): RateMilli | null {
   return null;
 }
 
-function isHeaderField(c: Compiled, line: string): boolean {
-  return any(c.re.receiptNumber, line) || any(c.re.sellerTin, line) || /\b(?:date|time|tel|phone|cashier|till|table|terminal|served\s+by|operator|clerk)\b/i.test(line);
-}
+const HEADER_WORDS = '\\b(?:date|time|tel|phone|cashier|till|table|terminal|served\\s+by|operator|clerk)\\b';
 
 const DATE_LIKE = /^\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}$/;
 
 function findReceiptNumber(c: Compiled, text: string[]): string | null {
+  const candidates = c.receiptNumberAny ? text.filter((line) => c.receiptNumberAny!.test(line)) : text;
+  if (candidates.length === 0) return null;
   for (const re of c.re.receiptNumber) {
-    for (const line of text) {
+    for (const line of candidates) {
       const m = re.exec(line);
       const v = m?.groups?.value?.replace(/[.,:;]+$/, '');
       if (v && /\d/.test(v) && !DATE_LIKE.test(v) && v.length <= 40) return v;
@@ -505,11 +571,11 @@ function findIssued(profile: Profile, text: string[]): { date: DateParts | null;
   return { date: null, time: null };
 }
 
-function findSeller(c: Compiled, receipt: DecodedReceipt, text: string[]): string | null {
+function findSeller(c: Compiled, receipt: DecodedReceipt, text: string[], isHeader: (i: number) => boolean): string | null {
   const candidates: Array<{ name: string; styled: boolean }> = [];
   for (let i = 0; i < Math.min(text.length, 8); i++) {
     const t = text[i]!.trim();
-    if (!/\p{L}{2,}/u.test(t) || any(c.re.notSeller, t) || c.numbers.amountAtEnd(t) || isHeaderField(c, t)) continue;
+    if (isHeader(i) || !/\p{L}{2,}/u.test(t) || c.notSellerAny.test(t) || c.numbers.amountAtEnd(t)) continue;
     const style = receipt.lines[i]?.style;
     candidates.push({ name: t.replace(/\s{2,}/g, ' '), styled: Boolean(style && (style.bold || style.doubleWidth || style.doubleHeight)) });
   }
@@ -545,6 +611,7 @@ function findMethodHint(c: Compiled, text: string[]): Method | null {
     const p = c.re.payments.find((pm) => pm.method !== 'other' && any(pm.re, label));
     return p ? p.method : null;
   };
+  if (text.length === 0) return null;
   for (const re of c.re.methodHint) {
     for (const line of text) {
       const v = re.exec(line)?.groups?.value;
