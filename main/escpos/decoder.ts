@@ -1266,8 +1266,8 @@ export class EscposStream {
     };
     this.out.push(receipt);
     this.stats.receipts++;
+    this.keepPendingFrom(endAbs);
     this.rStart = endAbs;
-    this.dropPending();
     this.clearReceipt();
     this.startPage = this.currentPageName();
   }
@@ -1302,6 +1302,21 @@ export class EscposStream {
     }
     this.pending.set(bytes, this.pendingLen);
     this.pendingLen = need;
+  }
+
+  /**
+   * The next receipt starts at `abs`. Bytes of earlier pushes from there on (a command split across
+   * chunks, e.g. the ESC of an ESC @ that ended the last receipt) stay pending: they are the next receipt's.
+   */
+  private keepPendingFrom(abs: number): void {
+    const skip = abs - this.rStart;
+    if (skip <= 0) return;
+    if (skip >= this.pendingLen) {
+      this.dropPending();
+      return;
+    }
+    this.pending.copyWithin(0, skip, this.pendingLen);
+    this.pendingLen -= skip;
   }
 
   private dropPending(): void {
