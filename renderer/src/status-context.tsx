@@ -1,5 +1,5 @@
 // The engine's status, fetched once and then kept current by the `status` event; every screen reads it from here.
-import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { StatusView } from '../../preload/api';
 import { call, subscribe, RequestError } from './bridge';
 
@@ -43,5 +43,7 @@ export function StatusProvider({ children }: { children: ReactNode }) {
       off();
     };
   }, [tick]);
-  return <Ctx.Provider value={{ status, error, refresh: () => setTick((t) => t + 1) }}>{children}</Ctx.Provider>;
+  const refresh = useCallback(() => setTick((t) => t + 1), []);
+  const value = useMemo(() => ({ status, error, refresh }), [status, error, refresh]);
+  return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -14,6 +14,8 @@ export function PairingScreen() {
   const [pairing, setPairing] = useState<PairingView>();
   const [busy, setBusy] = useState(false);
   const [confirmUnpair, setConfirmUnpair] = useState(false);
+  // The unpair answer is authoritative: the status catches up on its own schedule.
+  const [unpaired, setUnpaired] = useState(false);
   const toast = useToast();
   useEffect(() => {
     if (initial.data) setPairing(initial.data);
@@ -33,6 +35,7 @@ export function PairingScreen() {
   const fail = useCallback((e: unknown) => toast('error', (e as RequestError).message), [toast]);
   const start = async () => {
     setBusy(true);
+    setUnpaired(false);
     try {
       setPairing(await call('pairing.start', {}));
     } catch (e) {
@@ -53,6 +56,7 @@ export function PairingScreen() {
     try {
       const r = await call('pairing.unpair', {});
       setConfirmUnpair(false);
+      setUnpaired(true);
       toast(r.revoked ? 'success' : 'warning', r.revoked ? 'Unpaired: this computer no longer sends receipts.' : 'Unpaired here; TaxPoynt could not be told, so revoke the device in your dashboard too.');
       refresh();
       setPairing(await call('pairing.status', {}));
@@ -66,7 +70,7 @@ export function PairingScreen() {
   if (initial.error && !pairing) return <ErrorState error={initial.error} onRetry={initial.reload} />;
   if (!pairing || !status) return <Loading what="pairing" />;
 
-  const business = status.cloud.paired ? status.cloud.business : null;
+  const business = status.cloud.paired && !unpaired ? status.cloud.business : null;
   if (business && !waiting) {
     return (
       <div className="mx-auto flex max-w-2xl flex-col gap-4">

@@ -2,8 +2,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ArrowLeft, FileText, RefreshCw, RotateCcw, Search, Wrench } from 'lucide-react';
 import type { Input as In, ReceiptDetail, ReceiptState, ReceiptSummary } from '../../../preload/api';
-import { call, subscribe, type RequestError } from '../bridge';
-import { Badge, Button, Card, CardBody, Empty, ErrorState, Field, Input, Loading, Select, TabPanel, Tabs, Table, useToast } from '../components/ui';
+import { call, subscribe, useRequest, type RequestError } from '../bridge';
+import { Badge, Button, Card, Empty, ErrorState, Field, Input, Loading, Select, TabPanel, Tabs, Table, useToast } from '../components/ui';
 import { VirtualTable, type Column } from '../components/virtual-table';
 import { PaperOf, ReceiptHeader, TransactionView, Validation } from '../components/receipt-view';
 import { STATE_LABEL, STATE_TONE, money, when } from '../format';
@@ -57,7 +57,6 @@ function useReceiptPages(filter: Omit<In<'receipts.list'>, 'cursor' | 'limit'>, 
       fetching.current = false;
       if (gen !== generation.current) void pump();
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
 
   const reset = useCallback(() => {
@@ -247,6 +246,8 @@ function DetailPanel({ id, tick, onClose, onChanged }: { id: string; tick: numbe
   const [tab, setTab] = useState<'paper' | 'transaction' | 'history'>('transaction');
   const [busy, setBusy] = useState<'retry' | 'reprocess' | null>(null);
   const [reload, setReload] = useState(0);
+  const [profile, setProfile] = useState('');
+  const profiles = useRequest('profiles.list', {});
   const toast = useToast();
   useEffect(() => {
     let live = true;
@@ -261,7 +262,7 @@ function DetailPanel({ id, tick, onClose, onChanged }: { id: string; tick: numbe
   const act = async (what: 'retry' | 'reprocess') => {
     setBusy(what);
     try {
-      const s = what === 'retry' ? await call('receipts.retry', { id }) : await call('receipts.reprocess', { id });
+      const s = what === 'retry' ? await call('receipts.retry', { id }) : await call('receipts.reprocess', profile ? { id, profile } : { id });
       onChanged(id, s);
       toast(s.state === 'pending' ? 'success' : 'warning', s.state === 'pending' ? 'Queued to send.' : `Still ${STATE_LABEL[s.state].toLowerCase()}: ${s.reason ?? 'see the problems listed'}`);
       setReload((r) => r + 1);
@@ -293,9 +294,23 @@ function DetailPanel({ id, tick, onClose, onChanged }: { id: string; tick: numbe
           {(detail.canRetry || detail.canReprocess) && (
             <div className="flex flex-wrap gap-2">
               {detail.canReprocess && (
-                <Button variant="primary" onClick={() => void act('reprocess')} busy={busy === 'reprocess'}>
-                  <Wrench className="size-4" aria-hidden /> Reprocess with current profile
-                </Button>
+                <div className="flex flex-wrap items-end gap-2">
+                  <Field label="Read it with">
+                    {(p) => (
+                      <Select {...p} value={profile} onChange={(e) => setProfile(e.target.value)}>
+                        <option value="">The device's profile{detail.capture?.profile ? ` (${detail.capture.profile})` : ''}</option>
+                        {(profiles.data?.profiles ?? []).map((x) => (
+                          <option key={x.name} value={x.name}>
+                            {x.name}
+                          </option>
+                        ))}
+                      </Select>
+                    )}
+                  </Field>
+                  <Button variant="primary" onClick={() => void act('reprocess')} busy={busy === 'reprocess'}>
+                    <Wrench className="size-4" aria-hidden /> Reprocess
+                  </Button>
+                </div>
               )}
               {detail.canRetry && (
                 <Button variant="outline" onClick={() => void act('retry')} busy={busy === 'retry'}>
