@@ -247,7 +247,7 @@ export class Forwarder {
       this.idleWaiters.push({ resolve, reject });
       this.flushing = true;
       this.claimMore = true;
-      if (this.running && !this.paired && !this.loading && !this.pairingLost) {
+      if (this.running && !this.paired && !this.loading) {
         this.reloadPairing().catch(() => undefined);
         return;
       }
@@ -330,7 +330,8 @@ export class Forwarder {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      if (this.running && !this.paired && !this.loading && !this.pairingLost) {
+      if (this.running && !this.paired && !this.loading) {
+        // Not paired, or the pairing was lost: look for a new pairing (`taxpoynt-bridge pair` in another process) now and then.
         const recheck = this.options.pairingRecheckMs ?? 60_000;
         if (this.clock.now() - this.lastPairingCheck >= recheck) void this.reloadPairing();
         else this.schedule(this.lastPairingCheck + recheck - this.clock.now());
@@ -641,6 +642,7 @@ export class Forwarder {
   private lose(job: Job, err: Error): void {
     this.queue.release(job.items.map((i) => i.id), err.message);
     this.releaseReady(err.message);
+    this.lastPairingCheck = this.clock.now();
     if (err instanceof PairingLost) {
       this.pairingLost = true;
       this.paired = false;

@@ -54,6 +54,8 @@ export class CloudSession {
   private access: { token: string; expiresAt: number } | null = null;
   private secret: string | null = null;
   private refreshing: Promise<string> | null = null;
+  /** The refresh token the cloud refused: the vault still holding it means nobody has paired again yet. */
+  private deadRefresh: string | null = null;
 
   constructor(
     private readonly client: CloudClient,
@@ -71,7 +73,7 @@ export class CloudSession {
     ]);
     registerSecret(secret);
     registerSecret(refresh);
-    if (!agent || !secret || !refresh) {
+    if (!agent || !secret || !refresh || refresh === this.deadRefresh) {
       this.agent = null;
       this.secret = null;
       return null;
@@ -117,6 +119,7 @@ export class CloudSession {
     registerSecret(refreshToken);
     const answer = await this.client.refresh(refreshToken);
     if (!answer.ok) {
+      this.deadRefresh = refreshToken;
       if (answer.error === 'invalid_grant') {
         this.access = null;
         this.log.error('pairing lost: the refresh token was refused (invalid_grant); pair again', { code: 'pairing_lost' });

@@ -5,7 +5,7 @@ import type { Clock } from '../../main/cloud/clock.js';
 import { PairingFailed, pairDevice, unpair } from '../../main/cloud/pairing.js';
 import { SECRET_NAMES } from '../../main/cloud/session.js';
 import { startSandbox, type Sandbox } from '../../sandbox/server.js';
-import { acceptedExactlyOnce, captureLog, rig, type Rig } from './fixture.js';
+import { acceptedExactlyOnce, captureLog, pairWith, rig, type Rig } from './fixture.js';
 import { MemoryVault, makeTransaction } from './memory-queue.js';
 
 const open: Array<{ close(): Promise<void> }> = [];
@@ -305,8 +305,8 @@ describe('POST /v1/transactions/batch answers', () => {
     expect(r.queue.inState('accepted')).toHaveLength(3);
   });
 
-  it('invalid_grant on refresh: forwarding stops, rows stay pending, the status says pair again', async () => {
-    const r = await make({ faults: { expireTokensNext: 1 } }, {}, 4);
+  it('invalid_grant on refresh: forwarding stops, rows stay pending, the status says pair again; a new pairing resumes it', async () => {
+    const r = await make({ faults: { expireTokensNext: 1 } }, { pairingRecheckMs: 100 }, 4);
     // The pairing was revoked from the dashboard.
     await fetch(`${r.sandbox.url}/oauth/revoke`, { method: 'POST', body: new URLSearchParams({ token: r.vault.entries.get(SECRET_NAMES.refreshToken)! }) });
     r.forwarder.start();
@@ -316,6 +316,12 @@ describe('POST /v1/transactions/batch answers', () => {
     expect(status.paired).toBe(false);
     expect(r.queue.counts().pending).toBe(4);
     expect(status.alerts.find((a) => a.code === 'pairing_lost')?.message).toContain('taxpoynt-bridge pair');
+    // The merchant pairs again (another process writes the vault): forwarding picks it up by itself.
+    await pairWith(r.sandbox, r.vault, r.log);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sync(r, 5000);
+    expect(r.queue.inState('accepted')).toHaveLength(4);
+    expect(r.forwarder.status().state).toBe('idle');
   });
 });
 
