@@ -171,6 +171,7 @@ export class ItemReader {
   private readonly qtyFirst: RegExp;
   private readonly trailingPrice: RegExp;
   private readonly descQty: RegExp;
+  private readonly priceLast: RegExp;
 
   constructor(
     private readonly numbers: NumberFormat,
@@ -183,6 +184,7 @@ export class ItemReader {
     this.inlineTimes = new RegExp(`^(?<d>.*?\\S)\\s+(?<q>${QTY})(?<u>${UNIT})\\s*${TIMES}\\s*(?<p>${P})$`, 'i');
     this.qtyFirst = new RegExp(`^(?<q>\\d{1,4}(?:[.,]\\d{1,3})?)(?<u>${UNIT})\\s*[x×*]?\\s+(?<d>.*\\S)$`, 'i');
     this.trailingPrice = new RegExp(`^(?<d>.*?\\S)\\s*${TIMES}\\s*(?<p>${P})$`, 'i');
+    this.priceLast = new RegExp(`^(?<d>.*?\\p{L}.*?)\\s+(?<q>${QTY})(?<u>${UNIT})\\s*${TIMES}$`, 'iu');
     this.descQty = new RegExp(`^(?<d>.*?\\S)\\s{2,}(?<q>\\d{1,3})$`);
   }
 
@@ -223,6 +225,15 @@ export class ItemReader {
       if (m?.groups) {
         const item = this.build(m.groups.d!, m.groups.q!, m.groups.p!, amount, previous);
         if (item) return item;
+      }
+    }
+    // "desc  2 x" with the price as the line's number: the amount follows on the next line.
+    m = this.priceLast.exec(head);
+    if (m?.groups) {
+      const quantity = milliFromQuantity(m.groups.q!.replace(',', '.'));
+      if (quantity) {
+        const item = this.build(m.groups.d!, m.groups.q!, null, extend(quantity, amount), previous);
+        if (item) return { ...item, unitPrice: amount, unitPricePrinted: true };
       }
     }
     m = this.qtyFirst.exec(head);

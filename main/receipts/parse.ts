@@ -202,6 +202,8 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
     };
   }
 
+  // Tax-code legends ("A = VAT 7.5%   B = VAT Exempt"): item lines may end in those codes.
+  const legend = readLegend(text);
   const items: Item[] = [];
   const subtotals: Money[] = [];
   const discounts: Money[] = [];
@@ -224,10 +226,11 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
   let previousIndex = -1;
   const hintLines: string[] = [];
   let itemsSkipped = 0;
+  let lastAmountLine = -1;
 
   for (let i = 0; i < text.length; i++) {
     const line = text[i]!;
-    const trimmed = line.trim();
+    let trimmed = line.trim();
     if (trimmed === '') {
       previousLine = null;
       continue;
@@ -235,6 +238,11 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
     if (!refund) {
       const label = labelOf(trimmed);
       if (c.refundAny.test(label) && !any(c.re.notRefund, label)) refund = true;
+    }
+    let coded: Category | null = null;
+    if (legend.size && trimmed.length > 2 && trimmed.charCodeAt(trimmed.length - 2) === 32) {
+      coded = legend.get(trimmed[trimmed.length - 1]!.toUpperCase()) ?? null;
+      if (coded) trimmed = trimmed.slice(0, -1).trimEnd();
     }
     const at = c.numbers.amountAtEnd(trimmed);
     if (!at) {
@@ -284,10 +292,12 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
       const idx = findLastIndex(items, (it) => it.amount === at.kobo);
       if (idx >= 0) items.splice(idx, 1);
       else problems.push({ code: 'void_unmatched', field: 'lines', message: `A voided line of ${formatKobo(at.kobo)} matches no item above it.` });
+    } else if (!summaryStarted && at.head === '' && items.length && items[items.length - 1]!.line === lastAmountLine && items[items.length - 1]!.amount === at.kobo) {
+      // The item's amount again, on a line of its own (desc  1 x 1,000.00 / 1,000.00).
     } else if (!summaryStarted && !isHeader(i)) {
       const item = c.items.read(at.head.trim(), at.kobo, previous, line);
       if (item) {
-        const category: Category = c.numbers.category(at.marker) ?? 'standard';
+        const category: Category = coded ?? c.numbers.category(at.marker) ?? legend.get(at.marker?.toUpperCase() ?? '') ?? 'standard';
         if (at.negative && !refund) {
           problems.push({ code: 'negative_line', field: 'lines', message: `The line "${trimmed}" is negative on a sale; check the discount or void by hand.` });
         }
@@ -297,6 +307,7 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
       }
     }
     previousLine = null;
+    lastAmountLine = i;
   }
 
   // Header fields.
@@ -315,6 +326,16 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
   }
   if (itemsSkipped > 0) {
     problems.push({ code: 'item_unread', field: 'lines', message: `${itemsSkipped} line(s) with an amount could not be read as an item.` });
+  }
+
+  // A category subtotal ("Food & Beverage  43,500.00") closing the items: the sum of every item above it.
+  if (subtotals.length === 0 && items.length >= 3) {
+    const last = items[items.length - 1]!;
+    const before = items.slice(0, -1).reduce((sum, it) => sum + it.amount, 0);
+    if (last.amount === before && !last.unitPricePrinted && last.quantity === 1000) {
+      items.pop();
+      subtotals.push({ kobo: last.amount, line: last.line });
+    }
   }
 
   // Totals: the highest-priority TOTAL label; a lower one printed above it with another amount is the subtotal.
@@ -349,7 +370,8 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
   const service = services.reduce((s, d) => s + d.kobo, 0);
 
   // Taxes. Zero lines are dropped: the zero/exempt entries below are built from the items.
-  const uniqueVats = dedupe(vats.filter((v) => v.kobo > 0));
+  // The same VAT printed again in a tax table (with or without its rate) is one tax.
+  const uniqueVats = dedupe(vats.filter((v) => v.kobo > 0).map((v) => ({ ...v, rate: v.rate ?? c.vatRate })));
   const standardSum = items.filter((it) => it.category === 'standard').reduce((s, it) => s + it.amount, 0);
   const printedTaxable = taxables.length ? taxables[taxables.length - 1]!.kobo : null;
   const taxes: Transaction['taxes'] = [];
@@ -533,6 +555,22 @@ const HEADER_WORDS = '\\b(?:date|time|tel|phone|cashier|till|table|terminal|serv
 
 const DATE_LIKE = /^\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}$/;
 
+/** Tax-code legends: "A = VAT 7.5%", "B - Exempt", "Z: zero-rated", several per line. */
+const LEGEND = /(?:^|\s)([A-Z*#])\s*[=:-]\s*(?:vat\s*)?(exempt\w*|zero[\s-]*rated|0\s*%|\d{1,2}(?:\.\d+)?\s*%|vat(?:able)?|standard|taxable)/gi;
+
+function readLegend(text: string[]): Map<string, Category> {
+  const out = new Map<string, Category>();
+  for (const line of text) {
+    if (!line.includes('=') && !line.includes(':') && !line.includes('-')) continue;
+    for (const m of line.matchAll(LEGEND)) {
+      const what = m[2]!.toLowerCase();
+      const cat: Category = what.startsWith('exempt') ? 'exempt' : what.startsWith('zero') || /^0\s*%/.test(what) ? 'zero' : 'standard';
+      out.set(m[1]!.toUpperCase(), cat);
+    }
+  }
+  return out;
+}
+
 function findReceiptNumber(c: Compiled, text: string[]): string | null {
   const candidates = c.receiptNumberAny ? text.filter((line) => c.receiptNumberAny!.test(line)) : text;
   if (candidates.length === 0) return null;
@@ -556,19 +594,27 @@ function firstValue(list: RegExp[], text: string[], clean: (v: string) => string
   return null;
 }
 
+/** Dates that are not when the sale happened: stays, expiry, due dates, the original of a refund. */
+const OTHER_DATE = /\b(?:arriv\w*|depart\w*|exp(?:iry|ires?)?|valid\w*|due|dob|birth|check[\s-]?(?:in|out)|orig\w*|from|until|period)\b/i;
+
 function findIssued(profile: Profile, text: string[]): { date: DateParts | null; time: TimeParts | null } {
+  // The sale's date: one labelled "Date" or printed with a time beats others; stay, expiry and original dates lose.
+  let best: { date: DateParts; time: TimeParts | null; score: number } | null = null;
   for (let i = 0; i < text.length; i++) {
     const line = text[i]!;
     const found = findDate(line, profile.dates.order);
     if (!found) continue;
     const rest = line.slice(0, found.index) + ' ' + line.slice(found.index + found.length);
     let time = findTime(rest);
+    const sameLine = time !== null;
     for (let j = Math.max(0, i - 2); !time && j < Math.min(text.length, i + 3); j++) {
       if (j !== i && /\btime\b|^\W*\d{1,2}:\d{2}/i.test(text[j]!)) time = findTime(text[j]!);
     }
-    return { date: found.date, time };
+    const score = (/\bdate\b/i.test(line) ? 2 : 0) + (sameLine ? 1 : 0) - (OTHER_DATE.test(line) ? 4 : 0);
+    if (!best || score > best.score) best = { date: found.date, time, score };
+    if (score >= 3) break;
   }
-  return { date: null, time: null };
+  return best ? { date: best.date, time: best.time } : { date: null, time: null };
 }
 
 function findSeller(c: Compiled, receipt: DecodedReceipt, text: string[], isHeader: (i: number) => boolean): string | null {
@@ -590,7 +636,7 @@ const PAID_PREFIX = /^(?:amount\s+)?(?:paid|payment|tendered|refunded|refund(?:e
  */
 function paymentMethod(c: Compiled, head: string, afterTotal: boolean): Method | null {
   const named = c.re.payments.filter((p) => p.method !== 'other');
-  const stripped = head.replace(PAID_PREFIX, '');
+  const stripped = head.replace(PAID_PREFIX, '').replace(/^[([]+\s*|\s*[)\]]+$/g, '');
   for (const text of stripped !== head ? [stripped, head] : [head]) {
     const hit = named.find((p) => any(p.re, text));
     if (hit) return hit.method;
