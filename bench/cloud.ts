@@ -1,5 +1,6 @@
 // Forwarding figures: goodput under a server rate limit (adaptive vs a naive fixed-interval sender), backlog drain time, CPU per 1,000.
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudClient } from '../main/cloud/client.js';
@@ -261,6 +262,7 @@ export async function run(): Promise<BenchReport[]> {
       ],
       notes: [
         `time scaled ×${TIME_SCALE[limit]}: the sandbox's 60 s rate window passes in ${60 / TIME_SCALE[limit]!} s of wall time (client and sandbox, in its own process, share one scaled clock); first window is warm-up, ${MEASURED_WINDOWS} measured`,
+        `machine load average at the end: ${loadavg()[0]!.toFixed(1)} (2 cores): a loaded machine slows the 50 requests/s of the R=600 run`,
         `batches of ${BATCH_ITEMS} transactions; the naive sender posts one batch every ${NAIVE_INTERVAL_MS / 1000} s and retries a refused batch at its next tick`,
       ],
     });

@@ -39,7 +39,8 @@ export interface ForwarderOptions {
   /** While not paired, look in the vault this often for a pairing made by `taxpoynt-bridge pair`. */
   pairingRecheckMs?: number;
   remoteConfig?: { pollMs: number; onChange?: (config: RemoteConfig) => void } | false;
-  heartbeat?: { everyMs: number; figures: () => HeartbeatFigures } | false;
+  /** Every minute by default; the engine supplies devices, last hour and updater figures. */
+  heartbeat?: { everyMs?: number; figures: () => HeartbeatFigures } | false;
 }
 
 export interface ForwarderAlert {
@@ -179,7 +180,7 @@ export class Forwarder {
             session: this.session,
             clock: this.clock,
             log: this.log,
-            everyMs: options.heartbeat.everyMs,
+            everyMs: options.heartbeat.everyMs ?? 60_000,
             agentVersion: options.agentVersion,
             queue: this.queue,
             api: this.api,
