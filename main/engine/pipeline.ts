@@ -92,17 +92,33 @@ export function reprocess(store: Store, id: string, profile?: string): { id: str
   return { id, state, problems: parsed.problems };
 }
 
-/** Parses the jobs a stopped process journaled but never parsed; returns how many. Run at start-up. */
+/** Attempts at parsing a journaled job across restarts before it is left unparsed for a person. */
+export const MAX_PARSE_ATTEMPTS = 3;
+
+/**
+ * Parses the jobs a stopped process journaled but never parsed; returns how many. Run at start-up.
+ * Each attempt is counted first, so a job that crashes the parser cannot crash every start.
+ */
 export function resumeJournal(store: Store): number {
   let done = 0;
-  for (;;) {
+  for (let round = 0; round < 100_000; round++) {
     const ids = store.unparsedJournal(200);
-    if (ids.length === 0) return done;
-    const batch = ids.map((id) => parseJob(store.readJournal(id)!));
-    store.recordParseBatch(batch);
-    done += batch.length;
+    if (ids.length === 0) break;
+    const attempts = store.noteParseAttempt(ids);
+    store.recordParseBatch(
+      ids.map((id, i) =>
+        attempts[i]! > MAX_PARSE_ATTEMPTS
+          ? { id, state: 'unparsed' as const, transaction: null, problems: [{ code: 'parse_interrupted', field: 'raw', message: INTERRUPTED }] }
+          : parseJob(store.readJournal(id)!),
+      ),
+    );
+    done += ids.length;
   }
+  return done;
 }
+
+const INTERRUPTED =
+  'The bridge stopped each time it read this job: fix the device\'s profile and run `taxpoynt-bridge queue reprocess ID`.';
 
 function reason(err: unknown): string {
   return redactText((err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300));

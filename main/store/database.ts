@@ -10,7 +10,7 @@ export type Db = Database.Database;
 
 export const DATABASE_FILE = 'bridge.db';
 export const KEY_NAME = 'database-key';
-/** SQLCipher 4 page size; with a 4 KiB page the HMAC+IV reserve costs 2 % of each page. */
+/** SQLCipher 4 default page size (standard tools open the file); fixed for the life of a database: changing it needs a re-encrypting migration. */
 export const PAGE_SIZE = 4096;
 /** Page cache per connection (KiB): bounded, so 1,000,000 rows never mean 1,000,000 rows in memory. */
 const CACHE_KIB = 16 * 1024;

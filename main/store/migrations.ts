@@ -34,8 +34,9 @@ export const MIGRATIONS: Migration[] = [
           terminal_id TEXT,
           bytes BLOB NOT NULL
         );
-        -- Journaled jobs whose parse is not recorded yet (a crash between the two): parsed again at start.
-        CREATE TABLE journal_unparsed (id TEXT PRIMARY KEY) WITHOUT ROWID;
+        -- Journaled jobs whose parse is not recorded yet (a crash between the two): parsed again at start,
+        -- a few attempts at most (a job that crashes the parser must not crash every start).
+        CREATE TABLE journal_unparsed (id TEXT PRIMARY KEY, attempts INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
         CREATE TABLE outbox (
           seq INTEGER PRIMARY KEY,
           id TEXT NOT NULL UNIQUE REFERENCES journal(id) ON DELETE CASCADE,

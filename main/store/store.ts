@@ -105,11 +105,12 @@ export class Store implements ForwardQueue {
     this.s = {
       journal: db.prepare(
         `INSERT OR IGNORE INTO journal (id, device_id, integration, captured_at, journaled_at, sha256, codepage, profile, terminal_id, bytes)
-         VALUES (@id, @deviceId, @integration, @capturedAt, @journaledAt, @sha256, @codepage, @profile, @terminalId, @bytes)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       markUnparsed: db.prepare('INSERT OR IGNORE INTO journal_unparsed (id) VALUES (?)'),
       clearUnparsed: db.prepare('DELETE FROM journal_unparsed WHERE id = ?'),
       unparsed: db.prepare('SELECT id FROM journal_unparsed LIMIT ?'),
+      parseAttempt: db.prepare('UPDATE journal_unparsed SET attempts = attempts + 1 WHERE id = ? RETURNING attempts'),
       readJournal: db.prepare('SELECT * FROM journal WHERE id = ?'),
       journalExists: db.prepare('SELECT 1 FROM journal WHERE id = ?'),
       deviceOf: db.prepare('SELECT device_id FROM journal WHERE id = ?'),
@@ -178,6 +179,15 @@ export class Store implements ForwardQueue {
 
   /** Commits captured jobs in one transaction; falls back to the memory buffer when the disk is full. */
   journalBatch(inputs: JournalInput[]): JournalResult[] {
+    return this.commitBatch(inputs, []);
+  }
+
+  /**
+   * One transaction for a batching capture loop: the new jobs' journal rows, and the outbox rows of
+   * jobs journaled by an earlier commit and parsed since (journal before parse still holds for each job).
+   * On a full disk the new jobs are held in memory; the parses are dropped and redone from the journal.
+   */
+  commitBatch(inputs: JournalInput[], parsed: ParsedJob[]): JournalResult[] {
     const journaledAt = this.now();
     const records: JournalRecord[] = inputs.map((input) => ({
       id: transactionId(input.deviceId, input.bytes),
@@ -194,7 +204,7 @@ export class Store implements ForwardQueue {
     if (this.buffer.size > 0) this.flushBuffer();
     if (this.buffer.size === 0) {
       try {
-        return this.writeJournal(records);
+        return this.writeJournal(records, parsed, journaledAt);
       } catch (err) {
         if (!isDiskFull(err)) throw err;
         this.diskFull(err);
@@ -203,30 +213,37 @@ export class Store implements ForwardQueue {
     return records.map((r) => this.hold(r));
   }
 
-  private writeJournal(records: JournalRecord[]): JournalResult[] {
+  private writeJournal(records: JournalRecord[], parsed: ParsedJob[], at: string): JournalResult[] {
     const out: JournalResult[] = [];
     this.db.transaction(() => {
       for (const r of records) {
         const inserted = this.insertJournal(r);
         out.push({ id: r.id, sha256: r.sha256, duplicate: !inserted, buffered: false });
       }
+      for (const p of parsed) this.insertParsed(p, p.deviceId ?? this.deviceOf(p.id), at);
     })();
     return out;
   }
 
+  private deviceOf(id: string): string {
+    const journal = this.s.deviceOf!.get(id) as { device_id: string } | undefined;
+    if (!journal) throw new OutboxRowNotFound(id);
+    return journal.device_id;
+  }
+
   private insertJournal(r: JournalRecord): boolean {
-    const info = this.s.journal!.run({
-      id: r.id,
-      deviceId: r.deviceId,
-      integration: r.integration,
-      capturedAt: r.capturedAt,
-      journaledAt: r.journaledAt,
-      sha256: r.sha256,
-      codepage: r.codepage ?? null,
-      profile: r.profile ?? null,
-      terminalId: r.terminalId ?? null,
-      bytes: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength),
-    });
+    const info = this.s.journal!.run(
+      r.id,
+      r.deviceId,
+      r.integration,
+      r.capturedAt,
+      r.journaledAt,
+      r.sha256,
+      r.codepage ?? null,
+      r.profile ?? null,
+      r.terminalId ?? null,
+      Buffer.isBuffer(r.bytes) ? r.bytes : Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength),
+    );
     if (info.changes === 0) return false;
     this.s.markUnparsed!.run(r.id);
     return true;
@@ -321,6 +338,21 @@ export class Store implements ForwardQueue {
     return ids;
   }
 
+  /**
+   * Counts an attempt to parse journaled jobs, committed before the parse starts; returns each job's
+   * attempts so far (0 for a job held in memory). A job whose parse keeps killing the process is given up.
+   */
+  noteParseAttempt(ids: string[]): number[] {
+    const out: number[] = [];
+    this.db.transaction(() => {
+      for (const id of ids) {
+        const row = this.s.parseAttempt!.get(id) as { attempts: number } | undefined;
+        out.push(row?.attempts ?? 0);
+      }
+    })();
+    return out;
+  }
+
   // ---------------------------------------------------------------- outbox
 
   /** Records the parse of a journaled job as its outbox row. Returns the row's state (an existing row is left as it is). */
@@ -341,13 +373,7 @@ export class Store implements ForwardQueue {
     this.db.transaction(() => {
       for (const i of write) {
         const p = parsed[i]!;
-        let deviceId = p.deviceId;
-        if (deviceId === undefined) {
-          const journal = this.s.deviceOf!.get(p.id) as { device_id: string } | undefined;
-          if (!journal) throw new OutboxRowNotFound(p.id);
-          deviceId = journal.device_id;
-        }
-        if (!this.insertParsed(p, deviceId, at)) out[i] = (this.s.stateOf!.get(p.id) as { state: OutboxState }).state;
+        if (!this.insertParsed(p, p.deviceId ?? this.deviceOf(p.id), at)) out[i] = (this.s.stateOf!.get(p.id) as { state: OutboxState }).state;
       }
     })();
     return out;
@@ -355,7 +381,8 @@ export class Store implements ForwardQueue {
 
   private insertParsed(p: ParsedJob, deviceId: string, at: string): boolean {
     const json = p.transaction ? JSON.stringify(p.transaction) : null;
-    const info = this.s.insertOutbox!.run(p.id, deviceId, p.state, json, JSON.stringify(p.problems), at, at);
+    const problems = p.problems.length ? JSON.stringify(p.problems) : '[]';
+    const info = this.s.insertOutbox!.run(p.id, deviceId, p.state, json, problems, at, at);
     this.s.clearUnparsed!.run(p.id);
     return info.changes > 0;
   }

@@ -95,7 +95,9 @@ async function verify(h: Harness, acked: Map<number, string>, kills: number): Pr
     const entry = store.readJournal(id);
     expect(entry, `acknowledged job ${n}`).not.toBeNull();
     expect(Buffer.from(entry!.bytes).equals(bytes)).toBe(true);
-    expect(store.get(id)!.state).toBe('review');
+    // Parsed (the generic parser holds these for review), or given up after repeated kills mid-parse.
+    const row = store.get(id)!;
+    if (row.state !== 'review') expect(row).toMatchObject({ state: 'unparsed', problems: [{ code: 'parse_interrupted' }] });
   }
   // Nothing stored that was never sent: at most the acknowledged jobs plus one in flight per kill.
   expect(count('SELECT count(*) AS n FROM journal')).toBeLessThanOrEqual(acked.size + kills);

@@ -93,3 +93,17 @@ describe('ingest pipeline', () => {
     }
   });
 });
+
+describe('a job that kills the parser', () => {
+  it('is tried at a few start-ups, then left unparsed for a person instead of crashing every start', async () => {
+    let store = await h.open();
+    const { id } = store.journal(captured(receiptJob({ number: '424242' })));
+    // Simulate starts that died while parsing it: each counted its attempt first.
+    for (let i = 0; i < 3; i++) expect(store.noteParseAttempt([id])).toEqual([i + 1]);
+    store.close();
+    store = await h.open();
+    expect(resumeJournal(store)).toBe(1);
+    expect(store.get(id)).toMatchObject({ state: 'unparsed', problems: [{ code: 'parse_interrupted' }] });
+    expect(reprocess(store, id).state).toBe('pending');
+  });
+});
