@@ -35,6 +35,7 @@ export class NumberFormat {
   private readonly anywhere: RegExp;
   private readonly priceSource: string;
   private readonly markers: Map<string, Category>;
+  private readonly marks: Set<string>;
   private readonly headMarker: RegExp | null;
   private readonly decimal: string;
   private readonly thousandChars: Set<number>;
@@ -54,9 +55,10 @@ export class NumberFormat {
     this.priceSource = `(?:${marks})?\\s?${n.decimals_required ? strict : loose}`;
     const all = [...profile.tax.markers.exempt.map((m) => [m, 'exempt'] as const), ...profile.tax.markers.zero.map((m) => [m, 'zero'] as const), ...profile.tax.markers.standard.map((m) => [m, 'standard'] as const)];
     this.markers = new Map(all.map(([m, c]) => [m.toUpperCase(), c]));
+    this.marks = new Set(n.currency_marks.map((m) => m.toUpperCase()));
     const markerAlt = all.map(([m]) => m).sort((a, b) => b.length - a.length).map(escape).join('|');
     const marker = markerAlt ? `(?:\\s*(?<marker>${markerAlt}))?` : '';
-    this.tail = new RegExp(`(?:^|(?<=[\\s:=]))(?<open>\\()?(?<sign>-)?\\s?(?<amount>${number})(?![\\d])(?<close>\\))?(?<trail>-|\\s?CR\\b)?${marker}\\s*$`, 'i');
+    this.tail = new RegExp(`(?:^|(?<=[\\s:=]))(?<open>\\()?(?<sign>-)?\\s?(?<amount>${number})(?![\\d])(?<close>\\))?(?<trail>-|\\s?CR\\b)?(?:\\s?(?:${marks})(?![\\p{L}]))?${marker}\\s*$`, 'iu');
     this.anywhere = new RegExp(`(?:^|(?<=[\\s:=@]))-?(?<amount>${number})(?![\\d.,]?\\d)`, 'gi');
     const letterMarkers = all.map(([m]) => m).filter((m) => m.length > 1 || /[A-Z]/i.test(m));
     this.headMarker = letterMarkers.length ? new RegExp(`\\s{2,}(?<marker>${letterMarkers.sort((a, b) => b.length - a.length).map(escape).join('|')})$`) : null;
@@ -121,8 +123,15 @@ export class NumberFormat {
   private mayEndWithAmount(line: string): boolean {
     let end = line.length;
     while (end > 0 && line.charCodeAt(end - 1) <= 32) end--;
-    const space = line.lastIndexOf(' ', end - 1);
-    const token = line.slice(space + 1, end).toUpperCase();
+    let space = line.lastIndexOf(' ', end - 1);
+    let token = line.slice(space + 1, end).toUpperCase();
+    if (this.marks.has(token) && !this.markers.has(token)) {
+      // "7,525.00 NGN": the currency after the amount.
+      end = space;
+      while (end > 0 && line.charCodeAt(end - 1) <= 32) end--;
+      space = line.lastIndexOf(' ', end - 1);
+      token = line.slice(space + 1, end).toUpperCase();
+    }
     if (this.markers.has(token)) {
       end = space;
       while (end > 0 && line.charCodeAt(end - 1) <= 32) end--;

@@ -551,7 +551,8 @@ function guessRate(amount: Kobo, bases: Kobo[]): RateMilli | null {
   return null;
 }
 
-const HEADER_WORDS = '\\b(?:date|time|tel|phone|cashier|till|table|terminal|served\\s+by|operator|clerk)\\b';
+/** Header labels ("Tel:", "Cashier:", "Table #"): with their colon or #, so "Phone Case" stays an item. */
+const HEADER_WORDS = '\\b(?:date|time|tel|phone|cashier|till|table|terminal|served\\s+by|operator|clerk|attendant|waiter|server)\\b\\s*(?:no\\.?|id)?\\s*[:#]';
 
 const DATE_LIKE = /^\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}$/;
 

@@ -49,7 +49,7 @@ describe('held-out receipts with the generic profile', () => {
     for (const n of names) expect(expected[n], n).toBeDefined();
   });
 
-  it('reads at least 90 % right and never marks a wrong reading ok', () => {
+  it('reads at least 95 % right and never marks a wrong reading ok', () => {
     let right = 0;
     const wrongOk: string[] = [];
     const held: string[] = [];
@@ -63,7 +63,7 @@ describe('held-out receipts with the generic profile', () => {
     const share = right / names.length;
     console.log(`held-out: ${right}/${names.length} read right (${(share * 100).toFixed(1)} %); held for review instead: ${held.length ? '\n  ' + held.join('\n  ') : 'none'}`);
     expect(wrongOk).toEqual([]);
-    expect(share).toBeGreaterThanOrEqual(0.9);
+    expect(share).toBeGreaterThanOrEqual(0.95);
   });
 
   it('leaves no full card number anywhere in any output', () => {
