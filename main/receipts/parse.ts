@@ -438,11 +438,22 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
     const cash = findLastIndex(pays, (p) => p.method === 'cash') >= 0 ? findLastIndex(pays, (p) => p.method === 'cash') : findLastIndex(pays, (p) => p.method === 'other');
     if (cash >= 0 && pays[cash]!.kobo > change) {
       pays[cash] = { ...pays[cash]!, method: pays[cash]!.method === 'other' ? 'cash' : pays[cash]!.method, kobo: pays[cash]!.kobo - change };
+      // Change is given only from an overpayment: what stays paid must be the total exactly.
+      const paid = pays.reduce((sum, p) => sum + p.kobo, 0);
+      if (paid !== total) {
+        problems.push({
+          code: 'change_mismatch',
+          field: 'payments',
+          message: `Paid ${formatKobo(paid + change)} with change of ${formatKobo(change)} leaves ${formatKobo(paid)}, not the total ${formatKobo(total)}.`,
+        });
+      }
     } else {
       problems.push({ code: 'change_unmatched', field: 'payments', message: `Change of ${formatKobo(change)} was given but no cash payment larger than it was found.` });
     }
   }
   if (pays.length === 0 && hint) pays = [{ method: hint, kobo: total, line: -1 }];
+  // Cash tendered with no change printed: what settled the sale is the total, the rest went back as change.
+  if (change === 0 && pays.length === 1 && pays[0]!.method === 'cash' && pays[0]!.kobo > total) pays[0] = { ...pays[0]!, kobo: total };
   if (pays.some((p) => p.method === 'other')) {
     problems.push({ code: 'payment_method_unknown', field: 'payments', message: 'A payment was read but not how it was made (cash, card, transfer or mobile money).' });
   }

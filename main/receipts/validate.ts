@@ -90,6 +90,9 @@ export function validateTransaction(tx: Transaction): Problem[] {
     problems.push({ code: 'missing_payment', field: 'payments', message: 'No payment (cash, card, transfer) was found on the receipt.' });
   } else if (paid < total) {
     problems.push({ code: 'payments_short', field: 'payments', message: `The payments add up to ${showMoney(paid, cur)}, less than the total ${showMoney(total, cur)}.` });
+  } else if (paid > total && (tx.payments.length > 1 || tx.payments[0]!.method !== 'cash')) {
+    // Only cash can be overpaid (the change); a split or a card payment settles the total exactly.
+    problems.push({ code: 'payments_over', field: 'payments', message: `The payments add up to ${showMoney(paid, cur)}, more than the total ${showMoney(total, cur)}.` });
   }
   return problems;
 }
