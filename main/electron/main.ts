@@ -1,0 +1,4 @@
+// The Electron main process entry (package.json "main"): starts the shell.
+import { runApp } from './shell.js';
+
+runApp();
