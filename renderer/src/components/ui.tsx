@@ -169,9 +169,9 @@ export function Tabs<T extends string>({ tabs, value, onChange, label }: { tabs:
     </div>
   );
 }
-export function TabPanel({ id, children, className }: { id: string; children: ReactNode; className?: string }) {
+export function TabPanel({ id, children, className, focusable }: { id: string; children: ReactNode; className?: string; focusable?: boolean }) {
   return (
-    <div role="tabpanel" id={`panel-${id}`} aria-labelledby={`tab-${id}`} className={className}>
+    <div role="tabpanel" id={`panel-${id}`} aria-labelledby={`tab-${id}`} className={className} tabIndex={focusable ? 0 : undefined}>
       {children}
     </div>
   );

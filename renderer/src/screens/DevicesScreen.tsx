@@ -65,7 +65,7 @@ export function DevicesScreen() {
         </Button>
       </div>
 
-      <div className="grid grid-cols-1 gap-4 xl:grid-cols-[minmax(0,1fr)_minmax(0,1.3fr)]">
+      <div className="grid grid-cols-1 gap-4 xl:grid-cols-[minmax(0,1fr)_minmax(0,1.6fr)]">
         <div className="flex min-w-0 flex-col gap-4">
           <Card variant="platform" aria-labelledby="configured-title">
             <CardHeader id="configured-title" title="Set up on this computer" icon={<Printer className="size-5 text-cyan-700" aria-hidden />} />
@@ -504,8 +504,8 @@ function Preview({ deviceId }: { deviceId: string }) {
         ) : (
           <div className="flex flex-col gap-3">
             <ReceiptHeader receipt={receipt} />
-            <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
-              <div className="overflow-x-auto rounded-md bg-slate-100 p-3">
+            <div className="grid grid-cols-1 gap-4 lg:grid-cols-[auto_minmax(14rem,1fr)]">
+              <div className="overflow-x-auto rounded-md bg-slate-100 p-3" tabIndex={0} role="region" aria-label="The receipt as printed">
                 <PaperOf receipt={receipt} />
               </div>
               <div className="flex min-w-0 flex-col gap-3">

@@ -20,7 +20,7 @@ export function DiagnosticsScreen() {
     }
   };
   return (
-    <div className="flex max-w-3xl flex-col gap-4">
+    <div className="grid max-w-6xl grid-cols-1 items-start gap-4 xl:grid-cols-[minmax(0,1.4fr)_minmax(0,1fr)]">
       <Card variant="platform" aria-labelledby="doctor-title">
         <CardHeader
           id="doctor-title"

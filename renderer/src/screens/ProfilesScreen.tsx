@@ -123,14 +123,14 @@ export function ProfilesScreen() {
         </CardBody>
       </Card>
 
-      <div className="flex min-w-0 flex-col gap-4">
+      <div className="grid min-w-0 grid-cols-1 items-start gap-4 xl:grid-cols-2">
         <Card variant="platform" aria-labelledby="editor-title">
           <CardHeader
             id="editor-title"
             title="Edit profile"
             action={
-              <Button onClick={() => void save()} busy={saving} disabled={!name || issues.length > 0}>
-                <Save className="size-4" aria-hidden /> Save as {name || '…'}
+              <Button onClick={() => void save()} busy={saving} disabled={!name || issues.length > 0} aria-label={`Save as ${name}`}>
+                <Save className="size-4" aria-hidden /> Save
               </Button>
             }
           />
@@ -150,7 +150,7 @@ export function ProfilesScreen() {
                 spellCheck={false}
                 aria-invalid={issues.length > 0 || undefined}
                 aria-describedby={`${editorId}-issues`}
-                rows={14}
+                rows={16}
                 className="w-full rounded-md border border-slate-300 bg-slate-950 p-3 font-mono text-[13px] leading-5 text-slate-100 aria-[invalid=true]:border-red-600"
                 data-testid="profile-editor"
               />
@@ -180,14 +180,14 @@ export function ProfilesScreen() {
             ) : !tried || tried.results.length === 0 ? (
               <Empty title="No captured receipts to try it on">Once the till prints, the last receipts show here with what this profile makes of them.</Empty>
             ) : (
-              <div className="max-h-80 overflow-auto" data-testid="profile-try">
+              <div className="max-h-[28rem] overflow-auto" data-testid="profile-try" tabIndex={0} role="region" aria-label="Results of trying the profile">
                 <Table
                   caption="What this profile makes of captured receipts"
                   head={['Receipt', 'Now', 'With this profile', 'Total', 'Why']}
                   rows={tried.results.map((r) => [
                     <span className="font-mono">{r.receiptNumber ?? r.id.slice(0, 12)}</span>,
                     r.before ? <Badge tone={STATE_TONE[r.before]}>{STATE_LABEL[r.before]}</Badge> : '—',
-                    <Badge tone={STATE_TONE[r.after]}>{r.after === 'pending' ? 'Parses' : STATE_LABEL[r.after]}</Badge>,
+                    <Badge tone={r.after === 'pending' ? 'green' : STATE_TONE[r.after]}>{r.after === 'pending' ? 'Parses' : STATE_LABEL[r.after]}</Badge>,
                     <span className="tabular-nums">{money(r.total)}</span>,
                     r.problems.map((p) => p.message).join('; ') || '—',
                   ])}

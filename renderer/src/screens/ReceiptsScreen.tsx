@@ -6,7 +6,7 @@ import { call, subscribe, useRequest, type RequestError } from '../bridge';
 import { Badge, Button, Card, Empty, ErrorState, Field, Input, Loading, Select, TabPanel, Tabs, Table, useToast } from '../components/ui';
 import { VirtualTable, type Column } from '../components/virtual-table';
 import { PaperOf, ReceiptHeader, TransactionView, Validation } from '../components/receipt-view';
-import { STATE_LABEL, STATE_TONE, money, when } from '../format';
+import { STATE_LABEL, STATE_TONE, money, shortWhen, when } from '../format';
 import { useStatus } from '../status-context';
 
 const PAGE = 500;
@@ -144,17 +144,23 @@ export function ReceiptsScreen() {
   );
   useEffect(() => () => void (reloadTimer.current && clearTimeout(reloadTimer.current)), []);
 
-  const columns: Array<Column<ReceiptSummary>> = useMemo(
-    () => [
+  const compact = openId !== null;
+  const columns: Array<Column<ReceiptSummary>> = useMemo(() => {
+    const all: Array<Column<ReceiptSummary> & { wide?: boolean }> = [
       { id: 'state', header: 'State', width: '9.5rem', cell: (r) => <Badge tone={STATE_TONE[r.state]}>{STATE_LABEL[r.state]}</Badge> },
-      { id: 'number', header: 'Receipt no.', width: 'minmax(6rem,0.8fr)', cell: (r) => <span className="font-mono">{r.receiptNumber ?? '—'}</span> },
-      { id: 'when', header: 'Captured', width: '8.5rem', cell: (r) => when(r.createdAt) },
-      { id: 'device', header: 'Device', width: 'minmax(5rem,0.6fr)', cell: (r) => r.deviceId },
+      { id: 'number', header: 'Receipt no.', width: 'minmax(7.5rem,0.8fr)', cell: (r) => <span className="font-mono">{r.receiptNumber ?? '—'}</span> },
+      { id: 'when', header: 'Captured', width: '8rem', wide: true, cell: (r) => shortWhen(r.createdAt) },
+      { id: 'device', header: 'Device', width: 'minmax(6rem,0.6fr)', wide: true, cell: (r) => r.deviceId },
       { id: 'total', header: 'Total', width: '7.5rem', className: 'text-right tabular-nums', cell: (r) => money(r.total) },
-      { id: 'reason', header: 'Why / IRN', width: 'minmax(8rem,1.4fr)', cell: (r) => (r.reason ? <span className="text-amber-900">{r.reason}</span> : r.irn ? <span className="font-mono text-xs text-slate-600">{r.irn}</span> : <span className="text-slate-500">—</span>) },
-    ],
-    [],
-  );
+      {
+        id: 'reason',
+        header: 'Why / IRN',
+        width: 'minmax(6rem,1.4fr)',
+        cell: (r) => (r.reason ? <span className="text-amber-900" title={r.reason}>{r.reason}</span> : r.irn ? <span className="font-mono text-xs text-slate-600">{r.irn}</span> : <span className="text-slate-500">—</span>),
+      },
+    ];
+    return compact ? all.filter((c) => !c.wide) : all;
+  }, [compact]);
 
   const rowAt = useCallback((i: number) => pages.rows[i], [pages.rows]);
   const open = (i: number) => {
@@ -335,7 +341,7 @@ function DetailPanel({ id, tick, onClose, onChanged }: { id: string; tick: numbe
             </TabPanel>
           )}
           {tab === 'paper' && (
-            <TabPanel id="paper" className="overflow-x-auto rounded-md bg-slate-100 p-3">
+            <TabPanel id="paper" className="overflow-x-auto rounded-md bg-slate-100 p-3" focusable>
               <PaperOf receipt={detail} />
             </TabPanel>
           )}

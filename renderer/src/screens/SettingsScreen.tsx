@@ -1,5 +1,5 @@
 // Settings: the whitelisted keys (update channel, start at login, pause capture, log level), each saved as it changes.
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import type { SettingChange, Settings } from '../../../preload/api';
 import { call, useRequest, type RequestError } from '../bridge';
 import { Card, CardBody, CardHeader, ErrorState, Field, Loading, Select, useToast } from '../components/ui';
@@ -54,13 +54,14 @@ export function SettingsScreen() {
 }
 
 function Toggle({ label, hint, checked, busy, onChange }: { label: string; hint: string; checked: boolean; busy: boolean; onChange: (v: boolean) => void }) {
+  const id = useId();
   return (
     <div className="flex items-start justify-between gap-4">
       <div>
-        <p className="text-sm font-medium text-slate-900" id={`${label}-l`}>
+        <p className="text-sm font-medium text-slate-900" id={`${id}-l`}>
           {label}
         </p>
-        <p className="text-xs text-slate-600" id={`${label}-h`}>
+        <p className="text-xs text-slate-600" id={`${id}-h`}>
           {hint}
         </p>
       </div>
@@ -68,8 +69,8 @@ function Toggle({ label, hint, checked, busy, onChange }: { label: string; hint:
         type="button"
         role="switch"
         aria-checked={checked}
-        aria-labelledby={`${label}-l`}
-        aria-describedby={`${label}-h`}
+        aria-labelledby={`${id}-l`}
+        aria-describedby={`${id}-h`}
         disabled={busy}
         onClick={() => onChange(!checked)}
         className={`relative h-7 w-12 shrink-0 rounded-full transition-colors ${checked ? 'bg-brand' : 'bg-slate-400'}`}

@@ -20,8 +20,8 @@ function StatusBody({ status }: { status: StatusView }) {
   return (
     <div className="flex flex-col gap-4" data-testid="status-screen">
       <Card variant={OVERALL_CARD[status.state]} aria-labelledby="overall-title">
-        <div className="flex flex-wrap items-center justify-between gap-3 p-4">
-          <div className="min-w-0">
+        <div className="flex flex-col gap-3 p-4 md:flex-row md:items-center md:justify-between">
+          <div className="min-w-0 flex-1">
             <h2 id="overall-title" className="flex items-center gap-2 text-2xl font-bold text-slate-900">
               {status.state === 'restarting' && <RotateCw className="size-6 animate-spin text-cyan-700" aria-hidden />}
               <span data-testid="overall-label">{overall.label}</span>
@@ -31,7 +31,7 @@ function StatusBody({ status }: { status: StatusView }) {
             </p>
             {status.engine.state !== 'running' && status.engine.message && <p className="mt-1 text-sm text-slate-700">{status.engine.message}</p>}
           </div>
-          <div className="grid grid-cols-2 gap-6 text-right">
+          <div className="grid shrink-0 grid-cols-2 gap-6 md:text-right">
             <Figure label="Receipts today" value={num(status.today.receipts)} testId="today-receipts" />
             <Figure label="VAT today" value={money(status.today.vat)} testId="today-vat" />
           </div>
