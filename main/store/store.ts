@@ -140,7 +140,7 @@ export class Store implements ForwardQueue {
       inFlight: db.prepare(`SELECT id FROM outbox WHERE state = 'in_flight'`),
       counts: db.prepare('SELECT state, count(*) AS n FROM outbox GROUP BY state'),
       oldestPending: db.prepare(`SELECT created_at FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1`),
-      purgeable: db.prepare(`SELECT id FROM outbox WHERE state IN ('accepted', 'duplicate') AND updated_at < ? LIMIT ${PURGE_CHUNK}`),
+      purgeable: db.prepare(`SELECT seq, id, updated_at FROM outbox WHERE state = ? AND seq > ? ORDER BY seq LIMIT ${PURGE_CHUNK}`),
       purgeJournal: db.prepare('DELETE FROM journal WHERE id = ?'),
       purgeHistory: db.prepare('DELETE FROM outbox_history WHERE id = ?'),
       alerts: db.prepare('SELECT code, severity, message, moved_to, raised_at FROM alerts WHERE resolved_at IS NULL ORDER BY seq'),
@@ -380,6 +380,10 @@ export class Store implements ForwardQueue {
   }
 
   private insertParsed(p: ParsedJob, deviceId: string, at: string): boolean {
+    // A pending row must carry its transaction, or it would wait forever unsent.
+    if (p.state === 'pending' && !p.transaction) {
+      p = { ...p, state: 'unparsed', problems: [...p.problems, { code: 'no_transaction', field: 'transaction', message: 'the parser returned no transaction' }] };
+    }
     const json = p.transaction ? JSON.stringify(p.transaction) : null;
     const problems = p.problems.length ? JSON.stringify(p.problems) : '[]';
     const info = this.s.insertOutbox!.run(p.id, deviceId, p.state, json, problems, at, at);
@@ -500,20 +504,32 @@ export class Store implements ForwardQueue {
     return Math.max(0, Math.floor((this.clock().getTime() - Date.parse(row.created_at)) / 1000));
   }
 
-  /** Deletes accepted and duplicate rows (and their journal bytes) older than retentionDays; nothing unacknowledged. */
+  /**
+   * Deletes accepted and duplicate rows (and their journal bytes) settled more than retentionDays ago;
+   * nothing unacknowledged. Walks each state oldest first and stops at the first row still inside the
+   * period, so a run costs what it deletes (a late-settled old row holds back the ones after it until it ages).
+   */
   purge(retentionDays: number): number {
     const cutoff = new Date(this.clock().getTime() - retentionDays * 86_400_000).toISOString();
     let purged = 0;
-    for (;;) {
-      const ids = (this.s.purgeable!.all(cutoff) as Array<{ id: string }>).map((r) => r.id);
-      if (ids.length === 0) break;
-      this.db.transaction(() => {
-        for (const id of ids) {
-          this.s.purgeJournal!.run(id);
-          this.s.purgeHistory!.run(id);
+    for (const state of ['accepted', 'duplicate'] as const) {
+      let after = 0;
+      for (let more = true; more; ) {
+        const rows = this.s.purgeable!.all(state, after) as Array<{ seq: number; id: string; updated_at: string }>;
+        const stop = rows.findIndex((r) => r.updated_at >= cutoff);
+        const old = stop === -1 ? rows : rows.slice(0, stop);
+        if (old.length) {
+          this.db.transaction(() => {
+            for (const r of old) {
+              this.s.purgeJournal!.run(r.id);
+              this.s.purgeHistory!.run(r.id);
+            }
+          })();
+          purged += old.length;
+          after = old[old.length - 1]!.seq;
         }
-      })();
-      purged += ids.length;
+        more = rows.length === PURGE_CHUNK && old.length === rows.length;
+      }
     }
     if (purged) this.log.info('retention: acknowledged transactions purged', { count: purged, retentionDays });
     return purged;
