@@ -111,7 +111,7 @@ function OutboxCard({ status }: { status: StatusView }) {
       <CardHeader id="outbox-title" title="Outbox" icon={<Inbox className="size-5 text-cyan-700" aria-hidden />} />
       <CardBody>
         <dl className="grid grid-cols-4 gap-3">
-          <Stat label="Waiting" value={num(o.pending + (o.counts.in_flight ?? 0))} testId="outbox-pending" />
+          <Stat label="Waiting" value={num(o.pending)} testId="outbox-pending" />
           <Stat label="Oldest" value={o.oldestPendingAgeS == null ? '—' : duration(o.oldestPendingAgeS)} />
           <Stat label="Review" value={num(o.review)} tone={o.review ? 'amber' : undefined} testId="outbox-review" />
           <Stat label="Rejected" value={num(o.rejected)} tone={o.rejected ? 'red' : undefined} />
