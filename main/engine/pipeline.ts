@@ -92,6 +92,70 @@ export function reprocess(store: Store, id: string, profile?: string): { id: str
   return { id, state, problems: parsed.problems };
 }
 
+/**
+ * The capture loop's batching path for `run`: jobs arriving together share one commit. Each commit
+ * journals the new jobs (durable before anything parses them) and writes the outbox rows of the jobs
+ * parsed since the previous commit, so a batch costs one transaction. `ingest()` resolves once the
+ * job is journaled and parsed; its outbox row follows in the next commit (or a restart's resumeJournal).
+ */
+export class BatchIngestor {
+  private queue: Array<{ job: IngestJob; resolve: (o: IngestOutcome) => void; reject: (e: unknown) => void }> = [];
+  private parsed: ParsedJob[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: { maxBatch?: number; maxWaitMs?: number } = {},
+  ) {}
+
+  ingest(job: IngestJob): Promise<IngestOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, resolve, reject });
+      if (this.queue.length >= (this.options.maxBatch ?? 500)) this.flush();
+      else this.schedule();
+    });
+  }
+
+  /** Commits what is queued and the parses not yet written. */
+  flush(): void {
+    const items = this.queue.splice(0, this.options.maxBatch ?? 500);
+    const parsed = this.parsed;
+    this.parsed = [];
+    if (items.length === 0 && parsed.length === 0) return;
+    let results;
+    try {
+      results = this.store.commitBatch(
+        items.map((i) => i.job),
+        parsed,
+      );
+    } catch (err) {
+      for (const i of items) i.reject(err);
+      return;
+    }
+    results.forEach((r, k) => {
+      const item = items[k]!;
+      const row = r.duplicate ? this.store.get(r.id) : null;
+      if (row) return item.resolve({ id: r.id, duplicate: true, state: row.state, buffered: r.buffered });
+      const p = parseJob(this.store.readJournal(r.id)!);
+      if (r.buffered) this.store.recordParse(p);
+      else this.parsed.push(p);
+      item.resolve({ id: r.id, duplicate: r.duplicate, state: p.state, buffered: r.buffered });
+    });
+    if (this.queue.length || this.parsed.length) this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const run = () => {
+      this.scheduled = false;
+      this.flush();
+    };
+    if (this.options.maxWaitMs) setTimeout(run, this.options.maxWaitMs);
+    else setImmediate(run);
+  }
+}
+
 /** Attempts at parsing a journaled job across restarts before it is left unparsed for a person. */
 export const MAX_PARSE_ATTEMPTS = 3;
 

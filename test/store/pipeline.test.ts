@@ -1,6 +1,6 @@
 // A captured job through journal → decoder → parser → outbox: never lost, stored once, re-parsed in place.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ingestJob, parseJob, reprocess, resumeJournal } from '../../main/engine/pipeline.js';
+import { BatchIngestor, ingestJob, parseJob, reprocess, resumeJournal } from '../../main/engine/pipeline.js';
 import { harness, type Harness } from './harness.js';
 import { printJob, receiptJob, receiptLines } from './receipt.js';
 
@@ -105,5 +105,23 @@ describe('a job that kills the parser', () => {
     expect(resumeJournal(store)).toBe(1);
     expect(store.get(id)).toMatchObject({ state: 'unparsed', problems: [{ code: 'parse_interrupted' }] });
     expect(reprocess(store, id).state).toBe('pending');
+  });
+});
+
+describe('batch ingestor', () => {
+  it('acknowledges jobs arriving together after one shared commit, then writes their outbox rows', async () => {
+    const store = await h.open();
+    const ingestor = new BatchIngestor(store);
+    const outcomes = await Promise.all(Array.from({ length: 40 }, (_, i) => ingestor.ingest(captured(receiptJob({ number: String(9000 + i) })))));
+    expect(new Set(outcomes.map((o) => o.id)).size).toBe(40);
+    expect(outcomes.every((o) => o.state === 'pending' && !o.duplicate)).toBe(true);
+    // Every acknowledged job is journaled now; its outbox row follows on the next turn.
+    for (const o of outcomes) expect(store.readJournal(o.id)).not.toBeNull();
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(store.counts().pending).toBe(40);
+    expect(store.unparsedJournal()).toEqual([]);
+    const again = await ingestor.ingest(captured(receiptJob({ number: '9000' })));
+    expect(again).toMatchObject({ id: outcomes[0]!.id, duplicate: true, state: 'pending' });
   });
 });
