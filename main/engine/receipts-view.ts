@@ -54,6 +54,9 @@ const SUMMARY_COLUMNS = `seq, id, device_id, state,
   json_extract(tx_json, '$.totals.tax') AS tax,
   problems_json, last_error, irn, created_at, updated_at`;
 
+/** Receipt-number matches up to this many are fetched by id; more (a one-character search) fall back to a scan. */
+const NUMBER_MATCHES_INLINE = 5000;
+
 /** A money string "1234.50" as kobo in SQL: the wire format always has two places, so dropping the point is exact. */
 const KOBO = (expr: string) => `CAST(replace(${expr}, '.', '') AS INTEGER)`;
 
@@ -108,6 +111,10 @@ export class ReceiptsView {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.db = store.connection;
+    // Indexes the Receipts screen's filters need (device, date); idempotent. They belong in a store migration, which would make these no-ops.
+    this.db.exec(`CREATE INDEX IF NOT EXISTS receipts_view_outbox_device ON outbox(device_id, seq);
+      CREATE INDEX IF NOT EXISTS receipts_view_outbox_created ON outbox(created_at);
+      CREATE INDEX IF NOT EXISTS receipts_view_outbox_number ON outbox(lower(json_extract(tx_json, '$.receipt_number')), seq)`);
   }
 
   list(query: ReceiptQuery): { rows: ReceiptSummary[]; nextCursor: string | null; total: number } {
@@ -118,8 +125,8 @@ export class ReceiptsView {
       args.push(...query.states);
     }
     if (query.deviceId) {
-      where.push(`(device_id = ? OR device_id LIKE ? ESCAPE '\\')`);
-      args.push(query.deviceId, `${query.deviceId.replace(/[\\%_]/g, (c) => `\\${c}`)}#%`);
+      where.push(`(device_id = ? OR substr(device_id, 1, ?) = ?)`);
+      args.push(query.deviceId, query.deviceId.length + 1, `${query.deviceId}#`);
     }
     if (query.from) {
       where.push('created_at >= ?');
@@ -130,8 +137,19 @@ export class ReceiptsView {
       args.push(new Date(query.to).toISOString());
     }
     if (query.receiptNumber) {
-      where.push(`instr(lower(json_extract(tx_json, '$.receipt_number')), lower(?)) > 0`);
-      args.push(query.receiptNumber);
+      // A plain LIKE over the JSON text first (cheap, case-insensitive for ASCII), then the exact field.
+      // Matches inside the receipt number, found by scanning its index (short strings) rather than the encrypted rows.
+      const seqs = (
+        this.db
+          .prepare(`SELECT seq FROM outbox INDEXED BY receipts_view_outbox_number WHERE instr(lower(json_extract(tx_json, '$.receipt_number')), ?) > 0`)
+          .all(query.receiptNumber.toLowerCase()) as Array<{ seq: number }>
+      ).map((r) => r.seq);
+      if (seqs.length <= NUMBER_MATCHES_INLINE) {
+        where.push(seqs.length ? `seq IN (${seqs.join(', ')})` : '0');
+      } else {
+        where.push(`instr(lower(json_extract(tx_json, '$.receipt_number')), ?) > 0`);
+        args.push(query.receiptNumber.toLowerCase());
+      }
     }
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.db.prepare(`SELECT count(*) AS n FROM outbox ${filter}`).get(...args) as { n: number }).n;
