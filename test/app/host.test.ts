@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BridgeApiError, ReceiptEventView, StatusView } from '../../preload/api.js';
 import { EngineHost, nodeForkEngine, RestartPolicy, type ChildMessage, type EngineChild, type HostClock, type HostMessage } from '../../main/engine/host.js';
-import { appWorld, hasKeyring, receiptSpec, waitFor, type AppWorld } from './fixture.js';
+import { appWorld, hasKeyring, receiptSpec, startEngine, waitFor, type AppWorld } from './fixture.js';
 
 const MIN = 60_000;
 
@@ -205,4 +205,20 @@ describe.runIf(hasKeyring && existsSync(childEntry))('the real engine child kill
     expect(host.engineView()).toMatchObject({ state: 'running', restarts: 1 });
     await waitFor(() => states.at(-1) !== 'restarting', 5000, 'status back from restarting');
   }, 60_000);
+
+  it('a second engine on the same data dir says which process holds it, and keeps trying with back-off', async () => {
+    world = await appWorld();
+    const first = await startEngine(world);
+    try {
+      const options = { dataDir: world.dataDir, configFile: world.configFile, version: '0.1.0-test' };
+      host = new EngineHost({ fork: nodeForkEngine(childEntry, [JSON.stringify(options)]) });
+      host.start();
+      await waitFor(() => host!.engineView().message !== null, 15_000, 'the refusal');
+      expect(host.engineView().message).toContain(`in use by process ${process.pid}`);
+      expect(host.engineView().state).toBe('restarting');
+      await expect(host.invoke('receipts.list', {})).rejects.toMatchObject({ code: 'engine_restarting' });
+    } finally {
+      await first.stop();
+    }
+  });
 });
