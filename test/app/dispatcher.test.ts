@@ -1,7 +1,9 @@
 // The dispatcher over a real engine: requests validated with the field named, pairing, a printed receipt drawn and listed, secrets never in an answer or event.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { printReceipt } from '../../sandbox/receipt-printer.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BridgeApiError, CHANNELS, EVENT_NAMES, REQUESTS, type EventName } from '../../preload/api.js';
+import { closePort, openPort, ptyPair, writeAll } from '../capture/pty.js';
 import { appWorld, hasKeyring, receiptSpec, startEngine, waitFor, type AppWorld } from './fixture.js';
 
 const PAN = '4111111111111111';
@@ -168,6 +170,63 @@ describe.runIf(hasKeyring)('the dispatcher over a real engine', () => {
     expect(settings.logLevel).toBe('debug');
     expect(JSON.parse(readFileSync(world.configFile, 'utf8')).log_level).toBe('debug');
     expect(await engine.api.invoke('capture.resume', {})).toEqual({ capturePaused: false });
+  });
+
+  it('adds a device that captures at once, tests it, changes and removes it, keeping the config file in step', async () => {
+    engine = await startEngine(world);
+    const { api } = engine;
+    const second = await ptyPair(world.dir, 'till2');
+    const added = (await api.invoke('devices.add', { device: { id: 'till-2', kind: 'serial_tap', path: second.b, baud_rate: 9600, idle_ms: 300 } })) as { device: { id: string; codepage: string } };
+    expect(added.device).toMatchObject({ id: 'till-2', codepage: 'CP437' });
+    expect(JSON.parse(readFileSync(world.configFile, 'utf8')).devices.map((d: { id: string }) => d.id)).toEqual(['till-1', 'till-2']);
+    const tested = (await api.invoke('devices.test', { id: 'till-2' })) as { ok: boolean; status: string };
+    expect(tested).toMatchObject({ ok: true, status: 'connected' });
+
+    const port = await openPort(second.a, 9600);
+    await writeAll(port, printReceipt(receiptSpec(77, 'R-DEV-2')));
+    await closePort(port);
+    await waitFor(async () => ((await api.invoke('devices.preview', { deviceId: 'till-2' })) as { receipt: unknown }).receipt !== null, 10_000, 'the preview of till-2');
+    const preview = (await api.invoke('devices.preview', { deviceId: 'till-2' })) as { receipt: { summary: { receiptNumber: string; deviceId: string }; paper: { lines: unknown[] } } };
+    expect(preview.receipt.summary).toMatchObject({ receiptNumber: 'R-DEV-2', deviceId: 'till-2' });
+    expect(preview.receipt.paper.lines.length).toBeGreaterThan(5);
+
+    await api.invoke('devices.update', { id: 'till-2', device: { id: 'till-2', kind: 'serial_tap', path: second.b, baud_rate: 19200 } });
+    expect(JSON.parse(readFileSync(world.configFile, 'utf8')).devices[1].baud_rate).toBe(19200);
+    const missing = (await api.invoke('devices.test', { device: { id: 'probe', kind: 'serial_tap', path: `${world.dir}/no-such-port`, baud_rate: 9600 }, timeoutMs: 1500 })) as { ok: boolean; detail: string };
+    expect(missing.ok).toBe(false);
+    expect(missing.detail.length).toBeGreaterThan(0);
+    expect(await api.invoke('devices.remove', { id: 'till-2' })).toEqual({ removed: 'till-2' });
+    const listed = (await api.invoke('devices.list', {})) as { devices: Array<{ settings: { id: string } }> };
+    expect(listed.devices.map((d) => d.settings.id)).toEqual(['till-1']);
+    await expect(api.invoke('devices.remove', { id: 'till-2' })).rejects.toMatchObject({ code: 'device_not_found' });
+  });
+
+  it('saves a user profile only when valid, lists it, and tries an unsaved one on captured receipts', async () => {
+    engine = await startEngine(world);
+    const { api, bridge } = engine;
+    await world.print(receiptSpec(21, 'R-PROF-1'));
+    await waitFor(() => bridge.store.counts().pending + bridge.store.counts().review >= 1, 10_000, 'a captured receipt');
+    const bad = (await api.invoke('profiles.save', { name: 'my-shop@1', text: '{ not json' })) as { saved: boolean; issues: Array<{ message: string }> };
+    expect(bad.saved).toBe(false);
+    expect(bad.issues[0]!.message).toMatch(/not valid JSON/);
+    const builtin = (await api.invoke('profiles.save', { name: 'generic@1', text: '{}' })) as { saved: boolean; issues: Array<{ path: string }> };
+    expect(builtin).toMatchObject({ saved: false, issues: [{ path: 'name' }] });
+    const text = JSON.stringify({ name: 'my-shop', version: 1, extends: 'generic@1' }, null, 2);
+    expect(await api.invoke('profiles.save', { name: 'my-shop@1', text })).toEqual({ saved: true, name: 'my-shop@1', issues: [] });
+    const list = (await api.invoke('profiles.list', {})) as { profiles: Array<{ name: string; source: string }> };
+    expect(list.profiles).toContainEqual({ name: 'my-shop@1', source: 'user', usedBy: [] });
+    expect(((await api.invoke('profiles.get', { name: 'my-shop@1' })) as { text: string }).text).toBe(text);
+    const tried = (await api.invoke('profiles.try', { text })) as { issues: unknown[]; results: Array<{ receiptNumber: string; after: string }> };
+    expect(tried.issues).toEqual([]);
+    expect(tried.results).toEqual([expect.objectContaining({ receiptNumber: 'R-PROF-1', after: 'pending' })]);
+    const invalid = (await api.invoke('profiles.try', { text: JSON.stringify({ name: 'x', version: 'one' }) })) as { issues: Array<{ path: string }>; results: unknown[] };
+    expect(invalid.results).toEqual([]);
+    expect(invalid.issues[0]!.path).toBe('version');
+    // Using the saved profile on a device refers to its file, which the engine can load.
+    await api.invoke('devices.update', { id: 'till-1', device: { id: 'till-1', kind: 'serial_tap', path: world.till.b, baud_rate: 9600, profile: 'my-shop@1' } });
+    const profiles = (await api.invoke('profiles.list', {})) as { profiles: Array<{ name: string; usedBy: string[] }> };
+    expect(profiles.profiles.find((p) => p.name === 'my-shop@1')!.usedBy).toEqual(['till-1']);
+    expect(existsSync(JSON.parse(readFileSync(world.configFile, 'utf8')).devices[0].profile)).toBe(true);
   });
 
   it('the contract has a schema for the input and output of every request', () => {
