@@ -112,6 +112,8 @@ export interface SandboxState {
     replays: number;
     heartbeats: number;
     config_polls: number;
+    /** Batch requests that came gzip-compressed. */
+    gzip_batches: number;
     /** Batch requests allowed past the rate limit, per window start (ms). */
     rate_windows: Record<string, number>;
     /** Transactions accepted, and 429 answers, per rate window (the bench reads goodput from them). */
@@ -172,7 +174,7 @@ function emptyState(remote: RemoteConfig): SandboxState {
   return {
     transactions: {},
     batches: {},
-    counters: { requests: 0, batch_requests: 0, by_status: {}, rate_limited: 0, resets: 0, replays: 0, heartbeats: 0, config_polls: 0, rate_windows: {}, accepted_windows: {}, limited_windows: {} },
+    counters: { requests: 0, batch_requests: 0, by_status: {}, rate_limited: 0, resets: 0, replays: 0, heartbeats: 0, config_polls: 0, gzip_batches: 0, rate_windows: {}, accepted_windows: {}, limited_windows: {} },
     agents: {},
     refresh_tokens: {},
     heartbeats: [],
@@ -204,6 +206,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const rejectDecided = new Map<string, boolean>();
   const startedAt = clock.now();
   const sockets = new Set<Socket>();
+  const delayed = new Set<{ cancel(): void }>();
   let url = '';
   let saveTimer: NodeJS.Timeout | null = null;
 
@@ -340,6 +343,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     let json: Buffer;
     try {
       json = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw, { maxOutputLength: MAX_BATCH_BYTES + 1 }) : raw;
+      if (req.headers['content-encoding'] === 'gzip') state.counters.gzip_batches++;
     } catch {
       return { answer: withExtra(problem(413, 'too_large', 'The batch is larger than 5 MiB uncompressed (or not valid gzip).')), cut: false };
     }
@@ -606,8 +610,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       res.writeHead(answer.status, headers);
       res.end(body);
     };
-    if (delay > 0) clock.setTimer(send, delay);
-    else send();
+    if (delay > 0) {
+      const timer = clock.setTimer(() => {
+        delayed.delete(timer);
+        send();
+      }, delay);
+      delayed.add(timer);
+    } else send();
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -632,6 +641,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     async close() {
       if (saveTimer) clearTimeout(saveTimer);
       saveTimer = null;
+      for (const timer of delayed) timer.cancel();
+      delayed.clear();
       save();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -98,7 +98,11 @@ export class CloudClient {
     });
   }
 
-  async request(method: 'GET' | 'POST', path: string, init: { headers?: Record<string, string>; body?: Buffer | string; form?: Record<string, string> } = {}): Promise<Answer> {
+  async request(
+    method: 'GET' | 'POST',
+    path: string,
+    init: { headers?: Record<string, string>; body?: Buffer | string; form?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Answer> {
     const started = this.clock.now();
     try {
       const response = await this.got(this.baseUrl + path, {
@@ -106,6 +110,7 @@ export class CloudClient {
         headers: init.headers,
         body: init.body,
         form: init.form,
+        signal: init.signal,
       });
       const at = this.clock.now();
       const type = String(response.headers['content-type'] ?? '');
@@ -148,7 +153,7 @@ export class CloudClient {
     if (answer.status !== 200) throw new CloudProtocolError(`revoke answered ${answer.status}`);
   }
 
-  sendBatch(batch: SignedBatch): Promise<Answer> {
+  sendBatch(batch: SignedBatch, signal?: AbortSignal): Promise<Answer> {
     const body = batch.gzip ?? batch.json;
     const headers: Record<string, string> = {
       authorization: `Bearer ${batch.accessToken}`,
@@ -159,7 +164,7 @@ export class CloudClient {
       [HEADERS.signature]: signBody(batch.signingSecret, batch.timestampS, body),
     };
     if (batch.gzip) headers['content-encoding'] = 'gzip';
-    return this.request('POST', PATHS.batch, { headers, body });
+    return this.request('POST', PATHS.batch, { headers, body, signal });
   }
 
   getConfig(accessToken: string, etag: string | null): Promise<Answer> {

@@ -145,6 +145,8 @@ export class Forwarder {
   private loading: Promise<void> | null = null;
   private idleWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private lastPairingCheck = 0;
+  /** Aborts requests in flight when the forwarder stops (their rows go back to pending). */
+  private abort = new AbortController();
 
   constructor(private readonly options: ForwarderOptions) {
     this.clock = options.clock ?? systemClock;
@@ -192,6 +194,7 @@ export class Forwarder {
     if (this.running) return;
     this.running = true;
     this.claimMore = true;
+    this.abort = new AbortController();
     this.reloadPairing().catch(() => undefined);
   }
 
@@ -229,6 +232,7 @@ export class Forwarder {
     this.cancelTimer();
     this.configPoller?.stop();
     this.heartbeat?.stop();
+    this.abort.abort();
     await Promise.allSettled([...this.inFlight]);
     this.releaseReady('the bridge stopped before this batch was sent');
     for (const waiter of this.idleWaiters.splice(0)) waiter.reject(new ForwarderStopped('the forwarder was stopped'));
@@ -472,9 +476,13 @@ export class Forwarder {
         json: job.body,
         gzip: job.gzip,
         timestampS: Math.floor((this.clock.now() + this.clockOffsetMs) / 1000),
-      });
+      }, this.abort.signal);
     } catch (err) {
       this.budget.onNoAnswer();
+      if (!this.running) {
+        this.queue.release(job.items.map((i) => i.id), 'the bridge stopped while this batch was being sent');
+        return;
+      }
       if (err instanceof CloudUnreachable) {
         this.api.record(err.latencyMs, false);
         this.limiter.onOverload(this.clock.now(), err.latencyMs);

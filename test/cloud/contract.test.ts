@@ -129,6 +129,7 @@ describe('POST /v1/transactions/batch answers', () => {
     expect(acceptedExactlyOnce(r)).toBe(true);
     expect(r.forwarder.status().lastSyncAt).not.toBeNull();
     expect(r.sandbox.state.counters.by_status['401'] ?? 0).toBe(0); // the signature was good
+    expect(r.sandbox.state.counters.gzip_batches).toBe(r.sandbox.state.counters.batch_requests);
   });
 
   it('200 duplicate: the same transaction captured again is a duplicate with the same IRN, not a second invoice', async () => {
@@ -290,6 +291,17 @@ describe('POST /v1/transactions/batch answers', () => {
     await sync(r);
     expect(r.queue.inState('accepted')).toHaveLength(5);
     expect(acceptedExactlyOnce(r)).toBe(true);
+  });
+
+  it('stop() does not wait for a slow answer: the request is abandoned and its rows are pending again', async () => {
+    const r = await make({ faults: { slowNext: { count: 1, ms: 10_000 } } }, {}, 3);
+    r.forwarder.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(r.queue.counts().in_flight).toBe(3);
+    const started = Date.now();
+    await r.forwarder.stop();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(r.queue.counts().pending).toBe(3);
   });
 
   it('a dead endpoint opens the circuit breaker; a half-open probe closes it when the cloud is back', async () => {
