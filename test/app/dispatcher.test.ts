@@ -201,6 +201,31 @@ describe.runIf(hasKeyring)('the dispatcher over a real engine', () => {
     await expect(api.invoke('devices.remove', { id: 'till-2' })).rejects.toMatchObject({ code: 'device_not_found' });
   });
 
+  it('auto-detects the baud rate of a port the till is printing to, and refuses a port a running device reads', async () => {
+    engine = await startEngine(world);
+    const { api } = engine;
+    await expect(api.invoke('devices.autoBaud', { path: world.till.b, sampleMs: 200 })).rejects.toMatchObject({ code: 'port_in_use', field: 'path' });
+    const spare = await ptyPair(world.dir, 'spare');
+    const port = await openPort(spare.a, 9600);
+    let printing = true;
+    const till = (async () => {
+      for (let i = 0; printing; i++) {
+        await writeAll(port, printReceipt(receiptSpec(300 + i, `R-BAUD-${i}`)));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    try {
+      const found = (await api.invoke('devices.autoBaud', { path: spare.b, sampleMs: 300 })) as { baud: number | null; reason: string; samples: Array<{ bytes: number }> };
+      expect(found.samples).toHaveLength(6);
+      expect(found.baud).not.toBeNull();
+      expect(found.reason).toMatch(/auto-baud chose \d+/);
+    } finally {
+      printing = false;
+      await till;
+      await closePort(port);
+    }
+  });
+
   it('saves a user profile only when valid, lists it, and tries an unsaved one on captured receipts', async () => {
     engine = await startEngine(world);
     const { api, bridge } = engine;
