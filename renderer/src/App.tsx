@@ -1,17 +1,18 @@
 // The window: a sidebar of screens, the overall state in the header, and the screen chosen by the URL hash.
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Activity, Cpu, FileText, Link2, Pause, Play, RefreshCw, Settings as SettingsIcon, Stethoscope, SlidersHorizontal } from 'lucide-react';
-import { Badge, Button, ToastProvider, cx, useToast, type Tone } from './components/ui';
+import { Badge, Button, Loading, ToastProvider, cx, useToast } from './components/ui';
+import { OVERALL } from './format';
 import { StatusProvider, useStatus } from './status-context';
 import { call, type RequestError } from './bridge';
 import { StatusScreen } from './screens/StatusScreen';
-import { PairingScreen } from './screens/PairingScreen';
-import { DevicesScreen } from './screens/DevicesScreen';
-import { ReceiptsScreen } from './screens/ReceiptsScreen';
-import { ProfilesScreen } from './screens/ProfilesScreen';
-import { SettingsScreen } from './screens/SettingsScreen';
-import { DiagnosticsScreen } from './screens/DiagnosticsScreen';
-import type { OverallState } from '../../preload/api';
+// Status paints first; the other screens load when first opened (each a small chunk from 'self').
+const PairingScreen = lazy(() => import('./screens/PairingScreen').then((m) => ({ default: m.PairingScreen })));
+const DevicesScreen = lazy(() => import('./screens/DevicesScreen').then((m) => ({ default: m.DevicesScreen })));
+const ReceiptsScreen = lazy(() => import('./screens/ReceiptsScreen').then((m) => ({ default: m.ReceiptsScreen })));
+const ProfilesScreen = lazy(() => import('./screens/ProfilesScreen').then((m) => ({ default: m.ProfilesScreen })));
+const SettingsScreen = lazy(() => import('./screens/SettingsScreen').then((m) => ({ default: m.SettingsScreen })));
+const DiagnosticsScreen = lazy(() => import('./screens/DiagnosticsScreen').then((m) => ({ default: m.DiagnosticsScreen })));
 
 const SCREENS = [
   { id: 'status', label: 'Status', icon: Activity, Screen: StatusScreen },
@@ -24,14 +25,6 @@ const SCREENS = [
 ] as const;
 type ScreenId = (typeof SCREENS)[number]['id'];
 
-export const OVERALL: Record<OverallState, { label: string; tone: Tone }> = {
-  starting: { label: 'Starting', tone: 'slate' },
-  ok: { label: 'All good', tone: 'green' },
-  attention: { label: 'Needs attention', tone: 'amber' },
-  offline: { label: 'Offline', tone: 'red' },
-  paused: { label: 'Paused', tone: 'slate' },
-  restarting: { label: 'Restarting', tone: 'cyan' },
-};
 
 function screenFromHash(): ScreenId {
   const id = location.hash.replace(/^#\/?/, '').split('?')[0];
@@ -90,7 +83,9 @@ function Shell() {
       <div className="flex min-w-0 flex-1 flex-col">
         <Header title={current.label} />
         <main id="main" aria-labelledby="screen-title" className="min-h-0 flex-1 overflow-auto p-4 lg:p-6">
-          <Screen />
+          <Suspense fallback={<Loading what={current.label.toLowerCase()} />}>
+            <Screen />
+          </Suspense>
         </main>
       </div>
     </div>

@@ -1,5 +1,5 @@
 // How numbers, money, times and states read on screen (en-NG, naira, relative ages).
-import type { ReceiptState } from '../../preload/api';
+import type { OverallState, ReceiptState } from '../../preload/api';
 import type { Tone } from './components/ui';
 
 const naira = new Intl.NumberFormat('en-NG', { style: 'currency', currency: 'NGN', minimumFractionDigits: 2 });
@@ -56,3 +56,12 @@ export const STATE_TONE: Record<ReceiptState, Tone> = {
   unparsed: 'red',
 };
 export const KIND_LABEL = { serial_tap: 'Serial tap', virtual_printer: 'Virtual printer', hid: 'HID device', ecr_serial: 'Card terminal (ECR)' } as const;
+
+export const OVERALL: Record<OverallState, { label: string; tone: Tone }> = {
+  starting: { label: 'Starting', tone: 'slate' },
+  ok: { label: 'All good', tone: 'green' },
+  attention: { label: 'Needs attention', tone: 'amber' },
+  offline: { label: 'Offline', tone: 'red' },
+  paused: { label: 'Paused', tone: 'slate' },
+  restarting: { label: 'Restarting', tone: 'cyan' },
+};

@@ -19,6 +19,6 @@ export default function setup(): void {
   const built = join(root, 'renderer/dist/index.html');
   const sources = Math.max(newest(join(root, 'renderer/src')), statSync(join(root, 'renderer/index.html')).mtimeMs, statSync(join(root, 'preload/api.ts')).mtimeMs);
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  const r = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
   if (r.status !== 0) throw new Error('the renderer did not build: run `npx vite build --config renderer/vite.config.ts` to see why');
 }

@@ -1,5 +1,5 @@
 // A virtualized table written here: only the rows in view (plus a margin) exist in the DOM, so 100,000 rows scroll like 20.
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { cx } from './ui';
 
 export interface Column<R> {
@@ -27,7 +27,7 @@ export interface VirtualTableProps<R> {
   overscan?: number;
 }
 
-export function VirtualTable<R>({ label, columns, total, rowAt, onRange, rowKey, selected, onSelect, onOpen, rowHeight = 40, overscan = 8 }: VirtualTableProps<R>) {
+export function VirtualTable<R>({ label, columns, total, rowAt, onRange, rowKey, selected, onSelect, onOpen, rowHeight = 40, overscan = 6 }: VirtualTableProps<R>) {
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(480);
@@ -76,36 +76,18 @@ export function VirtualTable<R>({ label, columns, total, rowAt, onRange, rowKey,
     }
   };
 
+  const select = useRef(onSelect);
+  select.current = onSelect;
+  const openRef = useRef(onOpen);
+  openRef.current = onOpen;
+  const activate = useCallback((i: number) => {
+    select.current?.(i);
+    openRef.current?.(i);
+  }, []);
   const rows: ReactNode[] = [];
   for (let i = first; i < last; i++) {
     const row = rowAt(i);
-    const isSel = selected === i;
-    rows.push(
-      <div
-        key={row ? rowKey(row, i) : `loading-${i}`}
-        role="row"
-        aria-rowindex={i + 2}
-        aria-selected={isSel}
-        onClick={() => {
-          onSelect?.(i);
-          onOpen?.(i);
-        }}
-        className={cx('absolute inset-x-0 grid cursor-pointer items-center border-b border-slate-100 px-2 text-sm', isSel ? 'bg-cyan-50 ring-1 ring-inset ring-cyan-500' : 'hover:bg-slate-50')}
-        style={{ height: rowHeight, transform: `translateY(${i * rowHeight}px)`, gridTemplateColumns: template }}
-      >
-        {row
-          ? columns.map((c) => (
-              <div key={c.id} role="cell" className={cx('truncate px-2', c.className)}>
-                {c.cell(row)}
-              </div>
-            ))
-          : columns.map((c) => (
-              <div key={c.id} role="cell" className="px-2">
-                <span className="block h-3 w-3/4 animate-pulse rounded bg-slate-200" />
-              </div>
-            ))}
-      </div>,
-    );
+    rows.push(<Row key={row ? rowKey(row, i) : `loading-${i}`} index={i} row={row} selected={selected === i} columns={columns} template={template} rowHeight={rowHeight} onActivate={activate} />);
   }
 
   return (
@@ -136,3 +118,39 @@ export function VirtualTable<R>({ label, columns, total, rowAt, onRange, rowKey,
     </div>
   );
 }
+
+interface RowProps<R> {
+  index: number;
+  row: R | undefined;
+  selected: boolean;
+  columns: Array<Column<R>>;
+  template: string;
+  rowHeight: number;
+  onActivate: (index: number) => void;
+}
+
+/** One row; memoized so a scroll renders only the rows that came into view. */
+const Row = memo(function Row<R>({ index, row, selected, columns, template, rowHeight, onActivate }: RowProps<R>) {
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      onClick={() => onActivate(index)}
+      className={cx('absolute inset-x-0 grid cursor-pointer items-center border-b border-slate-100 px-2 text-sm', selected ? 'bg-cyan-50 ring-1 ring-inset ring-cyan-500' : 'hover:bg-slate-50')}
+      style={{ height: rowHeight, transform: `translateY(${index * rowHeight}px)`, gridTemplateColumns: template }}
+    >
+      {row
+        ? columns.map((c) => (
+            <div key={c.id} role="cell" className={cx('truncate px-2', c.className)}>
+              {c.cell(row)}
+            </div>
+          ))
+        : columns.map((c) => (
+            <div key={c.id} role="cell" className="px-2">
+              <span className="block h-3 w-3/4 animate-pulse rounded bg-slate-200" />
+            </div>
+          ))}
+    </div>
+  );
+}) as <R>(props: RowProps<R>) => ReactNode;

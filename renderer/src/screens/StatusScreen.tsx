@@ -3,8 +3,7 @@ import { AlertTriangle, Cloud, CloudOff, Cpu, Inbox, Printer, Receipt, RotateCw 
 import type { DeviceStatusView, StatusView } from '../../../preload/api';
 import { Badge, Card, CardBody, CardHeader, Empty, ErrorState, Loading, type Tone } from '../components/ui';
 import { useStatus } from '../status-context';
-import { OVERALL } from '../App';
-import { ago, duration, KIND_LABEL, money, num, when } from '../format';
+import { OVERALL, ago, duration, KIND_LABEL, money, num, when } from '../format';
 
 export function StatusScreen() {
   const { status, error, refresh } = useStatus();
