@@ -7,6 +7,7 @@ import { AdaptiveConcurrency } from '../../main/cloud/concurrency.js';
 import { parseRetryAfter, RateBudget, readRateLimit } from '../../main/cloud/rate-limit.js';
 import { readError, signBody, verifySignature } from '../../main/cloud/contract.js';
 import { createHash, createHmac } from 'node:crypto';
+import { CloudClient, CloudProtocolError } from '../../main/cloud/client.js';
 
 describe('back-off with full jitter', () => {
   it('waits uniformly below base·2^n, capped, and starts over after a success', () => {
@@ -183,5 +184,13 @@ describe('contract helpers', () => {
   it('reads errors in both envelopes', () => {
     expect(readError({ type: 'x', title: 'Disabled', status: 403, detail: 'off', code: 'agent_disabled' })).toMatchObject({ code: 'agent_disabled', detail: 'off' });
     expect(readError({ success: false, error: 'off', error_code: 'agent_disabled', details: [{ field: 'a', code: 'b', message: 'c' }] })).toMatchObject({ code: 'agent_disabled', errors: [{ field: 'a' }] });
+  });
+});
+
+describe('base URL', () => {
+  it('refuses plain http:// unless the host is loopback', () => {
+    expect(() => new CloudClient({ baseUrl: 'http://api.taxpoynt.com' })).toThrow(CloudProtocolError);
+    expect(() => new CloudClient({ baseUrl: 'http://127.0.0.1:8787' }).close()).not.toThrow();
+    expect(() => new CloudClient({ baseUrl: 'https://api.taxpoynt.com' }).close()).not.toThrow();
   });
 });
