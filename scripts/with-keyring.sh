@@ -14,6 +14,5 @@ for kv in $keyring_env; do export "$kv"; done
 export TAXPOYNT_TEST_KEYRING=1
 status=0
 "$@" || status=$?
-pkill -u "$(id -u)" -f "gnome-keyring-daemon --unlock --components=secrets" 2>/dev/null || true
 rm -rf "$scratch"
 exit $status
