@@ -58,7 +58,7 @@ export class NumberFormat {
     this.marks = new Set(n.currency_marks.map((m) => m.toUpperCase()));
     const markerAlt = all.map(([m]) => m).sort((a, b) => b.length - a.length).map(escape).join('|');
     const marker = markerAlt ? `(?:\\s*(?<marker>${markerAlt}))?` : '';
-    this.tail = new RegExp(`(?:^|(?<=[\\s:=]))(?<open>\\()?(?<sign>-)?\\s?(?<amount>${number})(?![\\d])(?<close>\\))?(?<trail>-|\\s?CR\\b)?(?:\\s?(?:${marks})(?![\\p{L}]))?${marker}\\s*$`, 'iu');
+    this.tail = new RegExp(`(?:^|(?<=[\\s:=]))(?<open>\\()?(?<sign>-)?\\s?(?<amount>${number})(?![\\d])(?<close>\\))?(?<trail>-|\\s?CR\\b)?(?:\\s?(?:${marks})(?![A-Za-z]))?${marker}\\s*$`, 'i');
     this.anywhere = new RegExp(`(?:^|(?<=[\\s:=@]))-?(?<amount>${number})(?![\\d.,]?\\d)`, 'gi');
     const letterMarkers = all.map(([m]) => m).filter((m) => m.length > 1 || /[A-Z]/i.test(m));
     this.headMarker = letterMarkers.length ? new RegExp(`\\s{2,}(?<marker>${letterMarkers.sort((a, b) => b.length - a.length).map(escape).join('|')})$`) : null;
@@ -193,7 +193,7 @@ export class ItemReader {
     this.inlineTimes = new RegExp(`^(?<d>.*?\\S)\\s+(?<q>${QTY})(?<u>${UNIT})\\s*${TIMES}\\s*(?<p>${P})$`, 'i');
     this.qtyFirst = new RegExp(`^(?<q>\\d{1,4}(?:[.,]\\d{1,3})?)(?<u>${UNIT})\\s*[x×*]?\\s+(?<d>.*\\S)$`, 'i');
     this.trailingPrice = new RegExp(`^(?<d>.*?\\S)\\s*${TIMES}\\s*(?<p>${P})$`, 'i');
-    this.priceLast = new RegExp(`^(?<d>.*?\\p{L}.*?)\\s+(?<q>${QTY})(?<u>${UNIT})\\s*${TIMES}$`, 'iu');
+    this.priceLast = new RegExp(`^(?<d>.*?[A-Za-z\\u00C0-\\u024F].*?)\\s+(?<q>${QTY})(?<u>${UNIT})\\s*${TIMES}$`, 'i');
     this.descQty = new RegExp(`^(?<d>.*?\\S)\\s{2,}(?<q>\\d{1,3})$`);
   }
 
@@ -237,7 +237,7 @@ export class ItemReader {
       }
     }
     // "desc  2 x" with the price as the line's number: the amount follows on the next line.
-    m = this.priceLast.exec(head);
+    m = /[x×*@]$|\bat$/i.test(head) ? this.priceLast.exec(head) : null;
     if (m?.groups) {
       const quantity = milliFromQuantity(m.groups.q!.replace(',', '.'));
       if (quantity) {

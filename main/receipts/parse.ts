@@ -69,7 +69,10 @@ interface Compiled {
 function union(sources: string[]): RegExp | null {
   if (sources.length === 0) return /(?!)/;
   try {
-    return new RegExp(sources.map((s) => `(?:${s.replace(/\(\?<([A-Za-z_]\w*)>/g, '(?:')})`).join('|'), 'i');
+    // A leading lookbehind only narrows a match, and would be tried at every position: the joined test (a
+    // pre-filter before the exact patterns) drops it.
+    const plain = (s: string): string => s.replace(/^\(\?<!(?:[^()]|\([^()]*\))*\)/, '').replace(/\(\?<([A-Za-z_]\w*)>/g, '(?:');
+    return new RegExp(sources.map((s) => `(?:${plain(s)})`).join('|'), 'i');
   } catch {
     return null;
   }
@@ -570,10 +573,12 @@ const DATE_LIKE = /^\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}$/;
 /** Tax-code legends: "A = VAT 7.5%", "B - Exempt", "Z: zero-rated", several per line. */
 const LEGEND = /(?:^|\s)([A-Z*#])\s*[=:-]\s*(?:vat\s*)?(exempt\w*|zero[\s-]*rated|0\s*%|\d{1,2}(?:\.\d+)?\s*%|vat(?:able)?|standard|taxable)/gi;
 
+const LEGEND_HINT = /[=:-]\s*(?:vat\s*)?(?:exempt|zero|\d{1,2}(?:\.\d+)?\s*%|vat|standard|taxable)/i;
+
 function readLegend(text: string[]): Map<string, Category> {
   const out = new Map<string, Category>();
   for (const line of text) {
-    if (!line.includes('=') && !line.includes(':') && !line.includes('-')) continue;
+    if (!LEGEND_HINT.test(line)) continue;
     for (const m of line.matchAll(LEGEND)) {
       const what = m[2]!.toLowerCase();
       const cat: Category = what.startsWith('exempt') ? 'exempt' : what.startsWith('zero') || /^0\s*%/.test(what) ? 'zero' : 'standard';
@@ -624,7 +629,8 @@ function findIssued(profile: Profile, text: string[]): { date: DateParts | null;
     }
     const score = (/\bdate\b/i.test(line) ? 2 : 0) + (sameLine ? 1 : 0) - (OTHER_DATE.test(line) ? 4 : 0);
     if (!best || score > best.score) best = { date: found.date, time, score };
-    if (score >= 3) break;
+    // A labelled or timed date is the sale's: stop there (most receipts print it in the first lines).
+    if (score >= 1) break;
   }
   return best ? { date: best.date, time: best.time } : { date: null, time: null };
 }
