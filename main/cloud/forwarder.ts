@@ -40,7 +40,7 @@ export interface ForwarderOptions {
   pairingRecheckMs?: number;
   remoteConfig?: { pollMs: number; onChange?: (config: RemoteConfig) => void } | false;
   /** Every minute by default; the engine supplies devices, last hour and updater figures. */
-  heartbeat?: { everyMs?: number; figures: () => HeartbeatFigures } | false;
+  heartbeat?: { everyMs?: number; figures: () => HeartbeatFigures; onAccepted?: () => void } | false;
 }
 
 export interface ForwarderAlert {
@@ -187,6 +187,7 @@ export class Forwarder {
             queue: this.queue,
             api: this.api,
             figures: options.heartbeat.figures,
+            onAccepted: options.heartbeat.onAccepted,
           });
   }
 

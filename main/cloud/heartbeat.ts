@@ -40,6 +40,8 @@ export interface HeartbeatSenderOptions {
   queue: ForwardQueue;
   api: ApiWindow;
   figures(): HeartbeatFigures;
+  /** The cloud took a heartbeat (the update loop's health signal). */
+  onAccepted?: () => void;
 }
 
 export class HeartbeatSender {
@@ -87,6 +89,7 @@ export class HeartbeatSender {
       const token = await session.accessToken();
       const answer = await client.heartbeat(token, this.build());
       if (answer.status === 401) session.invalidateAccessToken(token);
+      else if (answer.status === 204 || answer.status === 200) this.options.onAccepted?.();
       else if (answer.status !== 204 && answer.status !== 200) log.debug('heartbeat answered', { status: answer.status });
     } catch (err) {
       log.debug('heartbeat failed; the next one will try again', { error: err });

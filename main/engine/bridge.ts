@@ -160,7 +160,7 @@ export class Bridge extends EventEmitter {
       idlePollMs: this.options.forwarder?.idlePollMs,
       pairingRecheckMs: this.options.forwarder?.pairingRecheckMs,
       remoteConfig: { pollMs: this.options.forwarder?.remoteConfigPollMs ?? 5 * 60_000, onChange: (rc) => this.applyRemoteConfig(rc) },
-      heartbeat: { everyMs: this.options.forwarder?.heartbeatMs ?? 60_000, figures: () => this.heartbeatFigures() },
+      heartbeat: { everyMs: this.options.forwarder?.heartbeatMs ?? 60_000, figures: () => this.heartbeatFigures(), onAccepted: () => this.markHealthy() },
     });
 
     const devices = this.config.devices.filter((d) => d.enabled);

@@ -66,7 +66,7 @@ describe.runIf(hasKeyring)('walking skeleton: pty → journal → parse → outb
     });
     const vault = new KeychainVault(service);
     await pairDevice({ baseUrl: sandbox.url, vault, onCode: () => undefined });
-    bridge = await Bridge.start({ dataDir, configFile, version: '0.1.0-test', vault, forwarder: { idlePollMs: 200, pairingRecheckMs: 200 } });
+    bridge = await Bridge.start({ dataDir, configFile, version: '0.1.0-test', vault, forwarder: { idlePollMs: 200, pairingRecheckMs: 200, heartbeatMs: 300 } });
     const events: ReceiptEvent[] = [];
     bridge.on('receipt', (e: ReceiptEvent) => events.push(e));
 
@@ -86,6 +86,10 @@ describe.runIf(hasKeyring)('walking skeleton: pty → journal → parse → outb
     expect(accepted).toHaveLength(3);
     expect(sandbox.duplicatesAccepted()).toEqual([]);
     expect(bridge.status().outbox.counts).toMatchObject({ accepted: 3, pending: 0, in_flight: 0 });
+    // The heartbeat reaches the cloud with the outbox figures, and its acceptance marks this version healthy.
+    await waitFor(() => sandbox.state.heartbeats.length > 0, 10_000, 'a heartbeat');
+    expect(sandbox.state.heartbeats.at(-1)).toMatchObject({ version: '0.1.0-test', devices: [{ id: 'lane-1', kind: 'serial_tap' }] });
+    await waitFor(() => bridge!.status().update?.health?.healthy === true, 5000, 'the running version to be marked healthy');
     const ids = new Set(events.map((e) => e.id));
     expect(ids.size).toBe(3);
     for (const [id] of accepted) expect(ids.has(id)).toBe(true);
