@@ -221,10 +221,13 @@ export class ReceiptsView {
            sum(CASE WHEN state IN ('review', 'unparsed') THEN 0 ELSE coalesce(${KOBO("json_extract(tx_json, '$.totals.total')")}, 0) END) AS total,
            sum(CASE WHEN state IN ('review', 'unparsed') THEN 0 ELSE coalesce(${KOBO("json_extract(tx_json, '$.totals.tax')")}, 0) END) AS tax,
            max(created_at) AS last
-         FROM outbox WHERE created_at >= ? GROUP BY device_id`,
+         FROM outbox INDEXED BY receipts_view_outbox_created WHERE created_at >= ? GROUP BY device_id`,
       )
       .all(key) as Array<{ device_id: string; n: number; accepted: number; total: number; tax: number; last: string }>;
-    const lastEver = this.db.prepare(`SELECT device_id, max(created_at) AS last FROM outbox GROUP BY device_id`).all() as Array<{ device_id: string; last: string }>;
+    // The newest row per device from the (device_id, seq) index, then its time: no scan of the rows themselves.
+    const lastEver = this.db
+      .prepare(`SELECT o.device_id, o.created_at AS last FROM (SELECT device_id, max(seq) AS seq FROM outbox INDEXED BY receipts_view_outbox_device GROUP BY device_id) m JOIN outbox o ON o.seq = m.seq`)
+      .all() as Array<{ device_id: string; last: string }>;
     const value: TodayFigures = { receipts: 0, accepted: 0, totalKobo: 0, vatKobo: 0, byDevice: new Map() };
     for (const r of lastEver) {
       const id = baseDeviceId(r.device_id);

@@ -98,4 +98,12 @@ describe('receipts read model at 100,000 rows', () => {
     expect(day.value.total).toBe(24 * 60);
     expect(day.ms).toBeLessThan(300);
   });
+
+  it("computes the status's today figures and last receipt per device in under 50 ms", () => {
+    const today = timed(() => new ReceiptsView(store, () => new Date('2026-04-01T12:00:00Z')).today());
+    expect(today.value.byDevice.get('till-1')!.last).toBe(new Date(Date.parse('2026-01-01T08:00:00Z') + 99_998 * 60_000).toISOString());
+    expect(today.value.byDevice.get('till-2')!.last).toBe(new Date(Date.parse('2026-01-01T08:00:00Z') + 99_999 * 60_000).toISOString());
+    expect(today.value.receipts).toBe(0);
+    expect(today.ms).toBeLessThan(50);
+  });
 });
