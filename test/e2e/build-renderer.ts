@@ -16,6 +16,11 @@ function newest(dir: string): number {
 }
 
 export default function setup(): void {
+  // The supervised-engine test forks the built engine child.
+  if (!existsSync(join(root, 'dist/main/engine/child.js'))) {
+    const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('`npm run build` failed: the e2e suite needs dist/main/engine/child.js');
+  }
   const built = join(root, 'renderer/dist/index.html');
   const sources = Math.max(newest(join(root, 'renderer/src')), statSync(join(root, 'renderer/index.html')).mtimeMs, statSync(join(root, 'preload/api.ts')).mtimeMs);
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;

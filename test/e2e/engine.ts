@@ -106,7 +106,8 @@ export async function startWorld(name: string, sandboxOptions: SandboxOptions = 
   return world;
 }
 
-export async function startEngine(world: World, devices: unknown[] = []): Promise<Engine> {
+/** Writes the engine's config (the sandbox as its cloud, quick batches) unless it exists. */
+export function engineConfig(world: World, devices: unknown[] = []): { dataDir: string; configFile: string } {
   const dataDir = join(world.dir, 'data');
   const configFile = join(dataDir, 'config.json');
   if (!existsSync(configFile)) {
@@ -116,6 +117,11 @@ export async function startEngine(world: World, devices: unknown[] = []): Promis
       devices,
     });
   }
+  return { dataDir, configFile };
+}
+
+export async function startEngine(world: World, devices: unknown[] = []): Promise<Engine> {
+  const { dataDir, configFile } = engineConfig(world, devices);
   const boot = async (): Promise<Engine> => {
     const vault = new KeychainVault(world.service);
     const bridge = await Bridge.start({
