@@ -168,7 +168,7 @@ function rssWithPending(dataDir: string, key: string): { rssMb: number; openMs: 
     let peak = process.memoryUsage().rss;
     for (let round = 0; round < 20; round++) {
       const status = storeStatus(store);
-      if (status.counts.pending < ${Math.floor(RSS_ROWS * 0.9)}) throw new Error('rows missing');
+      if (status.counts.pending < ${RSS_ROWS - 2100}) throw new Error('rows missing');
       const claimed = store.claim(100, 1024 * 1024);
       store.settle(claimed.map((c) => ({ id: c.id, status: 'accepted', irn: 'IRN' })));
       store.list({ state: 'pending', limit: 50 });
