@@ -15,6 +15,7 @@ const usage = `usage: npm run sandbox -- [--port 8787] [--state FILE] [--interva
   [--reject-rate P]      each transaction is rejected with probability P
   [--kill-switch]        batches answer 403 agent_disabled
   [--legacy-errors]      errors in the platform's legacy envelope, X-RateLimit-* headers
+  [--updates DIR]        serve update feeds from DIR at /updates/<channel>/latest*.yml
   [--faults JSON]        any SandboxFaults as JSON (merged last)
   [--seed N]
   [--time-scale K --time-origin MS]   run the sandbox clock K times faster from MS (benches share one scaled clock)`;
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     'kill-switch': { type: 'boolean' },
     'legacy-errors': { type: 'boolean' },
     faults: { type: 'string' },
+    updates: { type: 'string' },
     seed: { type: 'string' },
     'time-scale': { type: 'string' },
     'time-origin': { type: 'string' },
@@ -76,6 +78,7 @@ const sandbox = await startSandbox({
   seed: num(values.seed),
   clock: values['time-scale'] ? scaledClock(Number(values['time-scale']), num(values['time-origin'])) : undefined,
   faults,
+  updatesRoot: values.updates,
 });
 console.log(`TaxPoynt sandbox on ${sandbox.url}
   approve pairings at ${sandbox.url}/device

@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createUpdateFeed } from './updates.js';
 import type { AddressInfo, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -81,6 +82,8 @@ export interface SandboxOptions {
   autoApprove?: boolean;
   business?: Omit<AgentInfo, 'agent_id'>;
   remoteConfig?: RemoteConfig;
+  /** Serve update feeds from this folder at /updates/<channel>/ (see sandbox/updates.ts publishRelease). */
+  updatesRoot?: string;
 }
 
 interface TxRecord {
@@ -569,7 +572,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 <p><button type="submit">Approve</button> <button type="submit" name="deny" value="true" style="background:#64748b">Decline</button></p></form></body></html>`;
   }
 
+  const updateFeed = options.updatesRoot ? createUpdateFeed({ root: options.updatesRoot }) : null;
   const server = createServer((req, res) => {
+    if (updateFeed?.(req, res)) return;
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
