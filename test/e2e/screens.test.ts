@@ -150,4 +150,48 @@ describe.runIf(hasKeyring)('every screen with a day of receipts', () => {
     // The masked form is what a merchant sees.
     expect(everything).toMatch(/•••• \d{4}|\*{4} \*{4} \*{4} \d{4}/);
   });
+
+  it('works by keyboard: arrow keys move through receipts, Enter opens one, tabs move with arrows, switches toggle with Space', async () => {
+    const { page } = app;
+    await go(page, 'status');
+    await go(page, 'receipts');
+    const scroller = page.getByRole('rowgroup', { name: /Receipts: use the arrow keys/ });
+    await scroller.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.locator('[role="row"][aria-selected="true"]').getAttribute('aria-rowindex')).toBe('3');
+    await page.keyboard.press('Enter');
+    const detail = page.getByTestId('receipt-detail');
+    await detail.waitFor();
+    await detail.getByRole('tab', { name: 'Transaction' }).focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await detail.getByRole('tab', { name: 'Paper' }).getAttribute('aria-selected')).toBe('true');
+    await detail.getByRole('region', { name: /as printed/ }).or(detail.getByRole('tabpanel')).first().waitFor();
+
+    await go(page, 'settings');
+    const toggle = page.getByRole('switch', { name: 'Start when this computer starts' });
+    const was = await toggle.getAttribute('aria-checked');
+    await toggle.focus();
+    await page.keyboard.press('Space');
+    await expect.poll(() => toggle.getAttribute('aria-checked')).toBe(was === 'true' ? 'false' : 'true');
+    expect(((await world.engine!.dispatcher.invoke('settings.get', {})) as { startAtLogin: boolean }).startAtLogin).toBe(was !== 'true');
+    await page.keyboard.press('Space');
+    await expect.poll(() => toggle.getAttribute('aria-checked')).toBe(was);
+  });
+
+  it('when the engine does not answer, every screen says so with what to do and a way to try again', async () => {
+    await world.engine!.stop();
+    const down = await openApp(browser, server.url, world.engine!.dispatcher, { hash: 'status' });
+    try {
+      for (const screen of SCREENS) {
+        await go(down.page, screen);
+        const alert = down.page.getByRole('alert').filter({ hasText: /Something went wrong.*stopping/ }).first();
+        await alert.waitFor({ timeout: 10_000 });
+        expect({ screen, buttons: await alert.getByRole('button', { name: 'Try again' }).count(), text: await alert.textContent() }).toMatchObject({ screen, buttons: 1 });
+      }
+      await screenshot(down.page, 'errors/diagnostics-engine-down');
+    } finally {
+      await down.close();
+    }
+  });
 });

@@ -71,11 +71,13 @@ function Toggle({ label, hint, checked, busy, onChange }: { label: string; hint:
         aria-checked={checked}
         aria-labelledby={`${id}-l`}
         aria-describedby={`${id}-h`}
-        disabled={busy}
-        onClick={() => onChange(!checked)}
+        aria-busy={busy || undefined}
+        onClick={() => {
+          if (!busy) onChange(!checked);
+        }}
         className={`relative h-7 w-12 shrink-0 rounded-full transition-colors ${checked ? 'bg-brand' : 'bg-slate-400'}`}
       >
-        <span className={`absolute top-1 size-5 rounded-full bg-white shadow transition-transform ${checked ? 'translate-x-6' : 'translate-x-1'}`} />
+        <span className={`absolute top-1 left-0 size-5 rounded-full bg-white shadow transition-transform ${checked ? 'translate-x-6' : 'translate-x-1'}`} />
       </button>
     </div>
   );
