@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestJob } from '../../main/engine/pipeline.js';
-import { MIGRATIONS } from '../../main/store/index.js';
+import { latestVersion, MIGRATIONS } from '../../main/store/index.js';
 import { harness, type Harness } from './harness.js';
 import { receiptJob } from './receipt.js';
 
@@ -57,13 +57,13 @@ describe('nothing in plaintext', () => {
     expect(leaks(h.dataDir, needles)).toEqual([]);
     store.close();
     // A migration backup and a moved-aside database are files the bridge wrote too.
-    store = await h.open({ migrations: [...MIGRATIONS, { version: 2, name: 'noop', up: () => undefined }] });
+    store = await h.open({ migrations: [...MIGRATIONS, { version: latestVersion() + 1, name: 'noop', up: () => undefined }] });
     store.close();
     await h.vault.delete('database-key');
-    store = await h.open({ migrations: [...MIGRATIONS, { version: 2, name: 'noop', up: () => undefined }] });
+    store = await h.open({ migrations: [...MIGRATIONS, { version: latestVersion() + 1, name: 'noop', up: () => undefined }] });
     store.close();
     const names = filesUnder(h.dataDir).map((f) => f.slice(h.dataDir.length + 1));
-    expect(names).toEqual(expect.arrayContaining(['logs/bridge.log', expect.stringMatching(/^bridge\.db\.backup-v1-/), expect.stringMatching(/^bridge\.db\.key-missing-/)]));
+    expect(names).toEqual(expect.arrayContaining(['logs/bridge.log', expect.stringMatching(/^bridge\.db\.backup-v\d+-/), expect.stringMatching(/^bridge\.db\.key-missing-/)]));
     expect(leaks(h.dataDir, needles)).toEqual([]);
     expect(readFileSync(join(h.dataDir, 'logs', 'bridge.log'), 'utf8')).toContain('"msg":"ingested"');
   });

@@ -7,6 +7,7 @@ import {
   DatabaseNewerThanCode,
   MIGRATIONS,
   MigrationFailed,
+  latestVersion,
   openEncrypted,
   type Migration,
 } from '../../main/store/index.js';
@@ -14,6 +15,7 @@ import { KeychainUnavailable, type Vault } from '../../main/vault/index.js';
 import { harness, job, type Harness } from './harness.js';
 import { parsed } from './sample.js';
 
+const V = latestVersion();
 let h: Harness;
 beforeEach(() => {
   h = harness('recovery');
@@ -105,14 +107,14 @@ describe('store recovery', () => {
 
   it('backs the database up, encrypted, before a migration and records the step', async () => {
     const { id, key } = await storeWithOneJob();
-    const v2: Migration = { version: 2, name: 'add outbox note', up: (db) => db.exec('ALTER TABLE outbox ADD COLUMN note TEXT') };
-    const store = await h.open({ migrations: [...MIGRATIONS, v2] });
+    const next: Migration = { version: V + 1, name: 'add outbox note', up: (db) => db.exec('ALTER TABLE outbox ADD COLUMN note TEXT') };
+    const store = await h.open({ migrations: [...MIGRATIONS, next] });
     expect(store.get(id)!.state).toBe('pending');
     expect(store.connection.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual([
-      { version: 1, name: MIGRATIONS[0]!.name },
-      { version: 2, name: 'add outbox note' },
+      ...MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+      { version: V + 1, name: 'add outbox note' },
     ]);
-    const backups = readdirSync(h.dataDir).filter((f) => f.startsWith('bridge.db.backup-v1-'));
+    const backups = readdirSync(h.dataDir).filter((f) => f.startsWith(`bridge.db.backup-v${V}-`));
     expect(backups).toHaveLength(1);
     const bytes = readFileSync(join(h.dataDir, backups[0]!));
     expect(bytes.includes('KEEP ME')).toBe(false);
@@ -124,9 +126,9 @@ describe('store recovery', () => {
 
   it('rolls a failed migration step back and puts the database back as it was, with a clear error', async () => {
     const { id } = await storeWithOneJob();
-    const v2: Migration = { version: 2, name: 'add column', up: (db) => db.exec('ALTER TABLE outbox ADD COLUMN extra TEXT') };
+    const v2: Migration = { version: V + 1, name: 'add column', up: (db) => db.exec('ALTER TABLE outbox ADD COLUMN extra TEXT') };
     const v3: Migration = {
-      version: 3,
+      version: V + 2,
       name: 'broken step',
       up: (db) => {
         db.exec('DELETE FROM outbox');
@@ -135,21 +137,21 @@ describe('store recovery', () => {
     };
     const err = await h.open({ migrations: [...MIGRATIONS, v2, v3] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MigrationFailed);
-    expect((err as MigrationFailed).message).toMatch(/schema 3 \(broken step\) failed: boom.*backup/);
+    expect((err as MigrationFailed).message).toMatch(new RegExp(`schema ${V + 2} \\(broken step\\) failed: boom.*backup`));
     expect(existsSync((err as MigrationFailed).backup!)).toBe(true);
-    // The old code opens the restored database: schema 1, the job still there.
+    // The old code opens the restored database: its schema, the job still there.
     const store = await h.open();
     expect(store.get(id)!.state).toBe('pending');
-    expect(store.connection.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: 1 });
+    expect(store.connection.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: V });
     expect(store.integrity()).toEqual([]);
   });
 
   it('refuses a database newer than the code and leaves it untouched', async () => {
     const { id } = await storeWithOneJob();
-    const v9: Migration = { version: 9, name: 'future', up: () => undefined };
+    const v9: Migration = { version: V + 7, name: 'future', up: () => undefined };
     (await h.open({ migrations: [...MIGRATIONS, v9] })).close();
     await expect(h.open()).rejects.toBeInstanceOf(DatabaseNewerThanCode);
-    await expect(h.open()).rejects.toThrow(/schema version 9, newer than this bridge understands \(1\)/);
+    await expect(h.open()).rejects.toThrow(`schema version ${V + 7}, newer than this bridge understands (${V})`);
     const store = await h.open({ migrations: [...MIGRATIONS, v9] });
     expect(store.get(id)!.state).toBe('pending');
     expect(readdirSync(h.dataDir).filter((f) => /\.(unreadable|corrupt|key-missing)-/.test(f))).toEqual([]);
