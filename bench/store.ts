@@ -256,7 +256,7 @@ export async function run(): Promise<BenchReport[]> {
         notes: [`${SINGLE_COMMITS} commits each`],
       },
       {
-        name: 'store: memory with 1,000,000 pending rows',
+        name: `store: memory with ${RSS_ROWS.toLocaleString('en-US')} pending rows`,
         figures: [
           { label: 'bridge RSS (open, status, 20 × claim 100 + settle, list)', value: rss.rssMb, unit: 'MB', target: { op: '<', value: 150 } },
           { label: 'open time (no full-table load)', value: rss.openMs, unit: 'ms' },
