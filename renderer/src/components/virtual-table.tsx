@@ -1,5 +1,6 @@
 // A virtualized table written here: only the rows in view (plus a margin) exist in the DOM, so 100,000 rows scroll like 20.
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { flushSync } from 'react-dom';
 import { cx } from './ui';
 
 export interface Column<R> {
@@ -48,9 +49,10 @@ export function VirtualTable<R>({ label, columns, total, rowAt, onRange, rowKey,
     onRange?.(first, last);
   }, [first, last, onRange]);
 
+  // Rendered inside the scroll event, not a task later: the new rows are there in the same frame.
   const onScroll = useCallback(() => {
     const el = scroller.current;
-    if (el) setScrollTop(el.scrollTop);
+    if (el) flushSync(() => setScrollTop(el.scrollTop));
   }, []);
 
   const move = (to: number) => {
