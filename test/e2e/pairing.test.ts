@@ -59,3 +59,35 @@ describe.runIf(hasKeyring)('pairing in the app', () => {
     await app.close();
   });
 });
+
+describe.runIf(hasKeyring)('a pairing code nobody approves', () => {
+  let world: World;
+  let browser: Browser;
+  let server: Awaited<ReturnType<typeof serveRenderer>>;
+
+  beforeAll(async () => {
+    world = await startWorld('expiry', { deviceCodeTtlS: 3 });
+    await startEngine(world);
+    server = await serveRenderer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await world?.cleanup();
+  });
+
+  it('expires with what to do next, and a new code can be asked for', async () => {
+    const app = await openApp(browser, server.url, world.engine!.dispatcher, { hash: 'pairing' });
+    const { page } = app;
+    await page.getByRole('button', { name: 'Start pairing' }).click();
+    const first = (await page.getByTestId('user-code').textContent())!.trim();
+    const outcome = page.getByTestId('pairing-outcome');
+    await outcome.waitFor({ timeout: 20_000 });
+    expect(await outcome.textContent()).toMatch(/expired/i);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Start again' }).click();
+    await expect.poll(async () => (await page.getByTestId('user-code').textContent())?.trim()).not.toBe(first);
+    await app.close();
+  });
+});
