@@ -74,8 +74,10 @@ export class CloudSession {
     registerSecret(secret);
     registerSecret(refresh);
     if (!agent || !secret || !refresh || refresh === this.deadRefresh) {
+      // Unpaired (or never paired): forget the access token too, so nothing more is sent on it.
       this.agent = null;
       this.secret = null;
+      this.access = null;
       return null;
     }
     this.agent = agent;

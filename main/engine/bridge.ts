@@ -365,6 +365,11 @@ export class Bridge extends EventEmitter {
     return this.updates ? this.updates.requestInstall() : null;
   }
 
+  /** Reads the pairing from the keychain again: after pairing or unpairing, forwarding follows at once. */
+  reloadPairing(): Promise<void> {
+    return this.forwarder.reloadPairing();
+  }
+
   /** Sends what is pending now (the tray's "Sync now"). */
   syncNow(): Promise<void> {
     return this.forwarder.syncNow();

@@ -379,6 +379,7 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
         .then(async (paired) => {
           agent = paired;
           setPairing({ state: 'approved', business: { name: paired.business_name, tin: paired.tin, location: paired.location_name, businessId: paired.business_id }, message: null, qr: null });
+          await bridge.reloadPairing();
           bridge.syncNow().catch(() => undefined);
         })
         .catch((err: unknown) => {
@@ -409,6 +410,7 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
     },
     'pairing.unpair': async () => {
       const r = await unpair({ baseUrl: bridge.config.cloud.base_url, vault, log: bridge.log });
+      await bridge.reloadPairing();
       agent = null;
       setPairing(IDLE_PAIRING);
       return { wasPaired: r.wasPaired, revoked: r.revoked };
