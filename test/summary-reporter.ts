@@ -1,4 +1,6 @@
-// Prints the plain closing line CI reads ("N passed, N failed, N skipped") after Vitest's own summary.
+// Prints the plain closing line CI reads ("N passed, N failed, N skipped") after Vitest's own summary,
+// and adds the counts to $TAXPOYNT_TEST_TALLY when set, so scripts/test.sh can total several runs.
+import { appendFileSync } from 'node:fs';
 import type { Reporter, TestModule } from 'vitest/node';
 
 export default class SummaryReporter implements Reporter {
@@ -16,5 +18,7 @@ export default class SummaryReporter implements Reporter {
       if (mod.state() === 'failed' && !mod.children.size) failed++;
     }
     process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    const tally = process.env.TAXPOYNT_TEST_TALLY;
+    if (tally) appendFileSync(tally, `${passed} ${failed} ${skipped}\n`);
   }
 }

@@ -152,7 +152,7 @@ function rateIn(text: string): RateMilli | null {
   return m ? rateMilliFromText(m[1]!.replace(',', '.')) : null;
 }
 
-const LAST4 = /(?:[*xX#•]{2,}[\s-]*){1,4}(\d{4})\b/;
+const LAST4 = /[*xX#•]{2,}(?:[\s-]+[*xX#•]{2,}){0,3}[\s-]*(\d{4})\b/;
 
 interface Money {
   kobo: Kobo;

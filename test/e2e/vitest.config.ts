@@ -11,5 +11,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     globalSetup: ['test/e2e/build-renderer.ts'],
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
