@@ -104,6 +104,23 @@ export const EngineView = z.object({
 });
 export type EngineView = z.infer<typeof EngineView>;
 
+/** The update loop as the merchant sees it (no feed URL, no secrets): what runs, what is ready, when it last looked. */
+export const UpdateView = z.object({
+  /** The running version. */
+  current: z.string(),
+  channel: z.enum(['stable', 'beta', 'pilot']),
+  state: z.enum(['idle', 'checking', 'downloading', 'downloaded', 'installing', 'error', 'unhealthy']),
+  availableVersion: z.string().nullable(),
+  /** A version downloaded and verified: "Restart to update to X" is offered. */
+  downloadedVersion: z.string().nullable(),
+  lastCheckAt: Instant.nullable(),
+  /** What the last check found, in a sentence; null before the first check. */
+  lastCheckResult: z.string().nullable(),
+  nextCheckAt: Instant.nullable(),
+  lastError: z.string().nullable(),
+});
+export type UpdateView = z.infer<typeof UpdateView>;
+
 export const StatusView = z.object({
   state: OverallState,
   /** One sentence: what is going on and what to do. */
@@ -126,6 +143,8 @@ export const StatusView = z.object({
   today: z.object({ receipts: z.number().int().nonnegative(), accepted: z.number().int().nonnegative(), total: MoneyText, vat: MoneyText }),
   alerts: z.array(AlertView),
   pairing: PairingView,
+  /** Absent while the engine is down or its update loop is off. */
+  update: UpdateView.optional(),
 });
 export type StatusView = z.infer<typeof StatusView>;
 
@@ -338,6 +357,16 @@ export const REQUESTS = {
 
   'settings.get': { input: Empty, output: Settings },
   'settings.set': { input: SettingChange, output: Settings },
+
+  /** The update loop's state (null when the loop is off). */
+  'update.status': { input: Empty, output: z.object({ update: UpdateView.nullable() }) },
+  /** Checks the feed now and downloads a newer version in the background of the answer. */
+  'update.check': { input: Empty, output: z.object({ update: UpdateView.nullable() }) },
+  /** "Restart to update": installs the downloaded version now; `installing` false says why not. */
+  'update.install': {
+    input: Empty,
+    output: z.object({ installing: z.boolean(), reason: z.enum(['merchant_asked', 'in_window', 'nothing_downloaded', 'outside_window', 'receipt_recent', 'batch_in_flight', 'updates_off']), version: z.string().nullable() }),
+  },
 
   doctor: { input: Empty, output: DoctorView },
   /** Writes the redacted diagnostics bundle into the data dir and says where. */

@@ -180,6 +180,7 @@ export function runApp(options: { host?: ShellHost; paths?: ShellPaths } = {}): 
         show('#/pairing');
         run('pairing.start');
       },
+      install: () => run('update.install'),
       quit: () => app.quit(),
     });
     for (const event of EVENT_NAMES) {

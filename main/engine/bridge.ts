@@ -10,7 +10,7 @@ import type { Integration } from '../receipts/transaction.js';
 import { openStore, type Store, type StoreAlert, type ForwardQueue, type OutboxState, type Problem } from '../store/index.js';
 import { Logger, logFile, type LogSink } from '../telemetry/log.js';
 import { KeychainVault, type Vault } from '../vault/index.js';
-import { HeadlessUpdater, UpdateClient, UpdateService, resolveUpdateSettings, statusFile as updateStatusFile, type InstallDecision, type UpdateStatus } from '../updates/index.js';
+import { HeadlessUpdater, UpdateClient, UpdateService, resolveUpdateSettings, statusFile as updateStatusFile, type CheckReport, type InstallDecision, type UpdateStatus } from '../updates/index.js';
 import { loadConfig, type Config } from './config.js';
 import { acquireDataDirLock, type DataDirLock } from './lock.js';
 import { ingestJob, resumeJournal } from './pipeline.js';
@@ -27,7 +27,7 @@ export interface BridgeOptions {
   forwarder?: { idlePollMs?: number; pairingRecheckMs?: number; remoteConfigPollMs?: number; heartbeatMs?: number };
   statusFileMs?: number;
   /** The update loop (default on); the desktop shell passes its own updater client. */
-  updates?: false | { client?: UpdateClient; onDownloaded?: (version: string) => void };
+  updates?: false | { client?: UpdateClient; onDownloaded?: (version: string) => void; /** Hands over to the installer (tests stand one in). */ install?: () => void };
 }
 
 export interface ReceiptEvent {
@@ -180,6 +180,7 @@ export class Bridge extends EventEmitter {
         activity: () => ({ lastReceiptAt: this.lastReceiptAt, batchInFlight: this.store.counts().in_flight > 0 }),
         statusFile: updateStatusFile(this.options.dataDir),
         onDownloaded: this.options.updates?.onDownloaded,
+        install: this.options.updates?.install,
         logger: this.log.child({ component: 'updates' }),
       });
       this.updates.start();
@@ -363,6 +364,11 @@ export class Bridge extends EventEmitter {
   /** The merchant chose "Restart to update". */
   requestInstall(): Promise<InstallDecision> | null {
     return this.updates ? this.updates.requestInstall() : null;
+  }
+
+  /** A check now, outside the schedule (Settings' "Check now"); a newer version is downloaded before it resolves. */
+  checkUpdates(): Promise<CheckReport> | null {
+    return this.updates ? this.updates.checkNow() : null;
   }
 
   /** Reads the pairing from the keychain again: after pairing or unpairing, forwarding follows at once. */

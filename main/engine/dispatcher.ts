@@ -21,6 +21,7 @@ import {
   type ProfileIssue,
   type Settings,
   type StatusView,
+  type UpdateView,
 } from '../../preload/api.js';
 import {
   CANDIDATE_BAUDS,
@@ -37,7 +38,7 @@ import { listProfiles, loadProfile, ProfileError } from '../receipts/index.js';
 import { redactText } from '../telemetry/redact.js';
 import { diagnosticsBundle } from '../telemetry/diagnostics.js';
 import { KeychainVault, type Vault } from '../vault/index.js';
-import type { Bridge, ReceiptEvent } from './bridge.js';
+import type { Bridge, BridgeStatus, ReceiptEvent } from './bridge.js';
 import { parseConfig, readRawConfig, setConfigValue, writeConfigFile, ConfigError } from './config.js';
 import { runDoctor } from './doctor.js';
 import { parseJob, reprocess } from './pipeline.js';
@@ -120,6 +121,42 @@ function toApiError(err: unknown): BridgeApiError {
   return new BridgeApiError(code, redactText(message.split('\n')[0]!.slice(0, 500)));
 }
 
+/** What the last update check found, in a sentence a merchant can act on. */
+function checkResult(u: NonNullable<BridgeStatus['update']>): string | null {
+  const c = u.last_check;
+  if (!c) return null;
+  switch (c.reason) {
+    case 'up_to_date':
+      return `Up to date: ${c.current} is the latest version on the ${c.channel} channel.`;
+    case 'newer':
+      return `Version ${c.latest} is available.`;
+    case 'staged_out':
+      return `Version ${c.latest} is being rolled out gradually; this bridge gets it in a later stage.`;
+    case 'pinned':
+      return `TaxPoynt holds this bridge at version ${c.pin ?? c.current}${c.latest ? ` (the channel offers ${c.latest})` : ''}.`;
+    case 'downgrade_to_pin':
+      return `TaxPoynt rolls this bridge back to version ${c.latest}.`;
+    case 'feed_error':
+      return `The update check failed: ${c.error?.message ?? 'the update server did not answer'}`;
+  }
+}
+
+/** The update loop's status without the feed URL or anything secret. */
+export function updateView(u: BridgeStatus['update']): UpdateView | null {
+  if (!u) return null;
+  return {
+    current: u.current,
+    channel: u.channel,
+    state: u.state,
+    availableVersion: u.available_version,
+    downloadedVersion: u.downloaded_version,
+    lastCheckAt: u.last_check_at,
+    lastCheckResult: checkResult(u),
+    nextCheckAt: u.next_check_at,
+    lastError: u.last_error,
+  };
+}
+
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}): Dispatcher {
@@ -174,6 +211,9 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
       }
       if (d.silentSince) found.push({ code: 'device_silent', severity: 'warning', message: `${d.deviceId} has sent no receipt since ${d.silentSince}: check the till and the cable.`, at: d.silentSince, subject: d.deviceId });
     }
+    // A downloaded version is announced once (the gate keys it by version) and stays listed until it is installed or dropped.
+    const ready = b.update?.downloaded_version ?? null;
+    if (ready) found.push({ code: 'update_downloaded', severity: 'warning', message: `Version ${ready} is ready: restart to update.`, at: b.update?.last_check_at ?? at, subject: ready });
     const keys = new Set<string>();
     const out: AlertView[] = [];
     for (const a of found) {
@@ -196,7 +236,8 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
 
   function status(): StatusView {
     const b = bridge.status();
-    return statusView({ bridge: b, today: view.today(), alerts: currentAlerts(), pairing, engine: RUNNING, agent });
+    const update = updateView(b.update);
+    return { ...statusView({ bridge: b, today: view.today(), alerts: currentAlerts(), pairing, engine: RUNNING, agent }), ...(update ? { update } : {}) };
   }
 
   function publishStatus(force = false): void {
@@ -618,6 +659,21 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
           break;
       }
       return settings();
+    },
+
+    'update.status': () => ({ update: updateView(bridge.status().update) }),
+    'update.check': async () => {
+      const checking = bridge.checkUpdates();
+      if (checking) await checking;
+      soonStatus();
+      return { update: updateView(bridge.status().update) };
+    },
+    'update.install': async () => {
+      const version = bridge.status().update?.downloaded_version ?? null;
+      const decision = await bridge.requestInstall();
+      soonStatus();
+      if (!decision) return { installing: false, reason: 'updates_off' as const, version: null };
+      return { installing: decision.install, reason: decision.why, version };
     },
 
     doctor: async () => {

@@ -5,7 +5,7 @@ import type { StatusView } from '../../preload/api.js';
 export const TRAY_STATES = ['ok', 'attention', 'offline', 'paused', 'restarting'] as const;
 export type TrayState = (typeof TRAY_STATES)[number];
 
-export type TrayAction = 'open' | 'pause' | 'sync' | 'pair' | 'quit';
+export type TrayAction = 'open' | 'pause' | 'sync' | 'pair' | 'install' | 'quit';
 
 export interface TrayMenuItem {
   id: TrayAction | 'separator';
@@ -59,6 +59,10 @@ export function trayModel(status: StatusView | null): TrayModel {
   const paired = status?.cloud.paired ?? false;
   const paused = status?.capturePaused ?? false;
   const pending = status?.outbox.pending ?? 0;
+  const ready = status?.update?.downloadedVersion ?? null;
+  const installing = status?.update?.state === 'installing';
+  // Only once a version is downloaded: "Restart to update to X" (update.install).
+  const update: TrayMenuItem[] = ready ? [{ id: 'install', label: installing ? `Restarting to update to ${ready}…` : `Restart to update to ${ready}`, enabled: up && !installing, type: 'normal' }] : [];
   return {
     state,
     tooltip: trayTooltip(status),
@@ -69,6 +73,7 @@ export function trayModel(status: StatusView | null): TrayModel {
       { id: 'sync', label: pending > 0 ? `Sync now (${pending} waiting)` : 'Sync now', enabled: up && paired, type: 'normal' },
       { id: 'pair', label: paired ? `Paired with ${status?.cloud.business?.name ?? 'TaxPoynt'}` : 'Pair with TaxPoynt…', enabled: up && !paired, type: 'normal' },
       { id: 'separator', label: '', enabled: true, type: 'separator' },
+      ...update,
       { id: 'quit', label: 'Quit', enabled: true, type: 'normal' },
     ],
   };

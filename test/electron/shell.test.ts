@@ -271,6 +271,14 @@ describe('the Electron shell (stand-in electron module)', () => {
     (menu.find((i) => i.label === 'Pause capture')!.click as () => void)();
     (menu.find((i) => String(i.label).startsWith('Sync now'))!.click as () => void)();
     expect(host.calls.map(([c]) => c)).toEqual(expect.arrayContaining(['capture.pause', 'sync.now']));
+    expect(host.calls.map(([c]) => c)).not.toContain('update.install');
+    // A downloaded version: "Restart to update to X" appears above Quit and asks the engine to install.
+    const update = { current: '0.1.0', channel: 'stable' as const, state: 'downloaded' as const, availableVersion: '0.2.0', downloadedVersion: '0.2.0', lastCheckAt: null, lastCheckResult: null, nextCheckAt: null, lastError: null };
+    host.push(statusWith({ update }));
+    const updated = tray.menus.at(-1)!;
+    expect(updated.filter((i) => i.label).map((i) => i.label)).toEqual(['Open TaxPoynt POS Bridge', 'Pause capture', 'Sync now (2 waiting)', 'Paired with Graceland Mart', 'Restart to update to 0.2.0', 'Quit']);
+    (updated.find((i) => i.label === 'Restart to update to 0.2.0')!.click as () => void)();
+    expect(host.calls.map(([c]) => c)).toContain('update.install');
     host.push(statusWith({ state: 'restarting', headline: 'The bridge engine stopped and is restarting.', engine: { state: 'restarting', recentCrashes: 1, restarts: 0, nextRestartAt: null, message: null } }));
     expect(tray.images.at(-1)).toBe(join(paths.iconsDir, 'linux', 'tray-restarting.png'));
     // Events reach the window; an alert the engine marked to notify becomes a notification.
