@@ -177,6 +177,12 @@ describe.runIf(hasKeyring)('every screen with a day of receipts', () => {
     expect(((await world.engine!.dispatcher.invoke('settings.get', {})) as { startAtLogin: boolean }).startAtLogin).toBe(was !== 'true');
     await page.keyboard.press('Space');
     await expect.poll(() => toggle.getAttribute('aria-checked')).toBe(was);
+    // Updates: the running version and the channel; "Check now" shows the check and what it found (no feed is configured here).
+    const updates = page.getByRole('region', { name: 'Updates' });
+    await expect.poll(() => updates.getByTestId('update-current').textContent()).toBe('0.1.0-e2e');
+    await updates.getByRole('button', { name: 'Check now' }).click();
+    await expect.poll(() => updates.getByTestId('update-last-check').textContent()).toContain('set updates.base_url');
+    expect(await updates.getByRole('button', { name: /Restart to update/ }).count()).toBe(0);
   });
 
   it('when the engine does not answer, every screen says so with what to do and a way to try again', async () => {
