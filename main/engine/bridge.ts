@@ -14,6 +14,7 @@ import { HeadlessUpdater, UpdateClient, UpdateService, resolveUpdateSettings, st
 import { loadConfig, type Config } from './config.js';
 import { acquireDataDirLock, type DataDirLock } from './lock.js';
 import { ingestJob, resumeJournal } from './pipeline.js';
+import { PaymentMatcher, kobo, type PaymentJoin } from './payments.js';
 
 export interface BridgeOptions {
   dataDir: string;
@@ -105,6 +106,7 @@ export class Bridge extends EventEmitter {
   private hour: Array<{ at: number; kind: 'captured' | 'accepted' | 'rejected' }> = [];
   private stopped = false;
   private remote: RemoteConfig | null = null;
+  private readonly payments = new PaymentMatcher();
   private lastReceiptAt: number | null = null;
   private updates: UpdateService | null = null;
 
@@ -251,6 +253,10 @@ export class Bridge extends EventEmitter {
         at: new Date().toISOString(),
       } satisfies ReceiptEvent);
       if (outcome.state === 'pending') this.nudgeForwarder();
+      if (row?.transaction && !outcome.duplicate) {
+        const join = this.payments.receipt({ id: outcome.id, deviceId: job.deviceId, totalKobo: kobo(row.transaction.totals.total), capturedAt: job.capturedAt });
+        if (join) this.paymentJoined(join);
+      }
     } catch (err) {
       // The store holds jobs in memory when the disk is full; anything else is logged loudly and the job kept queued.
       this.log.error('a captured job could not be stored', { device: job.deviceId, bytes: job.bytes.byteLength, error: err });
@@ -265,6 +271,14 @@ export class Bridge extends EventEmitter {
   private terminalEvent(event: TerminalEvent): void {
     this.log.info('payment terminal message', { device: event.deviceId, amount_kobo: event.amountKobo, approved: event.approved, card_last4: event.cardLast4 });
     this.emit('terminal', event);
+    const join = this.payments.payment(event);
+    if (join) this.paymentJoined(join);
+  }
+
+  /** A terminal's payment matched a receipt by amount and time (issue 7 §4). */
+  private paymentJoined(join: PaymentJoin): void {
+    this.log.info('payment joined to its receipt', { receipt: join.receiptId, terminal: join.terminalDevice, amount_kobo: join.amountKobo, card_last4: join.cardLast4 });
+    this.emit('payment', join);
   }
 
   private settled(results: Parameters<ForwardQueue['settle']>[0]): void {
