@@ -206,6 +206,165 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
     };
   }
 
+  const body = readBody(c, text, problems);
+  const { items, subtotals, discounts, services, totals, fields, isHeader, itemsSkipped } = body;
+  let refund = body.refund;
+
+  // Header fields.
+  const headerLines = text.filter((_, i) => fields[i]);
+  const receiptNumber = findReceiptNumber(c, headerLines);
+  const sellerTin = firstValue(c.re.sellerTin, headerLines, (v) => v.replace(/\s/g, ''));
+  const { date, time } = findIssued(ctx.profile, text);
+  const seller = findSeller(c, receipt, text, isHeader);
+
+  if (items.length === 0 && totals.length === 0) {
+    return {
+      status: 'unparsed',
+      transaction: null,
+      problems: [{ code: 'no_amounts', field: 'raw', message: 'No item or total could be read from this print job: if it is a receipt, its layout needs a profile.' }],
+    };
+  }
+  if (itemsSkipped > 0) {
+    problems.push({ code: 'item_unread', field: 'lines', message: `${itemsSkipped} line(s) with an amount could not be read as an item.` });
+  }
+
+  // A category subtotal ("Food & Beverage  43,500.00") closing the items: the sum of every item above it.
+  if (subtotals.length === 0 && items.length >= 3) {
+    const last = items[items.length - 1]!;
+    const before = items.slice(0, -1).reduce((sum, it) => sum + it.amount, 0);
+    if (last.amount === before && !last.unitPricePrinted && last.quantity === 1000) {
+      items.pop();
+      subtotals.push({ kobo: last.amount, line: last.line });
+    }
+  }
+
+  // Totals: the highest-priority TOTAL label; a lower one printed above it with another amount is the subtotal.
+  let total: Kobo | null = null;
+  let subtotal: Kobo | null = subtotals.length ? subtotals[subtotals.length - 1]!.kobo : null;
+  let subtotalLine = subtotals.length ? subtotals[subtotals.length - 1]!.line : -1;
+  if (totals.length) {
+    const best = Math.min(...totals.map((t) => t.rank));
+    const chosen = totals.find((t) => t.rank === best)!;
+    total = chosen.kobo;
+    if (chosen.negative) refund = true;
+    const conflicting = totals.filter((t) => t.rank === best && t.kobo !== chosen.kobo);
+    if (conflicting.length) {
+      problems.push({ code: 'ambiguous_total', field: 'totals.total', message: `The receipt prints two different totals (${formatKobo(chosen.kobo)} and ${formatKobo(conflicting[0]!.kobo)}).` });
+    }
+    if (subtotal === null) {
+      const above = totals.find((t) => t.line < chosen.line && t.rank > best && t.kobo !== chosen.kobo);
+      if (above) {
+        subtotal = above.kobo;
+        subtotalLine = above.line;
+      }
+    }
+  }
+
+  const linesSum = items.reduce((s, it) => s + it.amount, 0);
+  const discount = discounts.reduce((s, d) => s + d.kobo, 0);
+  // A discount printed among the items, above a subtotal that is already net of it.
+  if (subtotal !== null && discount > 0 && subtotal === linesSum - discount && discounts.every((d) => d.line < subtotalLine)) {
+    subtotal = linesSum;
+  }
+  if (subtotal === null) subtotal = linesSum;
+  const service = services.reduce((s, d) => s + d.kobo, 0);
+
+  const { taxes, vatRate, vatCharged, taxTotal } = readTaxes(c, ctx.profile, text, body, subtotal, discount, service, problems);
+
+  if (total === null) {
+    problems.push({ code: 'missing_total', field: 'totals.total', message: 'No TOTAL line was found on the receipt.' });
+    total = subtotal - discount + service + taxTotal;
+  }
+
+  const paymentsOut = settlePayments(c, body, total, last4s, problems);
+
+  // Required fields, with placeholders a reviewer sees as such.
+  if (!receiptNumber) problems.push({ code: 'missing_receipt_number', field: 'receipt_number', message: 'No receipt, invoice or bill number was found on the receipt.' });
+  if (!date) problems.push({ code: 'missing_date', field: 'issued_at', message: 'No date was found on the receipt; the capture time stands in for it.' });
+  let lines = items.map((it) => ({
+    description: it.description,
+    quantity: formatMilli(it.quantity),
+    unit_price: formatKobo(it.unitPrice),
+    amount: formatKobo(it.amount),
+    tax_category: it.category,
+    tax_rate: it.category === 'standard' ? (vatCharged || ctx.profile.tax.missing_vat === 'review' ? formatRate(vatRate) : '0') : '0',
+  }));
+  if (lines.length === 0) {
+    problems.push({ code: 'missing_lines', field: 'lines', message: 'No item lines could be read; only the totals were.' });
+    lines = [{ description: '(items not read)', quantity: '1', unit_price: formatKobo(subtotal), amount: formatKobo(subtotal), tax_category: 'standard', tax_rate: formatRate(vatRate) }];
+  }
+
+  // Seller and buyer sit where the schema puts them, so the object is the one zod would hand back (see shape.ts).
+  const sellerOut: Transaction['seller'] = seller || sellerTin ? { name: seller ?? '', ...(sellerTin ? { tin: sellerTin } : {}) } : undefined;
+  let buyerOut: Transaction['buyer'];
+  if (ctx.profile.extract.buyer) {
+    const buyerTin = firstValue(c.re.buyerTin, text, (v) => v.replace(/\s/g, ''));
+    const buyerName = firstValue(c.re.buyerName, text, (v) => v.trim());
+    if (buyerTin || buyerName) buyerOut = { ...(buyerName ? { name: buyerName } : {}), ...(buyerTin ? { tin: buyerTin } : {}) };
+  }
+  const tx: Transaction = {
+    id: ctx.id,
+    source: { device_id: ctx.deviceId, integration: ctx.integration, profile: profileId(ctx.profile), captured_at: ctx.capturedAt },
+    receipt_number: receiptNumber ?? `unknown-${ctx.rawSha256.slice(0, 12)}`,
+    terminal_id: ctx.terminalId,
+    issued_at: date ? isoDateTime(date, time, ctx.profile.timezone) : ctx.capturedAt,
+    document_type: refund ? 'refund' : 'sale',
+    currency: ctx.profile.currency,
+    ...(sellerOut ? { seller: sellerOut } : {}),
+    ...(buyerOut ? { buyer: buyerOut } : {}),
+    lines,
+    totals: {
+      subtotal: formatKobo(subtotal),
+      ...(discount ? { discount: formatKobo(discount) } : {}),
+      ...(service ? { service_charge: formatKobo(service) } : {}),
+      tax: formatKobo(taxTotal),
+      total: formatKobo(total),
+    },
+    taxes,
+    payments: paymentsOut,
+    raw: { sha256: ctx.rawSha256, bytes: ctx.rawBytes, text },
+  };
+
+  // The hand-written check passes only what zod passes unchanged; anything else goes to zod for its exact issues.
+  const schema = meetsTransactionSchema(tx) ? ({ success: true, data: tx } as const) : TransactionSchema.safeParse(tx);
+  if (!schema.success) {
+    return {
+      status: 'unparsed',
+      transaction: null,
+      problems: [
+        ...problems,
+        ...schema.error.issues.map((issue) => ({ code: 'schema', field: issue.path.join('.'), message: `The transaction read from this receipt is malformed: ${issue.message}.` })),
+      ],
+    };
+  }
+  const all = dedupeProblems([...problems, ...validateTransaction(schema.data)]);
+  return { status: all.length ? 'review' : 'ok', transaction: schema.data, problems: all };
+}
+
+/** What the line-by-line pass read: items, summary amounts, payments, and which lines are header fields. */
+interface Body {
+  items: Item[];
+  subtotals: Money[];
+  discounts: Money[];
+  services: Array<Money & { rate: RateMilli | null }>;
+  vats: TaxRead[];
+  others: TaxRead[];
+  taxables: Money[];
+  totals: Array<Money & { rank: number; negative: boolean }>;
+  payments: PaymentRead[];
+  changes: Money[];
+  refund: boolean;
+  fields: boolean[];
+  isHeader: (i: number) => boolean;
+  hintLines: string[];
+  itemsSkipped: number;
+}
+
+/**
+ * The line-by-line pass over a masked receipt (its own function: the engine optimises it apart from the rest, so
+ * a rare branch taken late re-optimises this pass only, not the whole parser).
+ */
+function readBody(c: Compiled, text: string[], problems: Problem[]): Body {
   // Tax-code legends ("A = VAT 7.5%   B = VAT Exempt"): item lines may end in those codes.
   const legend = readLegend(text);
   const items: Item[] = [];
@@ -313,66 +472,20 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
     previousLine = null;
     lastAmountLine = i;
   }
+  return { items, subtotals, discounts, services, vats, others, taxables, totals, payments, changes, refund, fields, isHeader, hintLines, itemsSkipped };
+}
 
-  // Header fields.
-  const headerLines = text.filter((_, i) => fields[i]);
-  const receiptNumber = findReceiptNumber(c, headerLines);
-  const sellerTin = firstValue(c.re.sellerTin, headerLines, (v) => v.replace(/\s/g, ''));
-  const { date, time } = findIssued(ctx.profile, text);
-  const seller = findSeller(c, receipt, text, isHeader);
-
-  if (items.length === 0 && totals.length === 0) {
-    return {
-      status: 'unparsed',
-      transaction: null,
-      problems: [{ code: 'no_amounts', field: 'raw', message: 'No item or total could be read from this print job: if it is a receipt, its layout needs a profile.' }],
-    };
-  }
-  if (itemsSkipped > 0) {
-    problems.push({ code: 'item_unread', field: 'lines', message: `${itemsSkipped} line(s) with an amount could not be read as an item.` });
-  }
-
-  // A category subtotal ("Food & Beverage  43,500.00") closing the items: the sum of every item above it.
-  if (subtotals.length === 0 && items.length >= 3) {
-    const last = items[items.length - 1]!;
-    const before = items.slice(0, -1).reduce((sum, it) => sum + it.amount, 0);
-    if (last.amount === before && !last.unitPricePrinted && last.quantity === 1000) {
-      items.pop();
-      subtotals.push({ kobo: last.amount, line: last.line });
-    }
-  }
-
-  // Totals: the highest-priority TOTAL label; a lower one printed above it with another amount is the subtotal.
-  let total: Kobo | null = null;
-  let subtotal: Kobo | null = subtotals.length ? subtotals[subtotals.length - 1]!.kobo : null;
-  let subtotalLine = subtotals.length ? subtotals[subtotals.length - 1]!.line : -1;
-  if (totals.length) {
-    const best = Math.min(...totals.map((t) => t.rank));
-    const chosen = totals.find((t) => t.rank === best)!;
-    total = chosen.kobo;
-    if (chosen.negative) refund = true;
-    const conflicting = totals.filter((t) => t.rank === best && t.kobo !== chosen.kobo);
-    if (conflicting.length) {
-      problems.push({ code: 'ambiguous_total', field: 'totals.total', message: `The receipt prints two different totals (${formatKobo(chosen.kobo)} and ${formatKobo(conflicting[0]!.kobo)}).` });
-    }
-    if (subtotal === null) {
-      const above = totals.find((t) => t.line < chosen.line && t.rank > best && t.kobo !== chosen.kobo);
-      if (above) {
-        subtotal = above.kobo;
-        subtotalLine = above.line;
-      }
-    }
-  }
-
-  const linesSum = items.reduce((s, it) => s + it.amount, 0);
-  const discount = discounts.reduce((s, d) => s + d.kobo, 0);
-  // A discount printed among the items, above a subtotal that is already net of it.
-  if (subtotal !== null && discount > 0 && subtotal === linesSum - discount && discounts.every((d) => d.line < subtotalLine)) {
-    subtotal = linesSum;
-  }
-  if (subtotal === null) subtotal = linesSum;
-  const service = services.reduce((s, d) => s + d.kobo, 0);
-
+/** The taxes a receipt charged, each matched to the base it was charged on (a mismatch is a problem, not a guess). */
+function readTaxes(
+  c: Compiled,
+  profile: Profile,
+  text: string[],
+  { items, vats, others, taxables }: Body,
+  subtotal: Kobo,
+  discount: Kobo,
+  service: Kobo,
+  problems: Problem[],
+): { taxes: Transaction['taxes']; vatRate: RateMilli; vatCharged: boolean; taxTotal: Kobo } {
   // Taxes. Zero lines are dropped: the zero/exempt entries below are built from the items.
   // The same VAT printed again in a tax table (with or without its rate) is one tax.
   const uniqueVats = dedupe(vats.filter((v) => v.kobo > 0).map((v) => ({ ...v, rate: v.rate ?? c.vatRate })));
@@ -410,7 +523,7 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
   }
   const vatCharged = uniqueVats.length > 0;
   if (!vatCharged && standardSum > 0) {
-    if (ctx.profile.tax.missing_vat === 'review') {
+    if (profile.tax.missing_vat === 'review') {
       problems.push({ code: 'missing_vat', field: 'taxes', message: 'No VAT line was found although the items are not marked exempt or zero-rated: check whether VAT was charged.' });
     }
   }
@@ -422,12 +535,11 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
     });
   }
   const taxTotal = taxes.reduce((s, t) => s + (koboFromMoney(t.amount) ?? 0), 0);
+  return { taxes, vatRate, vatCharged, taxTotal };
+}
 
-  if (total === null) {
-    problems.push({ code: 'missing_total', field: 'totals.total', message: 'No TOTAL line was found on the receipt.' });
-    total = subtotal - discount + service + taxTotal;
-  }
-
+/** The payments as they settled the sale: change taken off the cash, repeated summary lines dropped, card last four attached. */
+function settlePayments(c: Compiled, { payments, changes, hintLines }: Body, total: Kobo, last4s: string[], problems: Problem[]): Transaction['payments'] {
   // Payments: cash tendered less change; summary lines ("AMOUNT PAID") that repeat a named payment dropped.
   let pays = payments.slice();
   const named = pays.filter((p) => p.method !== 'other');
@@ -467,68 +579,7 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
     if (p.method === 'card' && cardLast4.length) out.card_last4 = cardLast4.shift()!;
     return out;
   });
-
-  // Required fields, with placeholders a reviewer sees as such.
-  if (!receiptNumber) problems.push({ code: 'missing_receipt_number', field: 'receipt_number', message: 'No receipt, invoice or bill number was found on the receipt.' });
-  if (!date) problems.push({ code: 'missing_date', field: 'issued_at', message: 'No date was found on the receipt; the capture time stands in for it.' });
-  let lines = items.map((it) => ({
-    description: it.description,
-    quantity: formatMilli(it.quantity),
-    unit_price: formatKobo(it.unitPrice),
-    amount: formatKobo(it.amount),
-    tax_category: it.category,
-    tax_rate: it.category === 'standard' ? (vatCharged || ctx.profile.tax.missing_vat === 'review' ? formatRate(vatRate) : '0') : '0',
-  }));
-  if (lines.length === 0) {
-    problems.push({ code: 'missing_lines', field: 'lines', message: 'No item lines could be read; only the totals were.' });
-    lines = [{ description: '(items not read)', quantity: '1', unit_price: formatKobo(subtotal), amount: formatKobo(subtotal), tax_category: 'standard', tax_rate: formatRate(vatRate) }];
-  }
-
-  // Seller and buyer sit where the schema puts them, so the object is the one zod would hand back (see shape.ts).
-  const sellerOut: Transaction['seller'] = seller || sellerTin ? { name: seller ?? '', ...(sellerTin ? { tin: sellerTin } : {}) } : undefined;
-  let buyerOut: Transaction['buyer'];
-  if (ctx.profile.extract.buyer) {
-    const buyerTin = firstValue(c.re.buyerTin, text, (v) => v.replace(/\s/g, ''));
-    const buyerName = firstValue(c.re.buyerName, text, (v) => v.trim());
-    if (buyerTin || buyerName) buyerOut = { ...(buyerName ? { name: buyerName } : {}), ...(buyerTin ? { tin: buyerTin } : {}) };
-  }
-  const tx: Transaction = {
-    id: ctx.id,
-    source: { device_id: ctx.deviceId, integration: ctx.integration, profile: profileId(ctx.profile), captured_at: ctx.capturedAt },
-    receipt_number: receiptNumber ?? `unknown-${ctx.rawSha256.slice(0, 12)}`,
-    terminal_id: ctx.terminalId,
-    issued_at: date ? isoDateTime(date, time, ctx.profile.timezone) : ctx.capturedAt,
-    document_type: refund ? 'refund' : 'sale',
-    currency: ctx.profile.currency,
-    ...(sellerOut ? { seller: sellerOut } : {}),
-    ...(buyerOut ? { buyer: buyerOut } : {}),
-    lines,
-    totals: {
-      subtotal: formatKobo(subtotal),
-      ...(discount ? { discount: formatKobo(discount) } : {}),
-      ...(service ? { service_charge: formatKobo(service) } : {}),
-      tax: formatKobo(taxTotal),
-      total: formatKobo(total),
-    },
-    taxes,
-    payments: paymentsOut,
-    raw: { sha256: ctx.rawSha256, bytes: ctx.rawBytes, text },
-  };
-
-  // The hand-written check passes only what zod passes unchanged; anything else goes to zod for its exact issues.
-  const schema = meetsTransactionSchema(tx) ? ({ success: true, data: tx } as const) : TransactionSchema.safeParse(tx);
-  if (!schema.success) {
-    return {
-      status: 'unparsed',
-      transaction: null,
-      problems: [
-        ...problems,
-        ...schema.error.issues.map((issue) => ({ code: 'schema', field: issue.path.join('.'), message: `The transaction read from this receipt is malformed: ${issue.message}.` })),
-      ],
-    };
-  }
-  const all = dedupeProblems([...problems, ...validateTransaction(schema.data)]);
-  return { status: all.length ? 'review' : 'ok', transaction: schema.data, problems: all };
+  return paymentsOut;
 }
 
 function findLastIndex<T>(list: T[], pred: (t: T) => boolean): number {
