@@ -14,15 +14,6 @@ const METHODS = new Set(['cash', 'card', 'transfer', 'mobile_money', 'other']);
 const str = (v: unknown, min = 0): boolean => typeof v === 'string' && v.length >= min;
 const money = (v: unknown): boolean => typeof v === 'string' && MONEY.test(v);
 const rate = (v: unknown): boolean => typeof v === 'string' && RATE.test(v);
-const object = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Only the keys a schema object knows, none of them present-but-undefined (zod would drop those: let it). */
-function keysWithin(o: Record<string, unknown>, allowed: readonly string[]): boolean {
-  for (const k in o) {
-    if (!allowed.includes(k) || o[k] === undefined) return false;
-  }
-  return true;
-}
 
 const TX_KEYS = ['id', 'source', 'receipt_number', 'terminal_id', 'issued_at', 'document_type', 'currency', 'seller', 'buyer', 'lines', 'totals', 'taxes', 'payments', 'raw'] as const;
 const SOURCE_KEYS = ['device_id', 'integration', 'profile', 'captured_at'] as const;
@@ -33,19 +24,20 @@ const TAX_KEYS = ['type', 'category', 'rate', 'taxable_amount', 'amount'] as con
 const PAYMENT_KEYS = ['method', 'amount', 'card_last4'] as const;
 const RAW_KEYS = ['sha256', 'bytes', 'text'] as const;
 
-/** Keys in the schema's order, so the object is the one zod would give back (zod writes its output in shape order). */
-function ordered(o: Record<string, unknown>, order: readonly string[]): boolean {
+/**
+ * A plain object whose keys are among the schema's, in the schema's order (zod writes its output in shape order), none
+ * of them present-but-undefined (zod would drop those): one pass over the keys.
+ */
+function plain(o: unknown, order: readonly string[]): o is Record<string, unknown> {
+  if (typeof o !== 'object' || o === null || Object.getPrototypeOf(o) !== Object.prototype) return false;
+  const r = o as Record<string, unknown>;
   let at = 0;
-  for (const k in o) {
+  for (const k in r) {
     while (at < order.length && order[at] !== k) at++;
-    if (at === order.length) return false;
+    if (at === order.length || r[k] === undefined) return false;
     at++;
   }
   return true;
-}
-
-function plain(o: unknown, order: readonly string[]): o is Record<string, unknown> {
-  return object(o) && Object.getPrototypeOf(o) === Object.prototype && keysWithin(o, order) && ordered(o, order);
 }
 
 /**
