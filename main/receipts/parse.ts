@@ -432,24 +432,24 @@ function readBody(c: Compiled, text: string[], problems: Problem[]): Body {
     } else if (summary && any(c.re.discount, head)) {
       discounts.push(money);
     } else if (summary && any(c.re.service, head)) {
-      services.push({ ...money, rate: rateIn(head) });
+      services.push({ kobo: money.kobo, line: money.line, rate: rateIn(head) });
       summaryStarted = true;
     } else if (summary && any(c.re.vat, head)) {
       const inHead = c.numbers.amountsIn(head.replace(/\d{1,2}(?:[.,]\d{1,3})?\s*%/g, ''));
-      vats.push({ ...money, type: 'VAT', rate: rateIn(head), base: inHead.length ? inHead[inHead.length - 1]! : null });
+      vats.push({ kobo: money.kobo, line: money.line, type: 'VAT', rate: rateIn(head), base: inHead.length ? inHead[inHead.length - 1]! : null });
       summaryStarted = true;
     } else if (summary && c.re.otherTaxes.some((t) => t.re.test(head))) {
       const t = c.re.otherTaxes.find((o) => o.re.test(head))!;
-      others.push({ ...money, type: t.type, rate: rateIn(head), base: null });
+      others.push({ kobo: money.kobo, line: money.line, type: t.type, rate: rateIn(head), base: null });
       summaryStarted = true;
     } else if (summary && any(c.re.subtotal, head)) {
       subtotals.push(money);
       summaryStarted = true;
     } else if (summary && (rank = indexOf(c.re.total, head)) >= 0) {
-      totals.push({ ...money, rank, negative: at.negative });
+      totals.push({ kobo: money.kobo, line: money.line, rank, negative: at.negative });
       summaryStarted = true;
     } else if ((summary || afterTotal) && (method = paymentMethod(c, head, afterTotal)) !== null) {
-      payments.push({ ...money, method });
+      payments.push({ kobo: money.kobo, line: money.line, method });
       summaryStarted = true;
     } else if (summary && at.negative && any(c.re.void, head) && !summaryStarted) {
       const idx = findLastIndex(items, (it) => it.amount === at.kobo);
@@ -464,7 +464,18 @@ function readBody(c: Compiled, text: string[], problems: Problem[]): Body {
         if (at.negative && !refund) {
           problems.push({ code: 'negative_line', field: 'lines', message: `The line "${trimmed}" is negative on a sale; check the discount or void by hand.` });
         }
-        items.push({ ...item, category, line: i });
+        // Spelled out rather than spread: a spread plus new keys is the slow path of the engine, once per item line.
+        items.push({
+          description: item.description,
+          quantity: item.quantity,
+          quantityText: item.quantityText,
+          unitPrice: item.unitPrice,
+          unitPricePrinted: item.unitPricePrinted,
+          amount: item.amount,
+          category,
+          usedPrevious: item.usedPrevious,
+          line: i,
+        });
       } else {
         itemsSkipped++;
       }
