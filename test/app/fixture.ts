@@ -11,22 +11,13 @@ import { printReceipt, randomReceiptSpec, type ReceiptSpec } from '../../sandbox
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/server.js';
 import { cleanupPtys, closePort, openPort, ptyPair, writeAll, type PtyPair } from '../capture/pty.js';
 
+import { seeded } from '../support/wait.js';
+
+export { waitFor, seeded } from '../support/wait.js';
+
 export const hasKeyring = Boolean(process.env.TAXPOYNT_TEST_KEYRING);
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
-export function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-}
 
 export interface AppWorld {
   dir: string;

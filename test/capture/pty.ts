@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
+import { waitFor as poll } from '../support/wait.js';
 import type { CapturedJob, CaptureSink, DeviceState, TerminalEvent } from '../../main/capture/index.js';
 
 export interface PtyPair {
@@ -26,13 +27,6 @@ export function tempDir(): string {
   return dir;
 }
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function startSocat(a: string, b: string): ChildProcess {
   const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
@@ -47,7 +41,7 @@ async function stopProc(proc: ChildProcess, a: string, b: string): Promise<void>
     proc.kill('SIGTERM');
     await exited;
   }
-  await waitFor(() => !existsSync(a) && !existsSync(b), 2000, 'socat links to go');
+  await poll(() => !existsSync(a) && !existsSync(b), 2000, 'socat links to go', 10);
 }
 
 export async function ptyPair(dir: string, name: string): Promise<PtyPair> {
@@ -60,10 +54,10 @@ export async function ptyPair(dir: string, name: string): Promise<PtyPair> {
     kill: () => stopProc(pair.proc, a, b),
     replug: async () => {
       pair.proc = startSocat(a, b);
-      await waitFor(() => existsSync(a) && existsSync(b), 5000, 'socat links');
+      await poll(() => existsSync(a) && existsSync(b), 5000, 'socat links', 10);
     },
   };
-  await waitFor(() => existsSync(a) && existsSync(b), 5000, 'socat links');
+  await poll(() => existsSync(a) && existsSync(b), 5000, 'socat links', 10);
   return pair;
 }
 
@@ -77,7 +71,7 @@ export async function ptyPrinter(link: string): Promise<{ paper: number[]; answe
   proc.on('exit', () => procs.delete(proc));
   const paper: number[] = [];
   proc.stdout!.on('data', (d: Buffer) => paper.push(...d));
-  await waitFor(() => existsSync(link), 5000, 'printer pty');
+  await poll(() => existsSync(link), 5000, 'printer pty', 10);
   return {
     paper,
     answer: (bytes) => proc.stdin!.write(bytes),
@@ -136,8 +130,11 @@ export class RecordingSink implements CaptureSink {
   }
 
   async until(check: () => boolean, timeoutMs = 10_000, what = 'the capture'): Promise<void> {
-    await waitFor(check, timeoutMs, what);
+    await poll(check, timeoutMs, what, 10);
   }
 }
 
-export { waitFor };
+/** Polls every 10 ms: serial bytes arrive within milliseconds. */
+export function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  return poll(check, timeoutMs, what, 10);
+}

@@ -1,5 +1,6 @@
 // A real engine for the e2e tests: Bridge (SQLCipher store, keychain, capture) + the dispatcher, the sandbox cloud on 127.0.0.1, socat ptys as the till's serial line.
 import { spawn, type ChildProcess } from 'node:child_process';
+export { seeded } from '../support/wait.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,12 +41,6 @@ export async function printTo(path: string, bytes: Uint8Array): Promise<void> {
   await new Promise<void>((r) => port.close(() => r()));
 }
 
-export function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-}
 
 export interface Engine {
   dir: string;

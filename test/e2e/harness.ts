@@ -1,5 +1,6 @@
 // The e2e harness: the built renderer served from 127.0.0.1, Chromium (playwright-core + Debian's chromium), the BridgeApi forwarded to an engine in this process, axe, screenshots.
 import { createServer, type Server } from 'node:http';
+import { waitFor as poll } from '../support/wait.js';
 import { readFile } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
@@ -170,10 +171,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Polls every 50 ms: a browser page is slower to change than the engine. */
+export function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  return poll(check, timeoutMs, what, 50);
 }

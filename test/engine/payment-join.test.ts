@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../support/wait.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SerialPort } from 'serialport';
 import { frame } from '../../main/capture/index.js';
@@ -14,13 +15,6 @@ import { printReceipt, randomReceiptSpec } from '../../sandbox/receipt-printer.j
 
 const hasKeyring = Boolean(process.env.TAXPOYNT_TEST_KEYRING);
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function open(path: string): Promise<SerialPort> {
   const port = new SerialPort({ path, baudRate: 9600 });

@@ -3,6 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../support/wait.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeychainVault } from '../../main/vault/index.js';
 
@@ -24,13 +25,6 @@ function start(args: string[], env: NodeJS.ProcessEnv): Proc {
   return { child, out: () => out, exited };
 }
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe.runIf(hasKeyring)('taxpoynt-bridge run', () => {
   let dir: string;

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor, seeded } from '../support/wait.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SerialPort } from 'serialport';
 import { pairDevice } from '../../main/cloud/index.js';
@@ -14,20 +15,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/server.js';
 
 const hasKeyring = Boolean(process.env.TAXPOYNT_TEST_KEYRING);
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-}
 
 describe.runIf(hasKeyring)('walking skeleton: pty → journal → parse → outbox → sandbox cloud', () => {
   let dir: string;
