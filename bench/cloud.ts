@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import type { Transaction } from '../main/receipts/transaction.js';
 import { OUTBOX_STATES, type ForwardQueue, type OutboxState, type Problem } from '../main/store/types.js';
 import { silentLogger } from '../main/telemetry/log.js';
-import type { Vault } from '../main/vault/index.js';
+import { MemoryVault } from '../main/vault/index.js';
 import type { SandboxState } from '../sandbox/server.js';
 import type { BenchReport } from './report.js';
 
@@ -98,23 +98,9 @@ function transaction(prefix: string, n: number): Transaction {
   };
 }
 
-class BenchVault implements Vault {
-  readonly service = 'bench';
-  private readonly entries = new Map<string, string>();
-  async get(name: string) {
-    return this.entries.get(name) ?? null;
-  }
-  async set(name: string, value: string) {
-    this.entries.set(name, value);
-  }
-  async delete(name: string) {
-    return this.entries.delete(name);
-  }
-  async probe() {}
-}
 
-async function paired(url: string, clock?: Clock): Promise<BenchVault> {
-  const vault = new BenchVault();
+async function paired(url: string, clock?: Clock): Promise<MemoryVault> {
+  const vault = new MemoryVault();
   await pairDevice({ baseUrl: url, vault, clock, onCode: () => undefined });
   return vault;
 }

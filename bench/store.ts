@@ -9,7 +9,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import type { Transaction } from '../main/receipts/transaction.js';
 import { applyCipher, MIGRATIONS, openStore, PAGE_SIZE, type JournalInput, type ParsedJob, type Store } from '../main/store/index.js';
 import { silentLogger } from '../main/telemetry/log.js';
-import type { Vault } from '../main/vault/index.js';
+import { MemoryVault } from '../main/vault/index.js';
 import type { BenchReport } from './report.js';
 
 const JOB_BYTES = 1200;
@@ -18,21 +18,6 @@ const INGEST_JOBS = 30_000;
 const SINGLE_COMMITS = 1500;
 const RSS_ROWS = Number(process.env.TAXPOYNT_BENCH_PENDING_ROWS ?? 1_000_000);
 
-/** The bench measures SQLite, not the keychain: the key lives in memory for the run. */
-class MemoryVault implements Vault {
-  readonly service = 'bench';
-  private readonly entries = new Map<string, string>();
-  async get(name: string) {
-    return this.entries.get(name) ?? null;
-  }
-  async set(name: string, value: string) {
-    this.entries.set(name, value);
-  }
-  async delete(name: string) {
-    return this.entries.delete(name);
-  }
-  async probe() {}
-}
 
 function jobBytes(n: number): Buffer {
   const bytes = randomBytes(JOB_BYTES);

@@ -4,19 +4,11 @@ import { parseArgs } from 'node:util';
 import { writeJson, type Command } from './command.js';
 import { statusFile, type BridgeStatus } from '../engine/bridge.js';
 import { loadConfig } from '../engine/config.js';
+import { processAlive } from '../engine/lock.js';
 import { openStore, storeStatus } from '../store/index.js';
 import { readAgent } from '../cloud/index.js';
 import { KeychainVault } from '../vault/index.js';
 import { Logger } from '../telemetry/log.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The running engine's last snapshot, when its process is still alive. */
 export function readEngineSnapshot(dataDir: string): BridgeStatus | null {
@@ -24,7 +16,7 @@ export function readEngineSnapshot(dataDir: string): BridgeStatus | null {
   if (!existsSync(file)) return null;
   try {
     const snap = JSON.parse(readFileSync(file, 'utf8')) as BridgeStatus;
-    return alive(snap.pid) && snap.pid !== process.pid ? snap : null;
+    return processAlive(snap.pid) && snap.pid !== process.pid ? snap : null;
   } catch {
     return null;
   }

@@ -29,7 +29,8 @@ export interface DataDirLock {
   release(): void;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -68,7 +69,7 @@ export function acquireDataDirLock(dataDir: string, command = 'taxpoynt-bridge r
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = readOwner(file);
       // A lock whose process is gone (crash, power cut) is stale: take it over.
-      if (owner && owner.pid !== process.pid && alive(owner.pid) && owner.host === me.host) throw new DataDirBusy(dataDir, owner);
+      if (owner && owner.pid !== process.pid && processAlive(owner.pid) && owner.host === me.host) throw new DataDirBusy(dataDir, owner);
       try {
         unlinkSync(file);
       } catch {

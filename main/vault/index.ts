@@ -114,3 +114,22 @@ export class KeychainVault implements Vault {
     return err instanceof KeychainUnavailable ? err : new KeychainUnavailable(reason(err));
   }
 }
+
+/**
+ * Secrets held in process memory only, never written anywhere: for benchmarks and tests that measure
+ * something other than the keychain (the real keychain has its own tests). Not for the product.
+ */
+export class MemoryVault implements Vault {
+  private readonly entries = new Map<string, string>();
+  constructor(readonly service = 'memory') {}
+  async get(name: SecretName): Promise<string | null> {
+    return this.entries.get(name) ?? null;
+  }
+  async set(name: SecretName, value: string): Promise<void> {
+    this.entries.set(name, value);
+  }
+  async delete(name: SecretName): Promise<boolean> {
+    return this.entries.delete(name);
+  }
+  async probe(): Promise<void> {}
+}

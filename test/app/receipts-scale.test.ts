@@ -6,25 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../main/store/index.js';
 import { ReceiptsView } from '../../main/engine/receipts-view.js';
 import { silentLogger } from '../../main/telemetry/log.js';
-import type { Vault } from '../../main/vault/index.js';
+import { MemoryVault } from '../../main/vault/index.js';
 
 const ROWS = 100_000;
 
-/** The store's key lives in memory here: this test measures queries, the keychain is covered elsewhere. */
-class MemoryVault implements Vault {
-  readonly service = 'memory';
-  async probe() {}
-  private readonly values = new Map<string, string>();
-  async get(name: string) {
-    return this.values.get(name) ?? null;
-  }
-  async set(name: string, value: string) {
-    this.values.set(name, value);
-  }
-  async delete(name: string) {
-    return this.values.delete(name);
-  }
-}
 
 function timed<T>(fn: () => T): { value: T; ms: number } {
   const start = performance.now();
