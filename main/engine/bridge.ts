@@ -165,16 +165,7 @@ export class Bridge extends EventEmitter {
       heartbeat: { everyMs: this.options.forwarder?.heartbeatMs ?? 60_000, figures: () => this.heartbeatFigures(), onAccepted: () => this.markHealthy() },
     });
 
-    const devices = this.config.devices.filter((d) => d.enabled);
-    this.capture = new Capture(
-      devices,
-      {
-        job: (job) => this.captured(job),
-        terminalEvent: (event) => this.terminalEvent(event),
-        deviceState: (state) => this.emit('device', state),
-      },
-      { log: this.log.child({ component: 'capture' }) },
-    );
+    this.capture = this.newCapture();
     if (this.options.updates !== false) {
       this.updates = new UpdateService({
         client: this.options.updates?.client ?? new UpdateClient(new HeadlessUpdater({ version: this.options.version, dataDir: this.options.dataDir })),
@@ -189,7 +180,8 @@ export class Bridge extends EventEmitter {
     }
     this.forwarder.start();
     await this.capture.start();
-    if (this.store.counts().pending > 0) this.forwarder.nudge(this.store.counts().pending);
+    const pending = this.store.counts().pending;
+    if (pending > 0) this.forwarder.nudge(pending);
 
     const every = (ms: number, fn: () => void) => {
       const t = setInterval(() => {
@@ -209,7 +201,7 @@ export class Bridge extends EventEmitter {
     every(6 * 3600_000, () => this.store.purge(this.config.retention_days));
     this.store.purge(this.config.retention_days);
     this.writeStatusFile();
-    this.log.info('bridge started', { devices: devices.map((d) => d.id), cloud: this.config.cloud.base_url, version: this.options.version });
+    this.log.info('bridge started', { devices: this.activeDevices().map((d) => d.id), cloud: this.config.cloud.base_url, version: this.options.version });
   }
 
   /** Called on capture's data path: queue and return at once; the journal write happens on the next turn. */
@@ -320,15 +312,24 @@ export class Bridge extends EventEmitter {
     }
   }
 
-  private async restartCapture(): Promise<void> {
-    await this.capture.stop();
-    if (this.stopped) return;
-    const devices = this.paused ? [] : this.config.devices.filter((d) => d.enabled && !this.disabledIntegrations.has(INTEGRATION_OF[d.kind]));
-    this.capture = new Capture(
-      devices,
+  /** The devices capture should run now: enabled ones, less those paused or switched off by remote config. */
+  private activeDevices(): DeviceConfig[] {
+    if (this.paused) return [];
+    return this.config.devices.filter((d) => d.enabled && !this.disabledIntegrations.has(INTEGRATION_OF[d.kind]));
+  }
+
+  private newCapture(): Capture {
+    return new Capture(
+      this.activeDevices(),
       { job: (job) => this.captured(job), terminalEvent: (e) => this.terminalEvent(e), deviceState: (s) => this.emit('device', s) },
       { log: this.log.child({ component: 'capture' }) },
     );
+  }
+
+  private async restartCapture(): Promise<void> {
+    await this.capture.stop();
+    if (this.stopped) return;
+    this.capture = this.newCapture();
     await this.capture.start();
   }
 
@@ -339,16 +340,16 @@ export class Bridge extends EventEmitter {
   }
 
   private heartbeatFigures() {
+    const states = this.capture.status();
     const failures: Record<string, number> = {};
-    for (const d of this.capture.status()) {
+    for (const d of states) {
       if (d.status === 'error' || d.status === 'disconnected') {
-        const device = this.config.devices.find((c) => c.id === d.deviceId);
-        const integration = device ? INTEGRATION_OF[device.kind] : 'escpos_serial';
+        const integration = INTEGRATION_OF[d.kind];
         failures[integration] = (failures[integration] ?? 0) + 1;
       }
     }
     return {
-      devices: this.capture.status().map((d) => ({ id: d.deviceId, kind: d.kind, state: d.status, last_seen: d.lastDataAt })),
+      devices: states.map((d) => ({ id: d.deviceId, kind: d.kind, state: d.status, last_seen: d.lastDataAt })),
       last_hour: { ...this.lastHour(), failures_by_integration: failures },
       update: this.updates?.heartbeat() ?? { channel: this.config.updates.channel, state: 'idle', available_version: null, last_error: null },
     };
