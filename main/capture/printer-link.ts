@@ -98,17 +98,18 @@ export class PrinterLink {
   }
 }
 
-class TcpTransport implements Transport {
-  private socket: Socket | null = null;
+/**
+ * A printer link that is opened, may drop, and is opened again with back-off until stopped:
+ * the TCP printer and the device file share this; each says only how to open and close itself.
+ */
+abstract class ReconnectingTransport implements Transport {
   private up = false;
   private stopped = true;
   private retry: NodeJS.Timeout | undefined;
   private readonly backoff: Backoff;
-  readonly answers = true;
+  abstract readonly answers: boolean;
 
   constructor(
-    private readonly hostPort: string,
-    private readonly onData: (chunk: Buffer) => void,
     private readonly onUp: (detail: string) => void,
     private readonly onDown: (detail: string) => void,
     options: PrinterLinkOptions,
@@ -122,45 +123,76 @@ class TcpTransport implements Transport {
 
   async start(): Promise<void> {
     this.stopped = false;
-    this.connect();
+    this.open();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
-    this.socket?.destroy();
-    this.socket = null;
     this.up = false;
+    await this.close();
+  }
+
+  abstract write(bytes: Uint8Array): boolean;
+  /** Starts opening; calls opened() when it is up and lost() when it fails or drops. */
+  protected abstract open(): void;
+  protected abstract close(): Promise<void>;
+
+  protected opened(detail: string): void {
+    this.up = true;
+    this.backoff.reset();
+    this.onUp(detail);
+  }
+
+  protected lost(reason: string): void {
+    this.up = false;
+    if (this.stopped) return;
+    const wait = this.backoff.next();
+    this.onDown(`${reason}; retrying in ${Math.ceil(wait / 1000)} s`);
+    this.retry = setTimeout(() => this.open(), wait);
+    this.retry.unref();
+  }
+}
+
+class TcpTransport extends ReconnectingTransport {
+  private socket: Socket | null = null;
+  readonly answers = true;
+
+  constructor(
+    private readonly hostPort: string,
+    private readonly onData: (chunk: Buffer) => void,
+    onUp: (detail: string) => void,
+    onDown: (detail: string) => void,
+    options: PrinterLinkOptions,
+  ) {
+    super(onUp, onDown, options);
   }
 
   write(bytes: Uint8Array): boolean {
-    if (!this.up || !this.socket) return false;
+    if (!this.connected || !this.socket) return false;
     this.socket.write(bytes);
     return true;
   }
 
-  private connect(): void {
+  protected open(): void {
     const i = this.hostPort.lastIndexOf(':');
     const socket = connect({ host: this.hostPort.slice(0, i), port: Number(this.hostPort.slice(i + 1)) });
     this.socket = socket;
     socket.setNoDelay(true);
-    socket.on('connect', () => {
-      this.up = true;
-      this.backoff.reset();
-      this.onUp(`printer at ${this.hostPort} connected`);
-    });
+    socket.on('connect', () => this.opened(`printer at ${this.hostPort} connected`));
     socket.on('data', this.onData);
     socket.on('error', () => undefined);
     socket.on('close', () => {
       if (this.socket !== socket) return;
-      this.up = false;
       this.socket = null;
-      if (this.stopped) return;
-      const wait = this.backoff.next();
-      this.onDown(`printer at ${this.hostPort} unreachable; retrying in ${Math.ceil(wait / 1000)} s`);
-      this.retry = setTimeout(() => this.connect(), wait);
-      this.retry.unref();
+      this.lost(`printer at ${this.hostPort} unreachable`);
     });
+  }
+
+  protected async close(): Promise<void> {
+    const socket = this.socket;
+    this.socket = null;
+    socket?.destroy();
   }
 }
 
@@ -205,64 +237,39 @@ class SerialTransport implements Transport {
 }
 
 /** A USB printer device file (/dev/usb/lp0): write-only here, so the bridge answers status queries itself. */
-class FileTransport implements Transport {
+class FileTransport extends ReconnectingTransport {
   private stream: WriteStream | null = null;
-  private up = false;
-  private stopped = true;
-  private retry: NodeJS.Timeout | undefined;
-  private readonly backoff: Backoff;
   readonly answers = false;
 
   constructor(
     private readonly path: string,
-    private readonly onUp: (detail: string) => void,
-    private readonly onDown: (detail: string) => void,
+    onUp: (detail: string) => void,
+    onDown: (detail: string) => void,
     options: PrinterLinkOptions,
   ) {
-    this.backoff = new Backoff({ ...options.backoff, random: options.random });
-  }
-
-  get connected(): boolean {
-    return this.up;
-  }
-
-  async start(): Promise<void> {
-    this.stopped = false;
-    this.open();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.retry) clearTimeout(this.retry);
-    const stream = this.stream;
-    this.stream = null;
-    this.up = false;
-    if (stream) await new Promise<void>((resolve) => stream.end(() => resolve()));
+    super(onUp, onDown, options);
   }
 
   write(bytes: Uint8Array): boolean {
-    if (!this.up || !this.stream) return false;
+    if (!this.connected || !this.stream) return false;
     this.stream.write(bytes);
     return true;
   }
 
-  private open(): void {
+  protected open(): void {
     const stream = createWriteStream(this.path, { flags: 'a' });
     this.stream = stream;
-    stream.on('open', () => {
-      this.up = true;
-      this.backoff.reset();
-      this.onUp(`printer ${this.path} open`);
-    });
+    stream.on('open', () => this.opened(`printer ${this.path} open`));
     stream.on('error', (err) => {
       if (this.stream !== stream) return;
-      this.up = false;
       this.stream = null;
-      if (this.stopped) return;
-      const wait = this.backoff.next();
-      this.onDown(`printer ${this.path}: ${err.message}; retrying in ${Math.ceil(wait / 1000)} s`);
-      this.retry = setTimeout(() => this.open(), wait);
-      this.retry.unref();
+      this.lost(`printer ${this.path}: ${err.message}`);
     });
+  }
+
+  protected async close(): Promise<void> {
+    const stream = this.stream;
+    this.stream = null;
+    if (stream) await new Promise<void>((resolve) => stream.end(() => resolve()));
   }
 }
