@@ -1,6 +1,7 @@
 // What every device source shares: its state (never a stale "connected"), counters, the silence alert, options.
 import type { Logger } from '../telemetry/log.js';
-import type { DecoderFactory } from './assembler.js';
+import { JobAssembler, escposDecoder, type DecoderFactory } from './assembler.js';
+import type { Integration } from '../receipts/transaction.js';
 import type { DeviceConfig } from './config.js';
 import { localTzOffsetMinutes, silentSince } from './silence.js';
 import { CaptureError, systemClock, type CaptureSink, type CaptureSource, type Clock, type DeviceState, type DeviceStatus } from './types.js';
@@ -98,6 +99,22 @@ export abstract class DeviceSource implements CaptureSource {
     this.state.silentSince = since;
     if (since) this.log.warn('device silent during business hours', { since });
     this.emitState();
+  }
+
+  /** The job assembler for one byte stream of this device (the device itself, or one lane of a virtual printer). */
+  protected receiptAssembler(streamId: string, integration: Integration, settings: { codepage: string; idle_ms: number }): JobAssembler {
+    return new JobAssembler({
+      deviceId: streamId,
+      integration,
+      codepage: settings.codepage,
+      idleMs: settings.idle_ms,
+      sink: this.sink,
+      decoder: this.opts.decoder ?? escposDecoder,
+      clock: this.clock,
+      log: this.log,
+      onJob: () => this.noteJob(),
+      onUnclaimed: (n) => this.noteUnclaimed(n),
+    });
   }
 
   protected abstract open(): Promise<void>;

@@ -1,5 +1,5 @@
 // USB HID device (node-hid, hidraw on Linux): found by vendor/product id or path, reports parsed to bytes, hot-plug by polling.
-import { JobAssembler, escposDecoder } from './assembler.js';
+import type { JobAssembler } from './assembler.js';
 import { hexId, type HidConfig } from './config.js';
 import { DeviceSource, type SourceOptions } from './device-source.js';
 import { HID_PARSERS, type HidReportParser } from './hid-reports.js';
@@ -56,19 +56,7 @@ export class HidSource extends DeviceSource {
 
   protected async open(): Promise<void> {
     this.stopped = false;
-    const decoder = this.opts.decoder ?? escposDecoder;
-    this.assembler = new JobAssembler({
-      deviceId: this.config.id,
-      integration: 'hid',
-      codepage: this.config.codepage,
-      idleMs: this.config.idle_ms,
-      sink: this.sink,
-      decoder,
-      clock: this.clock,
-      log: this.log,
-      onJob: () => this.noteJob(),
-      onUnclaimed: (n) => this.noteUnclaimed(n),
-    });
+    this.assembler = this.receiptAssembler(this.config.id, 'hid', this.config);
     const hid = this.binding ?? (await loadNodeHid());
     await this.connect(hid);
     // Hot-plug by polling enumeration (node-hid has no plug events).

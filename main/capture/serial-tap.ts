@@ -1,5 +1,5 @@
 // Serial tap: passive reading of the line between POS and printer (Y-cable, or the receive side of a virtual COM pair).
-import { JobAssembler, escposDecoder } from './assembler.js';
+import type { JobAssembler } from './assembler.js';
 import { CANDIDATE_BAUDS, chooseBaud, type BaudSample } from './autobaud.js';
 import type { SerialTapConfig } from './config.js';
 import { DeviceSource, type SourceOptions } from './device-source.js';
@@ -24,19 +24,7 @@ export class SerialTapSource extends DeviceSource {
   }
 
   protected async open(): Promise<void> {
-    const decoder = this.opts.decoder ?? escposDecoder;
-    this.assembler = new JobAssembler({
-      deviceId: this.config.id,
-      integration: 'escpos_serial',
-      codepage: this.config.codepage,
-      idleMs: this.config.idle_ms,
-      sink: this.sink,
-      decoder,
-      clock: this.clock,
-      log: this.log,
-      onJob: () => this.noteJob(),
-      onUnclaimed: (n) => this.noteUnclaimed(n),
-    });
+    this.assembler = this.receiptAssembler(this.config.id, 'escpos_serial', this.config);
     const auto = this.config.baud_rate === 'auto';
     const firstRate = auto ? CANDIDATE_BAUDS[0] : (this.config.baud_rate as number);
     this.link = new SerialLink(

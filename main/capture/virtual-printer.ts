@@ -1,7 +1,7 @@
 // Virtual printer: the POS prints to the bridge (TCP raw/JetDirect or a serial port); every byte is captured and passed to the real printer.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { StatusQuery } from '../escpos/types.js';
-import { JobAssembler, escposDecoder, type DecoderFactory } from './assembler.js';
+import type { JobAssembler } from './assembler.js';
 import type { VirtualPrinterConfig } from './config.js';
 import { DeviceSource, type SourceOptions } from './device-source.js';
 import { PrinterLink } from './printer-link.js';
@@ -39,7 +39,6 @@ export class VirtualPrinterSource extends DeviceSource {
   private readonly sockets = new Set<Socket>();
   /** The lane whose job is on the printer now; others wait so jobs never interleave on paper. */
   private owner: Lane | null = null;
-  private decoder: DecoderFactory | null = null;
   private releaseTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -65,7 +64,6 @@ export class VirtualPrinterSource extends DeviceSource {
   }
 
   protected async open(): Promise<void> {
-    this.decoder = this.opts.decoder ?? escposDecoder;
     if (this.config.printer) {
       this.printer = new PrinterLink(
         this.config.printer,
@@ -163,18 +161,7 @@ export class VirtualPrinterSource extends DeviceSource {
       dropAnswers: 0,
       lastDataMs: 0,
       closed: false,
-      assembler: new JobAssembler({
-        deviceId: id,
-        integration: 'tcp' in this.config.listen ? 'escpos_tcp' : 'escpos_serial',
-        codepage: this.config.codepage,
-        idleMs: this.config.idle_ms,
-        sink: this.sink,
-        decoder: this.decoder!,
-        clock: this.clock,
-        log: this.log,
-        onJob: () => this.noteJob(),
-        onUnclaimed: (n) => this.noteUnclaimed(n),
-      }),
+      assembler: this.receiptAssembler(id, 'tcp' in this.config.listen ? 'escpos_tcp' : 'escpos_serial', this.config),
     };
     this.lanes.set(id, lane);
     return lane;
