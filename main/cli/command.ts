@@ -1,5 +1,6 @@
 // What every CLI command module gets and returns: parsed globals, its own argv, streams; an exit code back.
 import type { Readable, Writable } from 'node:stream';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export interface CommandContext {
   /** The arguments after the command name (e.g. for `queue retry X`: ['retry', 'X']). */
@@ -51,4 +52,13 @@ export async function readInput(ctx: CommandContext, source: string | undefined)
 
 export function writeJson(out: Writable, value: unknown): void {
   out.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** node:util parseArgs for a command's own arguments: an unknown option or a missing value is a UsageError. */
+export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message} (see --help)`);
+  }
 }

@@ -1,7 +1,6 @@
 // `decode <file|-> [--json] [--codepage NAME]`: prints the receipts an ESC/POS print job holds.
-import { parseArgs } from 'node:util';
 import { canonicalCodepage, decode, listCodepages, receiptText, UnknownCodepageError, type DecodedReceipt } from '../escpos/index.js';
-import { readInput, UsageError, writeJson, type Command } from './command.js';
+import { parseCommandArgs, readInput, UsageError, writeJson, type Command } from './command.js';
 
 /** The line printed between two receipts in plain output. */
 export const RECEIPT_SEPARATOR = '='.repeat(48);
@@ -38,16 +37,11 @@ export const command: Command = {
     `    ${listCodepages().join(' ')}`,
   ].join('\n'),
   async run(ctx) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: ctx.argv,
-        allowPositionals: true,
-        options: { json: { type: 'boolean', default: false }, codepage: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
-      });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}; usage:\n${command.usage}`);
-    }
+    const parsed = parseCommandArgs({
+      args: ctx.argv,
+      allowPositionals: true,
+      options: { json: { type: 'boolean', default: false }, codepage: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    });
     const { values, positionals } = parsed;
     if (values.help) {
       ctx.stdout.write(command.usage + '\n');

@@ -1,8 +1,7 @@
 // `diagnostics [--out FILE]`: writes the redacted support bundle (doctor, config, status, recent logs) to a JSON file.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import type { Command } from './command.js';
+import { parseCommandArgs, type Command } from './command.js';
 import { runDoctor } from '../engine/doctor.js';
 import { loadConfig } from '../engine/config.js';
 import { packageVersion } from '../engine/version.js';
@@ -14,7 +13,7 @@ export const command: Command = {
   summary: 'write a redacted support bundle (doctor, config, status, recent logs) to a file',
   usage: '  taxpoynt-bridge diagnostics [--out FILE]   (default ./taxpoynt-diagnostics-<time>.json)',
   async run(ctx) {
-    const { values } = parseArgs({ args: ctx.argv, options: { out: { type: 'string' } }, strict: true });
+    const { values } = parseCommandArgs({ args: ctx.argv, options: { out: { type: 'string' } }, strict: true });
     const doctor = await runDoctor({ dataDir: ctx.dataDir, configFile: ctx.configFile, env: ctx.env, timeoutMs: 3000 });
     let config: unknown;
     try {

@@ -1,6 +1,5 @@
 // `doctor [--json]`: checks what the bridge needs from this machine, each failure with how to fix it.
-import { parseArgs } from 'node:util';
-import { writeJson, type Command } from './command.js';
+import { parseCommandArgs, writeJson, type Command } from './command.js';
 import { runDoctor } from '../engine/doctor.js';
 
 export const command: Command = {
@@ -8,7 +7,7 @@ export const command: Command = {
   summary: 'check this machine: Node, keychain, data dir, serial ports, cloud; each failure says how to fix it',
   usage: '  taxpoynt-bridge doctor [--json]',
   async run(ctx) {
-    const { values } = parseArgs({ args: ctx.argv, options: { json: { type: 'boolean' } }, strict: true });
+    const { values } = parseCommandArgs({ args: ctx.argv, options: { json: { type: 'boolean' } }, strict: true });
     const report = await runDoctor({ dataDir: ctx.dataDir, configFile: ctx.configFile, env: ctx.env });
     if (values.json) writeJson(ctx.stdout, report);
     else {

@@ -1,5 +1,4 @@
 // `ingest <file|-> --device ID`: stores a captured job as if that device sent it; exits 0 only once it is durable.
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../engine/config.js';
 import { acquireDataDirLock, DataDirBusy, type DataDirLock } from '../engine/lock.js';
 import { ingestJob, resumeJournal } from '../engine/pipeline.js';
@@ -7,7 +6,7 @@ import { Integration } from '../receipts/transaction.js';
 import { openStore, type Store } from '../store/index.js';
 import { Logger, logFile } from '../telemetry/log.js';
 import { KeychainVault, serviceName } from '../vault/index.js';
-import { readInput, UsageError, writeJson, type Command, type CommandContext } from './command.js';
+import { parseCommandArgs, readInput, UsageError, writeJson, type Command, type CommandContext } from './command.js';
 
 /** Exit code when the disk is full and the job could only be held in memory (EX_TEMPFAIL). */
 export const EXIT_NOT_DURABLE = 75;
@@ -58,7 +57,7 @@ export const command: Command = {
     '  Exits 0 once the job is committed to the encrypted journal; 75 when the disk is full (not stored).',
   ].join('\n'),
   async run(ctx) {
-    const { values, positionals } = parseArgs({
+    const { values, positionals } = parseCommandArgs({
       args: ctx.argv,
       allowPositionals: true,
       strict: true,

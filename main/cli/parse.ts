@@ -1,11 +1,10 @@
 // `parse <file|-> [--profile NAME|FILE] [--json] [--device ID]`: decodes a print job and prints each receipt's transaction and validation.
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { canonicalCodepage, decode } from '../escpos/index.js';
 import { loadConfig } from '../engine/config.js';
 import { loadProfile, parseReceipt, ProfileError, transactionId, type ParseResult, type Profile, type Transaction } from '../receipts/index.js';
-import { readInput, UsageError, writeJson, type Command, type CommandContext } from './command.js';
+import { parseCommandArgs, readInput, UsageError, writeJson, type Command, type CommandContext } from './command.js';
 
 interface DeviceSettings {
   profile: string;
@@ -68,21 +67,16 @@ export const command: Command = {
     '  --json: { "transactions": [ { ...Transaction, "validation": { "status", "problems" } } ], "unparsed": [ { "receipt", "problems" } ] }.',
   ].join('\n'),
   async run(ctx) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: ctx.argv,
-        allowPositionals: true,
-        options: {
-          json: { type: 'boolean', default: false },
-          profile: { type: 'string' },
-          device: { type: 'string' },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}; usage:\n${command.usage}`);
-    }
+    const parsed = parseCommandArgs({
+      args: ctx.argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        profile: { type: 'string' },
+        device: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
     const { values, positionals } = parsed;
     if (values.help) {
       ctx.stdout.write(command.usage + '\n');

@@ -1,8 +1,7 @@
 // `queue`: lists outbox rows, shows one with its history, retries a rejected one, parses one in review again.
-import { parseArgs } from 'node:util';
 import { reprocess } from '../engine/pipeline.js';
 import { OUTBOX_STATES, OutboxRowNotFound, type OutboxRow, type OutboxState } from '../store/index.js';
-import { UsageError, writeJson, type Command } from './command.js';
+import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js';
 import { openCliStore } from './ingest.js';
 
 function summary(row: OutboxRow): string {
@@ -30,7 +29,7 @@ export const command: Command = {
     `  States: ${OUTBOX_STATES.join(', ')}`,
   ].join('\n'),
   async run(ctx) {
-    const { values, positionals } = parseArgs({
+    const { values, positionals } = parseCommandArgs({
       args: ctx.argv,
       allowPositionals: true,
       strict: true,

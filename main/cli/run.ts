@@ -1,6 +1,5 @@
 // `run`: the engine in the foreground (a service manager keeps it running); a line per receipt as it moves; SIGINT/SIGTERM stop it cleanly.
-import { parseArgs } from 'node:util';
-import type { Command } from './command.js';
+import { parseCommandArgs, type Command } from './command.js';
 import { Bridge, type ReceiptEvent } from '../engine/bridge.js';
 import { packageVersion } from '../engine/version.js';
 
@@ -22,7 +21,7 @@ export const command: Command = {
   summary: 'run the bridge: capture from the configured devices, store, forward (Ctrl-C stops it cleanly)',
   usage: '  taxpoynt-bridge run [--quiet] [--verbose]\n    --quiet    no line per receipt\n    --verbose  also print the log lines (JSON) on stderr',
   async run(ctx) {
-    const { values } = parseArgs({ args: ctx.argv, options: { quiet: { type: 'boolean' }, verbose: { type: 'boolean' } }, strict: true });
+    const { values } = parseCommandArgs({ args: ctx.argv, options: { quiet: { type: 'boolean' }, verbose: { type: 'boolean' } }, strict: true });
     const bridge = await Bridge.start({
       dataDir: ctx.dataDir,
       configFile: ctx.configFile,

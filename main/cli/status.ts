@@ -1,7 +1,6 @@
 // `status [--json]`: the outbox by state and its oldest pending age, the pairing, and (when the engine runs) devices and cloud pace.
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { writeJson, type Command } from './command.js';
+import { parseCommandArgs, writeJson, type Command } from './command.js';
 import { statusFile, type BridgeStatus } from '../engine/bridge.js';
 import { loadConfig } from '../engine/config.js';
 import { processAlive } from '../engine/lock.js';
@@ -34,7 +33,7 @@ export const command: Command = {
   summary: 'outbox by state, oldest pending receipt, pairing, devices and cloud pace',
   usage: '  taxpoynt-bridge status [--json]',
   async run(ctx) {
-    const { values } = parseArgs({ args: ctx.argv, options: { json: { type: 'boolean' } }, strict: true });
+    const { values } = parseCommandArgs({ args: ctx.argv, options: { json: { type: 'boolean' } }, strict: true });
     const { config } = loadConfig(ctx.configFile, ctx.env);
     const vault = new KeychainVault();
     const store = await openStore({ dataDir: ctx.dataDir, vault, log: new Logger({ level: 'error' }) });

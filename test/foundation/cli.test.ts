@@ -40,6 +40,14 @@ describe('taxpoynt-bridge CLI', () => {
     expect(r.err).toMatch(/unknown command "frobnicate"/);
   });
 
+  it('an unknown option to any command is a usage error (exit 2) that points at --help', () => {
+    for (const args of [['status', '--bogus'], ['doctor', '--bogus'], ['decode', '--bogus', 'x'], ['run', '--bogus']]) {
+      const r = bridge(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toMatch(/Unknown option '--bogus'.*see --help/);
+    }
+  });
+
   it('config set then show round-trips, and --config points at another file', () => {
     expect(bridge('config', 'set', 'retention_days', '30').code).toBe(0);
     expect(JSON.parse(bridge('config', 'show', '--json').out).retention_days).toBe(30);
