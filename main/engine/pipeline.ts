@@ -40,7 +40,8 @@ export function ingestJob(store: Store, job: IngestJob): IngestOutcome {
     if (row) return { id: journaled.id, duplicate: true, state: row.state, buffered: journaled.buffered };
     // Journaled before but its parse was never recorded (a crash in between): parse it now.
   }
-  const entry = store.readJournal(journaled.id)!;
+  // A new job is parsed from the bytes in hand (no read-back); a duplicate from what the journal holds.
+  const entry: StoredJob = journaled.duplicate ? store.readJournal(journaled.id)! : { ...job, id: journaled.id, sha256: journaled.sha256 };
   const state = store.recordParse(parseJob(entry));
   return { id: journaled.id, duplicate: journaled.duplicate, state, buffered: journaled.buffered };
 }
