@@ -111,10 +111,7 @@ export class ReceiptsView {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.db = store.connection;
-    // Indexes the Receipts screen's filters need (device, date); idempotent. They belong in a store migration, which would make these no-ops.
-    this.db.exec(`CREATE INDEX IF NOT EXISTS receipts_view_outbox_device ON outbox(device_id, seq);
-      CREATE INDEX IF NOT EXISTS receipts_view_outbox_created ON outbox(created_at);
-      CREATE INDEX IF NOT EXISTS receipts_view_outbox_number ON outbox(lower(json_extract(tx_json, '$.receipt_number')), seq)`);
+    // The filters' indexes (device, date, receipt number) come from store migration 2.
   }
 
   list(query: ReceiptQuery): { rows: ReceiptSummary[]; nextCursor: string | null; total: number } {

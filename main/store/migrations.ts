@@ -76,11 +76,10 @@ export const MIGRATIONS: Migration[] = [
     version: 2,
     name: 'outbox indexes for the receipts screen (device, date, receipt number)',
     up(db) {
-      // IF NOT EXISTS: the receipts view created these itself before this migration existed.
       db.exec(`
-        CREATE INDEX IF NOT EXISTS receipts_view_outbox_device ON outbox(device_id, seq);
-        CREATE INDEX IF NOT EXISTS receipts_view_outbox_created ON outbox(created_at);
-        CREATE INDEX IF NOT EXISTS receipts_view_outbox_number ON outbox(lower(json_extract(tx_json, '$.receipt_number')), seq);
+        CREATE INDEX receipts_view_outbox_device ON outbox(device_id, seq);
+        CREATE INDEX receipts_view_outbox_created ON outbox(created_at);
+        CREATE INDEX receipts_view_outbox_number ON outbox(lower(json_extract(tx_json, '$.receipt_number')), seq);
       `);
     },
   },
