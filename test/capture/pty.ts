@@ -35,7 +35,14 @@ function startSocat(a: string, b: string): ChildProcess {
   return proc;
 }
 
+/**
+ * Pulls the cable: the links go first, then socat. Removing the links before socat closes its pty
+ * masters means a reconnect attempt in between finds nothing; otherwise it could follow a stale link
+ * to a pty number the kernel has just handed to another test's socat, and stay "connected" to it.
+ */
 async function stopProc(proc: ChildProcess, a: string, b: string): Promise<void> {
+  rmSync(a, { force: true });
+  rmSync(b, { force: true });
   if (proc.exitCode === null && proc.signalCode === null) {
     const exited = new Promise((r) => proc.once('exit', r));
     proc.kill('SIGTERM');

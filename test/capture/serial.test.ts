@@ -87,9 +87,11 @@ describe('serial tap', () => {
     let pos = await openPort(pair.a);
     await writeAll(pos, whole.subarray(0, half));
     await waitFor(() => tap.status().bytes === half, 5000, 'first half');
-    await closePort(pos);
+    const seen = sink.states.length;
+    // The cable is pulled (the links and the pty go), then the POS side notices and closes its port.
     await pair.kill();
-    await waitFor(() => tap.status().status === 'disconnected', 5000, 'disconnected state');
+    await closePort(pos);
+    await waitFor(() => sink.states.slice(seen).some((s) => s.status === 'disconnected'), 5000, 'disconnected state');
     expect(sink.states.at(-1)!.status).toBe('disconnected');
     expect(tap.status().detail).toMatch(/unplugged|cannot open/);
     await pair.replug();

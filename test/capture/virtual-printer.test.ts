@@ -287,9 +287,12 @@ describe('virtual printer', () => {
     let till = await openPort(posPty.a);
     await writeAll(till, r.subarray(0, half));
     await waitFor(() => vp.status().bytes === half, 5000, 'first half');
-    await closePort(till);
+    const seen = sink.states.length;
+    // The cable is pulled (the links and the pty go), then the POS side notices and closes its port.
     await posPty.kill();
-    await waitFor(() => vp.status().status === 'disconnected', 5000, 'disconnected');
+    await closePort(till);
+    await waitFor(() => sink.states.slice(seen).some((s) => s.status === 'disconnected'), 5000, 'disconnected');
+    expect(vp.status().status).not.toBe('listening');
     await posPty.replug();
     await waitFor(() => vp.status().status === 'listening', 5000, 'listening again');
     till = await openPort(posPty.a);

@@ -42,8 +42,9 @@ describe.runIf(hasKeyring)('taxpoynt-bridge run', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`stops cleanly on ${signal} with exit code 0`, async () => {
       const run = start(['run'], env());
-      await waitFor(() => run.out().includes('running'), 20_000, 'the engine to start');
-      expect(run.out()).toMatch(/Not paired with a TaxPoynt account yet/);
+      // The start-up lines can reach the pipe in separate chunks: wait for the last one, then check the first.
+      await waitFor(() => /Not paired with a TaxPoynt account yet/.test(run.out()), 20_000, 'the engine to say it is not paired');
+      expect(run.out()).toMatch(/running \(pid \d+\)/);
       run.child.kill(signal);
       expect(await run.exited).toBe(0);
       expect(run.out()).toContain('stopped.');
