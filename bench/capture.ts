@@ -1,4 +1,4 @@
-// Capture figures: pass-through latency added by the virtual printer (vs a bare TCP relay), sustained 4-port capture at 115,200 baud: CPU share, bytes lost.
+// Capture figures: pass-through latency added by the virtual printer (vs a bare TCP relay), status answers with the printer absent (vs a bare answering server), sustained 4-port capture at 115,200 baud: CPU share, bytes lost.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -286,6 +286,80 @@ async function sustained(): Promise<BenchReport> {
   }
 }
 
+const STATUS_QUERIES = 500;
+
+/** Sends one query and resolves with the round trip once `bytes` answer bytes have come back. */
+function roundTrip(pos: Socket, query: Buffer, bytes: number): Promise<number> {
+  return new Promise((resolve) => {
+    let got = 0;
+    const t0 = performance.now();
+    const onData = (d: Buffer) => {
+      got += d.length;
+      if (got < bytes) return;
+      pos.off('data', onData);
+      resolve(performance.now() - t0);
+    };
+    pos.on('data', onData);
+    pos.write(query);
+  });
+}
+
+/**
+ * DLE EOT status queries with the printer switched off: the bridge answers in its place (the POS
+ * would otherwise stall the till). Baseline: a bare server that answers every byte it reads.
+ */
+async function statusAnswers(): Promise<BenchReport> {
+  const bare = createServer((s) => {
+    s.setNoDelay(true);
+    s.on('data', (d) => s.write(Buffer.alloc(d.length, 0x12)));
+  });
+  const barePort = await listen(bare);
+  // A printer address nobody listens on: the link stays "absent" and the bridge must answer itself.
+  const dead = createServer();
+  const deadPort = await listen(dead);
+  await new Promise((r) => dead.close(r));
+  const vp = createSource(
+    DeviceConfig.parse({ id: 'bench', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, printer: { tcp: `127.0.0.1:${deadPort}` } }),
+    nullSink,
+    { log: silentLogger },
+  ) as CaptureSource & { endpoint: string };
+  await vp.start();
+  const toBare = connect({ host: '127.0.0.1', port: barePort });
+  const toBridge = connect({ host: '127.0.0.1', port: Number(vp.endpoint.split(':')[1]) });
+  for (const s of [toBare, toBridge]) s.setNoDelay(true);
+  await Promise.all([toBare, toBridge].map((s) => new Promise((r) => s.once('connect', r))));
+  toBridge.write(Buffer.from('\x1b@', 'latin1'));
+  const query = Buffer.from('\x10\x04\x01', 'latin1');
+  const b: number[] = [];
+  const v: number[] = [];
+  for (let i = 0; i < STATUS_QUERIES; i++) {
+    const tb = await roundTrip(toBare, Buffer.of(0x10), 1);
+    const tv = await roundTrip(toBridge, query, 1);
+    if (i >= 20) {
+      b.push(tb);
+      v.push(tv);
+    }
+  }
+  const absent = vp.status().printer;
+  toBare.destroy();
+  toBridge.destroy();
+  bare.close();
+  await vp.stop();
+  b.sort((x, y) => x - y);
+  v.sort((x, y) => x - y);
+  const [b99, v50, v99] = [percentile(b, 99), percentile(v, 50), percentile(v, 99)];
+  return {
+    name: 'capture: status queries (DLE EOT) answered by the bridge with the printer absent',
+    figures: [
+      { label: 'bare answering server p99', value: b99, unit: 'ms' },
+      { label: 'bridge answer p50', value: v50, unit: 'ms' },
+      { label: 'bridge answer p99', value: v99, unit: 'ms', target: { op: '<', value: 50 }, ratio: { value: v99 / b99, against: 'bare server p99' } },
+      { label: 'bridge answer max', value: v.at(-1)!, unit: 'ms' },
+    ],
+    notes: [`${STATUS_QUERIES - 20} queries per path (20 warm-up), alternated; printer link state during the run: ${absent}.`],
+  };
+}
+
 export async function run(): Promise<BenchReport[]> {
-  return [await latency(), await sustained()];
+  return [await latency(), await statusAnswers(), await sustained()];
 }
