@@ -11,10 +11,19 @@ import { MemoryVault } from '../../main/vault/index.js';
 const ROWS = 100_000;
 
 
+/**
+ * The best of three runs: the limits below tell an indexed query from a scan of 100,000 rows, and one
+ * scheduling hiccup on a busy CI machine must not pass for a scan. The figures themselves are in the bench.
+ */
 function timed<T>(fn: () => T): { value: T; ms: number } {
-  const start = performance.now();
-  const value = fn();
-  return { value, ms: performance.now() - start };
+  let best = Infinity;
+  let value!: T;
+  for (let i = 0; i < 3; i++) {
+    const start = performance.now();
+    value = fn();
+    best = Math.min(best, performance.now() - start);
+  }
+  return { value, ms: best };
 }
 
 describe('receipts read model at 100,000 rows', () => {
