@@ -192,9 +192,8 @@ describe('POST /v1/transactions/batch answers', () => {
     Object.values(r.sandbox.state.agents)[0]!.signing_secret = 'another-secret-the-bridge-does-not-know';
     r.queue.add(makeTransaction(2));
     r.forwarder.nudge();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await waitFor(() => (r.sandbox.state.counters.by_status['401'] ?? 0) >= 2 && r.forwarder.status().alerts.length > 0, 5000, 'two 401s and an alert');
     expect(r.queue.inState('accepted')).toHaveLength(1);
-    expect(r.sandbox.state.counters.by_status['401']).toBeGreaterThanOrEqual(2);
     expect(r.forwarder.status().alerts.map((a) => a.code)).toContain('clock_skew');
   });
 
@@ -250,7 +249,7 @@ describe('POST /v1/transactions/batch answers', () => {
     // A budget already spent when the bridge arrives: the first answer is a 429 (no headers seen yet).
     r.sandbox.faults.rateLimit = { limit: 0, windowS: 1 };
     r.forwarder.start();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor(() => r.sandbox.state.counters.rate_limited > 0, 5000, 'the first 429');
     expect(r.sandbox.state.counters.rate_limited).toBe(1);
     expect(r.forwarder.status().pace.retryAfterUntil).not.toBeNull();
     r.sandbox.faults.rateLimit = null;
