@@ -3,7 +3,7 @@ import { EscposStream } from '../escpos/index.js';
 import type { DecodedReceipt, StatusQuery } from '../escpos/types.js';
 import type { Integration } from '../receipts/transaction.js';
 import type { Logger } from '../telemetry/log.js';
-import type { CaptureSink, Clock } from './types.js';
+import type { CapturedJob, CaptureSink, Clock } from './types.js';
 
 /** The streaming decoder as capture uses it (main/escpos EscposStream). */
 export interface ReceiptStream {
@@ -112,13 +112,15 @@ export class JobAssembler {
   private emit(receipts: DecodedReceipt[]): void {
     for (const r of receipts) {
       if (r.raw.length === 0) continue;
-      this.emitRaw(this.takePending(Math.min(r.raw.length, this.pendingBytes)), r.end);
+      this.emitRaw(this.takePending(Math.min(r.raw.length, this.pendingBytes)), r.end, r.startCodepage);
     }
   }
 
-  private emitRaw(bytes: Uint8Array, end: DecodedReceipt['end']): void {
+  private emitRaw(bytes: Uint8Array, end: DecodedReceipt['end'], codepage?: string): void {
     try {
-      this.o.sink.job({ deviceId: this.o.deviceId, integration: this.o.integration, bytes, capturedAt: new Date(this.o.clock.now()).toISOString(), end });
+      const job: CapturedJob = { deviceId: this.o.deviceId, integration: this.o.integration, bytes, capturedAt: new Date(this.o.clock.now()).toISOString(), end };
+      if (codepage) job.codepage = codepage;
+      this.o.sink.job(job);
     } catch (err) {
       this.o.log.error('the capture sink refused a job', { device: this.o.deviceId, error: err as Error });
     }

@@ -11,6 +11,12 @@ export interface CapturedJob {
   bytes: Uint8Array;
   capturedAt: string;
   end: ReceiptEnd;
+  /**
+   * The code page in force at the job's first byte (the decoder's startCodepage). A receipt that does
+   * not begin with ESC @ inherits the page an earlier one selected; the journal keeps this so a
+   * re-decode reads the same text. Absent when the decoder failed on the job (the device's page is used).
+   */
+  codepage?: string;
 }
 
 /** One message from a payment terminal. Card numbers never appear here: only the last four digits. */

@@ -229,7 +229,8 @@ export class Bridge extends EventEmitter {
         integration: job.integration,
         bytes: job.bytes,
         capturedAt: job.capturedAt,
-        codepage: settings?.codepage,
+        // The page the live decoder was in at the job's start (set by an earlier receipt's ESC t), else the device's.
+        codepage: job.codepage ?? settings?.codepage,
         profile: settings?.profile,
         terminalId: device?.terminal_id ?? baseDeviceId(job.deviceId),
       });

@@ -1,6 +1,8 @@
 // A captured job through journal → decoder → parser → outbox: never lost, stored once, re-parsed in place.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { escposDecoder, JobAssembler, type CapturedJob } from '../../main/capture/index.js';
 import { BatchIngestor, ingestJob, parseJob, reprocess, resumeJournal } from '../../main/engine/pipeline.js';
+import { silentLogger } from '../../main/telemetry/log.js';
 import { harness, type Harness } from './harness.js';
 import { printJob, receiptJob, receiptLines } from './receipt.js';
 
@@ -123,5 +125,34 @@ describe('batch ingestor', () => {
     expect(store.unparsedJournal()).toEqual([]);
     const again = await ingestor.ingest(captured(receiptJob({ number: '9000' })));
     expect(again).toMatchObject({ id: outcomes[0]!.id, duplicate: true, state: 'pending' });
+  });
+
+  it('a receipt without ESC @ keeps the code page an earlier receipt selected, in the transaction and when parsed again', async () => {
+    const store = await h.open();
+    const jobs: CapturedJob[] = [];
+    const assembler = new JobAssembler({
+      deviceId: 'till-1',
+      integration: 'escpos_serial',
+      codepage: 'CP437',
+      idleMs: 2000,
+      sink: { job: (j) => jobs.push(j), terminalEvent: () => undefined, deviceState: () => undefined },
+      decoder: escposDecoder,
+      clock: { now: () => 0 },
+      log: silentLogger,
+    });
+    // The till selects Windows-1252 (ESC t 16) once, then prints the next receipt with no ESC @ before it.
+    const first = Buffer.concat([Buffer.from([0x1b, 0x40, 0x1b, 0x74, 16]), printJob(receiptLines({ number: '000201' })).subarray(2)]);
+    const second = printJob(receiptLines({ number: '000202', item: 'Crème brûlée' })).subarray(2);
+    assembler.push(Buffer.concat([first, second]));
+    assembler.flush();
+    expect(jobs.map((j) => j.codepage)).toEqual(['CP437', 'WPC1252']);
+    const out = ingestJob(store, { ...captured(jobs[1]!.bytes), codepage: jobs[1]!.codepage! });
+    expect(store.get(out.id)!.transaction!.lines[0]!.description).toBe('Crème brûlée');
+    // Parsed again from the journal alone (as reprocess and a restart do): the same text.
+    const again = parseJob(store.readJournal(out.id)!);
+    expect(again.transaction!.lines[0]!.description).toBe('Crème brûlée');
+    // Without the journaled page the device's CP437 would read other letters: the check above can fail.
+    const { codepage: _page, ...withoutPage } = store.readJournal(out.id)!;
+    expect(parseJob(withoutPage).transaction?.lines[0]?.description).not.toBe('Crème brûlée');
   });
 });
