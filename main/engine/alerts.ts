@@ -7,9 +7,20 @@ export interface AlertPolicy {
   windowMs: number;
   /** Info alerts never notify. */
   minSeverity: 'warning' | 'error';
+  /**
+   * Codes notified once per subject outside the window budget: a burst of device problems must not
+   * swallow "version X is ready: restart to update" (once per version, so it cannot flood).
+   */
+  unbudgeted: readonly string[];
 }
 
-export const DEFAULT_ALERT_POLICY: AlertPolicy = { repeatAfterMs: 30 * 60_000, maxPerWindow: 3, windowMs: 10 * 60_000, minSeverity: 'warning' };
+export const DEFAULT_ALERT_POLICY: AlertPolicy = {
+  repeatAfterMs: 30 * 60_000,
+  maxPerWindow: 3,
+  windowMs: 10 * 60_000,
+  minSeverity: 'warning',
+  unbudgeted: ['update_downloaded'],
+};
 
 export interface AlertKey {
   code: string;
@@ -39,6 +50,10 @@ export class AlertGate {
     const now = this.now();
     const last = this.lastNotified.get(key);
     if (last !== undefined && now - last < this.policy.repeatAfterMs) return false;
+    if (this.policy.unbudgeted.includes(alert.code)) {
+      this.lastNotified.set(key, now);
+      return true;
+    }
     this.sent = this.sent.filter((t) => now - t < this.policy.windowMs);
     if (this.sent.length >= this.policy.maxPerWindow) return false;
     this.sent.push(now);

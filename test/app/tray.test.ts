@@ -123,6 +123,23 @@ describe('notifications', () => {
     now += 10 * 60_000;
     expect(gate.admit({ code: 'e', subject: null, severity: 'error' })).toBe(true);
   });
+
+  it('a burst of problems does not swallow "restart to update": that notice comes once per version, outside the budget', () => {
+    const now = 0;
+    const gate = new AlertGate(() => now);
+    for (const code of ['a', 'b', 'c']) expect(gate.admit({ code, subject: null, severity: 'error' })).toBe(true);
+    expect(gate.admit({ code: 'd', subject: null, severity: 'error' })).toBe(false); // the budget is spent
+    const ready = (version: string) => ({ code: 'update_downloaded', subject: version, severity: 'warning' as const });
+    expect(gate.admit(ready('1.1.0'))).toBe(true);
+    expect(gate.admit(ready('1.1.0'))).toBe(false); // once per version
+    gate.clear(ready('1.1.0'));
+    expect(gate.admit(ready('1.1.0'))).toBe(false); // not again soon after, even once cleared
+    expect(gate.admit(ready('1.2.0'))).toBe(true);
+    // Nor does it take one of the budget's slots: after it, three problems still notify.
+    const fresh = new AlertGate(() => now);
+    expect(fresh.admit(ready('1.1.0'))).toBe(true);
+    for (const code of ['a', 'b', 'c']) expect(fresh.admit({ code, subject: null, severity: 'error' })).toBe(true);
+  });
 });
 
 describe('start at login', () => {
