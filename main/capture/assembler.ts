@@ -1,4 +1,5 @@
 // Per-device job assembly: bytes in as they arrive, one CapturedJob out per receipt the streaming decoder delimits.
+import { randomUUID } from 'node:crypto';
 import { EscposStream } from '../escpos/index.js';
 import type { DecodedReceipt, StatusQuery } from '../escpos/types.js';
 import type { Integration } from '../receipts/transaction.js';
@@ -45,6 +46,10 @@ export class JobAssembler {
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly maxPending: number;
+  /** This stream's id for staging (unique per assembler), bytes received and bytes handed on as jobs or unclaimed. */
+  private readonly streamId = randomUUID();
+  private received = 0;
+  private taken = 0;
 
   constructor(private readonly o: AssemblerOptions) {
     this.stream = o.decoder({ codepage: o.codepage, idleMs: o.idleMs });
@@ -58,6 +63,7 @@ export class JobAssembler {
   /** Takes a chunk; returns the status queries found in it (the virtual printer may answer them). */
   push(chunk: Uint8Array): StatusQuery[] {
     if (chunk.length === 0) return [];
+    this.stage(chunk);
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     let queries: StatusQuery[] = [];
@@ -100,6 +106,7 @@ export class JobAssembler {
       const n = this.pendingBytes;
       this.takePending(n);
       this.o.onUnclaimed?.(n);
+      this.tell(() => this.o.sink.consumed?.(this.streamId, this.taken));
     }
     this.stream = this.o.decoder({ codepage: this.o.codepage, idleMs: this.o.idleMs });
     this.disarm();
@@ -118,7 +125,14 @@ export class JobAssembler {
 
   private emitRaw(bytes: Uint8Array, end: DecodedReceipt['end'], codepage?: string): void {
     try {
-      const job: CapturedJob = { deviceId: this.o.deviceId, integration: this.o.integration, bytes, capturedAt: new Date(this.o.clock.now()).toISOString(), end };
+      const job: CapturedJob = {
+        deviceId: this.o.deviceId,
+        integration: this.o.integration,
+        bytes,
+        capturedAt: new Date(this.o.clock.now()).toISOString(),
+        end,
+        stream: { id: this.streamId, end: this.taken },
+      };
       if (codepage) job.codepage = codepage;
       this.o.sink.job(job);
     } catch (err) {
@@ -133,6 +147,24 @@ export class JobAssembler {
     this.stream = this.o.decoder({ codepage: this.o.codepage, idleMs: this.o.idleMs });
   }
 
+  /** Hands the chunk to the sink for staging before the decoder sees it. */
+  private stage(chunk: Uint8Array): void {
+    const start = this.received;
+    this.received += chunk.length;
+    if (!this.o.sink.chunk) return;
+    const at = new Date(this.o.clock.now()).toISOString();
+    this.tell(() => this.o.sink.chunk!({ stream: this.streamId, deviceId: this.o.deviceId, integration: this.o.integration, start, bytes: chunk, at }));
+  }
+
+  /** A sink that throws must not stop capture: the bytes are still in hand and go out as jobs. */
+  private tell(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.o.log.error('the capture sink refused a chunk', { device: this.o.deviceId, error: err as Error });
+    }
+  }
+
   private takePending(n: number): Uint8Array {
     const out = new Uint8Array(n);
     let at = 0;
@@ -145,6 +177,7 @@ export class JobAssembler {
       else this.pending[0] = head.subarray(take);
     }
     this.pendingBytes -= n;
+    this.taken += n;
     return out;
   }
 

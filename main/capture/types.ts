@@ -17,6 +17,19 @@ export interface CapturedJob {
    * re-decode reads the same text. Absent when the decoder failed on the job (the device's page is used).
    */
   codepage?: string;
+  /** The byte stream the job was cut from and its offset just past the job's last byte (the staged bytes it covers). */
+  stream?: { id: string; end: number };
+}
+
+/** Bytes as they arrive on one stream (a port, or one lane of a virtual printer), before any receipt is complete. */
+export interface CapturedChunk {
+  stream: string;
+  deviceId: string;
+  integration: Integration;
+  /** Offset of the chunk's first byte in its stream. */
+  start: number;
+  bytes: Uint8Array;
+  at: string;
 }
 
 /** One message from a payment terminal. Card numbers never appear here: only the last four digits. */
@@ -67,6 +80,13 @@ export interface DeviceState {
 
 /** Where capture delivers. Called synchronously on the data path: it must not block; capture never awaits it. */
 export interface CaptureSink {
+  /**
+   * Every chunk as it arrives, before the decoder looks for the receipt's end: the engine stages it
+   * durably, so a crash mid-receipt loses nothing. Optional: a sink that only wants jobs leaves it out.
+   */
+  chunk?(chunk: CapturedChunk): void;
+  /** A stream's bytes up to `end` are accounted for without a job (nothing printable after the last cut). */
+  consumed?(stream: string, end: number): void;
   job(job: CapturedJob): void;
   terminalEvent(event: TerminalEvent): void;
   deviceState(state: DeviceState): void;

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { platform, release } from 'node:os';
-import { Capture, type CapturedJob, type DeviceState, type TerminalEvent } from '../capture/index.js';
+import { Capture, type CapturedChunk, type CapturedJob, type DeviceState, type TerminalEvent } from '../capture/index.js';
 import type { DeviceConfig } from '../capture/config.js';
 import { Forwarder, type ForwarderStatus, type RemoteConfig } from '../cloud/index.js';
 import type { Integration } from '../receipts/transaction.js';
@@ -13,7 +13,7 @@ import { KeychainVault, type Vault } from '../vault/index.js';
 import { HeadlessUpdater, UpdateClient, UpdateService, resolveUpdateSettings, statusFile as updateStatusFile, type CheckReport, type InstallDecision, type UpdateStatus } from '../updates/index.js';
 import { loadConfig, type Config } from './config.js';
 import { acquireDataDirLock, type DataDirLock } from './lock.js';
-import { ingestJob, resumeJournal } from './pipeline.js';
+import { ingestJob, recoverStaged, resumeJournal } from './pipeline.js';
 import { PaymentMatcher, kobo, type PaymentJoin } from './payments.js';
 
 export interface BridgeOptions {
@@ -99,6 +99,9 @@ export class Bridge extends EventEmitter {
   private forwarder!: Forwarder;
   private lock!: DataDirLock;
   private pending: CapturedJob[] = [];
+  /** Chunks to stage and stream offsets consumed without a job, written on the next turn with the jobs. */
+  private chunks: CapturedChunk[] = [];
+  private consumedTo = new Map<string, number>();
   private draining = false;
   private timers: NodeJS.Timeout[] = [];
   private paused = false;
@@ -146,6 +149,8 @@ export class Bridge extends EventEmitter {
   }
 
   private async boot(vault: Vault): Promise<void> {
+    const recovered = recoverStaged(this.store, (deviceId) => this.deviceSettings(deviceId), this.log);
+    if (recovered.jobs) this.log.warn('journaled receipts the last run had read but not finished', { ...recovered });
     const resumed = resumeJournal(this.store);
     if (resumed) this.log.info('parsed jobs journaled before the last stop', { jobs: resumed });
     for (const alert of this.store.alerts) this.emit('alert', alert);
@@ -207,22 +212,45 @@ export class Bridge extends EventEmitter {
   /** Called on capture's data path: queue and return at once; the journal write happens on the next turn. */
   private captured(job: CapturedJob): void {
     this.pending.push(job);
+    this.scheduleDrain();
+  }
+
+  /** Bytes of a receipt still being printed: staged on the next turn, so a crash mid-receipt loses none of them. */
+  private arrived(chunk: CapturedChunk): void {
+    this.chunks.push(chunk);
+    this.scheduleDrain();
+  }
+
+  private scheduleDrain(): void {
     if (!this.draining) {
       this.draining = true;
       setImmediate(() => this.drain());
     }
   }
 
+  /** One turn's capture: the chunks staged (one commit), then each job journaled (releasing its chunks), then releases. */
   private drain(): void {
     const jobs = this.pending;
+    const chunks = this.chunks;
+    const consumed = this.consumedTo;
     this.pending = [];
+    this.chunks = [];
+    this.consumedTo = new Map();
     this.draining = false;
+    if (chunks.length > 0) this.store.stage(chunks);
     for (const job of jobs) this.ingest(job);
+    for (const [stream, end] of consumed) this.store.releaseStaged(stream, end);
+  }
+
+  /** The configured device behind a device or lane id, and its decoding settings where it has them. */
+  private deviceSettings(deviceId: string): { device?: DeviceConfig; codepage?: string; profile?: string; terminalId: string } {
+    const device = this.config.devices.find((d) => d.id === baseDeviceId(deviceId));
+    const settings = device && 'codepage' in device ? device : undefined;
+    return { device, codepage: settings?.codepage, profile: settings?.profile, terminalId: device?.terminal_id ?? baseDeviceId(deviceId) };
   }
 
   private ingest(job: CapturedJob): void {
-    const device = this.config.devices.find((d) => d.id === baseDeviceId(job.deviceId));
-    const settings = device && 'codepage' in device ? device : undefined;
+    const { codepage, profile, terminalId } = this.deviceSettings(job.deviceId);
     try {
       const outcome = ingestJob(this.store, {
         deviceId: job.deviceId,
@@ -230,9 +258,10 @@ export class Bridge extends EventEmitter {
         bytes: job.bytes,
         capturedAt: job.capturedAt,
         // The page the live decoder was in at the job's start (set by an earlier receipt's ESC t), else the device's.
-        codepage: job.codepage ?? settings?.codepage,
-        profile: settings?.profile,
-        terminalId: device?.terminal_id ?? baseDeviceId(job.deviceId),
+        codepage: job.codepage ?? codepage,
+        profile,
+        terminalId,
+        consumes: job.stream ? { stream: job.stream.id, end: job.stream.end } : undefined,
       });
       this.count('captured');
       this.lastReceiptAt = Date.now();
@@ -322,7 +351,16 @@ export class Bridge extends EventEmitter {
   private newCapture(): Capture {
     return new Capture(
       this.activeDevices(),
-      { job: (job) => this.captured(job), terminalEvent: (e) => this.terminalEvent(e), deviceState: (s) => this.emit('device', s) },
+      {
+        chunk: (chunk) => this.arrived(chunk),
+        consumed: (stream, end) => {
+          this.consumedTo.set(stream, end);
+          this.scheduleDrain();
+        },
+        job: (job) => this.captured(job),
+        terminalEvent: (e) => this.terminalEvent(e),
+        deviceState: (s) => this.emit('device', s),
+      },
       { log: this.log.child({ component: 'capture' }) },
     );
   }

@@ -15,6 +15,8 @@ export interface IngestJob {
   codepage?: string;
   profile?: string;
   terminalId?: string;
+  /** The capture stream and offset the job ends at: the staged bytes it covers are released in its journal commit. */
+  consumes?: { stream: string; end: number };
 }
 
 export interface IngestOutcome {
@@ -180,6 +182,71 @@ export function resumeJournal(store: Store): number {
     done += ids.length;
   }
   return done;
+}
+
+export interface RecoveredStaged {
+  /** Streams that had bytes staged but not journaled. */
+  streams: number;
+  /** Jobs journaled from them (each receipt the decoder delimits; the unfinished tail is one more). */
+  jobs: number;
+  bytes: number;
+  /** Bytes between staged chunks that never reached the disk (a failed staging write). */
+  gaps: number;
+}
+
+/**
+ * At start-up, before capture: bytes staged by the last run but never journaled (it stopped mid-receipt,
+ * or between reading a receipt and journaling it) become journal jobs, cut where the decoder cuts
+ * receipts, in one commit with the staging's removal. `resumeJournal` then parses them as usual.
+ * A receipt cut short is kept as it is: it parses to review or unparsed, shown and re-processable.
+ */
+export function recoverStaged(
+  store: Store,
+  settingsOf: (deviceId: string) => { codepage?: string; profile?: string; terminalId?: string },
+  log?: { warn(message: string, fields?: Record<string, unknown>): void },
+): RecoveredStaged {
+  const streams = store.stagedStreams();
+  if (streams.length === 0) return { streams: 0, jobs: 0, bytes: 0, gaps: 0 };
+  const inputs: IngestJob[] = [];
+  let bytes = 0;
+  let gaps = 0;
+  for (const s of streams) {
+    bytes += s.bytes.length;
+    gaps += s.gaps;
+    if (s.gaps > 0) log?.warn('staged bytes have gaps: part of this receipt never reached the disk', { device: s.deviceId, missing_bytes: s.gaps });
+    const settings = settingsOf(s.deviceId);
+    for (const part of splitReceipts(s.bytes, settings.codepage)) {
+      inputs.push({ deviceId: s.deviceId, integration: s.integration, bytes: part.bytes, capturedAt: s.capturedAt, ...settings, codepage: part.codepage ?? settings.codepage });
+    }
+  }
+  store.journalRecovered(inputs, streams.map((s) => s.stream));
+  return { streams: streams.length, jobs: inputs.length, bytes, gaps };
+}
+
+/** Cuts a stream's bytes where the decoder ends receipts; bytes past the last receipt (if any) stay with it, so nothing is dropped. */
+function splitReceipts(bytes: Buffer, codepage: string | undefined): Array<{ bytes: Uint8Array; codepage?: string }> {
+  let receipts: ReturnType<typeof decode> = [];
+  try {
+    receipts = decode(bytes, codepage ? { codepage } : undefined);
+  } catch {
+    return [{ bytes }];
+  }
+  const parts: Array<{ bytes: Uint8Array; codepage?: string }> = [];
+  let at = 0;
+  for (const r of receipts) {
+    if (r.raw.length === 0) continue;
+    const end = Math.min(bytes.length, at + r.raw.length);
+    parts.push({ bytes: bytes.subarray(at, end), codepage: r.startCodepage });
+    at = end;
+  }
+  if (at < bytes.length) {
+    if (parts.length === 0) parts.push({ bytes: bytes.subarray(at) });
+    else {
+      const last = parts.at(-1)!;
+      last.bytes = bytes.subarray(at - last.bytes.length, bytes.length);
+    }
+  }
+  return parts;
 }
 
 const INTERRUPTED =

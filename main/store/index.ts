@@ -10,7 +10,7 @@ import { Store, type BufferLimits } from './store.js';
 import type { OutboxState } from './types.js';
 
 export { Store, sha256Hex } from './store.js';
-export type { JournalInput, JournalResult, StoredJob, HistoryEntry, BufferLimits } from './store.js';
+export type { JournalInput, JournalResult, StoredJob, HistoryEntry, BufferLimits, StagedChunk, StagedStream } from './store.js';
 export { DATABASE_FILE, KEY_NAME, PAGE_SIZE, applyCipher, openEncrypted } from './database.js';
 export { MIGRATIONS, latestVersion, checkIntegrity, type Migration } from './migrations.js';
 export * from './errors.js';

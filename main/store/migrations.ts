@@ -83,6 +83,26 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'capture staging: bytes of unfinished receipts, durable as they arrive',
+    up(db) {
+      // One row per chunk read from a device stream (a port, or one lane of a virtual printer). A job's
+      // journal commit releases the bytes it covers; what is left at start-up is a receipt cut short by a crash.
+      db.exec(`
+        CREATE TABLE capture_chunks (
+          seq INTEGER PRIMARY KEY,
+          stream TEXT NOT NULL,
+          device_id TEXT NOT NULL,
+          integration TEXT NOT NULL,
+          start INTEGER NOT NULL,
+          bytes BLOB NOT NULL,
+          at TEXT NOT NULL
+        );
+        CREATE INDEX capture_chunks_stream ON capture_chunks(stream, start);
+      `);
+    },
+  },
 ];
 
 export function latestVersion(migrations: Migration[] = MIGRATIONS): number {

@@ -18,6 +18,30 @@ export interface JournalInput {
   codepage?: string;
   profile?: string;
   terminalId?: string;
+  /** The capture stream this job was cut from and the offset it ends at: its staged bytes are released in the same commit. */
+  consumes?: { stream: string; end: number };
+}
+
+/** Bytes read from a device stream, staged durably before the receipt they belong to is complete. */
+export interface StagedChunk {
+  stream: string;
+  deviceId: string;
+  integration: Integration;
+  /** Offset of the chunk's first byte in its stream. */
+  start: number;
+  bytes: Uint8Array;
+  at: string;
+}
+
+/** What a stream left staged: the bytes of receipts not journaled when the bridge stopped, in order. */
+export interface StagedStream {
+  stream: string;
+  deviceId: string;
+  integration: Integration;
+  capturedAt: string;
+  bytes: Buffer;
+  /** Bytes missing between staged chunks (a staging write that failed, e.g. on a full disk). */
+  gaps: number;
 }
 
 export interface JournalResult {
@@ -50,6 +74,7 @@ export interface BufferLimits {
 
 interface JournalRecord extends StoredJob {
   journaledAt: string;
+  consumes?: { stream: string; end: number };
 }
 
 interface OutboxDbRow {
@@ -146,6 +171,14 @@ export class Store implements ForwardQueue {
       alerts: db.prepare('SELECT code, severity, message, moved_to, raised_at FROM alerts WHERE resolved_at IS NULL ORDER BY seq'),
       raise: db.prepare('INSERT INTO alerts (code, severity, message, moved_to, raised_at) VALUES (?, ?, ?, ?, ?)'),
       resolve: db.prepare('UPDATE alerts SET resolved_at = ? WHERE code = ? AND resolved_at IS NULL'),
+      stage: db.prepare('INSERT INTO capture_chunks (stream, device_id, integration, start, bytes, at) VALUES (?, ?, ?, ?, ?, ?)'),
+      releaseWhole: db.prepare('DELETE FROM capture_chunks WHERE stream = ? AND start + length(bytes) <= ?'),
+      // The chunk the job ends inside keeps only its unconsumed tail (substr on a BLOB counts bytes, from 1).
+      releaseSplit: db.prepare(
+        'UPDATE capture_chunks SET bytes = substr(bytes, @end - start + 1), start = @end WHERE stream = @stream AND start < @end AND start + length(bytes) > @end',
+      ),
+      staged: db.prepare('SELECT stream, device_id, integration, start, bytes, at FROM capture_chunks ORDER BY stream, start'),
+      dropStream: db.prepare('DELETE FROM capture_chunks WHERE stream = ?'),
     };
   }
 
@@ -200,6 +233,7 @@ export class Store implements ForwardQueue {
       profile: input.profile,
       terminalId: input.terminalId,
       journaledAt,
+      consumes: input.consumes,
     }));
     if (this.buffer.size > 0) this.flushBuffer();
     if (this.buffer.size === 0) {
@@ -242,11 +276,80 @@ export class Store implements ForwardQueue {
       r.codepage ?? null,
       r.profile ?? null,
       r.terminalId ?? null,
-      Buffer.isBuffer(r.bytes) ? r.bytes : Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength),
+      toBuffer(r.bytes),
     );
+    if (r.consumes) this.releaseStaged(r.consumes.stream, r.consumes.end); // a savepoint: a failed release never fails the journal write
     if (info.changes === 0) return false;
     this.s.markUnparsed!.run(r.id);
     return true;
+  }
+
+  // ---------------------------------------------------------------- capture staging
+
+  /**
+   * Commits bytes of unfinished receipts as they arrive, so a crash mid-receipt loses nothing. Never
+   * throws: staging is a second copy, and on a full disk the capture path's memory buffer holds the job.
+   */
+  stage(chunks: StagedChunk[]): boolean {
+    if (chunks.length === 0) return true;
+    try {
+      this.db.transaction(() => {
+        for (const c of chunks) this.s.stage!.run(c.stream, c.deviceId, c.integration, c.start, toBuffer(c.bytes), c.at);
+      })();
+      return true;
+    } catch (err) {
+      this.log.warn('staging captured bytes failed; they are still captured in memory', { error: err as Error, chunks: chunks.length });
+      return false;
+    }
+  }
+
+  /** Releases a stream's staged bytes up to `end` (bytes the capture consumed without a job: a drawer kick after the cut). */
+  releaseStaged(stream: string, end: number): void {
+    try {
+      this.db.transaction(() => this.releaseIn(stream, end))();
+    } catch (err) {
+      this.log.warn('releasing staged bytes failed; they are released at the next start', { error: err as Error });
+    }
+  }
+
+  private releaseIn(stream: string, end: number): void {
+    this.s.releaseWhole!.run(stream, end);
+    this.s.releaseSplit!.run({ end, stream });
+  }
+
+  /** Every stream's staged bytes, in order: receipts a stopped bridge had read but not journaled. */
+  stagedStreams(): StagedStream[] {
+    const out: StagedStream[] = [];
+    type Open = { s: StagedStream; parts: Buffer[]; next: number };
+    let current: Open | undefined;
+    const rows = this.s.staged!.iterate() as Iterable<{ stream: string; device_id: string; integration: Integration; start: number; bytes: Buffer; at: string }>;
+    for (const row of rows) {
+      if (current === undefined || current.s.stream !== row.stream) {
+        if (current) out.push({ ...current.s, bytes: Buffer.concat(current.parts) });
+        current = { s: { stream: row.stream, deviceId: row.device_id, integration: row.integration, capturedAt: row.at, bytes: Buffer.alloc(0), gaps: 0 }, parts: [], next: row.start };
+      }
+      let bytes = row.bytes;
+      if (row.start < current.next) bytes = bytes.subarray(Math.min(bytes.length, current.next - row.start)); // overlap: keep each byte once
+      else current.s.gaps += row.start - current.next;
+      current.parts.push(bytes);
+      current.next = Math.max(current.next, row.start + row.bytes.length);
+    }
+    if (current) out.push({ ...current.s, bytes: Buffer.concat(current.parts) });
+    return out;
+  }
+
+  /** Journals the receipts recovered from staged streams and drops those streams' staging, in one commit. */
+  journalRecovered(inputs: JournalInput[], streams: string[]): JournalResult[] {
+    const at = this.now();
+    const out: JournalResult[] = [];
+    this.db.transaction(() => {
+      for (const input of inputs) {
+        const r: JournalRecord = { ...input, id: transactionId(input.deviceId, input.bytes), sha256: sha256Hex(input.bytes), journaledAt: at, consumes: undefined };
+        out.push({ id: r.id, sha256: r.sha256, duplicate: !this.insertJournal(r), buffered: false });
+      }
+      for (const stream of streams) this.s.dropStream!.run(stream);
+    })();
+    return out;
   }
 
   private hold(r: JournalRecord): JournalResult {
@@ -611,4 +714,8 @@ function toRow(row: OutboxDbRow): OutboxRow {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -34,7 +34,7 @@ export interface AppWorld {
 }
 
 /** Everything an engine needs around it, not the engine itself (the host tests start it in a child). */
-export async function appWorld(options: { sandbox?: SandboxOptions; devices?: unknown[] } = {}): Promise<AppWorld> {
+export async function appWorld(options: { sandbox?: SandboxOptions; devices?: unknown[]; idleMs?: number } = {}): Promise<AppWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'tp-app-'));
   const service = `tp-test-app-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   process.env.TAXPOYNT_BRIDGE_KEYCHAIN_SERVICE = service;
@@ -45,7 +45,7 @@ export async function appWorld(options: { sandbox?: SandboxOptions; devices?: un
   writeConfigFile(configFile, {
     cloud: { base_url: sandbox.url },
     batch: { max_items: 10, max_wait_ms: 100 },
-    devices: options.devices ?? [{ id: 'till-1', kind: 'serial_tap', path: till.b, baud_rate: 9600, idle_ms: 400 }],
+    devices: options.devices ?? [{ id: 'till-1', kind: 'serial_tap', path: till.b, baud_rate: 9600, idle_ms: options.idleMs ?? 400 }],
   });
   const pos = await openPort(till.a, 9600);
   const vault = new KeychainVault(service);

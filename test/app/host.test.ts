@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BridgeApiError, ReceiptEventView, StatusView } from '../../preload/api.js';
 import { EngineHost, nodeForkEngine, RestartPolicy, type ChildMessage, type EngineChild, type HostClock, type HostMessage } from '../../main/engine/host.js';
+import { decode } from '../../main/escpos/index.js';
+import { printReceipt } from '../../sandbox/receipt-printer.js';
+import { writeAll } from '../capture/pty.js';
 import { appWorld, hasKeyring, receiptSpec, startEngine, waitFor, type AppWorld } from './fixture.js';
 
 const MIN = 60_000;
@@ -204,6 +207,40 @@ describe.runIf(hasKeyring && existsSync(childEntry))('the real engine child kill
     expect(new Set(numbers).size).toBe(numbers.length);
     expect(host.engineView()).toMatchObject({ state: 'running', restarts: 1 });
     await waitFor(() => states.at(-1) !== 'restarting', 5000, 'status back from restarting');
+  }, 60_000);
+
+  it('a receipt half printed when the engine is killed -9 is kept: after the restart it is listed, held, with exactly the bytes that arrived', async () => {
+    // A long idle gap: only the crash can end the half receipt, never the idle timer.
+    world = await appWorld({ sandbox: { autoApprove: true }, idleMs: 60_000 });
+    const options = { dataDir: world.dataDir, configFile: world.configFile, version: '0.1.0-test', forwarder: { idlePollMs: 100, pairingRecheckMs: 200 }, statusIntervalMs: 200 };
+    host = new EngineHost({ fork: nodeForkEngine(childEntry, [JSON.stringify(options)]), stopTimeoutMs: 10_000 });
+    host.start();
+    await host.whenReady();
+    const firstPid = host.pid!;
+    const whole = printReceipt(receiptSpec(801, 'R-WHOLE-1'));
+    const next = printReceipt(receiptSpec(802, 'R-HALF-2'));
+    const half = next.subarray(0, Math.floor(next.length / 2));
+    await writeAll(world.pos, Buffer.concat([whole, half]));
+    const deviceBytes = async () => ((await host!.invoke('status', {})) as StatusView).devices.find((d) => d.id === 'till-1')?.bytes ?? 0;
+    // Once the engine has counted the bytes it has staged them (the same turn): nothing is journaled for the half yet.
+    await waitFor(async () => (await deviceBytes()) >= whole.length + half.length, 15_000, 'the engine to read every byte');
+    process.kill(firstPid, 'SIGKILL');
+    await waitFor(() => host!.pid !== undefined && host!.pid !== firstPid, 15_000, 'a new engine');
+    await host.whenReady();
+
+    const list = async () => ((await host!.invoke('receipts.list', { limit: 50 })) as { rows: Array<{ id: string; state: string; receiptNumber: string | null }> }).rows;
+    await waitFor(async () => (await list()).length === 2, 15_000, 'both receipts listed');
+    const rows = await list();
+    const wholeRow = rows.find((r) => r.receiptNumber === 'R-WHOLE-1');
+    expect(wholeRow, 'the whole receipt, once').toBeDefined();
+    const halfRow = rows.find((r) => r !== wholeRow)!;
+    expect(['review', 'unparsed']).toContain(halfRow.state);
+    const detail = (await host.invoke('receipts.get', { id: halfRow.id })) as { capture: { bytes: number }; paper: { lines: Array<{ text: string }> }; canReprocess: boolean };
+    expect(detail.capture.bytes).toBe(half.length);
+    // Shown as the paper printed so far: the same lines the half's bytes decode to.
+    expect(detail.paper.lines.map((l) => l.text)).toEqual(decode(half)[0]!.lines.map((l) => l.text));
+    expect(detail.paper.lines.length).toBeGreaterThan(3);
+    expect(detail.canReprocess).toBe(true);
   }, 60_000);
 
   it('a second engine on the same data dir says which process holds it, and keeps trying with back-off', async () => {

@@ -84,6 +84,36 @@ describe('job assembler', () => {
     ]);
   });
 
+  it('hands every chunk on for staging before decoding, and each job says where in the stream it ends', () => {
+    const chunks: Array<{ stream: string; start: number; bytes: string }> = [];
+    const consumed: Array<[string, number]> = [];
+    const r = recorder();
+    const sink: CaptureSink = {
+      ...r.sink,
+      chunk: (c) => chunks.push({ stream: c.stream, start: c.start, bytes: Buffer.from(c.bytes).toString('latin1') }),
+      consumed: (stream, end) => consumed.push([stream, end]),
+    };
+    const s = assembler(sink);
+    const stream = '\x1b@one\n\x1dV\x00\x1b@two\n\x1dV\x00\x1bp\x00\x19\xfa';
+    for (const piece of [stream.slice(0, 5), stream.slice(5, 14), stream.slice(14)]) s.a.push(Buffer.from(piece, 'latin1'));
+    s.a.flush();
+    // The chunks, in order and contiguous, are the whole stream.
+    expect(chunks.map((c) => c.bytes).join('')).toBe(stream);
+    expect(chunks.map((c) => c.start)).toEqual([0, 5, 14]);
+    expect(new Set(chunks.map((c) => c.stream)).size).toBe(1);
+    // Each job ends where the next begins; the drawer kick after the last cut is consumed without a job.
+    const id = chunks[0]!.stream;
+    expect(r.jobs.map((j) => j.stream)).toEqual([
+      { id, end: r.jobs[0]!.bytes.length },
+      { id, end: r.jobs[0]!.bytes.length + r.jobs[1]!.bytes.length },
+    ]);
+    expect(consumed).toEqual([[id, stream.length]]);
+    // Another stream (another lane, or after a restart) has its own id.
+    const other: string[] = [];
+    assembler({ ...r.sink, chunk: (c) => other.push(c.stream) }).a.push(Buffer.from('x'));
+    expect(other[0]).not.toBe(id);
+  });
+
   it('a receipt that never cuts is ended by the idle gap', () => {
     const r = recorder();
     const s = assembler(r.sink);

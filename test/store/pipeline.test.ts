@@ -1,7 +1,7 @@
 // A captured job through journal → decoder → parser → outbox: never lost, stored once, re-parsed in place.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { escposDecoder, JobAssembler, type CapturedJob } from '../../main/capture/index.js';
-import { BatchIngestor, ingestJob, parseJob, reprocess, resumeJournal } from '../../main/engine/pipeline.js';
+import { BatchIngestor, ingestJob, parseJob, recoverStaged, reprocess, resumeJournal } from '../../main/engine/pipeline.js';
 import { silentLogger } from '../../main/telemetry/log.js';
 import { harness, type Harness } from './harness.js';
 import { printJob, receiptJob, receiptLines } from './receipt.js';
@@ -154,5 +154,69 @@ describe('batch ingestor', () => {
     // Without the journaled page the device's CP437 would read other letters: the check above can fail.
     const { codepage: _page, ...withoutPage } = store.readJournal(out.id)!;
     expect(parseJob(withoutPage).transaction?.lines[0]?.description).not.toBe('Crème brûlée');
+  });
+});
+
+describe('capture staging (bytes of unfinished receipts, durable as they arrive)', () => {
+  const at = '2026-11-26T13:05:00.000Z';
+  /** A stream's bytes staged in chunks of `size`, as the engine stages them as they arrive. */
+  const stageAll = (store: Awaited<ReturnType<Harness['open']>>, stream: string, bytes: Buffer, size: number) => {
+    const chunks = [];
+    for (let start = 0; start < bytes.length; start += size) {
+      chunks.push({ stream, deviceId: 'till-1', integration: 'escpos_serial' as const, start, bytes: bytes.subarray(start, start + size), at });
+    }
+    expect(store.stage(chunks)).toBe(true);
+  };
+
+  it('a journaled job releases exactly its bytes, even inside a chunk; what is left at start-up is journaled as the unfinished receipt', async () => {
+    const store = await h.open();
+    const a = receiptJob({ number: 'A-1' });
+    const b = receiptJob({ number: 'B-2' });
+    const halfB = b.subarray(0, Math.floor(b.length / 2));
+    stageAll(store, 's1', Buffer.concat([a, halfB]), 37); // chunk edges fall inside both receipts
+    ingestJob(store, { ...captured(a), consumes: { stream: 's1', end: a.length } });
+    const left = store.stagedStreams();
+    expect(left).toHaveLength(1);
+    expect(Buffer.compare(left[0]!.bytes, halfB)).toBe(0);
+    expect(left[0]!.gaps).toBe(0);
+
+    const recovered = recoverStaged(store, () => ({}));
+    expect(recovered).toMatchObject({ streams: 1, jobs: 1, bytes: halfB.length, gaps: 0 });
+    expect(store.stagedStreams()).toEqual([]);
+    expect(resumeJournal(store)).toBe(1);
+    const rows = store.list({ limit: 10 });
+    expect(rows).toHaveLength(2);
+    const half = rows.find((r) => r.transaction?.receipt_number !== 'A-1')!;
+    expect(['review', 'unparsed']).toContain(half.state);
+    expect(Buffer.compare(Buffer.from(store.readJournal(half.id)!.bytes), halfB)).toBe(0);
+  });
+
+  it('receipts read but not journaled before a crash come back one job each, with the ids the live path gives, stored once', async () => {
+    const store = await h.open();
+    const a = receiptJob({ number: 'A-1' });
+    const b = receiptJob({ number: 'B-2' });
+    const c = receiptJob({ number: 'C-3' }).subarray(0, 90);
+    stageAll(store, 's2', Buffer.concat([a, b, c]), 64);
+    // A was journaled by the live path, but the crash came before its release was written.
+    const live = ingestJob(store, captured(a));
+    expect(recoverStaged(store, () => ({}))).toMatchObject({ streams: 1, jobs: 3 });
+    resumeJournal(store);
+    const rows = store.list({ limit: 10 });
+    expect(rows).toHaveLength(3); // A once, B, and the start of C
+    expect(rows.filter((r) => r.id === live.id)).toHaveLength(1);
+    expect(rows.map((r) => r.transaction?.receipt_number).filter(Boolean).sort()).toEqual(['A-1', 'B-2']);
+  });
+
+  it('a chunk that never reached the disk is reported as a gap, and the rest is still kept', async () => {
+    const store = await h.open();
+    const a = receiptJob({ number: 'A-1' });
+    const chunks = [0, 100, 300].map((start) => ({ stream: 's3', deviceId: 'till-1', integration: 'escpos_serial' as const, start, bytes: a.subarray(start, start + 100), at }));
+    store.stage(chunks);
+    const [left] = store.stagedStreams();
+    expect(left!.gaps).toBe(100);
+    expect(Buffer.compare(left!.bytes, Buffer.concat(chunks.map((c) => c.bytes)))).toBe(0);
+    const warned: unknown[] = [];
+    expect(recoverStaged(store, () => ({}), { warn: (_m, f) => warned.push(f) })).toMatchObject({ gaps: 100 });
+    expect(warned).toEqual([{ device: 'till-1', missing_bytes: 100 }]);
   });
 });
