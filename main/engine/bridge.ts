@@ -149,8 +149,13 @@ export class Bridge extends EventEmitter {
   }
 
   private async boot(vault: Vault): Promise<void> {
-    const recovered = recoverStaged(this.store, (deviceId) => this.deviceSettings(deviceId), this.log);
-    if (recovered.jobs) this.log.warn('journaled receipts the last run had read but not finished', { ...recovered });
+    try {
+      const recovered = recoverStaged(this.store, (deviceId) => this.deviceSettings(deviceId), this.log);
+      if (recovered.jobs) this.log.warn('journaled receipts the last run had read but not finished', { ...recovered });
+    } catch (err) {
+      // The staged bytes stay where they are and are tried again at the next start; capture must start now.
+      this.log.error('could not journal the bytes the last run left staged', { error: err });
+    }
     const resumed = resumeJournal(this.store);
     if (resumed) this.log.info('parsed jobs journaled before the last stop', { jobs: resumed });
     for (const alert of this.store.alerts) this.emit('alert', alert);
