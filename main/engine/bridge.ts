@@ -248,10 +248,10 @@ export class Bridge extends EventEmitter {
   }
 
   /** The configured device behind a device or lane id, and its decoding settings where it has them. */
-  private deviceSettings(deviceId: string): { device?: DeviceConfig; codepage?: string; profile?: string; terminalId: string } {
+  private deviceSettings(deviceId: string): { codepage?: string; profile?: string; terminalId: string } {
     const device = this.config.devices.find((d) => d.id === baseDeviceId(deviceId));
     const settings = device && 'codepage' in device ? device : undefined;
-    return { device, codepage: settings?.codepage, profile: settings?.profile, terminalId: device?.terminal_id ?? baseDeviceId(deviceId) };
+    return { codepage: settings?.codepage, profile: settings?.profile, terminalId: device?.terminal_id ?? baseDeviceId(deviceId) };
   }
 
   private ingest(job: CapturedJob): void {
