@@ -6,16 +6,7 @@ import { loadProfile, parseReceipt, transactionId, type ParseContext } from '../
 import type { DecodedReceipt } from '../main/escpos/types.js';
 import { printReceipt, randomReceiptSpec } from '../sandbox/receipt-printer.js';
 import type { BenchReport } from './report.js';
-
-function seeded(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../sandbox/seeded-random.js';
 
 /**
  * Runs fn over the corpus repeatedly for about `ms` of CPU time, returning items per CPU second: "on one core",
@@ -38,7 +29,7 @@ function throughput(corpus: number, ms: number, fn: (i: number) => void): { cpu:
 }
 
 export async function run(): Promise<BenchReport> {
-  const rng = seeded(20261124);
+  const rng = mulberry32(20261124);
   const profile = loadProfile('generic@1');
   const receipts: DecodedReceipt[] = [];
   const contexts: ParseContext[] = [];

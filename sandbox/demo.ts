@@ -13,22 +13,13 @@ import { receiptLine } from '../main/cli/run.js';
 import { KeychainVault } from '../main/vault/index.js';
 import { printReceipt, randomReceiptSpec } from './receipt-printer.js';
 import { startSandbox } from './server.js';
+import { mulberry32 } from './seeded-random.js';
 
 const usage = `usage: bash scripts/demo.sh [--port 8787] [--every 4] [--receipts N] [--data-dir DIR]
   --port      the sandbox cloud's port on 127.0.0.1 (0: any free port)
   --every     seconds between the virtual POS's receipts
   --receipts  stop after this many receipts are accepted (default: run until Ctrl-C)
   --data-dir  the bridge's data dir (default: a fresh folder under ${tmpdir()})`;
-
-/** A seeded generator, so two demo runs print the same receipts. */
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const until = Date.now() + timeoutMs;

@@ -26,6 +26,7 @@ import {
   type DeviceAuthorizeResponse,
   type TokenResponse,
 } from '../main/cloud/contract.js';
+import { mulberry32 } from './seeded-random.js';
 
 export interface SandboxFaults {
   /** Fixed-window rate limit on the batch endpoint: `limit` requests per `windowS` seconds (of the sandbox clock). */
@@ -161,18 +162,6 @@ export const DEFAULT_REMOTE_CONFIG: RemoteConfig = {
 
 const DEFAULT_BUSINESS = { business_id: 'biz_sandbox', business_name: 'Mama Put Kitchen Ltd', tin: '12345678-0001', location_name: 'Ikeja' };
 
-/** Mulberry32: a seeded random so a fault run can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function emptyState(remote: RemoteConfig): SandboxState {
   return {
     transactions: {},
@@ -197,7 +186,7 @@ class HttpAnswer {
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const clock = options.clock ?? systemClock;
-  const random = seeded(options.seed ?? 1);
+  const random = mulberry32(options.seed ?? 1);
   const faults: SandboxFaults = { malformedMarker: 'MALFORMED', ...options.faults };
   const remote = options.remoteConfig ?? DEFAULT_REMOTE_CONFIG;
   let state: SandboxState = emptyState(remote);

@@ -6,20 +6,11 @@ import { parseReceipt, TransactionSchema, type Transaction } from '../../main/re
 import { meetsTransactionSchema } from '../../main/receipts/shape.js';
 import { printReceipt, randomReceiptSpec } from '../../sandbox/receipt-printer.js';
 import { contextFor, receiptOf } from './decoded.js';
-
-function seeded(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../sandbox/seeded-random.js';
 
 /** Transactions the parser really builds: random printed receipts of every sandbox layout, with each shipped profile. */
 function corpus(count: number): Transaction[] {
-  const rng = seeded(77);
+  const rng = mulberry32(77);
   const out: Transaction[] = [];
   const profiles = ['generic@1', 'us-dates@1', 'decimal-comma@1', 'fixed-columns@1'];
   for (let i = 0; i < count; i++) {
