@@ -1,23 +1,13 @@
 // One captured job through the pipeline: journal (durable) first, then escpos decode, receipt parse, outbox row.
 import { decode } from '../escpos/index.js';
 import { loadProfile, parseReceipt } from '../receipts/index.js';
-import type { Integration } from '../receipts/transaction.js';
 import { redactText } from '../telemetry/redact.js';
-import { OutboxRowNotFound, type OutboxState, type ParsedJob, type Problem, type Store, type StoredJob } from '../store/index.js';
+import { OutboxRowNotFound, type JournalInput, type OutboxState, type ParsedJob, type Problem, type Store, type StoredJob } from '../store/index.js';
 
 export const DEFAULT_PROFILE = 'generic@1';
 
-export interface IngestJob {
-  deviceId: string;
-  integration: Integration;
-  bytes: Uint8Array;
-  capturedAt: string;
-  codepage?: string;
-  profile?: string;
-  terminalId?: string;
-  /** The capture stream and offset the job ends at: the staged bytes it covers are released in its journal commit. */
-  consumes?: { stream: string; end: number };
-}
+/** A captured job as the pipeline takes it: exactly what the journal stores. */
+export type IngestJob = JournalInput;
 
 export interface IngestOutcome {
   id: string;
