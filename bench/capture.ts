@@ -6,7 +6,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { createSource, DeviceConfig, type CapturedJob, type CaptureSink, type CaptureSource } from '../main/capture/index.js';
-import { openStore, type StagedChunk, type Store } from '../main/store/index.js';
+import { CaptureQueue } from '../main/engine/capture-queue.js';
+import { openStore } from '../main/store/index.js';
 import { silentLogger } from '../main/telemetry/log.js';
 import { MemoryVault } from '../main/vault/index.js';
 import type { BenchReport } from './report.js';
@@ -288,43 +289,6 @@ async function sustained(): Promise<BenchReport> {
   }
 }
 
-/**
- * The engine's storage path behind capture, as `Bridge` runs it: each event-loop turn's chunks staged in one
- * commit (when `staging`), then each job journaled (releasing its staged bytes), on a real encrypted store.
- */
-function engineSink(store: Store, staging: boolean): CaptureSink & { journaled: () => number } {
-  let chunks: StagedChunk[] = [];
-  let jobs: CapturedJob[] = [];
-  let released = new Map<string, number>();
-  let scheduled = false;
-  let journaled = 0;
-  const drain = () => {
-    scheduled = false;
-    const [c, j, r] = [chunks, jobs, released];
-    chunks = [];
-    jobs = [];
-    released = new Map();
-    if (c.length) store.stage(c);
-    for (const job of j) {
-      store.journal({ deviceId: job.deviceId, integration: job.integration, bytes: job.bytes, capturedAt: job.capturedAt, consumes: job.stream ? { stream: job.stream.id, end: job.stream.end } : undefined });
-      journaled += job.bytes.length;
-    }
-    for (const [stream, end] of r) store.releaseStaged(stream, end);
-  };
-  const later = () => {
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(drain);
-    }
-  };
-  return {
-    ...nullSink,
-    ...(staging ? { chunk: (c: StagedChunk) => (chunks.push(c), later()), consumed: (stream: string, end: number) => (released.set(stream, end), later()) } : {}),
-    job: (j) => (jobs.push(j), later()),
-    journaled: () => journaled,
-  };
-}
-
 /** Four serial taps at line rate with reads every 16 ms (a USB-serial adapter's latency), into a real store. */
 async function stagingCost(): Promise<BenchReport> {
   const dir = mkdtempSync(join(tmpdir(), 'tp-bench-staging-'));
@@ -333,7 +297,17 @@ async function stagingCost(): Promise<BenchReport> {
     const runs: Record<string, { share: number; sent: number; journaled: number; staged: number }> = {};
     for (const staging of [false, true]) {
       const store = await openStore({ dataDir: join(dir, `store-${staging}`), vault: new MemoryVault(), log: silentLogger });
-      const sink = engineSink(store, staging);
+      // The engine's own hand-off (CaptureQueue), journaling each job as Bridge does, less the parse.
+      let journaled = 0;
+      const queue = new CaptureQueue(
+        store,
+        (job) => {
+          store.journal({ deviceId: job.deviceId, integration: job.integration, bytes: job.bytes, capturedAt: job.capturedAt, consumes: job.consumes });
+          journaled += job.bytes.length;
+        },
+        { staging },
+      );
+      const sink: CaptureSink = { ...nullSink, ...queue.sink };
       const sources = b.map((path, i) => createSource(DeviceConfig.parse({ id: `lane-${i}`, kind: 'serial_tap', path, baud_rate: BAUD }), sink, { log: silentLogger }));
       const run = await measureCpu(async () => {
         await Promise.all(sources.map((s) => s.start()));
@@ -345,7 +319,7 @@ async function stagingCost(): Promise<BenchReport> {
       });
       const staged = store.stagedStreams().reduce((n, st) => n + st.bytes.length, 0);
       store.close();
-      runs[String(staging)] = { share: (100 * run.cpuMs) / run.wallMs, sent: run.result, journaled: sink.journaled(), staged };
+      runs[String(staging)] = { share: (100 * run.cpuMs) / run.wallMs, sent: run.result, journaled, staged };
     }
     const off = runs['false']!;
     const on = runs['true']!;

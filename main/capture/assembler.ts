@@ -131,7 +131,7 @@ export class JobAssembler {
         bytes,
         capturedAt: new Date(this.o.clock.now()).toISOString(),
         end,
-        stream: { id: this.streamId, end: this.taken },
+        consumes: { stream: this.streamId, end: this.taken },
       };
       if (codepage) job.codepage = codepage;
       this.o.sink.job(job);

@@ -17,8 +17,8 @@ export interface CapturedJob {
    * re-decode reads the same text. Absent when the decoder failed on the job (the device's page is used).
    */
   codepage?: string;
-  /** The byte stream the job was cut from and its offset just past the job's last byte (the staged bytes it covers). */
-  stream?: { id: string; end: number };
+  /** The byte stream the job was cut from and its offset just past the job's last byte: the staged bytes its journal commit releases. */
+  consumes?: { stream: string; end: number };
 }
 
 /** Bytes as they arrive on one stream (a port, or one lane of a virtual printer), before any receipt is complete. */

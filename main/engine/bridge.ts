@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { platform, release } from 'node:os';
-import { Capture, type CapturedChunk, type CapturedJob, type DeviceState, type TerminalEvent } from '../capture/index.js';
+import { Capture, type CapturedJob, type DeviceState, type TerminalEvent } from '../capture/index.js';
 import type { DeviceConfig } from '../capture/config.js';
 import { Forwarder, type ForwarderStatus, type RemoteConfig } from '../cloud/index.js';
 import type { Integration } from '../receipts/transaction.js';
@@ -12,6 +12,7 @@ import { Logger, logFile, type LogSink } from '../telemetry/log.js';
 import { KeychainVault, type Vault } from '../vault/index.js';
 import { HeadlessUpdater, UpdateClient, UpdateService, resolveUpdateSettings, statusFile as updateStatusFile, type CheckReport, type InstallDecision, type UpdateStatus } from '../updates/index.js';
 import { loadConfig, type Config } from './config.js';
+import { CaptureQueue } from './capture-queue.js';
 import { acquireDataDirLock, type DataDirLock } from './lock.js';
 import { ingestJob, recoverStaged, resumeJournal } from './pipeline.js';
 import { PaymentMatcher, kobo, type PaymentJoin } from './payments.js';
@@ -98,11 +99,7 @@ export class Bridge extends EventEmitter {
   private capture!: Capture;
   private forwarder!: Forwarder;
   private lock!: DataDirLock;
-  private pending: CapturedJob[] = [];
-  /** Chunks to stage and stream offsets consumed without a job, written on the next turn with the jobs. */
-  private chunks: CapturedChunk[] = [];
-  private consumedTo = new Map<string, number>();
-  private draining = false;
+  private readonly captureQueue: CaptureQueue;
   private timers: NodeJS.Timeout[] = [];
   private paused = false;
   private disabledIntegrations = new Set<Integration>();
@@ -121,6 +118,7 @@ export class Bridge extends EventEmitter {
   ) {
     super();
     this.log = log;
+    this.captureQueue = new CaptureQueue(store, (job) => this.ingest(job));
   }
 
   /** Takes the data dir, opens the store (key from the keychain), resumes unparsed journal entries, starts capture and forwarding. */
@@ -214,39 +212,6 @@ export class Bridge extends EventEmitter {
     this.log.info('bridge started', { devices: this.activeDevices().map((d) => d.id), cloud: this.config.cloud.base_url, version: this.options.version });
   }
 
-  /** Called on capture's data path: queue and return at once; the journal write happens on the next turn. */
-  private captured(job: CapturedJob): void {
-    this.pending.push(job);
-    this.scheduleDrain();
-  }
-
-  /** Bytes of a receipt still being printed: staged on the next turn, so a crash mid-receipt loses none of them. */
-  private arrived(chunk: CapturedChunk): void {
-    this.chunks.push(chunk);
-    this.scheduleDrain();
-  }
-
-  private scheduleDrain(): void {
-    if (!this.draining) {
-      this.draining = true;
-      setImmediate(() => this.drain());
-    }
-  }
-
-  /** One turn's capture: the chunks staged (one commit), then each job journaled (releasing its chunks), then releases. */
-  private drain(): void {
-    const jobs = this.pending;
-    const chunks = this.chunks;
-    const consumed = this.consumedTo;
-    this.pending = [];
-    this.chunks = [];
-    this.consumedTo = new Map();
-    this.draining = false;
-    if (chunks.length > 0) this.store.stage(chunks);
-    for (const job of jobs) this.ingest(job);
-    for (const [stream, end] of consumed) this.store.releaseStaged(stream, end);
-  }
-
   /** The configured device behind a device or lane id, and its decoding settings where it has them. */
   private deviceSettings(deviceId: string): { codepage?: string; profile?: string; terminalId: string } {
     const device = this.config.devices.find((d) => d.id === baseDeviceId(deviceId));
@@ -266,7 +231,7 @@ export class Bridge extends EventEmitter {
         codepage: job.codepage ?? codepage,
         profile,
         terminalId,
-        consumes: job.stream ? { stream: job.stream.id, end: job.stream.end } : undefined,
+        consumes: job.consumes,
       });
       this.count('captured');
       this.lastReceiptAt = Date.now();
@@ -356,16 +321,7 @@ export class Bridge extends EventEmitter {
   private newCapture(): Capture {
     return new Capture(
       this.activeDevices(),
-      {
-        chunk: (chunk) => this.arrived(chunk),
-        consumed: (stream, end) => {
-          this.consumedTo.set(stream, end);
-          this.scheduleDrain();
-        },
-        job: (job) => this.captured(job),
-        terminalEvent: (e) => this.terminalEvent(e),
-        deviceState: (s) => this.emit('device', s),
-      },
+      { ...this.captureQueue.sink, terminalEvent: (e) => this.terminalEvent(e), deviceState: (s) => this.emit('device', s) },
       { log: this.log.child({ component: 'capture' }) },
     );
   }
@@ -455,7 +411,7 @@ export class Bridge extends EventEmitter {
     for (const t of this.timers) clearInterval(t);
     this.updates?.stop();
     await this.capture?.stop().catch((err) => this.log.error('capture did not stop cleanly', { error: err }));
-    this.drain();
+    this.captureQueue.drain();
     await this.forwarder?.stop().catch((err) => this.log.error('forwarding did not stop cleanly', { error: err }));
     try {
       this.writeStatusFile();

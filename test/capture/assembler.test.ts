@@ -103,9 +103,9 @@ describe('job assembler', () => {
     expect(new Set(chunks.map((c) => c.stream)).size).toBe(1);
     // Each job ends where the next begins; the drawer kick after the last cut is consumed without a job.
     const id = chunks[0]!.stream;
-    expect(r.jobs.map((j) => j.stream)).toEqual([
-      { id, end: r.jobs[0]!.bytes.length },
-      { id, end: r.jobs[0]!.bytes.length + r.jobs[1]!.bytes.length },
+    expect(r.jobs.map((j) => j.consumes)).toEqual([
+      { stream: id, end: r.jobs[0]!.bytes.length },
+      { stream: id, end: r.jobs[0]!.bytes.length + r.jobs[1]!.bytes.length },
     ]);
     expect(consumed).toEqual([[id, stream.length]]);
     // Another stream (another lane, or after a restart) has its own id.
