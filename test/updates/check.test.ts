@@ -2,86 +2,76 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { command } from '../../main/cli/update.js';
 import { HeadlessUpdater, UpdateClient, UpdateService, statusFile, type CheckReport } from '../../main/updates/index.js';
 import { packageVersion } from '../../main/engine/version.js';
 import { publishRelease } from '../../sandbox/updates.js';
-import { around, startFeed, tempDataDir, type FeedServer } from './feed.js';
+import { around, feedPerTest } from './feed.js';
 
 const current = packageVersion();
 const v = around(current);
 
-let feed: FeedServer;
-let data: { dir: string; remove(): void };
-
-beforeEach(async () => {
-  feed = await startFeed();
-  data = tempDataDir();
-});
-afterEach(async () => {
-  await feed.close();
-  data.remove();
-});
+const t = feedPerTest();
 
 async function check(updates: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; report: CheckReport }> {
-  const configFile = join(data.dir, 'config.json');
-  writeFileSync(configFile, JSON.stringify({ updates: { base_url: feed.baseUrl, ...updates } }));
+  const configFile = join(t.data.dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify({ updates: { base_url: t.feed.baseUrl, ...updates } }));
   const stdout = new PassThrough();
   const chunks: Buffer[] = [];
   stdout.on('data', (c: Buffer) => chunks.push(c));
-  const code = await command.run({ argv: ['check', '--json'], dataDir: data.dir, configFile, env, stdin: new PassThrough(), stdout, stderr: new PassThrough() });
+  const code = await command.run({ argv: ['check', '--json'], dataDir: t.data.dir, configFile, env, stdin: new PassThrough(), stdout, stderr: new PassThrough() });
   return { code, report: JSON.parse(Buffer.concat(chunks).toString('utf8')) as CheckReport };
 }
 
 describe('update check --json', () => {
   it('offers a newer version published on the stable channel', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: v.newer });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: v.newer });
     const { code, report } = await check();
     expect(code).toBe(0);
     expect(report).toEqual({ current, channel: 'stable', latest: v.newer, available: true, reason: 'newer' });
-    expect(feed.requests.some((url) => url.startsWith('/updates/stable/latest'))).toBe(true);
+    expect(t.feed.requests.some((url) => url.startsWith('/updates/stable/latest'))).toBe(true);
   });
 
   it('says up_to_date when the feed holds the running version', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: current });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: current });
     const { report } = await check();
     expect(report).toMatchObject({ latest: current, available: false, reason: 'up_to_date' });
   });
 
   it('keeps a machine out of a roll-out staged at 0 %', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: v.newer, stagingPercentage: 0 });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: v.newer, stagingPercentage: 0 });
     const { report } = await check();
     expect(report).toMatchObject({ latest: v.newer, available: false, reason: 'staged_out' });
   });
 
   it('lets every machine into a roll-out staged at 100 %', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: v.newer, stagingPercentage: 100 });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: v.newer, stagingPercentage: 100 });
     const { report } = await check();
     expect(report).toMatchObject({ latest: v.newer, available: true, reason: 'newer' });
   });
 
   it("decides a partial roll-out by this machine's own staging id, kept in its data dir", async () => {
     // electron-updater reads bytes 12-15 of the id as a fraction of 0xffffffff: 0x40000000 is 25 %.
-    writeFileSync(join(data.dir, '.updaterId'), '0e7a3b1c-5d2f-5a4b-8c6d-9e0f40000000');
-    publishRelease({ root: feed.root, channel: 'stable', version: v.newer, stagingPercentage: 20 });
+    writeFileSync(join(t.data.dir, '.updaterId'), '0e7a3b1c-5d2f-5a4b-8c6d-9e0f40000000');
+    publishRelease({ root: t.feed.root, channel: 'stable', version: v.newer, stagingPercentage: 20 });
     expect((await check()).report.reason).toBe('staged_out');
-    publishRelease({ root: feed.root, channel: 'stable', version: v.newer, stagingPercentage: 30 });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: v.newer, stagingPercentage: 30 });
     expect((await check()).report.reason).toBe('newer');
   });
 
   it('reads the beta channel from its own folder when the config says beta', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: current });
-    publishRelease({ root: feed.root, channel: 'beta', version: v.beta });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: current });
+    publishRelease({ root: t.feed.root, channel: 'beta', version: v.beta });
     const stable = await check();
     expect(stable.report.reason).toBe('up_to_date');
     const beta = await check({ channel: 'beta' });
     expect(beta.report).toMatchObject({ channel: 'beta', latest: v.beta, available: true, reason: 'newer' });
-    expect(feed.requests.some((url) => url.startsWith('/updates/beta/latest'))).toBe(true);
+    expect(t.feed.requests.some((url) => url.startsWith('/updates/beta/latest'))).toBe(true);
   });
 
   it('rolls back to a pin below the running version, and only to exactly the pin', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: v.older });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: v.older });
     const pinned = await check({ pin_version: v.older });
     expect(pinned.report).toMatchObject({ latest: v.older, available: true, reason: 'downgrade_to_pin', pin: v.older });
     const unpinned = await check();
@@ -89,7 +79,7 @@ describe('update check --json', () => {
   });
 
   it('never passes a pin: a newer version above the pin is refused as pinned', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: v.newest });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: v.newest });
     const { report } = await check({ pin_version: v.newer });
     expect(report).toMatchObject({ latest: v.newest, available: false, reason: 'pinned' });
     const atPin = await check({ pin_version: v.newest });
@@ -97,8 +87,8 @@ describe('update check --json', () => {
   });
 
   it('reports feed_error with the cause when the feed answers 500', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: v.newer });
-    feed.fault = { kind: 'status', status: 500 };
+    publishRelease({ root: t.feed.root, channel: 'stable', version: v.newer });
+    t.feed.fault = { kind: 'status', status: 500 };
     const { code, report } = await check();
     expect(code).toBe(1);
     expect(report).toMatchObject({ current, latest: null, available: false, reason: 'feed_error' });
@@ -107,7 +97,7 @@ describe('update check --json', () => {
   });
 
   it('reports feed_error when the feed answers garbage instead of YAML', async () => {
-    feed.fault = { kind: 'garbage' };
+    t.feed.fault = { kind: 'garbage' };
     const { code, report } = await check();
     expect(code).toBe(1);
     expect(report.reason).toBe('feed_error');
@@ -126,30 +116,30 @@ describe('update check --json', () => {
   });
 
   it('takes the feed base from TAXPOYNT_BRIDGE_UPDATE_URL over the config file', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: v.newer });
-    const { report } = await check({ base_url: 'http://127.0.0.1:9/nowhere' }, { TAXPOYNT_BRIDGE_UPDATE_URL: feed.baseUrl });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: v.newer });
+    const { report } = await check({ base_url: 'http://127.0.0.1:9/nowhere' }, { TAXPOYNT_BRIDGE_UPDATE_URL: t.feed.baseUrl });
     expect(report.reason).toBe('newer');
   });
 
   it('says where to set the feed when no base URL is configured', async () => {
-    const configFile = join(data.dir, 'config.json');
+    const configFile = join(t.data.dir, 'config.json');
     writeFileSync(configFile, '{}');
     const stdout = new PassThrough();
     const chunks: Buffer[] = [];
     stdout.on('data', (c: Buffer) => chunks.push(c));
-    const code = await command.run({ argv: ['check'], dataDir: data.dir, configFile, env: {}, stdin: new PassThrough(), stdout, stderr: new PassThrough() });
+    const code = await command.run({ argv: ['check'], dataDir: t.data.dir, configFile, env: {}, stdin: new PassThrough(), stdout, stderr: new PassThrough() });
     expect(code).toBe(1);
     expect(Buffer.concat(chunks).toString()).toMatch(/reason: +feed_error[\s\S]*TAXPOYNT_BRIDGE_UPDATE_URL/);
   });
 });
 
 async function run(argv: string[]): Promise<{ code: number; out: string }> {
-  const configFile = join(data.dir, 'config.json');
-  writeFileSync(configFile, JSON.stringify({ updates: { base_url: feed.baseUrl } }));
+  const configFile = join(t.data.dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify({ updates: { base_url: t.feed.baseUrl } }));
   const stdout = new PassThrough();
   const chunks: Buffer[] = [];
   stdout.on('data', (c: Buffer) => chunks.push(c));
-  const code = await command.run({ argv, dataDir: data.dir, configFile, env: {}, stdin: new PassThrough(), stdout, stderr: new PassThrough() });
+  const code = await command.run({ argv, dataDir: t.data.dir, configFile, env: {}, stdin: new PassThrough(), stdout, stderr: new PassThrough() });
   return { code, out: Buffer.concat(chunks).toString('utf8') };
 }
 
@@ -163,13 +153,13 @@ describe('update status', () => {
   });
 
   it('shows the state, the downloaded version and the next check the running bridge recorded', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: v.newer });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: v.newer });
     const now = Date.UTC(2026, 0, 5, 12, 0);
     const service = new UpdateService({
-      client: new UpdateClient(new HeadlessUpdater({ version: current, dataDir: data.dir })),
-      settings: () => ({ channel: 'stable', installWindow: '02:00-05:00', baseUrl: feed.baseUrl }),
+      client: new UpdateClient(new HeadlessUpdater({ version: current, dataDir: t.data.dir })),
+      settings: () => ({ channel: 'stable', installWindow: '02:00-05:00', baseUrl: t.feed.baseUrl }),
       activity: () => ({ lastReceiptAt: now, batchInFlight: false }),
-      statusFile: statusFile(data.dir),
+      statusFile: statusFile(t.data.dir),
       install: () => undefined,
       clock: () => now,
     });

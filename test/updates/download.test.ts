@@ -1,41 +1,31 @@
 // electron-updater's own download over our Node executor: the exact bytes land in its cache, a corrupt file is refused by its sha512.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HeadlessUpdater, UpdateClient, feedUrlFor } from '../../main/updates/index.js';
 import { publishRelease } from '../../sandbox/updates.js';
-import { startFeed, tempDataDir, type FeedServer } from './feed.js';
+import { feedPerTest } from './feed.js';
 
-let feed: FeedServer;
-let data: { dir: string; remove(): void };
-
-beforeEach(async () => {
-  feed = await startFeed();
-  data = tempDataDir();
-});
-afterEach(async () => {
-  await feed.close();
-  data.remove();
-});
+const t = feedPerTest();
 
 function client(version = '1.0.0'): UpdateClient {
-  return new UpdateClient(new HeadlessUpdater({ version, dataDir: data.dir }));
+  return new UpdateClient(new HeadlessUpdater({ version, dataDir: t.data.dir }));
 }
 
-const stable = () => ({ feedUrl: feedUrlFor(feed.baseUrl, 'stable'), channel: 'stable' as const });
+const stable = () => ({ feedUrl: feedUrlFor(t.feed.baseUrl, 'stable'), channel: 'stable' as const });
 
 describe('update download', () => {
   it('downloads the offered package byte for byte into the updater cache', async () => {
-    const release = publishRelease({ root: feed.root, channel: 'stable', version: '1.1.0' });
+    const release = publishRelease({ root: t.feed.root, channel: 'stable', version: '1.1.0' });
     const c = client();
     expect((await c.check(stable())).reason).toBe('newer');
     const [file] = await c.download();
-    expect(file).toContain(join(data.dir, 'updates'));
+    expect(file).toContain(join(t.data.dir, 'updates'));
     expect(readFileSync(file!)).toEqual(readFileSync(release.files[0]!.path));
   });
 
   it('refuses a download whose bytes do not match the sha512 in the feed, and keeps nothing', async () => {
-    const release = publishRelease({ root: feed.root, channel: 'stable', version: '1.1.0' });
+    const release = publishRelease({ root: t.feed.root, channel: 'stable', version: '1.1.0' });
     const artifact = release.files[0]!.path;
     const bytes = readFileSync(artifact);
     bytes[10] = bytes[10]! ^ 0xff; // same size, one byte flipped: only the checksum can tell
@@ -43,14 +33,14 @@ describe('update download', () => {
     const c = client();
     expect((await c.check(stable())).available).toBe(true);
     await expect(c.download()).rejects.toMatchObject({ code: 'ERR_CHECKSUM_MISMATCH' });
-    const pending = join(data.dir, 'updates', 'taxpoynt-pos-bridge-updater', 'pending');
+    const pending = join(t.data.dir, 'updates', 'taxpoynt-pos-bridge-updater', 'pending');
     const left = existsSync(pending) ? readdirSync(pending).filter((name) => name.endsWith('.AppImage')) : [];
     expect(left).toEqual([]);
   });
 
   it('prefers the package for this platform when a release lists several files', async () => {
     publishRelease({
-      root: feed.root,
+      root: t.feed.root,
       channel: 'stable',
       version: '1.1.0',
       platform: 'linux',
@@ -59,25 +49,25 @@ describe('update download', () => {
         { name: 'TaxPoynt-POS-Bridge-1.1.0.AppImage', bytes: Buffer.from('appimage package') },
       ],
     });
-    const c = new UpdateClient(new HeadlessUpdater({ version: '1.0.0', dataDir: data.dir, platform: 'linux' }));
+    const c = new UpdateClient(new HeadlessUpdater({ version: '1.0.0', dataDir: t.data.dir, platform: 'linux' }));
     await c.check(stable());
     const [file] = await c.download();
     expect(readFileSync(file!, 'utf8')).toBe('appimage package');
   });
 
   it('keeps one staging id per machine across updater instances', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: '1.1.0', stagingPercentage: 50 });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: '1.1.0', stagingPercentage: 50 });
     const first = await client().check(stable());
-    const id = readFileSync(join(data.dir, '.updaterId'), 'utf8');
+    const id = readFileSync(join(t.data.dir, '.updaterId'), 'utf8');
     for (let i = 0; i < 3; i++) {
       expect((await client().check(stable())).reason).toBe(first.reason);
     }
-    expect(readFileSync(join(data.dir, '.updaterId'), 'utf8')).toBe(id);
+    expect(readFileSync(join(t.data.dir, '.updaterId'), 'utf8')).toBe(id);
   });
 
   it('refuses to install headless without an installer, with a message saying what to do', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: '1.1.0' });
-    const updater = new HeadlessUpdater({ version: '1.0.0', dataDir: data.dir });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: '1.1.0' });
+    const updater = new HeadlessUpdater({ version: '1.0.0', dataDir: t.data.dir });
     const c = new UpdateClient(updater);
     await c.check(stable());
     await c.download();
@@ -88,12 +78,12 @@ describe('update download', () => {
   });
 
   it('hands the verified package to the injected installer and then quits', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: '1.1.0' });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: '1.1.0' });
     const installed: string[] = [];
     let quit = 0;
     const updater = new HeadlessUpdater({
       version: '1.0.0',
-      dataDir: data.dir,
+      dataDir: t.data.dir,
       installer: (file) => {
         installed.push(file);
         return true;

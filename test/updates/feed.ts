@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUpdateFeed, type UpdateFeedFault } from '../../sandbox/updates.js';
+import { afterEach, beforeEach } from 'vitest';
 
 export interface FeedServer {
   root: string;
@@ -61,4 +62,18 @@ export function around(current: string): { older: string; newer: string; newest:
     newest: `${major}.${minor + 2}.0`,
     beta: `${major}.${minor + 1}.0-beta.1`,
   };
+}
+
+/** A fresh feed server and data dir for each test of the calling file, closed and removed after it. */
+export function feedPerTest(): { feed: FeedServer; data: { dir: string; remove(): void } } {
+  const t = {} as { feed: FeedServer; data: { dir: string; remove(): void } };
+  beforeEach(async () => {
+    t.feed = await startFeed();
+    t.data = tempDataDir();
+  });
+  afterEach(async () => {
+    await t.feed.close();
+    t.data.remove();
+  });
+  return t;
 }

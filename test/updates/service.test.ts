@@ -1,6 +1,6 @@
 // The update loop on a fake clock over a real feed: schedule, background download, install window, till activity, merchant, health.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CHECK_INTERVAL_MS,
   HEALTH_DEADLINE_MS,
@@ -13,19 +13,9 @@ import {
   type UpdateSettings,
 } from '../../main/updates/index.js';
 import { publishRelease } from '../../sandbox/updates.js';
-import { startFeed, tempDataDir, type FeedServer } from './feed.js';
+import { feedPerTest } from './feed.js';
 
-let feed: FeedServer;
-let data: { dir: string; remove(): void };
-
-beforeEach(async () => {
-  feed = await startFeed();
-  data = tempDataDir();
-});
-afterEach(async () => {
-  await feed.close();
-  data.remove();
-});
+const t = feedPerTest();
 
 const MIN = 60_000;
 /** 14:00 local time on a fixed day: outside the default 02:00-05:00 window. */
@@ -45,14 +35,14 @@ interface Harness {
 function harness(version = '1.0.0', settings: Partial<UpdateSettings> = {}): Harness {
   const clock = { now: afternoon };
   const activity: TillActivity = { lastReceiptAt: null, batchInFlight: false };
-  const full: UpdateSettings = { channel: 'stable', installWindow: '02:00-05:00', baseUrl: feed.baseUrl, ...settings };
+  const full: UpdateSettings = { channel: 'stable', installWindow: '02:00-05:00', baseUrl: t.feed.baseUrl, ...settings };
   const installs: number[] = [];
   const notified: string[] = [];
   const service = new UpdateService({
-    client: new UpdateClient(new HeadlessUpdater({ version, dataDir: data.dir })),
+    client: new UpdateClient(new HeadlessUpdater({ version, dataDir: t.data.dir })),
     settings: () => full,
     activity: () => activity,
-    statusFile: statusFile(data.dir),
+    statusFile: statusFile(t.data.dir),
     install: () => installs.push(clock.now),
     onDownloaded: (v) => notified.push(v),
     clock: () => clock.now,
@@ -65,13 +55,13 @@ function harness(version = '1.0.0', settings: Partial<UpdateSettings> = {}): Har
     settings: full,
     installs,
     notified,
-    feedHits: () => feed.requests.filter((url) => url.includes('/latest')).length,
+    feedHits: () => t.feed.requests.filter((url) => url.includes('/latest')).length,
   };
 }
 
 describe('update loop', () => {
   it('waits a random delay (here 5 of at most 10 minutes) before the first check, then checks every 4 hours', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: '1.0.0' });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: '1.0.0' });
     const h = harness();
     h.service.begin();
     h.clock.now += 5 * MIN - 1;
@@ -90,7 +80,7 @@ describe('update loop', () => {
   });
 
   it('downloads a newer version in the background but installs it only inside the install window', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: '1.1.0' });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: '1.1.0' });
     const h = harness();
     h.service.begin();
     h.clock.now += 10 * MIN;
@@ -106,7 +96,7 @@ describe('update loop', () => {
   });
 
   it('holds the install while a receipt was captured in the last 10 minutes or a batch is in flight', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: '1.1.0' });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: '1.1.0' });
     const h = harness();
     h.service.begin();
     h.clock.now = night;
@@ -124,7 +114,7 @@ describe('update loop', () => {
   });
 
   it('installs at once, outside the window, when the merchant chooses Restart to update', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: '1.1.0' });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: '1.1.0' });
     const h = harness();
     h.activity.lastReceiptAt = afternoon;
     const report = await h.service.checkNow();
@@ -135,7 +125,7 @@ describe('update loop', () => {
   });
 
   it('rolls back to the pin the same way: downloaded, then installed in the window', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: '0.9.0' });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: '0.9.0' });
     const h = harness('1.0.0', { pinVersion: '0.9.0' });
     h.clock.now = night;
     const report = await h.service.checkNow();
@@ -146,7 +136,7 @@ describe('update loop', () => {
   });
 
   it('refuses a corrupt download: nothing to install, the heartbeat carries the error', async () => {
-    const release = publishRelease({ root: feed.root, channel: 'stable', version: '1.1.0' });
+    const release = publishRelease({ root: t.feed.root, channel: 'stable', version: '1.1.0' });
     writeFileSync(release.files[0]!.path, Buffer.alloc(release.files[0]!.size, 0x41));
     const h = harness();
     h.clock.now = night;
@@ -159,22 +149,22 @@ describe('update loop', () => {
   });
 
   it('keeps running through a feed that answers 500, and recovers at the next check', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: '1.1.0' });
-    feed.fault = { kind: 'status', status: 500 };
+    publishRelease({ root: t.feed.root, channel: 'stable', version: '1.1.0' });
+    t.feed.fault = { kind: 'status', status: 500 };
     const h = harness();
     h.service.begin();
     h.clock.now += 10 * MIN;
     await h.service.tick();
     expect(h.service.heartbeat()).toMatchObject({ state: 'error', available_version: null });
     expect(h.service.heartbeat().last_error).toMatch(/could not be read/);
-    feed.fault = null;
+    t.feed.fault = null;
     h.clock.now += CHECK_INTERVAL_MS;
     await h.service.tick();
     expect(h.service.heartbeat()).toMatchObject({ state: 'downloaded', available_version: '1.1.0', last_error: null });
   });
 
   it('drops a downloaded version that a newly arrived pin no longer allows', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: '1.1.0' });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: '1.1.0' });
     const h = harness();
     await h.service.checkNow();
     expect(h.service.status().downloaded_version).toBe('1.1.0');
@@ -186,13 +176,13 @@ describe('update loop', () => {
   });
 
   it('acts on a new pin within the first-check spread instead of waiting 4 hours', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: '1.0.0' });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: '1.0.0' });
     const h = harness();
     h.service.begin();
     h.clock.now += 5 * MIN;
     await h.service.tick();
     expect(h.feedHits()).toBe(1);
-    publishRelease({ root: feed.root, channel: 'stable', version: '0.9.0' });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: '0.9.0' });
     h.settings.pinVersion = '0.9.0';
     h.clock.now += MIN;
     await h.service.tick(); // the change is seen: the check is due in 5 minutes (random 0.5 of 10)
@@ -204,7 +194,7 @@ describe('update loop', () => {
   });
 
   it('reports a bad install window from the remote config instead of crashing the loop', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: '1.1.0' });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: '1.1.0' });
     const h = harness('1.0.0', { installWindow: '25:00-26:00' });
     h.clock.now = night;
     await h.service.checkNow();
@@ -215,15 +205,15 @@ describe('update loop', () => {
   });
 
   it('writes its status where `update status` reads it', async () => {
-    publishRelease({ root: feed.root, channel: 'stable', version: '1.1.0' });
+    publishRelease({ root: t.feed.root, channel: 'stable', version: '1.1.0' });
     const h = harness();
     h.service.begin();
     h.clock.now += 10 * MIN;
     await h.service.tick();
-    const saved = readStatus(statusFile(data.dir));
+    const saved = readStatus(statusFile(t.data.dir));
     expect(saved).toMatchObject({ current: '1.0.0', channel: 'stable', state: 'downloaded', downloaded_version: '1.1.0' });
     expect(saved?.next_check_at).toBe(new Date(h.clock.now + CHECK_INTERVAL_MS).toISOString());
-    expect(JSON.parse(readFileSync(statusFile(data.dir), 'utf8'))).toEqual(saved);
+    expect(JSON.parse(readFileSync(statusFile(t.data.dir), 'utf8'))).toEqual(saved);
   });
 });
 
@@ -253,6 +243,6 @@ describe('new version health', () => {
     second.service.markHealthy();
     const next = harness('1.2.0');
     next.service.begin();
-    expect(readStatus(statusFile(data.dir))?.health).toEqual({ version: '1.2.0', starts: 1, failures: 0, healthy: false });
+    expect(readStatus(statusFile(t.data.dir))?.health).toEqual({ version: '1.2.0', starts: 1, failures: 0, healthy: false });
   });
 });
