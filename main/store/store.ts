@@ -222,19 +222,7 @@ export class Store implements ForwardQueue {
    */
   commitBatch(inputs: JournalInput[], parsed: ParsedJob[]): JournalResult[] {
     const journaledAt = this.now();
-    const records: JournalRecord[] = inputs.map((input) => ({
-      id: transactionId(input.deviceId, input.bytes),
-      sha256: sha256Hex(input.bytes),
-      deviceId: input.deviceId,
-      integration: input.integration,
-      capturedAt: input.capturedAt,
-      bytes: input.bytes,
-      codepage: input.codepage,
-      profile: input.profile,
-      terminalId: input.terminalId,
-      journaledAt,
-      consumes: input.consumes,
-    }));
+    const records = inputs.map((input) => journalRecord(input, journaledAt));
     if (this.buffer.size > 0) this.flushBuffer();
     if (this.buffer.size === 0) {
       try {
@@ -248,15 +236,17 @@ export class Store implements ForwardQueue {
   }
 
   private writeJournal(records: JournalRecord[], parsed: ParsedJob[], at: string): JournalResult[] {
-    const out: JournalResult[] = [];
+    let out: JournalResult[] = [];
     this.db.transaction(() => {
-      for (const r of records) {
-        const inserted = this.insertJournal(r);
-        out.push({ id: r.id, sha256: r.sha256, duplicate: !inserted, buffered: false });
-      }
+      out = this.insertRecords(records);
       for (const p of parsed) this.insertParsed(p, p.deviceId ?? this.deviceOf(p.id), at);
     })();
     return out;
+  }
+
+  /** Journal rows inside the caller's transaction: each one new, or a duplicate of a job stored before. */
+  private insertRecords(records: JournalRecord[]): JournalResult[] {
+    return records.map((r) => ({ id: r.id, sha256: r.sha256, duplicate: !this.insertJournal(r), buffered: false }));
   }
 
   private deviceOf(id: string): string {
@@ -341,12 +331,10 @@ export class Store implements ForwardQueue {
   /** Journals the receipts recovered from staged streams and drops those streams' staging, in one commit. */
   journalRecovered(inputs: JournalInput[], streams: string[]): JournalResult[] {
     const at = this.now();
-    const out: JournalResult[] = [];
+    const records = inputs.map((input) => journalRecord(input, at));
+    let out: JournalResult[] = [];
     this.db.transaction(() => {
-      for (const input of inputs) {
-        const r: JournalRecord = { ...input, id: transactionId(input.deviceId, input.bytes), sha256: sha256Hex(input.bytes), journaledAt: at, consumes: undefined };
-        out.push({ id: r.id, sha256: r.sha256, duplicate: !this.insertJournal(r), buffered: false });
-      }
+      out = this.insertRecords(records);
       for (const stream of streams) this.s.dropStream!.run(stream);
     })();
     return out;
@@ -718,4 +706,20 @@ function toRow(row: OutboxDbRow): OutboxRow {
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function journalRecord(input: JournalInput, journaledAt: string): JournalRecord {
+  return {
+    id: transactionId(input.deviceId, input.bytes),
+    sha256: sha256Hex(input.bytes),
+    deviceId: input.deviceId,
+    integration: input.integration,
+    capturedAt: input.capturedAt,
+    bytes: input.bytes,
+    codepage: input.codepage,
+    profile: input.profile,
+    terminalId: input.terminalId,
+    journaledAt,
+    consumes: input.consumes,
+  };
 }
