@@ -58,7 +58,7 @@ export class NumberFormat {
     this.marks = new Set(n.currency_marks.map((m) => m.toUpperCase()));
     const markerAlt = all.map(([m]) => m).sort((a, b) => b.length - a.length).map(escape).join('|');
     const marker = markerAlt ? `(?:\\s*(?<marker>${markerAlt}))?` : '';
-    this.tail = new RegExp(`(?:^|(?<=[\\s:=]))(?<open>\\()?(?<sign>-)?\\s?(?<amount>${number})(?![\\d])(?<close>\\))?(?<trail>-|\\s?CR\\b)?(?:\\s?(?:${marks})(?![A-Za-z]))?${marker}\\s*$`, 'i');
+    this.tail = new RegExp(`(?:^|(?<=[\\s:=]))(?<open>\\()?(?<sign>[-+])?\\s?(?<amount>${number})(?![\\d])(?<close>\\))?(?<trail>-|\\s?CR\\b)?(?:\\s?(?:${marks})(?![A-Za-z]))?${marker}\\s*$`, 'i');
     this.anywhere = new RegExp(`(?:^|(?<=[\\s:=@]))-?(?<amount>${number})(?![\\d.,]?\\d)`, 'gi');
     const letterMarkers = all.map(([m]) => m).filter((m) => m.length > 1 || /[A-Z]/i.test(m));
     this.headMarker = letterMarkers.length ? new RegExp(`\\s{2,}(?<marker>${letterMarkers.sort((a, b) => b.length - a.length).map(escape).join('|')})$`) : null;
@@ -106,7 +106,7 @@ export class NumberFormat {
     const kobo = this.kobo(m.groups.amount!);
     if (kobo === null) return null;
     if (Boolean(m.groups.open) !== Boolean(m.groups.close)) return null;
-    const negative = Boolean(m.groups.sign || m.groups.open || m.groups.trail || /^\D*-/.test(m.groups.amount!));
+    const negative = Boolean(m.groups.sign === '-' || m.groups.open || m.groups.trail || /^\D*-/.test(m.groups.amount!));
     let head = line.slice(0, m.index).trim();
     let marker = m.groups.marker ?? null;
     if (!marker && this.headMarker) {
@@ -179,6 +179,7 @@ export class ItemReader {
   private readonly inlineTimes: RegExp;
   private readonly qtyFirst: RegExp;
   private readonly trailingPrice: RegExp;
+  private readonly trailingColumn: RegExp;
   private readonly descQty: RegExp;
   private readonly priceLast: RegExp;
 
@@ -193,6 +194,8 @@ export class ItemReader {
     this.inlineTimes = new RegExp(`^(?<d>.*?\\S)\\s+(?<q>${QTY})(?<u>${UNIT})\\s*${TIMES}\\s*(?<p>${P})$`, 'i');
     this.qtyFirst = new RegExp(`^(?<q>\\d{1,4}(?:[.,]\\d{1,3})?)(?<u>${UNIT})\\s*[x×*]?\\s+(?<d>.*\\S)$`, 'i');
     this.trailingPrice = new RegExp(`^(?<d>.*?\\S)\\s*${TIMES}\\s*(?<p>${P})$`, 'i');
+    // "2  Pepper Soup (Goat)   4,500.00  9,000.00": the unit price in its own column, before the amount.
+    this.trailingColumn = new RegExp(`^(?<d>.*?[A-Za-z\\u00C0-\\u024F)].*?)\\s+(?<p>${P})$`, 'i');
     this.priceLast = new RegExp(`^(?<d>.*?[A-Za-z\\u00C0-\\u024F].*?)\\s+(?<q>${QTY})(?<u>${UNIT})\\s*${TIMES}$`, 'i');
     this.descQty = new RegExp(`^(?<d>.*?\\S)\\s{2,}(?<q>\\d{1,3})$`);
   }
@@ -248,10 +251,12 @@ export class ItemReader {
     m = this.qtyFirst.exec(head);
     if (m?.groups) {
       const rest = m.groups.d!;
-      const tp = this.trailingPrice.exec(rest);
-      if (tp?.groups) {
-        const item = this.build(tp.groups.d!, m.groups.q!, tp.groups.p!, amount, previous);
-        if (item) return item;
+      for (const re of [this.trailingPrice, this.trailingColumn]) {
+        const tp = re.exec(rest);
+        if (tp?.groups) {
+          const item = this.build(tp.groups.d!, m.groups.q!, tp.groups.p!, amount, previous);
+          if (item) return item;
+        }
       }
       const item = this.build(rest, m.groups.q!, null, amount, previous);
       if (item) return item;

@@ -40,6 +40,9 @@ interface Compiled {
     subtotal: RegExp[];
     discount: RegExp[];
     service: RegExp[];
+    tip: RegExp[];
+    rounding: RegExp[];
+    vatFree: RegExp[];
     vat: RegExp[];
     taxable: RegExp[];
     otherTaxes: Array<{ type: string; re: RegExp }>;
@@ -99,6 +102,9 @@ function compile(profile: Profile): Compiled {
       subtotal: rx(profile.labels.subtotal),
       discount: rx(profile.labels.discount),
       service: rx(profile.labels.service_charge),
+      tip: rx(profile.labels.tip),
+      rounding: rx(profile.labels.rounding),
+      vatFree: rx(profile.labels.vat_free),
       vat: rx(profile.labels.vat),
       taxable: rx(profile.labels.taxable),
       otherTaxes: profile.labels.other_taxes.map((t) => ({ type: t.type, re: new RegExp(t.pattern, 'i') })),
@@ -115,6 +121,9 @@ function compile(profile: Profile): Compiled {
       ...profile.labels.change,
       ...profile.labels.discount,
       ...profile.labels.service_charge,
+      ...profile.labels.tip,
+      ...profile.labels.rounding,
+      ...profile.labels.vat_free,
       ...profile.labels.vat,
       ...profile.labels.other_taxes.map((t) => t.pattern),
       ...profile.labels.subtotal,
@@ -172,6 +181,17 @@ interface PaymentRead extends Money {
 
 interface Item extends ItemRead {
   line: number;
+  /** The receipt marked the item's VAT category (a marker or legend code), rather than it being taken as standard. */
+  marked: boolean;
+}
+
+interface SignedMoney extends Money {
+  negative: boolean;
+}
+
+/** Prices with VAT in them: the VAT a gross amount contains, rounded half up to the kobo. */
+function vatContained(gross: Kobo, rate: RateMilli): Kobo {
+  return Math.round((gross * rate) / (100_000 + rate));
 }
 
 /** Parses one decoded receipt with a profile; never throws on receipt content. */
@@ -207,7 +227,7 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
   }
 
   const body = readBody(c, text, problems);
-  const { items, subtotals, discounts, services, totals, fields, isHeader, itemsSkipped } = body;
+  const { items, subtotals, discounts, services, tips, roundings, vatFrees, totals, fields, isHeader, itemsSkipped } = body;
   let refund = body.refund;
 
   // Header fields.
@@ -268,12 +288,33 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
   }
   if (subtotal === null) subtotal = linesSum;
   const service = services.reduce((s, d) => s + d.kobo, 0);
+  const tip = tips.reduce((s, d) => s + d.kobo, 0);
+  const rounding = roundings.reduce((s, d) => s + (d.negative ? -d.kobo : d.kobo), 0);
 
-  const { taxes, vatRate, vatCharged, taxTotal } = readTaxes(c, ctx.profile, text, body, subtotal, discount, service, problems);
+  // "VAT 0%" or "VAT Exempt" with no VAT charged: the goods the receipt did not mark are zero-rated or exempt.
+  const vatPrinted = body.vats.filter((v) => v.kobo > 0);
+  if (vatFrees.length && vatPrinted.length === 0) for (const it of items) if (!it.marked) it.category = vatFrees[0]!.category;
+
+  // Prices with VAT in them: said on the receipt, or the only way the printed figures add up.
+  let inclusive = text.some((t) => c.inclusiveAny.test(t));
+  const vatSum = dedupe(vatPrinted.map((v) => ({ ...v, rate: v.rate ?? c.vatRate }))).reduce((s, v) => s + v.kobo, 0);
+  let netPrinted: Kobo | null = null;
+  if (inclusive && subtotal !== linesSum && subtotal + vatSum === linesSum) {
+    // "Net amount / VAT / Total" under VAT-inclusive items: the printed subtotal is the net, the items the gross.
+    netPrinted = subtotal;
+    subtotal = linesSum;
+  }
+  if (!inclusive && total !== null && vatSum > 0) {
+    const otherSum = body.others.reduce((s, o) => s + o.kobo, 0);
+    const before = subtotal - discount + service + tip + rounding;
+    inclusive = before !== total - vatSum - otherSum && before === total;
+  }
+
+  const { taxes, vatRate, vatCharged, taxTotal } = readTaxes(c, ctx.profile, body, { subtotal, discount, service, inclusive, netPrinted, gross: total === null ? null : total - tip - rounding }, problems);
 
   if (total === null) {
     problems.push({ code: 'missing_total', field: 'totals.total', message: 'No TOTAL line was found on the receipt.' });
-    total = subtotal - discount + service + taxTotal;
+    total = subtotal - discount + service + (inclusive ? 0 : taxTotal) + tip + rounding;
   }
 
   const paymentsOut = settlePayments(c, body, total, last4s, problems);
@@ -318,7 +359,10 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
       ...(discount ? { discount: formatKobo(discount) } : {}),
       ...(service ? { service_charge: formatKobo(service) } : {}),
       tax: formatKobo(taxTotal),
+      ...(tip ? { tip: formatKobo(tip) } : {}),
+      ...(rounding ? { rounding: formatKobo(rounding) } : {}),
       total: formatKobo(total),
+      tax_inclusive: inclusive,
     },
     taxes,
     payments: paymentsOut,
@@ -337,7 +381,7 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
       ],
     };
   }
-  const all = dedupeProblems([...problems, ...validateTransaction(schema.data)]);
+  const all = dedupeProblems([...problems, ...validateTransaction(schema.data, { maxRounding: koboFromMoney(ctx.profile.tax.max_rounding) ?? 99 })]);
   return { status: all.length ? 'review' : 'ok', transaction: schema.data, problems: all };
 }
 
@@ -347,6 +391,9 @@ interface Body {
   subtotals: Money[];
   discounts: Money[];
   services: Array<Money & { rate: RateMilli | null }>;
+  tips: Money[];
+  roundings: SignedMoney[];
+  vatFrees: Array<Money & { category: Category }>;
   vats: TaxRead[];
   others: TaxRead[];
   taxables: Money[];
@@ -371,6 +418,9 @@ function readBody(c: Compiled, text: string[], problems: Problem[]): Body {
   const subtotals: Money[] = [];
   const discounts: Money[] = [];
   const services: Array<Money & { rate: RateMilli | null }> = [];
+  const tips: Money[] = [];
+  const roundings: SignedMoney[] = [];
+  const vatFrees: Array<Money & { category: Category }> = [];
   const vats: TaxRead[] = [];
   const others: TaxRead[] = [];
   const taxables: Money[] = [];
@@ -431,8 +481,17 @@ function readBody(c: Compiled, text: string[], problems: Problem[]): Body {
       changes.push(money);
     } else if (summary && any(c.re.discount, head)) {
       discounts.push(money);
+    } else if (summary && any(c.re.tip, head)) {
+      tips.push(money);
+      summaryStarted = true;
+    } else if (summary && any(c.re.rounding, head)) {
+      roundings.push({ kobo: money.kobo, line: money.line, negative: at.negative });
+      summaryStarted = true;
     } else if (summary && any(c.re.service, head)) {
       services.push({ kobo: money.kobo, line: money.line, rate: rateIn(head) });
+      summaryStarted = true;
+    } else if (summary && at.kobo === 0 && any(c.re.vatFree, head)) {
+      vatFrees.push({ kobo: 0, line: money.line, category: /exempt/i.test(head) ? 'exempt' : 'zero' });
       summaryStarted = true;
     } else if (summary && any(c.re.vat, head)) {
       const inHead = c.numbers.amountsIn(head.replace(/\d{1,2}(?:[.,]\d{1,3})?\s*%/g, ''));
@@ -460,7 +519,8 @@ function readBody(c: Compiled, text: string[], problems: Problem[]): Body {
     } else if (!summaryStarted && !isHeader(i)) {
       const item = c.items.read(at.head.trim(), at.kobo, previous, line);
       if (item) {
-        const category: Category = coded ?? c.numbers.category(at.marker) ?? legend.get(at.marker?.toUpperCase() ?? '') ?? 'standard';
+        const markedAs: Category | null = coded ?? c.numbers.category(at.marker) ?? legend.get(at.marker?.toUpperCase() ?? '') ?? null;
+        const category: Category = markedAs ?? 'standard';
         if (at.negative && !refund) {
           problems.push({ code: 'negative_line', field: 'lines', message: `The line "${trimmed}" is negative on a sale; check the discount or void by hand.` });
         }
@@ -475,6 +535,7 @@ function readBody(c: Compiled, text: string[], problems: Problem[]): Body {
           category,
           usedPrevious: item.usedPrevious,
           line: i,
+          marked: markedAs !== null,
         });
       } else {
         itemsSkipped++;
@@ -483,45 +544,68 @@ function readBody(c: Compiled, text: string[], problems: Problem[]): Body {
     previousLine = null;
     lastAmountLine = i;
   }
-  return { items, subtotals, discounts, services, vats, others, taxables, totals, payments, changes, refund, fields, isHeader, hintLines, itemsSkipped };
+  return { items, subtotals, discounts, services, tips, roundings, vatFrees, vats, others, taxables, totals, payments, changes, refund, fields, isHeader, hintLines, itemsSkipped };
+}
+
+/** The figures a tax may have been charged on, and whether the prices include VAT. */
+interface TaxBases {
+  subtotal: Kobo;
+  discount: Kobo;
+  service: Kobo;
+  inclusive: boolean;
+  /** A net amount printed under VAT-inclusive items ("Net amount 28,046.51"). */
+  netPrinted: Kobo | null;
+  /** The total less tip and rounding: what VAT-inclusive prices came to. */
+  gross: Kobo | null;
 }
 
 /** The taxes a receipt charged, each matched to the base it was charged on (a mismatch is a problem, not a guess). */
 function readTaxes(
   c: Compiled,
   profile: Profile,
-  text: string[],
   { items, vats, others, taxables }: Body,
-  subtotal: Kobo,
-  discount: Kobo,
-  service: Kobo,
+  { subtotal, discount, service, inclusive, netPrinted, gross }: TaxBases,
   problems: Problem[],
 ): { taxes: Transaction['taxes']; vatRate: RateMilli; vatCharged: boolean; taxTotal: Kobo } {
   // Taxes. Zero lines are dropped: the zero/exempt entries below are built from the items.
   // The same VAT printed again in a tax table (with or without its rate) is one tax.
   const uniqueVats = dedupe(vats.filter((v) => v.kobo > 0).map((v) => ({ ...v, rate: v.rate ?? c.vatRate })));
   const standardSum = items.filter((it) => it.category === 'standard').reduce((s, it) => s + it.amount, 0);
-  const printedTaxable = taxables.length ? taxables[taxables.length - 1]!.kobo : null;
+  const printedTaxable = netPrinted ?? (taxables.length ? taxables[taxables.length - 1]!.kobo : null);
   const taxes: Transaction['taxes'] = [];
+  const tolerance = Math.max(1, items.length);
   let vatRate = c.vatRate;
   for (const v of uniqueVats) {
     const rate = v.rate ?? c.vatRate;
     vatRate = rate;
-    const candidates = v.base !== null ? [v.base] : printedTaxable !== null ? [printedTaxable] : baseCandidates(standardSum, subtotal, discount, service);
-    const base = candidates.find((b) => Math.abs(applyRate(b, rate) - v.kobo) <= Math.max(1, items.length));
-    if (base === undefined) {
+    let taxable: Kobo | undefined;
+    const printed = v.base ?? printedTaxable;
+    if (printed !== null) {
+      // A printed taxable amount is net of VAT in either form: it is checked as it stands.
+      if (Math.abs(applyRate(printed, rate) - v.kobo) <= tolerance) taxable = printed;
+    } else if (inclusive) {
+      const bases = baseCandidates(standardSum, subtotal, discount, service);
+      if (gross !== null) bases.push(gross);
+      const g = bases.find((b) => Math.abs(vatContained(b, rate) - v.kobo) <= tolerance);
+      if (g !== undefined) taxable = g - v.kobo;
+    } else {
+      taxable = baseCandidates(standardSum, subtotal, discount, service).find((b) => Math.abs(applyRate(b, rate) - v.kobo) <= tolerance);
+    }
+    if (taxable === undefined) {
       problems.push({
         code: 'tax_base_unknown',
         field: 'taxes',
-        message: `The VAT of ${formatKobo(v.kobo)} is not ${formatRate(rate)} % of the items, the subtotal or the subtotal with service charge.`,
+        message: inclusive
+          ? `The VAT of ${formatKobo(v.kobo)} is not the ${formatRate(rate)} % contained in VAT-inclusive prices (of the items, the subtotal or the total).`
+          : `The VAT of ${formatKobo(v.kobo)} is not ${formatRate(rate)} % of the items, the subtotal or the subtotal with service charge.`,
       });
     }
-    taxes.push({ type: 'VAT', category: 'standard', rate: formatRate(rate), taxable_amount: formatKobo(base ?? Math.round((v.kobo * 100_000) / Math.max(rate, 1))), amount: formatKobo(v.kobo) });
+    taxes.push({ type: 'VAT', category: 'standard', rate: formatRate(rate), taxable_amount: formatKobo(taxable ?? Math.round((v.kobo * 100_000) / Math.max(rate, 1))), amount: formatKobo(v.kobo) });
   }
   for (const o of dedupe(others.filter((v) => v.kobo > 0))) {
     const candidates = baseCandidates(subtotal, subtotal, discount, service);
     const rate = o.rate ?? guessRate(o.kobo, candidates);
-    const base = rate === null ? undefined : candidates.find((b) => Math.abs(applyRate(b, rate) - o.kobo) <= Math.max(1, items.length));
+    const base = rate === null ? undefined : candidates.find((b) => Math.abs(applyRate(b, rate) - o.kobo) <= tolerance);
     if (rate === null || base === undefined) {
       problems.push({ code: 'tax_base_unknown', field: 'taxes', message: `The ${o.type.toLowerCase().replace(/_/g, ' ')} of ${formatKobo(o.kobo)} does not match a rate of the subtotal.` });
     }
@@ -537,13 +621,6 @@ function readTaxes(
     if (profile.tax.missing_vat === 'review') {
       problems.push({ code: 'missing_vat', field: 'taxes', message: 'No VAT line was found although the items are not marked exempt or zero-rated: check whether VAT was charged.' });
     }
-  }
-  if (vatCharged && text.some((t) => c.inclusiveAny.test(t))) {
-    problems.push({
-      code: 'vat_inclusive',
-      field: 'totals.total',
-      message: 'The receipt says its prices include VAT; the transaction format needs prices before tax, so check it by hand.',
-    });
   }
   const taxTotal = taxes.reduce((s, t) => s + (koboFromMoney(t.amount) ?? 0), 0);
   return { taxes, vatRate, vatCharged, taxTotal };

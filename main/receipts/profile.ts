@@ -45,6 +45,12 @@ export const ProfileSchema = z
       /** "VATABLE AMOUNT", "TAXABLE": the base VAT was charged on, when printed. */
       taxable: Patterns,
       other_taxes: z.array(z.object({ type: z.string().min(1), pattern: z.string() })),
+      /** Tips and gratuities: added after the taxes, taxed by neither. */
+      tip: Patterns.default([]),
+      /** The receipt's own rounding of the total ("Rounding -0.37"), either sign. */
+      rounding: Patterns.default([]),
+      /** A line saying the goods carry no VAT ("VAT 0%", "VAT Exempt"): unmarked items are zero-rated or exempt. */
+      vat_free: Patterns.default([]),
       /** Highest priority first: a GRAND TOTAL beats a TOTAL printed above the taxes. */
       total: Patterns,
       change: Patterns,
@@ -81,6 +87,8 @@ export const ProfileSchema = z
       inclusive: Patterns,
       /** A receipt with standard-rated items and no VAT line: hold for review, or take it as VAT not charged. */
       missing_vat: z.enum(['review', 'not_charged']),
+      /** The largest rounding line taken as rounding (naira); above it the receipt is held. Under a naira by default. */
+      max_rounding: z.string().regex(/^\d{1,6}\.\d{2}$/, 'naira with two places, e.g. "0.99"').default('0.99'),
       /** Item markers printed after the amount (or as a last word). */
       markers: z.object({ exempt: z.array(z.string()), zero: z.array(z.string()), standard: z.array(z.string()) }),
     }),
@@ -200,6 +208,9 @@ function checkPatterns(profile: Profile, label: string): void {
     ['labels.service_charge', profile.labels.service_charge],
     ['labels.vat', profile.labels.vat],
     ['labels.taxable', profile.labels.taxable],
+    ['labels.tip', profile.labels.tip],
+    ['labels.rounding', profile.labels.rounding],
+    ['labels.vat_free', profile.labels.vat_free],
     ['labels.total', profile.labels.total],
     ['labels.change', profile.labels.change],
     ['payments.cash', profile.payments.cash],

@@ -3,6 +3,7 @@ import type { Transaction } from './transaction.js';
 
 // The schema's own patterns (transaction.ts), repeated here: test/receipts/shape.test.ts proves the two agree.
 const MONEY = /^\d+\.\d{2}$/;
+const SIGNED_MONEY = /^-?\d+\.\d{2}$/;
 const QUANTITY = /^\d+(\.\d{1,3})?$/;
 const RATE = /^\d+(\.\d+)?$/;
 const LAST4 = /^\d{4}$/;
@@ -19,7 +20,7 @@ const TX_KEYS = ['id', 'source', 'receipt_number', 'terminal_id', 'issued_at', '
 const SOURCE_KEYS = ['device_id', 'integration', 'profile', 'captured_at'] as const;
 const PARTY_KEYS = ['name', 'tin'] as const;
 const LINE_KEYS = ['description', 'quantity', 'unit_price', 'amount', 'tax_category', 'tax_rate'] as const;
-const TOTALS_KEYS = ['subtotal', 'discount', 'service_charge', 'tax', 'total'] as const;
+const TOTALS_KEYS = ['subtotal', 'discount', 'service_charge', 'tax', 'tip', 'rounding', 'total', 'tax_inclusive'] as const;
 const TAX_KEYS = ['type', 'category', 'rate', 'taxable_amount', 'amount'] as const;
 const PAYMENT_KEYS = ['method', 'amount', 'card_last4'] as const;
 const RAW_KEYS = ['sha256', 'bytes', 'text'] as const;
@@ -75,6 +76,9 @@ export function meetsTransactionSchema(tx: Transaction): boolean {
   if (!plain(totals, TOTALS_KEYS) || !money(totals.subtotal) || !money(totals.tax) || !money(totals.total)) return false;
   if ('discount' in totals && !money(totals.discount)) return false;
   if ('service_charge' in totals && !money(totals.service_charge)) return false;
+  if ('tip' in totals && !money(totals.tip)) return false;
+  if ('rounding' in totals && (typeof totals.rounding !== 'string' || !SIGNED_MONEY.test(totals.rounding))) return false;
+  if ('tax_inclusive' in totals && typeof totals.tax_inclusive !== 'boolean') return false;
 
   if (!Array.isArray(t.taxes)) return false;
   for (const x of t.taxes as unknown[]) {

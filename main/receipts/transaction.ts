@@ -1,9 +1,12 @@
 // The Transaction of cloud-api.md §3: the zod schema every stage after the parser, the cloud client and the sandbox share.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { koboFromMoney, type Kobo } from './money.js';
 
 /** Naira with two decimal places, as a string ("1234.50"): never a float. */
 export const Money = z.string().regex(/^\d+\.\d{2}$/, 'money is a decimal string with two places, e.g. "1234.50"');
+/** Signed money ("-0.37"): only a rounding line may be negative. */
+export const SignedMoney = z.string().regex(/^-?\d+\.\d{2}$/, 'a signed decimal string with two places, e.g. "-0.37"');
 /** Quantity with up to three decimal places ("2", "1.250"). */
 export const Quantity = z.string().regex(/^\d+(\.\d{1,3})?$/, 'quantity is a decimal string with up to three places');
 export const Rate = z.string().regex(/^\d+(\.\d+)?$/, 'rate is a decimal string, e.g. "7.5"');
@@ -42,7 +45,11 @@ export const TransactionSchema = z.object({
     discount: Money.optional(),
     service_charge: Money.optional(),
     tax: Money,
+    tip: Money.optional(),
+    rounding: SignedMoney.optional(),
     total: Money,
+    /** Prices shown with VAT in them: lines and subtotal include it, and `tax` is the VAT the total contains. */
+    tax_inclusive: z.boolean().optional(),
   }),
   taxes: z.array(z.object({
     type: z.string().min(1),
@@ -74,4 +81,50 @@ export function transactionId(deviceId: string, raw: Uint8Array): string {
   hash.update(Buffer.from([0]));
   hash.update(raw);
   return 'tx_' + hash.digest('hex').slice(0, 40);
+}
+
+/** One way a transaction's totals fail cloud-api.md §3's arithmetic (the parser's review and the cloud's rejection say the same). */
+export interface ArithmeticIssue {
+  code: 'tax_sum_mismatch' | 'total_mismatch';
+  field: string;
+  message: string;
+  /** What the other figures make the printed field. */
+  expected: Kobo;
+}
+
+const kobo = (money: string | undefined): Kobo => (money === undefined ? 0 : (koboFromMoney(money) ?? 0));
+const naira = (k: Kobo): string => `${k < 0 ? '-' : ''}${Math.floor(Math.abs(k) / 100).toLocaleString('en-US')}.${String(Math.abs(k) % 100).padStart(2, '0')}`;
+
+/**
+ * cloud-api.md §3: `tax` is the sum of `taxes[].amount`; exclusive, subtotal − discount + service charge + tax + tip +
+ * rounding = total; inclusive (the tax is inside the prices), the same without adding the tax.
+ */
+export function arithmeticIssues(tx: Pick<Transaction, 'totals' | 'taxes'>): ArithmeticIssue[] {
+  const t = tx.totals;
+  const out: ArithmeticIssue[] = [];
+  const taxSum = tx.taxes.reduce((s, x) => s + kobo(x.amount), 0);
+  const tax = kobo(t.tax);
+  if (taxSum !== tax) {
+    out.push({ code: 'tax_sum_mismatch', field: 'totals.tax', expected: taxSum, message: `The taxes listed add up to ${naira(taxSum)}, but the tax total is ${naira(tax)}.` });
+  }
+  const terms: Array<[string, Kobo]> = [
+    ['subtotal', kobo(t.subtotal)],
+    ['− discount', -kobo(t.discount)],
+    ['+ service charge', kobo(t.service_charge)],
+    ...(t.tax_inclusive ? [] : ([['+ tax', tax]] as Array<[string, Kobo]>)),
+    ['+ tip', kobo(t.tip)],
+    ['+ rounding', kobo(t.rounding)],
+  ];
+  const computed = terms.reduce((s, [, v]) => s + v, 0);
+  const total = kobo(t.total);
+  if (computed !== total) {
+    const said = terms.filter(([name, v], i) => i === 0 || v !== 0 || name === '+ tax').map(([name, v], i) => (i === 0 ? naira(v) : `${name} ${naira(Math.abs(v))}`));
+    out.push({
+      code: 'total_mismatch',
+      field: 'totals.total',
+      expected: computed,
+      message: `${t.tax_inclusive ? '(prices include VAT) ' : ''}Subtotal ${said.join(' ')} is ${naira(computed)}, but the total is ${naira(total)}.`,
+    });
+  }
+  return out;
 }

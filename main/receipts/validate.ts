@@ -1,6 +1,6 @@
 // Does a transaction add up? Integer-kobo checks of lines, taxes, total and payments (issue 5 §3), with merchant-readable problems.
 import type { Problem } from '../store/types.js';
-import type { Transaction } from './transaction.js';
+import { arithmeticIssues, type Transaction } from './transaction.js';
 import { applyRate, extend, koboFromMoney, milliFromQuantity, quantityDecimals, rateMilliFromText, type Kobo } from './money.js';
 import { consistent } from './lines.js';
 
@@ -15,10 +15,16 @@ const k = (money: string | undefined): Kobo => (money === undefined ? 0 : (koboF
 
 /**
  * Every way the transaction fails to add up: lines sum to the subtotal, each tax is its rate of its
- * taxable amount (within a kobo per line), subtotal − discount + service charge + taxes = total,
+ * taxable amount (within a kobo per line), the totals add up as cloud-api.md §3 says (exclusive or inclusive form),
+ * a rounding line is under a naira (or the profile's limit),
  * and the payments cover the total. An empty list means it adds up.
  */
-export function validateTransaction(tx: Transaction): Problem[] {
+export interface ValidateOptions {
+  /** The largest rounding line accepted, in kobo (under one naira unless the profile allows more). */
+  maxRounding?: Kobo;
+}
+
+export function validateTransaction(tx: Transaction, options: ValidateOptions = {}): Problem[] {
   const problems: Problem[] = [];
   const cur = tx.currency;
   tx.lines.forEach((line, i) => {
@@ -48,10 +54,8 @@ export function validateTransaction(tx: Transaction): Problem[] {
   }
 
   const standardLines = Math.max(1, tx.lines.filter((l) => l.tax_category === 'standard').length);
-  let taxSum = 0;
   tx.taxes.forEach((tax, i) => {
     const amount = k(tax.amount);
-    taxSum += amount;
     const rate = rateMilliFromText(tax.rate);
     const base = k(tax.taxable_amount);
     if (rate === null) return;
@@ -65,24 +69,24 @@ export function validateTransaction(tx: Transaction): Problem[] {
       });
     }
   });
-  const tax = k(tx.totals.tax);
-  if (taxSum !== tax) {
-    problems.push({ code: 'tax_sum_mismatch', field: 'totals.tax', message: `The taxes listed add up to ${showMoney(taxSum, cur)}, but the tax total is ${showMoney(tax, cur)}.` });
-  }
-
-  const discount = k(tx.totals.discount);
-  const service = k(tx.totals.service_charge);
   const total = k(tx.totals.total);
-  const computed = subtotal - discount + service + tax;
-  if (computed !== total) {
-    const inclusive = subtotal - discount + service === total && tax > 0;
+  const rounding = k(tx.totals.rounding);
+  const maxRounding = options.maxRounding ?? 99;
+  if (Math.abs(rounding) > maxRounding) {
     problems.push({
-      code: inclusive ? 'vat_inclusive' : 'total_mismatch',
-      field: 'totals.total',
-      message: inclusive
-        ? `The total ${showMoney(total, cur)} already includes the tax of ${showMoney(tax, cur)} (prices are VAT-inclusive); the transaction format needs prices before tax, so check it by hand.`
-        : `Subtotal ${showMoney(subtotal, cur)}${discount ? ` − discount ${showMoney(discount, cur)}` : ''}${service ? ` + service charge ${showMoney(service, cur)}` : ''} + tax ${showMoney(tax, cur)} is ${showMoney(computed, cur)}, but the receipt's total is ${showMoney(total, cur)}.`,
+      code: 'rounding_too_large',
+      field: 'totals.rounding',
+      message: `The receipt rounds its total by ${showMoney(rounding, cur)}, more than the ${showMoney(maxRounding, cur)} a rounding to the naira can be: check the total by hand.`,
     });
+  }
+  for (const issue of arithmeticIssues(tx)) {
+    // A total equal to the figures without the tax: prices that include VAT, not said on the receipt.
+    const inclusive = issue.code === 'total_mismatch' && !tx.totals.tax_inclusive && issue.expected - k(tx.totals.tax) === total && k(tx.totals.tax) > 0;
+    problems.push(
+      inclusive
+        ? { code: 'vat_inclusive', field: issue.field, message: `The total ${showMoney(total, cur)} already includes the tax of ${showMoney(k(tx.totals.tax), cur)}, but the VAT does not match an inclusive price either: check it by hand.` }
+        : { code: issue.code, field: issue.field, message: issue.message },
+    );
   }
 
   const paid = tx.payments.reduce((s, p) => s + k(p.amount), 0);
