@@ -178,6 +178,7 @@ export class ItemReader {
   private readonly columns: RegExp;
   private readonly inlineTimes: RegExp;
   private readonly qtyFirst: RegExp;
+  private readonly qtyPriceFirst: RegExp;
   private readonly trailingPrice: RegExp;
   private readonly trailingColumn: RegExp;
   private readonly descQty: RegExp;
@@ -192,6 +193,8 @@ export class ItemReader {
     this.qtyOnly = new RegExp(`^(?<q>${QTY})(?<u>${UNIT})$`, 'i');
     this.columns = new RegExp(`^(?<d>.*?\\S)\\s+(?<q>${QTY})(?<u>${UNIT})\\s+(?<p>${P})$`, 'i');
     this.inlineTimes = new RegExp(`^(?<d>.*?\\S)\\s+(?<q>${QTY})(?<u>${UNIT})\\s*${TIMES}\\s*(?<p>${P})$`, 'i');
+    // "3 @ 6,500.00 Men Polo Shirt": quantity and unit price before the description.
+    this.qtyPriceFirst = new RegExp(`^(?<q>${QTY})(?<u>${UNIT})\\s*${TIMES}\\s*(?<p>${P})\\s+(?<d>.*\\S)$`, 'i');
     this.qtyFirst = new RegExp(`^(?<q>\\d{1,4}(?:[.,]\\d{1,3})?)(?<u>${UNIT})\\s*[x×*]?\\s+(?<d>.*\\S)$`, 'i');
     this.trailingPrice = new RegExp(`^(?<d>.*?\\S)\\s*${TIMES}\\s*(?<p>${P})$`, 'i');
     // "2  Pepper Soup (Goat)   4,500.00  9,000.00": the unit price in its own column, before the amount.
@@ -247,6 +250,11 @@ export class ItemReader {
         const item = this.build(m.groups.d!, m.groups.q!, null, extend(quantity, amount), previous);
         if (item) return { ...item, unitPrice: amount, unitPricePrinted: true };
       }
+    }
+    m = this.qtyPriceFirst.exec(head);
+    if (m?.groups) {
+      const item = this.build(m.groups.d!, m.groups.q!, m.groups.p!, amount, previous);
+      if (item) return item;
     }
     m = this.qtyFirst.exec(head);
     if (m?.groups) {

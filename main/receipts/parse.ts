@@ -164,6 +164,12 @@ function rateIn(text: string): RateMilli | null {
 
 const LAST4 = /[*xX#•]{2,}(?:[\s-]+[*xX#•]{2,}){0,3}[\s-]*(\d{4})\b/;
 
+function maskedDigits(masked: string): number {
+  let n = 0;
+  for (const ch of masked) if (ch === '*' || ch === 'x' || ch === 'X' || ch === '#' || ch === '•') n++;
+  return n;
+}
+
 interface Money {
   kobo: Kobo;
   line: number;
@@ -209,7 +215,8 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
   for (const t of text) {
     if (!(t.includes('**') || t.includes('XX') || t.includes('xx') || t.includes('##') || t.includes('••'))) continue;
     const m = LAST4.exec(t);
-    if (m && !last4s.includes(m[1]!) && /card|pan|visa|master|verve|\*{4}/i.test(t)) last4s.push(m[1]!);
+    // A short mask needs a card word beside it; a long one ("XXXXXXXXXXXX8690") can only be a card number.
+    if (m && !last4s.includes(m[1]!) && (/card|pan|visa|master|verve|\*{4}/i.test(t) || maskedDigits(m[0]) >= 8)) last4s.push(m[1]!);
   }
 
   const nonEmpty = text.filter((t) => t.trim() !== '');
@@ -519,7 +526,8 @@ function readBody(c: Compiled, text: string[], problems: Problem[]): Body {
     } else if (!summaryStarted && !isHeader(i)) {
       const item = c.items.read(at.head.trim(), at.kobo, previous, line);
       if (item) {
-        const markedAs: Category | null = coded ?? c.numbers.category(at.marker) ?? legend.get(at.marker?.toUpperCase() ?? '') ?? null;
+        // The receipt's own legend says what its marker means, before the profile's usual meaning of it.
+        const markedAs: Category | null = coded ?? legend.get(at.marker?.toUpperCase() ?? '') ?? c.numbers.category(at.marker) ?? null;
         const category: Category = markedAs ?? 'standard';
         if (at.negative && !refund) {
           problems.push({ code: 'negative_line', field: 'lines', message: `The line "${trimmed}" is negative on a sale; check the discount or void by hand.` });
@@ -716,16 +724,16 @@ const HEADER_WORDS = '\\b(?:date|time|tel|phone|cashier|till|table|terminal|serv
 const DATE_LIKE = /^\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}$/;
 
 /** Tax-code legends: "A = VAT 7.5%", "B - Exempt", "Z: zero-rated", several per line. */
-const LEGEND = /(?:^|\s)([A-Z*#])\s*[=:-]\s*(?:vat\s*)?(exempt\w*|zero[\s-]*rated|0\s*%|\d{1,2}(?:\.\d+)?\s*%|vat(?:able)?|standard|taxable)/gi;
+const LEGEND = /(?:^|\s)\(?([A-Z*#])\)?\s*(?:[=:-]\s*(?:vat\s*)?(exempt\w*|zero[\s-]*rated|0\s*%|\d{1,2}(?:\.\d+)?\s*%|vat(?:able)?|standard|taxable)|(?:vat\s+)?(exempt\w*|zero[\s-]*rated))/gi;
 
-const LEGEND_HINT = /[=:-]\s*(?:vat\s*)?(?:exempt|zero|\d{1,2}(?:\.\d+)?\s*%|vat|standard|taxable)/i;
+const LEGEND_HINT = /(?:[=:-]\s*(?:vat\s*)?(?:exempt|zero|\d{1,2}(?:\.\d+)?\s*%|vat|standard|taxable))|[*#)]\s*(?:vat\s+)?(?:exempt|zero)/i;
 
 function readLegend(text: string[]): Map<string, Category> {
   const out = new Map<string, Category>();
   for (const line of text) {
     if (!LEGEND_HINT.test(line)) continue;
     for (const m of line.matchAll(LEGEND)) {
-      const what = m[2]!.toLowerCase();
+      const what = (m[2] ?? m[3]!).toLowerCase();
       const cat: Category = what.startsWith('exempt') ? 'exempt' : what.startsWith('zero') || /^0\s*%/.test(what) ? 'zero' : 'standard';
       out.set(m[1]!.toUpperCase(), cat);
     }
@@ -734,7 +742,10 @@ function readLegend(text: string[]): Map<string, Category> {
 }
 
 function findReceiptNumber(c: Compiled, text: string[]): string | null {
-  const candidates = c.receiptNumberAny ? text.filter((line) => c.receiptNumberAny!.test(line)) : text;
+  const all = c.receiptNumberAny ? text.filter((line) => c.receiptNumberAny!.test(line)) : text;
+  // A refund names the receipt it reverses ("Orig Receipt: GS-22918"): its own number comes first.
+  const own = all.filter((line) => !ORIGINAL_DOCUMENT.test(line));
+  const candidates = own.length ? own : all;
   if (candidates.length === 0) return null;
   for (const re of c.re.receiptNumber) {
     for (const line of candidates) {
@@ -755,6 +766,8 @@ function firstValue(list: RegExp[], text: string[], clean: (v: string) => string
   }
   return null;
 }
+
+const ORIGINAL_DOCUMENT = /\b(?:orig(?:inal)?|prev(?:ious)?|old|ref(?:erence)?\s+(?:receipt|invoice))\b/i;
 
 /** Dates that are not when the sale happened: stays, expiry, due dates, the original of a refund. */
 const OTHER_DATE = /\b(?:arriv\w*|depart\w*|exp(?:iry|ires?)?|valid\w*|due|dob|birth|check[\s-]?(?:in|out)|orig\w*|from|until|period)\b/i;
