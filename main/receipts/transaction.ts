@@ -93,14 +93,18 @@ export interface ArithmeticIssue {
 }
 
 const kobo = (money: string | undefined): Kobo => (money === undefined ? 0 : (koboFromMoney(money) ?? 0));
-const naira = (k: Kobo): string => `${k < 0 ? '-' : ''}${Math.floor(Math.abs(k) / 100).toLocaleString('en-US')}.${String(Math.abs(k) % 100).padStart(2, '0')}`;
+/** "NGN 1,935.00", as a merchant reads money. */
+export function showMoney(k: Kobo, currency = 'NGN'): string {
+  return `${k < 0 ? '-' : ''}${currency} ${Math.floor(Math.abs(k) / 100).toLocaleString('en-US')}.${String(Math.abs(k) % 100).padStart(2, '0')}`;
+}
 
 /**
  * cloud-api.md §3: `tax` is the sum of `taxes[].amount`; exclusive, subtotal − discount + service charge + tax + tip +
  * rounding = total; inclusive (the tax is inside the prices), the same without adding the tax.
  */
-export function arithmeticIssues(tx: Pick<Transaction, 'totals' | 'taxes'>): ArithmeticIssue[] {
+export function arithmeticIssues(tx: Pick<Transaction, 'totals' | 'taxes' | 'currency'>): ArithmeticIssue[] {
   const t = tx.totals;
+  const naira = (k: Kobo): string => showMoney(k, tx.currency);
   const out: ArithmeticIssue[] = [];
   const taxSum = tx.taxes.reduce((s, x) => s + kobo(x.amount), 0);
   const tax = kobo(t.tax);
@@ -123,7 +127,7 @@ export function arithmeticIssues(tx: Pick<Transaction, 'totals' | 'taxes'>): Ari
       code: 'total_mismatch',
       field: 'totals.total',
       expected: computed,
-      message: `${t.tax_inclusive ? '(prices include VAT) ' : ''}Subtotal ${said.join(' ')} is ${naira(computed)}, but the total is ${naira(total)}.`,
+      message: `${t.tax_inclusive ? '(prices include VAT) ' : ''}Subtotal ${said.join(' ')} is ${naira(computed)}, but the receipt's total is ${naira(total)}.`,
     });
   }
   return out;

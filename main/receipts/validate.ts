@@ -1,15 +1,10 @@
 // Does a transaction add up? Integer-kobo checks of lines, taxes, total and payments (issue 5 §3), with merchant-readable problems.
 import type { Problem } from '../store/types.js';
-import { arithmeticIssues, type Transaction } from './transaction.js';
+import { arithmeticIssues, showMoney, type Transaction } from './transaction.js';
+
+export { showMoney };
 import { applyRate, extend, koboFromMoney, milliFromQuantity, quantityDecimals, rateMilliFromText, type Kobo } from './money.js';
 import { consistent } from './lines.js';
-
-/** "NGN 12,500.00", as a merchant reads money. */
-export function showMoney(kobo: Kobo, currency = 'NGN'): string {
-  const abs = Math.abs(kobo);
-  const naira = Math.floor(abs / 100).toLocaleString('en-US');
-  return `${kobo < 0 ? '-' : ''}${currency} ${naira}.${String(abs % 100).padStart(2, '0')}`;
-}
 
 const k = (money: string | undefined): Kobo => (money === undefined ? 0 : (koboFromMoney(money) ?? 0));
 

@@ -38,7 +38,7 @@ describe('generic parser', () => {
       { description: 'Coke 50cl', quantity: '2', unit_price: '300.00', amount: '600.00', tax_category: 'standard', tax_rate: '7.5' },
       { description: 'Bread Sliced', quantity: '1', unit_price: '1200.00', amount: '1200.00', tax_category: 'standard', tax_rate: '7.5' },
     ]);
-    expect(tx.totals).toEqual({ subtotal: '1800.00', tax: '135.00', total: '1935.00' });
+    expect(tx.totals).toEqual({ subtotal: '1800.00', tax: '135.00', total: '1935.00', tax_inclusive: false });
     expect(tx.taxes).toEqual([{ type: 'VAT', category: 'standard', rate: '7.5', taxable_amount: '1800.00', amount: '135.00' }]);
     expect(tx.payments).toEqual([{ method: 'cash', amount: '1935.00' }]);
     expect(tx.terminal_id).toBe('LANE-1');
@@ -87,10 +87,10 @@ CARD                              16,022.50
       ['2', '3500.00', '7000.00'],
       ['3', '2000.00', '6000.00'],
     ]);
-    expect(tx.totals).toEqual({ subtotal: '13000.00', service_charge: '1300.00', tax: '1722.50', total: '16022.50' });
+    expect(tx.totals).toEqual({ subtotal: '13000.00', service_charge: '1300.00', tax: '1722.50', total: '16022.50', tax_inclusive: false });
     expect(tx.taxes).toEqual([
       { type: 'VAT', category: 'standard', rate: '7.5', taxable_amount: '14300.00', amount: '1072.50' },
-      { type: 'CONSUMPTION_TAX', category: 'standard', rate: '5', taxable_amount: '13000.00', amount: '650.00' },
+      { type: 'consumption_tax', category: 'standard', rate: '5', taxable_amount: '13000.00', amount: '650.00' },
     ]);
     expect(tx.payments).toEqual([{ method: 'card', amount: '16022.50', card_last4: '4242' }]);
   });
@@ -194,7 +194,7 @@ PAN: 5399-8300-0000-0008`);
     expect(codes(r)).toContain('lines_subtotal_mismatch');
   });
 
-  it('holds VAT-inclusive receipts for review with a message saying so', () => {
+  it('reads a VAT-inclusive receipt: tax_inclusive, the VAT inside the total, its taxable amount net of it', () => {
     const r = parse(`
 Receipt no: 22871
 24/11/2026 19:22
@@ -202,8 +202,35 @@ Bread                            1,075.00
 TOTAL                            1,075.00
 VAT 7.5% (incl.)                    75.00
 CARD                             1,075.00`);
+    expect(r.problems).toEqual([]);
+    expect(r.status).toBe('ok');
+    expect(r.transaction!.totals).toEqual({ subtotal: '1075.00', tax: '75.00', total: '1075.00', tax_inclusive: true });
+    expect(r.transaction!.taxes).toEqual([{ type: 'VAT', category: 'standard', rate: '7.5', taxable_amount: '1000.00', amount: '75.00' }]);
+  });
+
+  it('holds a VAT-inclusive receipt whose VAT is not the share its rate puts inside the total, saying why', () => {
+    const r = parse(`
+Receipt no: 22872
+24/11/2026 19:22
+Bread                            1,075.00
+TOTAL                            1,075.00
+VAT 7.5% (incl.)                    80.63
+CARD                             1,075.00`);
     expect(r.status).toBe('review');
-    expect(codes(r)).toContain('vat_inclusive');
+    expect(r.problems.find((p) => p.code === 'tax_base_unknown')?.message).toMatch(/contained in VAT-inclusive prices/);
+  });
+
+  it('takes a total equal to the items with the VAT inside as inclusive, even unsaid, only when that VAT fits', () => {
+    const text = (vat: string): string => `
+Receipt no: 22873
+24/11/2026 19:22
+Bread                            2,150.00
+TOTAL                            2,150.00
+VAT 7.5%                          ${vat}
+CASH                             2,150.00`;
+    expect(parse(text('150.00')).transaction!.totals.tax_inclusive).toBe(true);
+    expect(parse(text('150.00')).status).toBe('ok');
+    expect(parse(text('161.25')).status).toBe('review');
   });
 
   it('holds a receipt without a receipt number or date for review, with placeholders', () => {

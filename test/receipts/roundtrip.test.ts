@@ -46,7 +46,7 @@ function differences(spec: ReceiptSpec, result: ParseResult): string[] {
   const standardTaxes = tx.taxes.filter((t) => t.category === 'standard').map((t) => [t.type, t.rate, t.taxable_amount, t.amount]);
   const wantTaxes = [
     ...(spec.vat ? [['VAT', String(spec.vat.rate / 1000), formatKobo(spec.vat.taxable), formatKobo(spec.vat.amount)]] : []),
-    ...(spec.consumptionTax ? [['CONSUMPTION_TAX', String(spec.consumptionTax.rate / 1000), formatKobo(spec.consumptionTax.taxable), formatKobo(spec.consumptionTax.amount)]] : []),
+    ...(spec.consumptionTax ? [['consumption_tax', String(spec.consumptionTax.rate / 1000), formatKobo(spec.consumptionTax.taxable), formatKobo(spec.consumptionTax.amount)]] : []),
   ];
   eq('taxes', standardTaxes, wantTaxes);
   eq(
