@@ -55,6 +55,12 @@ export interface ReceiptSpec {
   serviceCharge: SpecTax | null;
   vat: SpecTax | null;
   consumptionTax: SpecTax | null;
+  /** Prices printed with VAT in them ("VAT 7.5% incl."): `vat.taxable` is then net of it, and the total does not add it. */
+  taxInclusive?: boolean;
+  /** A tip or gratuity, after the taxes. */
+  tip?: Kobo;
+  /** The till's rounding of the total to the naira, either sign. */
+  rounding?: Kobo;
   total: Kobo;
   payments: SpecPayment[];
 }
@@ -194,10 +200,13 @@ function summary(job: Job, spec: ReceiptSpec, W: number): void {
   job.line(lr('SUBTOTAL', sign + money(spec.subtotal), W));
   if (spec.discount) job.line(lr('DISCOUNT', '-' + money(spec.discount), W));
   if (spec.serviceCharge) job.line(lr(`Service Charge ${rateText(spec.serviceCharge.rate)}%`, money(spec.serviceCharge.amount), W));
-  if (spec.vat) job.line(lr(`VAT ${rateText(spec.vat.rate)}%`, sign + money(spec.vat.amount), W));
+  if (spec.vat && !spec.taxInclusive) job.line(lr(`VAT ${rateText(spec.vat.rate)}%`, sign + money(spec.vat.amount), W));
   if (spec.consumptionTax) job.line(lr(`Consumption Tax ${rateText(spec.consumptionTax.rate)}%`, money(spec.consumptionTax.amount), W));
+  if (spec.tip) job.line(lr(spec.layout === 'restaurant' ? 'Gratuity' : 'Tip', money(spec.tip), W));
+  if (spec.rounding) job.line(lr('Rounding', (spec.rounding > 0 ? '+' : '') + money(spec.rounding), W));
   const totalLabel = spec.documentType === 'refund' ? 'REFUND TOTAL' : spec.layout === 'restaurant' ? 'AMOUNT DUE' : spec.layout === 'fuel' ? 'TOTAL NGN' : 'TOTAL';
   job.bold(true).size(1, 2).line(lr(totalLabel, sign + (spec.layout === 'fuel' ? '' : cur) + money(spec.total), W)).size(1, 1).bold(false);
+  if (spec.vat && spec.taxInclusive) job.line(lr(`VAT ${rateText(spec.vat.rate)}% incl.`, sign + money(spec.vat.amount), W));
   let change = 0;
   for (const p of spec.payments) {
     const label = { cash: spec.documentType === 'refund' ? 'CASH REFUND' : 'CASH', card: 'CARD', transfer: 'BANK TRANSFER', mobile_money: 'OPAY WALLET' }[p.method];
@@ -259,6 +268,8 @@ const CASHIERS = ['Ada', 'Tunde', 'Chioma', 'Musa', 'Bisi', 'Emeka'];
 const pick = <T>(rng: () => number, list: readonly T[]): T => list[Math.floor(rng() * list.length)]!;
 const int = (rng: () => number, lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
 const applyRate = (base: Kobo, rate: number): Kobo => Math.round((base * rate) / 100_000);
+/** The VAT that VAT-inclusive prices contain. */
+const contained = (gross: Kobo, rate: number): Kobo => Math.round((gross * rate) / (100_000 + rate));
 
 /** A card number that passes Luhn (so the masking must catch it). */
 function randomPan(rng: () => number): string {
@@ -313,9 +324,16 @@ export function randomReceiptSpec(rng: () => number): ReceiptSpec {
   const discount = layout === 'supermarket' && rng() < 0.3 ? Math.min(Math.floor(standard / 200) * 100, int(rng, 1, 20) * 5000) : 0;
   const serviceCharge = layout === 'restaurant' ? { rate: 10_000, taxable: subtotal, amount: applyRate(subtotal, 10_000) } : null;
   const vatBase = standard - discount + (serviceCharge?.amount ?? 0);
-  const vat = vatBase > 0 ? { rate: 7500, taxable: vatBase, amount: applyRate(vatBase, 7500) } : null;
+  // Shelf prices with VAT in them, as many supermarkets print ("VAT 7.5% incl."): the VAT is inside, not added.
+  const taxInclusive = (layout === 'supermarket' || layout === 'two-line' || layout === 'columns') && vatBase > 0 && rng() < 0.3;
+  const inclusiveVat = contained(vatBase, 7500);
+  const vat = vatBase <= 0 ? null : taxInclusive ? { rate: 7500, taxable: vatBase - inclusiveVat, amount: inclusiveVat } : { rate: 7500, taxable: vatBase, amount: applyRate(vatBase, 7500) };
   const consumptionTax = layout === 'restaurant' ? { rate: 5000, taxable: subtotal, amount: applyRate(subtotal, 5000) } : null;
-  const total = subtotal - discount + (serviceCharge?.amount ?? 0) + (vat?.amount ?? 0) + (consumptionTax?.amount ?? 0);
+  const tip = layout === 'restaurant' && rng() < 0.4 ? int(rng, 1, 20) * 10_000 : 0;
+  const beforeRounding = subtotal - discount + (serviceCharge?.amount ?? 0) + (taxInclusive ? 0 : (vat?.amount ?? 0)) + (consumptionTax?.amount ?? 0) + tip;
+  const kobo = beforeRounding % 100;
+  const rounding = layout !== 'refund' && kobo !== 0 && rng() < 0.3 ? (kobo < 50 ? -kobo : 100 - kobo) : 0;
+  const total = beforeRounding + rounding;
 
   const payments: SpecPayment[] = [];
   const how = layout === 'refund' ? 'cash' : pick(rng, ['cash', 'card', 'transfer', 'mobile_money', 'split'] as const);
@@ -351,6 +369,9 @@ export function randomReceiptSpec(rng: () => number): ReceiptSpec {
     serviceCharge,
     vat,
     consumptionTax,
+    ...(taxInclusive ? { taxInclusive } : {}),
+    ...(tip ? { tip } : {}),
+    ...(rounding ? { rounding } : {}),
     total,
     payments,
   };

@@ -32,7 +32,10 @@ function differences(spec: ReceiptSpec, result: ParseResult): string[] {
     ...(spec.discount ? { discount: formatKobo(spec.discount) } : {}),
     ...(spec.serviceCharge ? { service_charge: formatKobo(spec.serviceCharge.amount) } : {}),
     tax: formatKobo((spec.vat?.amount ?? 0) + (spec.consumptionTax?.amount ?? 0)),
+    ...(spec.tip ? { tip: formatKobo(spec.tip) } : {}),
+    ...(spec.rounding ? { rounding: formatKobo(spec.rounding) } : {}),
     total: formatKobo(spec.total),
+    tax_inclusive: spec.taxInclusive ?? false,
   });
   eq(
     'lines',
@@ -102,6 +105,32 @@ describe('printed receipts read back', () => {
     expect(differences({ ...spec, total: spec.total + 1 }, result)).not.toEqual([]);
     expect(differences({ ...spec, receiptNumber: spec.receiptNumber + '1' }, result)).not.toEqual([]);
     expect(differences({ ...spec, payments: spec.payments.map((p) => ({ ...p, method: p.method === 'cash' ? 'card' : 'cash' })) }, result)).not.toEqual([]);
+  });
+
+  it('VAT-inclusive prices, tips and rounding lines, each in some printed receipts, read back exactly', () => {
+    const rng = mulberry32(1411);
+    const seen = { inclusive: 0, tip: 0, roundingUp: 0, roundingDown: 0 };
+    for (let i = 0; i < 600; i++) {
+      const spec = randomReceiptSpec(rng);
+      if (!spec.taxInclusive && !spec.tip && !spec.rounding) continue;
+      if (spec.taxInclusive) seen.inclusive++;
+      if (spec.tip) seen.tip++;
+      if ((spec.rounding ?? 0) > 0) seen.roundingUp++;
+      if ((spec.rounding ?? 0) < 0) seen.roundingDown++;
+      expect(differences(spec, printAndParse(spec)), `${spec.layout} ${spec.receiptNumber}`).toEqual([]);
+    }
+    for (const [what, n] of Object.entries(seen)) expect(n, what).toBeGreaterThanOrEqual(5);
+  });
+
+  it('the comparison notices a wrong tip, rounding or inclusive flag', () => {
+    const rng = mulberry32(5);
+    let spec = randomReceiptSpec(rng);
+    while (!spec.tip) spec = randomReceiptSpec(rng);
+    const result = printAndParse(spec);
+    expect(differences(spec, result)).toEqual([]);
+    expect(differences({ ...spec, tip: spec.tip + 100, total: spec.total + 100 }, result)).not.toEqual([]);
+    expect(differences({ ...spec, rounding: 1, total: spec.total + 1 }, result)).not.toEqual([]);
+    expect(differences({ ...spec, taxInclusive: true }, result)).not.toEqual([]);
   });
 
   it('property: any random valid receipt printed and parsed back gives the same transaction', () => {
