@@ -1,7 +1,11 @@
 // Card numbers (PANs): found by shape and the Luhn check, replaced by their last four digits.
 
-/** 13–19 digits, optionally grouped by single spaces or dashes, not part of a longer digit run. */
-const PAN_CANDIDATE = /(?<![\d])(?:\d[ -]?){12,18}\d(?![\d])/g;
+/**
+ * 13–19 digits, optionally grouped by single spaces or dashes, not part of a longer digit run; or groups of four
+ * split by dots or by two or three spaces ("5399.8352.5481.8690"), a form money never takes (it has two decimals).
+ * Separators and digits never overlap, so a failed match backtracks in linear time.
+ */
+const PAN_CANDIDATE = /(?<![\d])(?:\d[ -]?){12,18}\d(?![\d])|(?<![\d.])\d{4}(?:(?:\.| {2,3})\d{4}){2,3}(?:(?:\.| {2,3})\d{1,3})?(?![\d])/g;
 
 export function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -36,7 +40,7 @@ export function findPans(text: string): PanMatch[] {
   }
   if (digits < 13) return found;
   for (const m of text.matchAll(PAN_CANDIDATE)) {
-    const digits = m[0].replace(/[ -]/g, '');
+    const digits = m[0].replace(/[ .-]/g, '');
     if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) continue;
     found.push({ start: m.index, end: m.index + m[0].length, last4: digits.slice(-4) });
   }
