@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { systemClock, type Clock } from '../main/cloud/clock.js';
 import {
+  arithmeticIssues,
   BatchBody,
   CLIENT_ID,
   DEVICE_CODE_GRANT,
@@ -390,6 +391,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (record.accepted > 0) {
         record.duplicates++;
         return { id: tx.id, status: 'duplicate', irn: record.irn ?? undefined };
+      }
+      // §3: totals that do not add up (exclusive or VAT-inclusive form) are refused per transaction, with the reason.
+      const arithmetic = arithmeticIssues(tx);
+      if (arithmetic.length) {
+        record.rejected++;
+        return { id: tx.id, status: 'rejected', errors: arithmetic.map((a) => ({ field: a.field, code: a.code, message: a.message })) };
       }
       if (rejectionFor(tx)) {
         record.rejected++;

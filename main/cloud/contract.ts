@@ -3,6 +3,9 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { TransactionSchema } from '../receipts/transaction.js';
 
+/** §3's arithmetic, as the cloud checks it (the parser holds for review what would fail it). */
+export { arithmeticIssues, type ArithmeticIssue } from '../receipts/transaction.js';
+
 export const CLIENT_ID = 'pos-bridge';
 export const SCOPE = 'pos:ingest agent:config';
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
