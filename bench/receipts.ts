@@ -7,6 +7,7 @@ import type { DecodedReceipt } from '../main/escpos/types.js';
 import { printReceipt, randomReceiptSpec } from '../sandbox/receipt-printer.js';
 import type { BenchReport } from './report.js';
 import { mulberry32 } from '../sandbox/seeded-random.js';
+import { scoreCorpus } from './receipt-corpus.js';
 
 /**
  * Runs fn over the corpus repeatedly for about `ms` of CPU time, returning items per CPU second: "on one core",
@@ -65,6 +66,11 @@ export async function run(): Promise<BenchReport> {
   });
   if (sink < 0) throw new Error('unreachable');
 
+  // Receipts in Nigerian conventions written by hand (inclusive VAT, service charge, consumption tax, tips, rounding…):
+  // the held-out part was never tuned against.
+  const heldout = scoreCorpus('heldout');
+  const tuning = scoreCorpus('tuning');
+
   return {
     name: 'receipts: parse throughput (generic@1, one core)',
     figures: [
@@ -73,10 +79,14 @@ export async function run(): Promise<BenchReport> {
       { label: 'baseline: regex line split (CPU time)', value: baseline.cpu, unit: 'receipts/s' },
       { label: 'mean lines per receipt', value: lines, unit: 'lines' },
       { label: 'share read ok (printed truth)', value: (100 * ok) / receipts.length, unit: '%' },
+      { label: `conventions corpus, held out: read right and ok (${heldout.right}/${heldout.receipts})`, value: (100 * heldout.right) / heldout.receipts, unit: '%', target: { op: '>=', value: 95 } },
+      { label: 'conventions corpus, held out: wrong but sent ok', value: heldout.wrongOk.length, unit: 'receipts', target: { op: '<=', value: 0 } },
+      { label: `conventions corpus, tuning part: read right (${tuning.right}/${tuning.receipts})`, value: (100 * tuning.right) / tuning.receipts, unit: '%' },
     ],
     notes: [
       `load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (on a shared VM CPU time is inflated by stolen cycles: compare the ratio)`,
       '1,000 random receipts of all seven sandbox layouts (32/42/48 columns), decoded once before timing; each parse masks PANs, reads, builds and validates (zod + kobo checks).',
+      'conventions corpus: test/fixtures/receipts/conventions (every field of each expected transaction must match); held for review instead: ' + (heldout.held.map((h) => h.split(':')[0]).join(', ') || 'none') + (heldout.wrongOk.length ? `; WRONG BUT OK: ${heldout.wrongOk.join(' | ')}` : ''),
     ],
   };
 }
