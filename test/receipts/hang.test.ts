@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseReceipt } from '../../main/receipts/index.js';
 import { contextFor, receiptOf } from './decoded.js';
 
-const FILLERS = ['x', 'X', '*', '#', '•', '-', '=', ' ', '.', '0', '9', ',', 'x ', '* ', '1.', 'N', 'VAT ', 'TOTAL '];
+const FILLERS = ['x', 'X', '*', '#', '•', '-', '=', ' ', '.', '0', '9', ',', 'x ', '* ', '1.', 'N', 'VAT ', 'TOTAL ', '5399.', '5399  ', 'Rounding ', '1 @ 1.00 '];
 
 describe('no pathological backtracking', () => {
   it('lines of 500 repeated filler characters parse in well under a second each', { timeout: 20_000 }, () => {
