@@ -303,8 +303,9 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
   if (vatFrees.length && vatPrinted.length === 0) for (const it of items) if (!it.marked) it.category = vatFrees[0]!.category;
 
   // Prices with VAT in them: said on the receipt, or the only way the printed figures add up.
-  let inclusive = text.some((t) => c.inclusiveAny.test(t));
   const vatSum = dedupe(vatPrinted.map((v) => ({ ...v, rate: v.rate ?? c.vatRate }))).reduce((s, v) => s + v.kobo, 0);
+  // Without a VAT amount, "prices include VAT" says nothing the transaction could carry.
+  let inclusive = vatSum > 0 && text.some((t) => c.inclusiveAny.test(t));
   let netPrinted: Kobo | null = null;
   if (inclusive && subtotal !== linesSum && subtotal + vatSum === linesSum) {
     // "Net amount / VAT / Total" under VAT-inclusive items: the printed subtotal is the net, the items the gross.
@@ -594,7 +595,8 @@ function readTaxes(
     } else if (inclusive) {
       const bases = baseCandidates(standardSum, subtotal, discount, service);
       if (gross !== null) bases.push(gross);
-      const g = bases.find((b) => Math.abs(vatContained(b, rate) - v.kobo) <= tolerance);
+      // Exactly: the VAT inside prices is not in the total's sum, so this is the only check a misread VAT meets.
+      const g = bases.find((b) => vatContained(b, rate) === v.kobo);
       if (g !== undefined) taxable = g - v.kobo;
     } else {
       taxable = baseCandidates(standardSum, subtotal, discount, service).find((b) => Math.abs(applyRate(b, rate) - v.kobo) <= tolerance);
