@@ -24,6 +24,10 @@ export const TransactionSchema = z.object({
     integration: Integration,
     profile: z.string().min(1),
     captured_at: z.string().min(1),
+    /** The network address a virtual-printer lane printed from (§3). */
+    address: z.string().min(1).optional(),
+    /** Present when the text was read from a printed picture (§3). */
+    ocr: z.object({ engine: z.string().min(1), mean_confidence: z.string().regex(/^(?:0(?:\.\d+)?|1(?:\.0+)?)$/, 'a confidence between 0 and 1, e.g. "0.93"') }).optional(),
   }),
   receipt_number: z.string().min(1),
   terminal_id: z.string().min(1),

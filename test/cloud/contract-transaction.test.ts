@@ -48,6 +48,14 @@ describe('transaction v1: the fields that say what was printed', () => {
     expect(TransactionSchema.safeParse(restaurant(5, { rounding: '-0.5' })).success).toBe(false);
   });
 
+  it('the schema keeps the source extras §3 names (a lane\'s address, OCR figures) instead of dropping them', () => {
+    const tx = makeTransaction(6);
+    const source = { ...tx.source, address: '192.168.1.20', ocr: { engine: 'tesseract', mean_confidence: '0.93' } };
+    const parsed = TransactionSchema.parse({ ...tx, source });
+    expect(parsed.source).toEqual(source);
+    expect(TransactionSchema.safeParse({ ...tx, source: { ...source, ocr: { engine: 'tesseract', mean_confidence: '93' } } }).success).toBe(false);
+  });
+
   it('the sandbox accepts a restaurant bill, a VAT-inclusive receipt and an older transaction when each adds up', async () => {
     const r = await sendAll([restaurant(1), inclusive(2), makeTransaction(3)]);
     expect(r.queue.inState('accepted')).toHaveLength(3);
