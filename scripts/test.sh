@@ -8,6 +8,8 @@ npm run build
 npm run build:renderer
 npm run typecheck
 npm run lint
+# Every workflow against the GitHub Actions schema (offline), so a broken one fails here before it reaches the runners.
+for workflow in .github/workflows/*.yml; do npx action-validator "$workflow" || { echo "invalid workflow: $workflow" >&2; exit 1; }; done
 
 tally=$(mktemp)
 trap 'rm -f "$tally"' EXIT

@@ -87,6 +87,8 @@ export function createWindow(paths: ShellPaths, host: ShellHost, state: { quitti
 export interface TrayWiring {
   tray: Tray;
   refresh(): void;
+  /** The context menu last set (Electron cannot read it back from the tray). */
+  menu(): Menu | null;
 }
 
 /** The tray drawn from the engine's tray model; a click runs the action the model named. */
@@ -98,6 +100,7 @@ export function wireTray(paths: ShellPaths, host: ShellHost, actions: Record<Tra
   };
   const tray = new Tray(image('restarting'));
   let last = '';
+  let menu: Menu | null = null;
   const refresh = () => {
     const model = trayModel(host.status());
     const key = JSON.stringify(model);
@@ -105,19 +108,18 @@ export function wireTray(paths: ShellPaths, host: ShellHost, actions: Record<Tra
     last = key;
     tray.setImage(image(model.state));
     tray.setToolTip(model.tooltip);
-    tray.setContextMenu(
-      Menu.buildFromTemplate(
+    menu = Menu.buildFromTemplate(
         model.menu.map((item) =>
           item.id === 'separator'
             ? { type: 'separator' as const }
             : { label: item.label, enabled: item.enabled, type: item.type === 'checkbox' ? ('checkbox' as const) : ('normal' as const), checked: item.checked, click: actions[item.id as TrayAction] },
         ),
-      ),
     );
+    tray.setContextMenu(menu);
   };
   tray.on('click', actions.open);
   refresh();
-  return { tray, refresh };
+  return { tray, refresh, menu: () => menu };
 }
 
 /** Serves renderer/dist under app://bridge/ with the CSP header; anything else is 404. */
@@ -191,6 +193,8 @@ export function runApp(options: { host?: ShellHost; paths?: ShellPaths } = {}): 
         if (event === 'alert' && alert.notify && Notification.isSupported()) new Notification({ title: 'TaxPoynt POS Bridge', body: alert.message ?? '' }).show();
       });
     }
+    // The packaged-app smoke test (test/packaged) reaches the tray through this: Electron has no API that lists trays.
+    if (process.env.TAXPOYNT_BRIDGE_TEST_HOOKS === '1') Object.assign(globalThis, { taxpoyntShell: { tray: tray.tray, menu: tray.menu } });
     host.start();
     void host.invoke('settings.get', {}).then((s) => applyLoginItem(s as Settings), () => undefined);
     if (!process.argv.includes(HIDDEN_ARG)) show();

@@ -5,10 +5,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BridgeApiError, CHANNELS, EVENT_NAMES, REQUESTS, type EventName } from '../../preload/api.js';
 import { closePort, openPort, ptyPair, writeAll } from '../capture/pty.js';
 import { appWorld, hasKeyring, receiptSpec, startEngine, waitFor, type AppWorld } from './fixture.js';
+import { lacks } from '../support/platform.js';
 
 const PAN = '4111111111111111';
 
-describe.runIf(hasKeyring)('the dispatcher over a real engine', () => {
+describe.runIf(hasKeyring && !lacks('ptys', 'the dispatcher tests (their till is a pty)'))('the dispatcher over a real engine', () => {
   let world: AppWorld;
   let engine: Awaited<ReturnType<typeof startEngine>> | undefined;
 

@@ -8,6 +8,7 @@ import { decode } from '../../main/escpos/index.js';
 import { printReceipt } from '../../sandbox/receipt-printer.js';
 import { writeAll } from '../capture/pty.js';
 import { appWorld, hasKeyring, receiptSpec, startEngine, waitFor, type AppWorld } from './fixture.js';
+import { lacks } from '../support/platform.js';
 
 const MIN = 60_000;
 
@@ -153,7 +154,7 @@ describe('engine host with a stand-in child', () => {
 
 const childEntry = join(process.cwd(), 'dist', 'main', 'engine', 'child.js');
 
-describe.runIf(hasKeyring && existsSync(childEntry))('the real engine child killed -9 mid-stream (built child in dist/)', () => {
+describe.runIf(hasKeyring && existsSync(childEntry) && !lacks('ptys', 'the real engine child tests (their till is a pty)'))('the real engine child killed -9 mid-stream (built child in dist/)', () => {
   let world: AppWorld | undefined;
   let host: EngineHost | undefined;
   afterEach(async () => {

@@ -1,8 +1,9 @@
 // Unpairing from the app stops forwarding at once: the engine forgets its access token, receipts after it stay pending.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appWorld, hasKeyring, receiptSpec, startEngine, waitFor, type AppWorld } from './fixture.js';
+import { lacks } from '../support/platform.js';
 
-describe.runIf(hasKeyring)('unpair', () => {
+describe.runIf(hasKeyring && !lacks('ptys', 'the unpair tests (their till is a pty)'))('unpair', () => {
   let world: AppWorld;
   let engine: Awaited<ReturnType<typeof startEngine>> | undefined;
 

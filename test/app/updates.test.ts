@@ -11,6 +11,7 @@ import { overall } from '../../main/engine/receipts-view.js';
 import { trayModel } from '../../main/engine/tray.js';
 import { publishRelease } from '../../sandbox/updates.js';
 import { appWorld, hasKeyring, waitFor, type AppWorld } from './fixture.js';
+import { lacks } from '../support/platform.js';
 
 const UPDATE: UpdateView = {
   current: '1.0.0',
@@ -60,7 +61,7 @@ describe('tray model: Restart to update', () => {
   });
 });
 
-describe.runIf(hasKeyring)('updates over a real engine and a sandbox update feed', () => {
+describe.runIf(hasKeyring && !lacks('ptys', 'the updates-over-an-engine tests (their till is a pty)'))('updates over a real engine and a sandbox update feed', () => {
   let world: AppWorld;
   let feedRoot: string;
   let bridge: Bridge | undefined;

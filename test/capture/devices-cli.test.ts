@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { command, deviceEntry, printerTarget } from '../../main/cli/devices.js';
 import type { CommandContext } from '../../main/cli/command.js';
 import { cleanupPtys, closePort, openPort, ptyPair, tempDir, writeAll } from './pty.js';
+import { lacks } from '../support/platform.js';
 
 afterEach(cleanupPtys);
 
@@ -75,7 +76,7 @@ describe('devices add / remove / list', () => {
   });
 });
 
-describe('devices test', () => {
+describe.skipIf(lacks('ptys', 'the devices test tests'))('devices test', () => {
   it('opens the device and prints the next receipt it captures, decoded', async () => {
     const dir = tempDir();
     const pair = await ptyPair(dir, 'cli');

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Capture, createSource, DeviceConfig, frame, type CaptureSource } from '../../main/capture/index.js';
 import { Logger } from '../../main/telemetry/log.js';
 import { cleanupPtys, closePort, openPort, ptyPair, RecordingSink, tempDir, waitFor, writeAll } from './pty.js';
+import { lacks } from '../support/platform.js';
 
 const log = new Logger({ level: 'error' });
 const receipt = readFileSync(new URL('../../../shared/escpos-corpus/escpos-php/receipt-with-logo.bin', import.meta.url));
@@ -27,7 +28,7 @@ async function start(device: unknown, sink: RecordingSink, extra: object = {}): 
   return source;
 }
 
-describe('serial tap', () => {
+describe.skipIf(lacks('ptys', 'the serial tap and ECR tests'))('serial tap', () => {
   it('a receipt printed by the POS through the tap is captured as a job with every byte identical', async () => {
     const dir = tempDir();
     const pair = await ptyPair(dir, 'tap');
@@ -132,7 +133,7 @@ describe('serial tap', () => {
   });
 });
 
-describe('payment terminal (ECR) on a serial line', () => {
+describe.skipIf(lacks('ptys', 'the serial tap and ECR tests'))('payment terminal (ECR) on a serial line', () => {
   it('ACKs a good frame, NAKs a bad LRC, counts a retransmit once, and masks the card number', async () => {
     const dir = tempDir();
     const pair = await ptyPair(dir, 'ecr');

@@ -6,8 +6,9 @@ import { KeychainVault } from '../../main/vault/index.js';
 import { go, launchBrowser, openApp, serveRenderer, type AppPage } from './harness.js';
 import { hasKeyring, printTo, ptyPair, seeded, startEngine, startWorld, type Pty, type World } from './engine.js';
 import { goodReceipt, tipReceipt, TIP_PROFILE } from './receipts.js';
+import { lacks } from '../support/platform.js';
 
-describe.runIf(hasKeyring)('devices and receipts in the app', () => {
+describe.runIf(hasKeyring && !lacks('ptys', 'the app capture tests'))('devices and receipts in the app', () => {
   let world: World;
   let browser: Browser;
   let server: Awaited<ReturnType<typeof serveRenderer>>;

@@ -6,8 +6,9 @@ import { KeychainVault } from '../../main/vault/index.js';
 import { launchBrowser, openApp, screenshot, serveRenderer, waitFor, type AppPage } from './harness.js';
 import { hasKeyring, printTo, ptyPair, seeded, startEngine, startWorld, type Pty, type World } from './engine.js';
 import { goodReceipt } from './receipts.js';
+import { lacks } from '../support/platform.js';
 
-describe.runIf(hasKeyring)('the cloud goes away and comes back', () => {
+describe.runIf(hasKeyring && !lacks('ptys', 'the app offline tests'))('the cloud goes away and comes back', () => {
   let world: World;
   let browser: Browser;
   let server: Awaited<ReturnType<typeof serveRenderer>>;

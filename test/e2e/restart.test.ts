@@ -9,10 +9,11 @@ import { KeychainVault } from '../../main/vault/index.js';
 import { launchBrowser, openApp, ROOT, screenshot, serveRenderer, waitFor, type ApiTarget, type AppPage } from './harness.js';
 import { engineConfig, hasKeyring, printTo, ptyPair, seeded, startWorld, type Pty, type World } from './engine.js';
 import { goodReceipt } from './receipts.js';
+import { lacks } from '../support/platform.js';
 
 const childEntry = join(ROOT, 'dist/main/engine/child.js');
 
-describe.runIf(hasKeyring)('the engine child is killed under the app', () => {
+describe.runIf(hasKeyring && !lacks('ptys', 'the app restart tests'))('the engine child is killed under the app', () => {
   let world: World;
   let browser: Browser;
   let server: Awaited<ReturnType<typeof serveRenderer>>;

@@ -7,6 +7,7 @@ import { printReceipt, randomReceiptSpec, type ReceiptSpec } from '../../sandbox
 import { go, launchBrowser, openApp, screenshot, seriousViolations, serveRenderer, waitFor, type AppPage } from './harness.js';
 import { hasKeyring, printTo, ptyPair, SECRET_NAMES, seeded, startEngine, startWorld, type World } from './engine.js';
 import { goodReceipt, tipReceipt } from './receipts.js';
+import { lacks } from '../support/platform.js';
 
 const SCREENS = ['status', 'pairing', 'devices', 'receipts', 'profiles', 'settings', 'diagnostics'] as const;
 
@@ -21,7 +22,7 @@ function fullPanReceipt(rng: () => number): { spec: ReceiptSpec; bytes: Uint8Arr
   }
 }
 
-describe.runIf(hasKeyring)('every screen with a day of receipts', () => {
+describe.runIf(hasKeyring && !lacks('ptys', 'the screens tests'))('every screen with a day of receipts', () => {
   let world: World;
   let browser: Browser;
   let server: Awaited<ReturnType<typeof serveRenderer>>;

@@ -12,6 +12,7 @@ import { writeConfigFile } from '../../main/engine/config.js';
 import type { PaymentJoin } from '../../main/engine/payments.js';
 import { KeychainVault } from '../../main/vault/index.js';
 import { printReceipt, randomReceiptSpec } from '../../sandbox/receipt-printer.js';
+import { lacks } from '../support/platform.js';
 
 const hasKeyring = Boolean(process.env.TAXPOYNT_TEST_KEYRING);
 
@@ -22,7 +23,7 @@ async function open(path: string): Promise<SerialPort> {
   return port;
 }
 
-describe.runIf(hasKeyring)('payment terminal joined to the receipt', () => {
+describe.runIf(hasKeyring && !lacks('ptys', 'the payment join tests'))('payment terminal joined to the receipt', () => {
   let dir: string;
   const procs: ChildProcess[] = [];
   const ports: SerialPort[] = [];

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { waitFor } from '../support/wait.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeychainVault } from '../../main/vault/index.js';
+import { lacks } from '../support/platform.js';
 
 const hasKeyring = Boolean(process.env.TAXPOYNT_TEST_KEYRING);
 const cli = join(process.cwd(), 'dist', 'main', 'cli.js');
@@ -26,7 +27,7 @@ function start(args: string[], env: NodeJS.ProcessEnv): Proc {
 }
 
 
-describe.runIf(hasKeyring)('taxpoynt-bridge run', () => {
+describe.runIf(hasKeyring && !lacks('signals', 'the `run` stop-on-signal tests'))('taxpoynt-bridge run', () => {
   let dir: string;
   const service = `tp-test-run-${process.pid}`;
   const env = () => ({ TAXPOYNT_BRIDGE_KEYCHAIN_SERVICE: service, TAXPOYNT_BRIDGE_CLOUD_URL: 'http://127.0.0.1:9', TAXPOYNT_BRIDGE_DATA_DIR: dir });

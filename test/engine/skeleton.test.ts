@@ -12,12 +12,13 @@ import { writeConfigFile } from '../../main/engine/config.js';
 import { KeychainVault } from '../../main/vault/index.js';
 import { printReceipt, randomReceiptSpec, type ReceiptSpec } from '../../sandbox/receipt-printer.js';
 import { startSandbox, type Sandbox } from '../../sandbox/server.js';
+import { lacks } from '../support/platform.js';
 
 const hasKeyring = Boolean(process.env.TAXPOYNT_TEST_KEYRING);
 
 
 
-describe.runIf(hasKeyring)('walking skeleton: pty → journal → parse → outbox → sandbox cloud', () => {
+describe.runIf(hasKeyring && !lacks('ptys', 'the walking skeleton'))('walking skeleton: pty → journal → parse → outbox → sandbox cloud', () => {
   let dir: string;
   let socat: ChildProcess;
   let sandbox: Sandbox;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KeychainVault, KeychainUnavailable, serviceName } from '../../main/vault/index.js';
 import { runInKeyring } from './keychain.js';
+import { lacks } from '../support/platform.js';
 
 const hasKeyring = Boolean(process.env.TAXPOYNT_TEST_KEYRING);
 const cli = join(process.cwd(), 'dist', 'main', 'cli.js');
@@ -36,7 +37,7 @@ describe('vault service name', () => {
   });
 });
 
-describe('a locked keychain', () => {
+describe.skipIf(lacks('gnome-keyring', 'the locked-keychain tests'))('a locked keychain', () => {
   it('raises KeychainUnavailable saying what to do, and doctor reports it with a fix', async () => {
     const ran = await runInKeyring(
       [

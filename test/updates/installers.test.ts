@@ -81,26 +81,35 @@ describe('electron-builder.yml', () => {
 
 describe('release workflow', () => {
   const workflow = yaml.load(read('.github/workflows/release.yml')) as {
-    jobs: Record<string, { 'runs-on': string; steps: Array<{ run?: string; env?: Record<string, string> }> }>;
+    jobs: Record<string, { 'runs-on': string; needs?: string[]; steps: Array<{ run?: string; env?: Record<string, string> }> }>;
   };
+  const platforms = ['windows', 'macos', 'ubuntu'] as const;
 
   it('builds each platform on its own runner', () => {
-    const runners = Object.fromEntries(Object.entries(workflow.jobs).map(([name, job]) => [name, job['runs-on']]));
+    const runners = Object.fromEntries(platforms.map((name) => [name, workflow.jobs[name]?.['runs-on']]));
     expect(runners).toEqual({ windows: 'windows-latest', macos: 'macos-latest', ubuntu: 'ubuntu-latest' });
     const flag = { windows: '--win', macos: '--mac', ubuntu: '--linux' } as const;
-    for (const [name, job] of Object.entries(workflow.jobs)) {
-      const build = job.steps.find((s) => s.run?.includes('electron-builder'));
-      expect(build?.run, name).toContain(flag[name as keyof typeof flag]);
+    for (const name of platforms) {
+      const build = workflow.jobs[name]!.steps.find((s) => s.run?.includes('electron-builder'));
+      expect(build?.run, name).toContain(flag[name]);
     }
   });
 
-  it("uploads each platform's files and blockmaps before its latest*.yml, into the channel folder", () => {
-    for (const [name, job] of Object.entries(workflow.jobs)) {
-      const publish = job.steps.map((s) => s.run ?? '').find((run) => run.includes('aws s3 cp')) ?? '';
-      expect(publish, name).toContain('.blockmap');
-      expect(publish, name).toContain('$TAXPOYNT_RELEASE_CHANNEL/');
-      expect(publish.indexOf('.blockmap'), name).toBeLessThan(publish.lastIndexOf('latest'));
+  it("smoke-tests each platform's installed app, and publishes only after all three passed", () => {
+    for (const name of platforms) {
+      const runs = workflow.jobs[name]!.steps.map((s) => s.run ?? '');
+      const smoke = runs.findIndex((run) => run.includes('vitest run test/packaged') && run.includes('TAXPOYNT_PACKAGED_REQUIRED=1'));
+      expect(smoke, name).toBeGreaterThan(runs.findIndex((run) => run.includes('electron-builder')));
+      expect(runs.some((run) => run.includes('aws s3')), name).toBe(false);
     }
+    expect(workflow.jobs.publish?.needs).toEqual([...platforms]);
+  });
+
+  it("uploads every platform's files and blockmaps before the latest*.yml feeds, into the channel folder", () => {
+    const publish = workflow.jobs.publish!.steps.map((s) => s.run ?? '').find((run) => run.includes('aws s3 cp')) ?? '';
+    for (const ext of ['.exe', '.dmg', '.zip', '.AppImage', '.deb', '.blockmap']) expect(publish).toContain(ext);
+    expect(publish).toContain('$TAXPOYNT_RELEASE_CHANNEL/');
+    expect(publish.indexOf('.blockmap')).toBeLessThan(publish.lastIndexOf('latest'));
   });
 
   it('signs with secrets from the repository settings, never inline', () => {
