@@ -40,7 +40,7 @@ import { redactText } from '../telemetry/redact.js';
 import { diagnosticsBundle } from '../telemetry/diagnostics.js';
 import { KeychainVault, type Vault } from '../vault/index.js';
 import type { Bridge, BridgeStatus, ReceiptEvent } from './bridge.js';
-import { parseConfig, readRawConfig, setConfigValue, writeConfigFile, ConfigError } from './config.js';
+import { listProblems, parseConfig, readRawConfig, setConfigValue, writeConfigFile, ConfigError } from './config.js';
 import { runDoctor } from './doctor.js';
 import { parseJob, reprocess } from './pipeline.js';
 import { AlertGate, type AlertPolicy } from './alerts.js';
@@ -116,7 +116,7 @@ function toApiError(err: unknown): BridgeApiError {
   if (err instanceof BridgeApiError) return err;
   if (err instanceof ConfigError) {
     const first = err.problems[0];
-    return new BridgeApiError('config_invalid', redactText(err.problems.map((p) => `${p.path || '(top level)'}: ${p.message}`).join('; ')), first?.path ?? null);
+    return new BridgeApiError('config_invalid', redactText(listProblems(err.problems).join('; ')), first?.path ?? null);
   }
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : 'internal';
