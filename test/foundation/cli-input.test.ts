@@ -32,7 +32,7 @@ function fromDevZero(args: string[]): Promise<{ code: number | null; err: string
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: env(), stdio: [zero, 'pipe', 'pipe'] });
   closeSync(zero);
   let err = '';
-  child.stderr.on('data', (d) => (err += d));
+  child.stderr!.on('data', (d: Buffer) => (err += d));
   let killed = false;
   const timer = setTimeout(() => {
     killed = true;
