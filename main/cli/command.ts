@@ -33,23 +33,6 @@ export class UsageError extends Error {
   }
 }
 
-/** Reads a file argument, or standard input for "-". */
-export async function readInput(ctx: CommandContext, source: string | undefined): Promise<Buffer> {
-  if (!source) throw new UsageError('expected a file to read, or "-" for standard input');
-  if (source === '-') {
-    const chunks: Buffer[] = [];
-    for await (const chunk of ctx.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-    return Buffer.concat(chunks);
-  }
-  const { readFile } = await import('node:fs/promises');
-  try {
-    return await readFile(source);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new UsageError(`cannot read ${source}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  }
-}
-
 export function writeJson(out: Writable, value: unknown): void {
   out.write(JSON.stringify(value, null, 2) + '\n');
 }

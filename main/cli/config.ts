@@ -1,7 +1,6 @@
 // `config show|validate|set KEY VALUE`: the config file, validated before anything is saved.
 import { existsSync } from 'node:fs';
-import { loadConfig, setConfigValue, coerceValue, parseConfig } from '../engine/config.js';
-import { readFileSync } from 'node:fs';
+import { loadConfig, setConfigValue, coerceValue, parseConfig, readConfigText, MAX_CONFIG_STRING, MAX_LISTED_PROBLEMS } from '../engine/config.js';
 import { UsageError, writeJson, type Command } from './command.js';
 
 export const command: Command = {
@@ -9,7 +8,8 @@ export const command: Command = {
   summary: 'show, validate or change the config file (dotted keys, validated before saving)',
   usage: [
     '  taxpoynt-bridge config show [--json]     the effective config (file + defaults + environment)',
-    '  taxpoynt-bridge config validate          check the file; exit 0 when valid, 3 with each problem when not',
+    `  taxpoynt-bridge config validate          check the file; exit 0 when valid, 3 with its problems when not (the first ${MAX_LISTED_PROBLEMS}, then a count)`,
+    `                                           strings longer than ${MAX_CONFIG_STRING} characters are refused`,
     '  taxpoynt-bridge config set KEY VALUE     e.g. `config set cloud.base_url https://api.taxpoynt.com`,',
     '                                           `config set batch.max_items 200`, `config set devices[0].baud_rate 19200`',
   ].join('\n'),
@@ -31,7 +31,7 @@ export const command: Command = {
           ctx.stdout.write(`${ctx.configFile} does not exist: the defaults apply, which are valid.\n`);
           return 0;
         }
-        parseConfig(readFileSync(ctx.configFile, 'utf8'), ctx.configFile);
+        parseConfig(readConfigText(ctx.configFile), ctx.configFile);
         loadConfig(ctx.configFile, ctx.env);
         ctx.stdout.write(`${ctx.configFile} is valid.\n`);
         return 0;

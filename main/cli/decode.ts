@@ -1,6 +1,7 @@
 // `decode <file|-> [--json] [--codepage NAME]`: prints the receipts an ESC/POS print job holds.
 import { canonicalCodepage, decode, listCodepages, receiptText, UnknownCodepageError, type DecodedReceipt } from '../escpos/index.js';
-import { parseCommandArgs, readInput, UsageError, writeJson, type Command } from './command.js';
+import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js';
+import { readInput } from './input.js';
 
 /** The line printed between two receipts in plain output. */
 export const RECEIPT_SEPARATOR = '='.repeat(48);

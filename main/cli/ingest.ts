@@ -6,7 +6,8 @@ import { Integration } from '../receipts/transaction.js';
 import { openStore, type Store } from '../store/index.js';
 import { Logger, logFile } from '../telemetry/log.js';
 import { KeychainVault, serviceName } from '../vault/index.js';
-import { parseCommandArgs, readInput, UsageError, writeJson, type Command, type CommandContext } from './command.js';
+import { parseCommandArgs, UsageError, writeJson, type Command, type CommandContext } from './command.js';
+import { readInput } from './input.js';
 
 /** Exit code when the disk is full and the job could only be held in memory (EX_TEMPFAIL). */
 export const EXIT_NOT_DURABLE = 75;

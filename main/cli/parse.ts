@@ -4,7 +4,8 @@ import { stat } from 'node:fs/promises';
 import { canonicalCodepage, decode } from '../escpos/index.js';
 import { loadConfig } from '../engine/config.js';
 import { loadProfile, parseReceipt, ProfileError, transactionId, type ParseResult, type Profile, type Transaction } from '../receipts/index.js';
-import { parseCommandArgs, readInput, UsageError, writeJson, type Command, type CommandContext } from './command.js';
+import { parseCommandArgs, UsageError, writeJson, type Command, type CommandContext } from './command.js';
+import { readInput } from './input.js';
 
 interface DeviceSettings {
   profile: string;

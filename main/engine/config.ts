@@ -1,9 +1,17 @@
 // The bridge's one config file: a zod schema, defaults, load (refused whole if invalid), dotted-key set, env overrides.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { DeviceConfig } from '../capture/config.js';
+import { jsonSyntaxProblem } from '../receipts/index.js';
 import { LOG_LEVELS } from '../telemetry/log.js';
+
+/** The longest string any setting may hold (URLs, paths, ids): longer is a mistake or an attack, never a setting. */
+export const MAX_CONFIG_STRING = 2048;
+/** The largest config file read: a config with hundreds of devices is a few hundred kilobytes. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Problems listed in a refusal; the rest are counted. */
+export const MAX_LISTED_PROBLEMS = 20;
 
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -75,11 +83,41 @@ export class ConfigError extends Error {
   ) {
     super(
       `The config file ${file} is not valid, so nothing in it was applied:\n` +
-        problems.map((p) => `  - ${p.path || '(top level)'}: ${p.message}`).join('\n') +
+        listProblems(problems).map((line) => `  - ${line}`).join('\n') +
         '\nFix the file (or run `taxpoynt-bridge config validate`) and start again.',
     );
     this.name = 'ConfigError';
   }
+}
+
+/** At most MAX_LISTED_PROBLEMS lines, then how many more: a file full of mistakes gets a readable answer. */
+export function listProblems(problems: ReadonlyArray<{ path: string; message: string }>): string[] {
+  const lines = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `${p.path || '(top level)'}: ${p.message}`);
+  const more = problems.length - MAX_LISTED_PROBLEMS;
+  if (more > 0) lines.push(`… and ${more} more problem${more === 1 ? '' : 's'} (fix these first)`);
+  return lines;
+}
+
+/** Strings over MAX_CONFIG_STRING, wherever they sit (a key counts too), by their path. */
+function overlongStrings(value: unknown, path: string, out: Array<{ path: string; message: string }>, depth = 0): void {
+  const tooLong = (s: string) => `is ${s.length} characters long; at most ${MAX_CONFIG_STRING} are allowed`;
+  if (typeof value === 'string') {
+    if (value.length > MAX_CONFIG_STRING) out.push({ path, message: tooLong(value) });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => overlongStrings(v, `${path}[${i}]`, out, depth + 1));
+  } else if (value !== null && typeof value === 'object' && depth < 32) {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.length > MAX_CONFIG_STRING) out.push({ path: path || '(top level)', message: `a key ${tooLong(k)}` });
+      else overlongStrings(v, path ? `${path}.${k}` : k, out, depth + 1);
+    }
+  }
+}
+
+/** The file's text, refused unread when it is larger than any config could be. */
+export function readConfigText(file: string): string {
+  const size = statSync(file).size;
+  if (size > MAX_CONFIG_BYTES) throw new ConfigError(file, [{ path: '', message: `the file is ${size} bytes; a config file is at most ${MAX_CONFIG_BYTES / 1024} KiB` }]);
+  return readFileSync(file, 'utf8');
 }
 
 function zodProblems(error: z.ZodError): Array<{ path: string; message: string }> {
@@ -99,17 +137,20 @@ export function parseConfig(text: string, file: string): Config {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: `not valid JSON: ${(err as Error).message}` }]);
+    throw new ConfigError(file, [{ path: '', message: jsonSyntaxProblem(text, err) }]);
   }
+  const overlong: Array<{ path: string; message: string }> = [];
+  overlongStrings(raw, '', overlong);
   const result = ConfigSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(file, zodProblems(result.error));
+  const problems = [...overlong, ...(result.success ? [] : zodProblems(result.error).filter((p) => !overlong.some((o) => o.path === p.path)))];
+  if (problems.length > 0 || !result.success) throw new ConfigError(file, problems);
   return result.data;
 }
 
 /** The file as written by the user (without defaults filled in), or {} when it does not exist. */
 export function readRawConfig(file: string): Record<string, unknown> {
   if (!existsSync(file)) return {};
-  const text = readFileSync(file, 'utf8');
+  const text = readConfigText(file);
   parseConfig(text, file);
   return JSON.parse(text) as Record<string, unknown>;
 }
@@ -123,7 +164,7 @@ export interface LoadedConfig {
 /** Loads the file (defaults when absent), then applies env overrides. */
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const exists = existsSync(file);
-  const config = exists ? parseConfig(readFileSync(file, 'utf8'), file) : defaultConfig();
+  const config = exists ? parseConfig(readConfigText(file), file) : defaultConfig();
   return { config: applyEnv(config, env, file), file, exists };
 }
 

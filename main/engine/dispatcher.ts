@@ -1,7 +1,7 @@
 // The one dispatcher behind preload/api.ts: validates every request and answer, serves IPC, the engine child, the CLI and tests alike.
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SerialPort } from 'serialport';
 import type { z } from 'zod';
@@ -32,14 +32,15 @@ import {
   listSerialPorts,
   scoreEscpos,
   type DeviceState,
+  type SerialPortInfo,
 } from '../capture/index.js';
 import { pairDevice, PairingFailed, readAgent, unpair, type AgentInfo, type Clock } from '../cloud/index.js';
-import { listProfiles, loadProfile, ProfileError } from '../receipts/index.js';
+import { listProfiles, loadProfile, ProfileError, resolveProfileName } from '../receipts/index.js';
 import { redactText } from '../telemetry/redact.js';
 import { diagnosticsBundle } from '../telemetry/diagnostics.js';
 import { KeychainVault, type Vault } from '../vault/index.js';
 import type { Bridge, BridgeStatus, ReceiptEvent } from './bridge.js';
-import { parseConfig, readRawConfig, setConfigValue, writeConfigFile, ConfigError } from './config.js';
+import { listProblems, parseConfig, readRawConfig, setConfigValue, writeConfigFile, ConfigError } from './config.js';
 import { runDoctor } from './doctor.js';
 import { parseJob, reprocess } from './pipeline.js';
 import { AlertGate, type AlertPolicy } from './alerts.js';
@@ -61,6 +62,8 @@ export interface DispatcherOptions {
   pairing?: { clock?: Clock; deviceName?: string };
   alertPolicy?: AlertPolicy;
   env?: NodeJS.ProcessEnv;
+  /** The serial ports the OS lists (default: serialport's enumeration); `devices.autoBaud` opens no other path. */
+  serialPorts?: () => Promise<SerialPortInfo[]>;
 }
 
 export interface Dispatcher {
@@ -113,7 +116,7 @@ function toApiError(err: unknown): BridgeApiError {
   if (err instanceof BridgeApiError) return err;
   if (err instanceof ConfigError) {
     const first = err.problems[0];
-    return new BridgeApiError('config_invalid', redactText(err.problems.map((p) => `${p.path || '(top level)'}: ${p.message}`).join('; ')), first?.path ?? null);
+    return new BridgeApiError('config_invalid', redactText(listProblems(err.problems).join('; ')), first?.path ?? null);
   }
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : 'internal';
@@ -309,16 +312,24 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
     return bridge.status().capturePaused;
   }
 
-  function deviceConfig(device: DeviceSettings, field = 'device'): DeviceConfig {
+  /**
+   * Validates device settings from the renderer with the config file's own schema. The profile is a
+   * name (kept as it is when unchanged from `current`); what is written holds only the schema's keys.
+   */
+  function deviceConfig(device: DeviceSettings, field = 'device', current?: DeviceConfig): { config: DeviceConfig; raw: Record<string, unknown> } {
     const settings = { ...device } as Record<string, unknown>;
-    if (typeof settings.profile === 'string') settings.profile = profileRef(settings.profile);
+    const currentProfile = current && 'profile' in current ? current.profile : undefined;
+    if (typeof settings.profile === 'string' && settings.profile !== currentProfile) {
+      settings.profile = currentProfile !== undefined && settings.profile === profileName(currentProfile) ? currentProfile : profileRef(settings.profile, `${field}.profile`);
+    }
     const parsed = DeviceConfig.safeParse(settings);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const path = fieldOf([field, ...issue.path]);
       throw new BridgeApiError('invalid_device', `${path}: ${issue.message}`, path);
     }
-    return parsed.data;
+    const raw = Object.fromEntries(Object.entries(settings).filter(([k, v]) => k in parsed.data && v !== undefined));
+    return { config: parsed.data, raw };
   }
 
   /** Writes the devices list (validating the whole file first) and restarts capture with it. */
@@ -333,16 +344,25 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
     soonStatus();
   }
 
+  /** A device as the renderer sees it: a saved profile by its name, not the file the config refers to. */
   function settingsOf(d: DeviceConfig): DeviceSettings {
-    return d as unknown as DeviceSettings;
+    return ('profile' in d ? { ...d, profile: profileName(d.profile) } : d) as unknown as DeviceSettings;
   }
 
-  /** A saved user profile is referred to by its file; a built-in one by name. */
-  function profileRef(name: string): string {
-    const file = join(userProfiles, `${name}.json`);
-    return NAME_AT_VERSION.test(name) && existsSync(file) && !listProfiles().includes(name) ? file : name;
+  /**
+   * The profile a request names, by name only: a built-in, or one saved in the profiles folder (referred
+   * to by its file there). A path, or a name that is neither, is refused before anything is read.
+   */
+  function profileRef(name: string, field: string): string {
+    try {
+      return resolveProfileName(name, userProfiles);
+    } catch (err) {
+      if (!(err instanceof ProfileError)) throw err;
+      const code = NAME_AT_VERSION.test(name) ? 'profile_not_found' : 'invalid_profile';
+      throw new BridgeApiError(code, `${field}: ${err.reason}; list them with profiles.list.`, field);
+    }
   }
-  const profileName = (ref: string) => (ref.startsWith(userProfiles) ? ref.slice(userProfiles.length + 1).replace(/\.json$/, '') : ref);
+  const profileName = (ref: string) => (ref.startsWith(userProfiles + sep) ? ref.slice(userProfiles.length + 1).replace(/\.json$/, '') : ref);
 
   /** Validates profile text; on success a temporary file holding it (the loader resolves `extends` from files). */
   function checkProfile(text: string): { issues: ProfileIssue[]; file: string | null } {
@@ -505,20 +525,21 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
       };
     },
     'devices.add': async ({ device }) => {
-      const parsed = deviceConfig(device);
+      const { config: parsed, raw } = deviceConfig(device);
       if (bridge.config.devices.some((d) => d.id === parsed.id)) {
         throw new BridgeApiError('device_exists', `device.id: a device called "${parsed.id}" exists already; choose another name.`, 'device.id');
       }
-      await saveDevices((list) => [...list, { ...device, profile: (parsed as { profile?: string }).profile } as Record<string, unknown>].map(stripUndefined));
+      await saveDevices((list) => [...list, raw]);
       return { device: settingsOf(bridge.config.devices.find((d) => d.id === parsed.id)!) };
     },
     'devices.update': async ({ id, device }) => {
-      if (!bridge.config.devices.some((d) => d.id === id)) throw new BridgeApiError('device_not_found', `id: no device called "${id}"; list them with devices.list.`, 'id');
-      const parsed = deviceConfig(device);
+      const current = bridge.config.devices.find((d) => d.id === id);
+      if (!current) throw new BridgeApiError('device_not_found', `id: no device called "${id}"; list them with devices.list.`, 'id');
+      const { config: parsed, raw } = deviceConfig(device, 'device', current);
       if (parsed.id !== id && bridge.config.devices.some((d) => d.id === parsed.id)) {
         throw new BridgeApiError('device_exists', `device.id: a device called "${parsed.id}" exists already; choose another name.`, 'device.id');
       }
-      await saveDevices((list) => list.map((d) => (d.id === id ? stripUndefined({ ...device, profile: (parsed as { profile?: string }).profile }) : d)));
+      await saveDevices((list) => list.map((d) => (d.id === id ? raw : d)));
       return { device: settingsOf(bridge.config.devices.find((d) => d.id === parsed.id)!) };
     },
     'devices.remove': async ({ id }) => {
@@ -536,7 +557,7 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
         return testResult(await waitForDevice(() => read()!, timeoutMs));
       }
       if (!device) throw new BridgeApiError('bad_request', 'id: give the id of a configured device, or device: the settings of one to try.', 'id');
-      const parsed = deviceConfig(device);
+      const { config: parsed } = deviceConfig(device);
       const source = createSource(parsed, { job: () => undefined, terminalEvent: () => undefined, deviceState: () => undefined }, { log: bridge.log.child({ component: 'device-test' }) });
       await source.start();
       try {
@@ -546,6 +567,11 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
       }
     },
     'devices.autoBaud': async ({ path, sampleMs }) => {
+      // Only a port the OS lists as a serial port is opened: a request cannot make the engine open a file or another device.
+      const listed = await (options.serialPorts ?? listSerialPorts)().catch(() => []);
+      if (!listed.some((p) => p.path === path)) {
+        throw new BridgeApiError('port_not_listed', `path: ${path} is not a serial port this computer lists; pick one from devices.detect (plug the cable in first).`, 'path');
+      }
       const holder = bridge.config.devices.find((d) => 'path' in d && d.path === path);
       if (holder && !bridge.status().capturePaused && holder.enabled) {
         throw new BridgeApiError('port_in_use', `path: ${path} is read by the device "${holder.id}"; set its baud rate to "auto" instead, or pause capture first.`, 'path');
@@ -581,7 +607,7 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
       return view.summary(id)!;
     },
     'receipts.reprocess': ({ id, profile }) => {
-      const r = reprocess(bridge.store, id, profile ? profileRef(profile) : undefined);
+      const r = reprocess(bridge.store, id, profile ? profileRef(profile, 'profile') : undefined);
       const row = bridge.store.get(id)!;
       onReceipt({ id, deviceId: row.deviceId, state: r.state, problems: r.problems, at: now().toISOString() });
       if (r.state === 'pending') bridge.syncNow().catch(() => undefined);
@@ -600,9 +626,8 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
       };
     },
     'profiles.get': ({ name }) => {
-      const file = join(userProfiles, `${name}.json`);
-      if (NAME_AT_VERSION.test(name) && existsSync(file) && !listProfiles().includes(name)) return { name, source: 'user' as const, text: readFileSync(file, 'utf8') };
-      if (!listProfiles().includes(name)) throw new BridgeApiError('profile_not_found', `name: no profile ${name}; list them with profiles.list.`, 'name');
+      const ref = profileRef(name, 'name');
+      if (ref !== name) return { name, source: 'user' as const, text: readFileSync(ref, 'utf8') };
       return { name, source: 'builtin' as const, text: JSON.stringify(loadProfile(name), null, 2) + '\n' };
     },
     'profiles.save': ({ name, text }) => {
@@ -751,8 +776,4 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
       emitter.removeAllListeners();
     },
   };
-}
-
-function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }

@@ -1,6 +1,6 @@
 // Receipts stage: decoded receipt → validated, masked Transaction (parser, profiles, validation, PAN masking).
 export { parseReceipt, type ParseContext, type ParseResult } from './parse.js';
-export { loadProfile, listProfiles, validateProfile, profileId, ProfileSchema, ProfileError, type Profile, type ProfileOptions } from './profile.js';
+export { loadProfile, listProfiles, resolveProfileName, jsonSyntaxProblem, validateProfile, profileId, ProfileSchema, ProfileError, type Profile, type ProfileOptions } from './profile.js';
 export { validateTransaction, showMoney } from './validate.js';
 export { findPans, maskPans, luhnValid, type PanMatch } from './pan.js';
 export { TransactionSchema, transactionId, Integration, type Transaction } from './transaction.js';

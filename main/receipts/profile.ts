@@ -1,6 +1,6 @@
 // Receipt profiles: the declarative format (zod), loading built-ins and files (`name@version` or a path), `extends`, and compiled regexes.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
@@ -143,22 +143,67 @@ export function listProfiles(options: ProfileOptions = {}): string[] {
     .sort();
 }
 
-function readRaw(nameOrFile: string, dir: string): { raw: Record<string, unknown>; label: string; baseDir: string } {
-  const builtin = NAME_AT_VERSION.test(nameOrFile);
-  const file = builtin ? join(dir, `${nameOrFile}.json`) : resolve(nameOrFile);
-  const label = builtin ? nameOrFile : file;
-  if (!existsSync(file)) {
-    const known = listProfiles({ profilesDir: dir });
-    throw new ProfileError(label, '', builtin ? `no such built-in profile (known: ${known.join(', ') || 'none'})` : 'no such file');
+/**
+ * What is wrong with text that is not JSON, by line and column only: the parser's own message quotes
+ * the text, and a file given where a profile or a config belongs may be anything (a key file, /etc/shadow).
+ */
+export function jsonSyntaxProblem(text: string, err: unknown): string {
+  const at = /at position (\d+)/.exec((err as Error)?.message ?? '');
+  if (at) {
+    const before = text.slice(0, Number(at[1]));
+    const line = before.split('\n').length;
+    return `not valid JSON (line ${line}, column ${before.length - before.lastIndexOf('\n')})`;
   }
+  return /end of JSON input/.test((err as Error)?.message ?? '') ? 'not valid JSON (it ends too early)' : 'not valid JSON';
+}
+
+/** The largest profile file read: profiles are a few kilobytes; anything bigger is not one. */
+const MAX_PROFILE_BYTES = 256 * 1024;
+const NOT_A_PROFILE = 'a profile is a JSON object with "name", "version" (or "extends") and its rules; see resources/profiles/README.md';
+
+/** `file` when it is a regular file inside `dir` once links are followed; null otherwise. */
+function fileInside(dir: string, file: string): string | null {
+  if (!existsSync(file)) return null;
+  const real = realpathSync(file);
+  const root = realpathSync(dir);
+  return real.startsWith(root + sep) && statSync(real).isFile() ? real : null;
+}
+
+function readRaw(nameOrFile: string, dir: string, near?: string): { raw: Record<string, unknown>; label: string; baseDir: string } {
+  const named = NAME_AT_VERSION.test(nameOrFile);
+  let file: string | null;
+  let baseDir: string;
+  if (named) {
+    // A name is a built-in, else a profile saved next to the one that names it; never a path.
+    file = fileInside(dir, join(dir, `${nameOrFile}.json`));
+    baseDir = dir;
+    if (!file && near && existsSync(near)) {
+      file = fileInside(near, join(near, `${nameOrFile}.json`));
+      baseDir = near;
+    }
+    if (!file) {
+      const known = listProfiles({ profilesDir: dir });
+      throw new ProfileError(nameOrFile, '', `no such built-in profile (known: ${known.join(', ') || 'none'})${near ? ', nor one saved beside it' : ''}`);
+    }
+  } else {
+    file = resolve(nameOrFile);
+    baseDir = dirname(file);
+    if (!existsSync(file)) throw new ProfileError(file, '', 'no such file');
+  }
+  const label = named ? nameOrFile : file;
+  if (!statSync(file).isFile()) throw new ProfileError(label, '', `not a file; ${NOT_A_PROFILE}`);
+  if (statSync(file).size > MAX_PROFILE_BYTES) throw new ProfileError(label, '', `it is not a receipt profile: larger than ${MAX_PROFILE_BYTES / 1024} KiB; ${NOT_A_PROFILE}`);
+  const text = readFileSync(file, 'utf8');
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (err) {
-    throw new ProfileError(label, '', `not valid JSON (${(err as Error).message})`);
+    throw new ProfileError(label, '', `it is not a receipt profile: ${jsonSyntaxProblem(text, err)}`);
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ProfileError(label, '', 'expected a JSON object');
-  return { raw: raw as Record<string, unknown>, label, baseDir: builtin ? dir : dirname(file) };
+  const object = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : null;
+  // Neither a name nor a base: some other JSON file. Say so without quoting any of it.
+  if (!object || (!('name' in object) && !('extends' in object))) throw new ProfileError(label, '', `it is not a receipt profile: ${NOT_A_PROFILE}`);
+  return { raw: object, label, baseDir };
 }
 
 function merge(base: unknown, over: unknown): unknown {
@@ -171,22 +216,37 @@ function merge(base: unknown, over: unknown): unknown {
   return over;
 }
 
-function resolveRaw(nameOrFile: string, dir: string, depth: number): { raw: Record<string, unknown>; label: string } {
-  const { raw, label, baseDir } = readRaw(nameOrFile, dir);
+function resolveRaw(nameOrFile: string, dir: string, depth: number, near?: string): { raw: Record<string, unknown>; label: string } {
+  const { raw, label, baseDir } = readRaw(nameOrFile, dir, near);
   const parent = raw.extends;
   if (parent === undefined) return { raw, label };
-  if (typeof parent !== 'string') throw new ProfileError(label, 'extends', 'expected "name@version" or a file path');
+  // A base is named, never pointed at: a profile (or a renderer trying one) cannot make the loader read a file outside its folder.
+  if (typeof parent !== 'string' || !NAME_AT_VERSION.test(parent)) {
+    throw new ProfileError(label, 'extends', 'names the base profile as "name@version" (a built-in, or a profile saved in the same folder); a file path is not allowed');
+  }
   if (depth >= 4) throw new ProfileError(label, 'extends', 'profiles extend each other more than 4 deep (a loop?)');
-  const parentRef = NAME_AT_VERSION.test(parent) || isAbsolute(parent) ? parent : join(baseDir, parent);
   let base: Record<string, unknown>;
   try {
-    base = resolveRaw(parentRef, dir, depth + 1).raw;
+    base = resolveRaw(parent, dir, depth + 1, baseDir === dir ? undefined : baseDir).raw;
   } catch (err) {
     if (err instanceof ProfileError) throw new ProfileError(label, 'extends', `its base ${parent} cannot be used: ${err.reason}`);
     throw err;
   }
   const { extends: _drop, ...baseRest } = base;
   return { raw: merge(baseRest, raw) as Record<string, unknown>, label };
+}
+
+/**
+ * The profile a request names, by name only (`name@version`): a built-in, or one saved in `userDir`.
+ * Returns what loadProfile takes (the name, or the saved file's path); anything else is refused.
+ */
+export function resolveProfileName(name: string, userDir: string, options: ProfileOptions = {}): string {
+  if (!NAME_AT_VERSION.test(name)) throw new ProfileError(name.slice(0, 80), '', 'a profile is named "name@version" (e.g. "generic@1"), never by a path');
+  const builtins = listProfiles(options);
+  if (builtins.includes(name)) return name;
+  const file = existsSync(userDir) ? fileInside(userDir, join(userDir, `${name}.json`)) : null;
+  if (!file) throw new ProfileError(name, '', `no such built-in profile (known: ${builtins.join(', ') || 'none'}), nor one saved under this name`);
+  return join(userDir, `${name}.json`);
 }
 
 function rulePath(path: ReadonlyArray<PropertyKey>): string {

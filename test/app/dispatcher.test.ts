@@ -4,6 +4,7 @@ import { printReceipt } from '../../sandbox/receipt-printer.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BridgeApiError, CHANNELS, EVENT_NAMES, REQUESTS, type EventName } from '../../preload/api.js';
 import { closePort, openPort, ptyPair, writeAll } from '../capture/pty.js';
+import { listSerialPorts } from '../../main/capture/index.js';
 import { appWorld, hasKeyring, receiptSpec, startEngine, waitFor, type AppWorld } from './fixture.js';
 import { lacks } from '../support/platform.js';
 
@@ -203,10 +204,11 @@ describe.runIf(hasKeyring && !lacks('ptys', 'the dispatcher tests (their till is
   });
 
   it('auto-detects the baud rate of a port the till is printing to, and refuses a port a running device reads', async () => {
-    engine = await startEngine(world);
+    // udev does not list pseudo-terminals: the ptys are listed beside what the OS lists, as a plugged-in USB adapter would be.
+    const spare = await ptyPair(world.dir, 'spare');
+    engine = await startEngine(world, { serialPorts: async () => [...(await listSerialPorts()), { path: world.till.b }, { path: spare.b }] });
     const { api } = engine;
     await expect(api.invoke('devices.autoBaud', { path: world.till.b, sampleMs: 200 })).rejects.toMatchObject({ code: 'port_in_use', field: 'path' });
-    const spare = await ptyPair(world.dir, 'spare');
     const port = await openPort(spare.a, 9600);
     let printing = true;
     const till = (async () => {
