@@ -1,5 +1,13 @@
-// `decode <file|-> [--json] [--codepage NAME]`: prints the receipts an ESC/POS print job holds.
-import { canonicalCodepage, decode, listCodepages, receiptText, UnknownCodepageError, type DecodedReceipt } from '../escpos/index.js';
+// `decode <file|-> [--json] [--codepage NAME] [--columns N]`: prints the receipts an ESC/POS print job holds, as the paper shows them.
+import {
+  canonicalCodepage,
+  decode,
+  DEFAULT_COLUMNS,
+  listCodepages,
+  paperLines,
+  UnknownCodepageError,
+  type DecodedReceipt,
+} from '../escpos/index.js';
 import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js';
 import { readInput } from './input.js';
 
@@ -13,7 +21,9 @@ export function receiptJson(r: DecodedReceipt): {
   qr: string[];
   pdf417: string[];
   barcodes: { type: string; value: string }[];
+  codes: { type: string; value: string }[];
   images: number;
+  notReceipt?: { language: string; reason: string };
   warnings: { code: string; offset: number; message: string }[];
 } {
   return {
@@ -22,18 +32,32 @@ export function receiptJson(r: DecodedReceipt): {
     qr: r.qr,
     pdf417: r.pdf417,
     barcodes: r.barcodes,
+    codes: r.codes ?? [],
     images: r.images,
+    ...(r.notReceipt ? { notReceipt: r.notReceipt } : {}),
     warnings: r.warnings,
   };
+}
+
+/** Plain output of one receipt: what a job that is no receipt is, else its text wrapped at the paper's columns. */
+export function receiptPaperText(r: DecodedReceipt, columns: number): string {
+  if (r.notReceipt) return `[${r.notReceipt.reason}]`;
+  return paperLines(r, columns)
+    .map((l) => l.text)
+    .join('\n');
 }
 
 export const command: Command = {
   name: 'decode',
   summary: 'print the receipts (text, codes, how each ended) that an ESC/POS print job holds',
   usage: [
-    '  taxpoynt-bridge decode <file|-> [--json] [--codepage NAME]',
-    '  Plain output: each receipt\'s text, receipts separated by a line of "=".',
-    '  --json: { "receipts": [ { "lines", "end", "qr", "pdf417", "barcodes", "images", "warnings" } ] }.',
+    '  taxpoynt-bridge decode <file|-> [--json] [--codepage NAME] [--columns N]',
+    '  Plain output: each receipt\'s text as printed on paper, receipts separated by a line of "=";',
+    '  a job that is not ESC/POS (TSPL, ZPL, EPL, PCL, PostScript) prints what it is instead.',
+    '  Code-page warnings (text that another code page reads cleanly) go to standard error.',
+    '  --json: { "receipts": [ { "lines", "end", "qr", "pdf417", "barcodes", "codes", "images", "notReceipt"?, "warnings" } ] }',
+    '    with the logical (unwrapped) lines.',
+    `  --columns: characters per printed line (32 for 58 mm, 42, 48 for 80 mm); default ${DEFAULT_COLUMNS}.`,
     '  --codepage: the printer\'s default code page (after ESC @), default CP437. One of:',
     `    ${listCodepages().join(' ')}`,
   ].join('\n'),
@@ -41,7 +65,12 @@ export const command: Command = {
     const parsed = parseCommandArgs({
       args: ctx.argv,
       allowPositionals: true,
-      options: { json: { type: 'boolean', default: false }, codepage: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+      options: {
+        json: { type: 'boolean', default: false },
+        codepage: { type: 'string' },
+        columns: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
     });
     const { values, positionals } = parsed;
     if (values.help) {
@@ -58,13 +87,20 @@ export const command: Command = {
         throw err;
       }
     }
+    const columns = values.columns === undefined ? DEFAULT_COLUMNS : Number(values.columns);
+    if (!Number.isInteger(columns) || columns < 1 || columns > 1000) {
+      throw new UsageError(`--columns wants a whole number of characters per line (32, 42, 48 ...), got "${values.columns}"`);
+    }
     const bytes = await readInput(ctx, positionals[0]);
     const receipts = decode(bytes, codepage ? { codepage } : undefined);
     if (values.json) {
       writeJson(ctx.stdout, { receipts: receipts.map(receiptJson) });
       return 0;
     }
-    const parts = receipts.map(receiptText);
+    receipts.forEach((r, k) => {
+      for (const w of r.warnings) if (w.code === 'suspect_encoding') ctx.stderr.write(`receipt ${k + 1}: ${w.message}\n`);
+    });
+    const parts = receipts.map((r) => receiptPaperText(r, columns));
     if (parts.length > 0) ctx.stdout.write(parts.join(`\n${RECEIPT_SEPARATOR}\n`) + '\n');
     return 0;
   },

@@ -50,6 +50,8 @@ export function parseJob(entry: StoredJob, profileName?: string): ParsedJob {
   }
   try {
     const receipts = decode(entry.bytes, entry.codepage ? { codepage: entry.codepage } : undefined);
+    const foreign = receipts.find((r) => r.notReceipt)?.notReceipt;
+    if (foreign) return unparsed({ code: 'not_a_receipt', field: 'raw', message: foreign.reason });
     const first = receipts.find((r) => r.lines.some((l) => l.text.trim() !== '')) ?? receipts[0];
     if (!first) return unparsed({ code: 'no_receipt', field: 'raw', message: 'the printer data held no printed receipt' });
     const result = parseReceipt(first, {

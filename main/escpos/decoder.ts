@@ -15,6 +15,17 @@
 // - Raw spans: each receipt's `raw` is the exact byte span it came from; spans are contiguous. Bytes
 //   after the last receipt that print nothing (a trailing cut, drawer kick, init) belong to no receipt
 //   and are counted in `stats.unclaimedBytes`.
+// - Line ends: CR LF and LF CR are each one line end (printers that ignore CR after LF print no blank line).
+// - A parameter byte that is ESC/GS/FS/DLE and, with the byte after it, starts a known command is read as
+//   that command: the command it interrupted was cut short (`truncated_block`); a cut still cuts.
+// - Optional parameters (ESC_OPTIONAL): ESC 4 / ESC 5 take a parameter only when the next byte is 0, 1, 48 or 49.
+// - Vendor framings (FRAMINGS): fixed byte sequences a driver wraps jobs in are matched whole, print
+//   nothing and may end the receipt. To add one: append { name, bytes, end } to FRAMINGS and mark its
+//   first command byte FRAMING in ESC_LEN/GS_LEN/FS_LEN; one framing per command byte pair.
+// - Foreign jobs (FOREIGN_JOBS): a receipt whose first bytes are a label or page language's signature
+//   (TSPL, ZPL, EPL, PCL, PostScript, PDF) is read no further: every byte up to the idle gap or the end
+//   of the data is that job's, and the receipt carries `notReceipt` and no lines. To add a language:
+//   append its signatures to FOREIGN_JOBS.
 // - Bounds: a line is broken at 4096 characters, a receipt keeps at most 100 warnings, a 2D-code or
 //   barcode payload at most 64 KiB; nothing else is allocated per byte.
 import {
@@ -30,7 +41,8 @@ import {
   type DoubleByteName,
   type DoubleByteTable,
 } from './codepages.js';
-import type { Barcode, DecodedLine, DecodedReceipt, DecoderOptions, DecoderWarning, LineStyle, ReceiptEnd, StatusQuery } from './types.js';
+import { suspectEncoding } from './encoding-check.js';
+import type { Barcode, Code2D, DecodedLine, DecodedReceipt, DecoderOptions, DecoderWarning, LineStyle, ReceiptEnd, StatusQuery } from './types.js';
 
 const ESC = 0x1b;
 const GS = 0x1d;
@@ -50,6 +62,10 @@ const S_NULTERM = 8;
 const S_TABS = 9;
 const S_DBCS_TRAIL = 10;
 const S_UTF8 = 11;
+const S_PARAM_PREFIX = 12;
+const S_OPT_PARAM = 13;
+const S_FRAMING = 14;
+const S_FOREIGN = 15;
 
 // Command prefixes (high byte of a command key).
 const P_ESC = 1;
@@ -60,8 +76,7 @@ const P_DLE = 4;
 // What to do when a data block (skip/capture) completes.
 const D_NONE = 0;
 const D_GRAPHICS_STORE = 1;
-const D_QR_STORE = 2;
-const D_PDF_STORE = 3;
+const D_2D_STORE = 2;
 const D_BARCODE = 4;
 const D_STRIPE_IMAGE = 5;
 const D_FSQ_NEXT = 6;
@@ -72,7 +87,10 @@ const MAX_CAPTURE = 65_536;
 const MAX_WARNINGS = 100;
 const DEFAULT_IDLE_MS = 2000;
 
-/** Fixed header lengths after ESC x / GS x / FS x; -1 = unknown command. */
+/** Header length marking the first command of a vendor framing (FRAMINGS). */
+const FRAMING = -2;
+
+/** Fixed header lengths after ESC x / GS x / FS x; -1 = unknown command, FRAMING = a vendor framing starts. */
 function lengths(entries: Record<string, number>): Int8Array {
   const t = new Int8Array(256).fill(-1);
   // Keys are the command character ('!') or, for non-printable command bytes, its decimal code ('12').
@@ -85,17 +103,54 @@ const ESC_LEN = lengths({
   '12': 0, // ESC FF print page (page mode)
   ' ': 1, '!': 1, '$': 2, '%': 1, '&': 3, '(': 3, '*': 3, '-': 1, '2': 0, '3': 1, '<': 0, '=': 1, '?': 1,
   '@': 0, D: 0, E: 1, G: 1, J: 1, K: 1, L: 0, M: 1, R: 1, S: 0, T: 1, U: 1, V: 1, W: 8, '\\': 2,
-  '4': 1, // ESC 4 n: italic (Citizen/Bixolon-style clones; seen in the wild)
+  '4': 1, // ESC 4 [n]: italic on (Citizen/Bixolon/Star dialects; n is optional, see ESC_OPTIONAL)
+  '5': 1, // ESC 5 [n]: italic off
   a: 1, c: 2, d: 1, e: 1, f: 2, i: 0, m: 0, p: 3, r: 1, t: 1, u: 1, v: 0, '{': 1,
   '29': 2, // Star ESC GS x n
 });
 const GS_LEN = lengths({
   '!': 1, $: 2, '(': 3, '*': 2, '/': 1, '8': 5, ':': 0, B: 1, C: 1, E: 1, H: 1, I: 1, L: 2, P: 2, T: 1, V: 1,
   W: 2, '\\': 2, '^': 3, a: 1, b: 1, c: 0, f: 1, g: 4, h: 1, j: 1, k: 1, r: 1, v: 6, w: 1, z: 3,
+  U: FRAMING, S: FRAMING, // Xprinter Windows driver (FRAMINGS)
 });
+
+/** ESC commands whose one parameter is optional: present only when the next byte is one of OPTIONAL_VALUES. */
+const ESC_OPTIONAL = new Uint8Array(256);
+for (const c of '45') ESC_OPTIONAL[c.charCodeAt(0)] = 1;
+const OPTIONAL_VALUES = new Uint8Array(256);
+for (const v of [0, 1, 48, 49]) OPTIONAL_VALUES[v] = 1;
+
+/**
+ * Byte sequences printer drivers wrap jobs in, matched whole; they print nothing. `end`: the receipt
+ * ends there as with that cut. (A sequence that starts the same but differs is an unknown command.)
+ */
+const FRAMINGS: readonly { name: string; bytes: readonly number[]; end: ReceiptEnd | null }[] = [
+  { name: 'Xprinter Windows driver job start', bytes: [0x1d, 0x55, 0x42, 0x02, 0x18], end: null },
+  { name: 'Xprinter Windows driver cut', bytes: [0x1d, 0x53, 0x1b, 0x72, 0x1d, 0x54], end: 'cut' },
+];
+
+/**
+ * Signatures of jobs that are not ESC/POS, matched on a receipt's first bytes after leading
+ * whitespace, NUL and Ctrl-D. Each names the language and what the job is (label, page, document).
+ */
+const FOREIGN_JOBS: readonly { language: string; what: string; starts: readonly string[] }[] = [
+  { language: 'TSPL', what: 'label', starts: ['SIZE ', 'GAP ', 'BLINE ', 'CLS\r', 'CLS\n', 'DIRECTION ', 'REFERENCE ', 'SPEED ', 'DENSITY ', 'CODEPAGE '] },
+  { language: 'ZPL', what: 'label', starts: ['^XA', '~SD', '~JA', '^XZ'] },
+  { language: 'EPL', what: 'label', starts: ['\n', '\r\n'].flatMap((eol) => [...'qQSDZIRORAB'].map((c) => `N${eol}${c}`)) },
+  { language: 'PCL', what: 'page', starts: ['\x1b%-12345X', '\x1bE\x1b'] },
+  { language: 'PostScript', what: 'page', starts: ['%!'] },
+  { language: 'PDF', what: 'document', starts: ['%PDF-'] },
+];
+const FOREIGN_SIGNATURES = FOREIGN_JOBS.flatMap((j) => j.starts.map((start) => ({ start, job: j })));
+/** Bytes a job may start with before its signature. */
+const SNIFF_LEADING = new Uint8Array(256);
+for (const b of [0x00, 0x04, 0x09, 0x0a, 0x0d, 0x20]) SNIFF_LEADING[b] = 1;
 const FS_LEN = lengths({
   '!': 1, '&': 0, '(': 3, '-': 1, '.': 0, '2': 2, '?': 2, C: 1, S: 2, W: 1, p: 2, q: 1, g: 8,
 });
+
+/** GS ( k cn = 48 + index (ESC/POS "2D code" functions). */
+const CODES_2D: readonly Code2D['type'][] = ['PDF417', 'QR', 'MaxiCode', 'GS1 DataBar', 'Composite', 'Aztec', 'DataMatrix'];
 
 const BARCODE_NAMES: Record<number, string> = {
   0: 'UPC-A', 1: 'UPC-E', 2: 'EAN13', 3: 'EAN8', 4: 'CODE39', 5: 'ITF', 6: 'CODABAR',
@@ -211,12 +266,28 @@ export class EscposStream {
   private capture = new Uint8Array(256);
   private capLen = 0;
   private barcodeM = 0;
+  private codeCn = 0;
   private strictBarcode = false;
   private completedAt = 0;
   private tabPrev = 0;
   private tabCount = 0;
   private dbcsLead = 0;
-  private afterCR = false;
+  /** The line-end byte that, read next, pairs with the one just read (CR after LF, LF after CR) and is skipped. */
+  private eolSkip = 0;
+  /** Item 2: a parameter byte that may start a command (ESC/GS/FS/DLE), its absolute offset. */
+  private suspect = 0;
+  private suspectAt = 0;
+  private framing = 0;
+  private framingPos = 0;
+  /** Foreign-job sniffing: on from a receipt's first byte until its signature matches or cannot. */
+  private sniffOn = true;
+  private sniffAt = 0;
+  private sniffed = '';
+  private foreign: { language: string; reason: string } | null = null;
+  private readonly checkEncoding: boolean;
+  /** OR of the receipt's text bytes and characters: >= 0x80 when it holds non-ASCII text. */
+  private textHigh = 0;
+  private readonly options: DecoderOptions;
 
   // printer state
   private pageName = 'CP437';
@@ -243,8 +314,8 @@ export class EscposStream {
   private tabs: number[] = defaultTabs();
   private pageMode = false;
   private pageLines: DecodedLine[] = [];
-  private storedQr: string | null = null;
-  private storedPdf: string | null = null;
+  /** Stored 2D-code payloads by cn - 48 (GS ( k cn 80), printed by GS ( k cn 81. */
+  private stored2d: (string | null)[] = [null, null, null, null, null, null, null];
   private stripe = false;
 
   // current line
@@ -259,6 +330,7 @@ export class EscposStream {
   private qr: string[] = [];
   private pdf417: string[] = [];
   private barcodes: Barcode[] = [];
+  private codes: Code2D[] = [];
   private images = 0;
   private warnings: DecoderWarning[] = [];
   private warnAbs: number[] = [];
@@ -279,6 +351,8 @@ export class EscposStream {
   private queries: StatusQuery[] = [];
 
   constructor(options: DecoderOptions = {}) {
+    this.options = options;
+    this.checkEncoding = options.checkEncoding !== false;
     this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
     const page = canonicalCodepage(options.codepage ?? 'CP437');
     this.defaultDbcs = options.doubleByte ? (canonicalCodepage(options.doubleByte) as DoubleByteName) : isDoubleByte(page) ? page : 'GBK';
@@ -324,17 +398,18 @@ export class EscposStream {
   /** End of data: ends the open receipt ('end_of_data'). More bytes may follow (offsets keep counting; printer state is kept). */
   end(): DecodedReceipt[] {
     this.out = [];
-    if (this.state !== S_TEXT && this.state !== S_DBCS_TRAIL && this.state !== S_UTF8) {
+    if (this.state !== S_TEXT && this.state !== S_DBCS_TRAIL && this.state !== S_UTF8 && this.state !== S_FOREIGN && this.state !== S_OPT_PARAM) {
       this.warn('truncated_block', this.cmdStart, `command at offset ${this.cmdStart} is cut short by the end of the data`);
     }
     this.state = S_TEXT;
-    this.afterCR = false;
+    this.eolSkip = 0;
     this.endReceipt(this.pos, 'end_of_data', false);
     if (!this.committed) this.stats.unclaimedBytes += this.pos - this.rStart;
     const out = this.out;
     this.dropPending();
     this.rStart = this.pos;
     this.clearReceipt();
+    this.sniffFrom(this.pos);
     this.out = [];
     return out;
   }
@@ -342,30 +417,45 @@ export class EscposStream {
   /** The idle gap passed: a receipt with printed content ends here; a command left unfinished is abandoned with it. */
   private idle(): void {
     if (!this.committed && !this.lineHasInk()) return;
-    if (this.state !== S_TEXT) {
+    if (this.state !== S_TEXT && this.state !== S_FOREIGN && this.state !== S_OPT_PARAM) {
       this.warn('truncated_block', this.cmdStart, `command at offset ${this.cmdStart} was left unfinished when the printer went idle`);
       this.state = S_TEXT;
       this.dataKind = D_NONE;
       this.strictBarcode = false;
     }
-    this.afterCR = false;
+    this.eolSkip = 0;
+    if (this.state !== S_TEXT) this.state = S_TEXT;
     this.endReceipt(this.pos, 'idle', false);
   }
 
   // ---- the state machine -------------------------------------------------------------------
 
   private run(buf: Uint8Array): void {
-    const n = buf.length;
+    const all = buf.length;
     let i = 0;
-    while (i < n) {
+    while (i < all) {
+      // While a receipt's first bytes are sniffed for a foreign job, bytes go one at a time.
+      let n = all;
+      if (this.sniffOn) {
+        const abs = this.curBase + i;
+        if (abs === this.sniffAt) {
+          this.sniff(buf[i] as number);
+          if (this.state === S_FOREIGN) {
+            i++;
+            continue;
+          }
+        } else if (abs > this.sniffAt) this.sniffOn = false;
+        if (this.sniffOn) n = i + 1;
+      }
       const state = this.state;
       if (state === S_TEXT) {
         // Hot path: printable single-byte text.
         const len = this.lineLen;
         const b = buf[i] as number;
-        if (this.afterCR) {
-          this.afterCR = false;
-          if (b === 0x0a) {
+        if (this.eolSkip !== 0) {
+          const skip = this.eolSkip;
+          this.eolSkip = 0;
+          if (b === skip) {
             i++;
             continue;
           }
@@ -414,6 +504,14 @@ export class EscposStream {
           }
           break;
         case S_PARAMS:
+          if (b === ESC || b === GS || b === FS || b === DLE) {
+            // Maybe a command, if the next byte makes one (S_PARAM_PREFIX decides).
+            this.suspect = b;
+            this.suspectAt = this.curBase + i;
+            this.state = S_PARAM_PREFIX;
+            i++;
+            break;
+          }
           this.params[this.pCount++] = b;
           i++;
           if (this.pCount === this.need) {
@@ -422,13 +520,54 @@ export class EscposStream {
             this.complete();
           }
           break;
+        case S_PARAM_PREFIX:
+          // `b` is read again in the state this leaves.
+          if (startsCommand(this.suspect, b)) this.paramsCutShort();
+          else {
+            this.params[this.pCount++] = this.suspect;
+            this.state = S_PARAMS;
+            if (this.pCount === this.need) {
+              this.state = S_TEXT;
+              this.completedAt = i;
+              this.complete();
+            }
+          }
+          break;
+        case S_OPT_PARAM:
+          this.state = S_TEXT;
+          if (OPTIONAL_VALUES[b] === 1) {
+            this.params[this.pCount++] = b;
+            i++;
+          }
+          this.completedAt = i;
+          this.complete();
+          break;
+        case S_FRAMING: {
+          const f = FRAMINGS[this.framing] as (typeof FRAMINGS)[number];
+          if (b !== f.bytes[this.framingPos]) {
+            // Not the framing after all: an unknown command, the byte is read again.
+            this.state = S_TEXT;
+            this.unknownCommand(this.framingPos);
+            break;
+          }
+          i++;
+          if (++this.framingPos === f.bytes.length) {
+            this.state = S_TEXT;
+            this.completedAt = i;
+            if (f.end) this.cut(f.end);
+          }
+          break;
+        }
+        case S_FOREIGN:
+          i = n;
+          break;
         case S_SKIP: {
           if (!this.watch) {
             const take = Math.min(this.dataLeft, n - i);
             i += take;
             this.dataLeft -= take;
           } else {
-            i = this.skipWatching(buf, i);
+            i = this.skipWatching(buf, i, n);
           }
           if (this.dataLeft === 0 && this.state === S_SKIP) {
             this.state = S_TEXT;
@@ -525,14 +664,17 @@ export class EscposStream {
     const table = this.table;
     const line = this.line;
     let len = this.lineLen;
+    let high = 0;
     while (i < stop) {
       const b = buf[i] as number;
       if (b < 0x20) break;
+      high |= b;
       const c = table[b] as number;
       if (c !== 0) line[len++] = c;
       i++;
     }
     this.lineLen = len;
+    this.textHigh |= high;
     return i;
   }
 
@@ -570,6 +712,7 @@ export class EscposStream {
     if (this.lineLen >= MAX_LINE) this.flushLine();
     if (this.lineLen === 0 && this.lineStyle < 0) this.lineStyle = this.styleKey();
     this.line[this.lineLen++] = c;
+    this.textHigh |= c;
     this.stripe = false;
   }
 
@@ -578,10 +721,11 @@ export class EscposStream {
     switch (b) {
       case 0x0a:
         this.flushLine();
+        this.eolSkip = 0x0d;
         break;
       case 0x0d:
         this.flushLine();
-        this.afterCR = true;
+        this.eolSkip = 0x0a;
         break;
       case 0x09:
         this.tab();
@@ -625,11 +769,20 @@ export class EscposStream {
     this.cmd = cmd;
     this.stage = 0;
     this.pCount = 0;
+    if (len === FRAMING) {
+      const prefixByte = prefix === P_ESC ? ESC : prefix === P_GS ? GS : FS;
+      this.framing = FRAMINGS.findIndex((f) => f.bytes[0] === prefixByte && f.bytes[1] === cmd);
+      this.framingPos = 2;
+      this.state = S_FRAMING;
+      return;
+    }
     if (len < 0) {
       this.state = S_TEXT;
-      this.stats.unknownCommands++;
-      const name = prefix === P_ESC ? 'ESC' : prefix === P_GS ? 'GS' : 'FS';
-      this.warn('unknown_command', this.cmdStart, `unknown command ${name} 0x${hex(cmd)} at offset ${this.cmdStart}: skipped 2 bytes`);
+      this.unknownCommand(2);
+      return;
+    }
+    if (prefix === P_ESC && ESC_OPTIONAL[cmd] === 1) {
+      this.state = S_OPT_PARAM;
       return;
     }
     if (prefix === P_ESC && cmd === 0x44) {
@@ -646,6 +799,67 @@ export class EscposStream {
     }
     this.need = len;
     this.state = S_PARAMS;
+  }
+
+  private unknownCommand(skipped: number): void {
+    this.stats.unknownCommands++;
+    const name = this.prefix === P_ESC ? 'ESC' : this.prefix === P_GS ? 'GS' : 'FS';
+    this.warn('unknown_command', this.cmdStart, `unknown command ${name} 0x${hex(this.cmd)} at offset ${this.cmdStart}: skipped ${skipped} bytes`);
+  }
+
+  /**
+   * A parameter byte and the one after it make a command: the command being read was cut short. It is
+   * dropped, except a cut, which still cuts (its feed parameter is what went missing); the new command
+   * starts at the parameter byte.
+   */
+  private paramsCutShort(): void {
+    const at = this.suspectAt;
+    this.warn('truncated_block', this.cmdStart, `command at offset ${this.cmdStart} is cut short by the command at offset ${at}; read that command instead`);
+    if (this.prefix === P_GS && this.cmd === 0x56) {
+      this.completedAt = at - this.curBase;
+      const a = this.params[0] as number;
+      this.cut(a === 65 || a === 97 || a === 103 ? 'cut' : 'partial_cut');
+    }
+    this.dataKind = D_NONE;
+    this.cmdStart = at;
+    const s = this.suspect;
+    this.state = s === ESC ? S_ESC : s === GS ? S_GS : s === FS ? S_FS : S_DLE;
+  }
+
+  /** A receipt's next significant first byte; a full signature match makes the rest of the job foreign. */
+  private sniff(b: number): void {
+    this.sniffAt++;
+    if (this.sniffed.length === 0 && SNIFF_LEADING[b] === 1) return;
+    const sofar = this.sniffed + String.fromCharCode(b);
+    let open = false;
+    for (const sig of FOREIGN_SIGNATURES) {
+      if (!sig.start.startsWith(sofar)) continue;
+      if (sig.start.length === sofar.length) {
+        this.startForeign(sig.job);
+        return;
+      }
+      open = true;
+    }
+    this.sniffed = sofar;
+    if (!open) this.stopSniffing();
+  }
+
+  private stopSniffing(): void {
+    this.sniffOn = false;
+    this.sniffed = '';
+  }
+
+  private startForeign(job: (typeof FOREIGN_JOBS)[number]): void {
+    this.stopSniffing();
+    // What the ESC/POS reading made of the signature so far is dropped with the printer state it set.
+    this.clearLine();
+    this.lines = [];
+    this.warnings = [];
+    this.warnAbs = [];
+    this.resetPrinter();
+    this.foreign = { language: job.language, reason: `this is a ${job.language} ${job.what} job, not a receipt` };
+    this.committed = true;
+    this.state = S_FOREIGN;
   }
 
   /** Read `more` header bytes before completing again, at a later stage. */
@@ -695,8 +909,8 @@ export class EscposStream {
   }
 
   /** Skip graphics data while watching for GS ( L 02 00 30 32|02 (print graphics), which means the declared length lied. */
-  private skipWatching(buf: Uint8Array, i: number): number {
-    const end = Math.min(buf.length, i + this.dataLeft);
+  private skipWatching(buf: Uint8Array, i: number, n: number): number {
+    const end = Math.min(n, i + this.dataLeft);
     let p = this.watchPos;
     let k = i;
     while (k < end) {
@@ -972,21 +1186,27 @@ export class EscposStream {
       this.graphics(f2, len - 2);
       return;
     }
-    // GS ( k cn fn
+    // GS ( k cn fn: cn 48-54 name the symbology (CODES_2D); fn 80 stores the data, fn 81 prints it.
+    const type = CODES_2D[cn - 48];
     if (this.stage === 1) {
-      if (f2 === 80 && (cn === 49 || cn === 48) && len >= 3) {
+      if (f2 === 80 && type !== undefined && len >= 3) {
+        this.codeCn = cn;
         this.more(1, 2); // m
         return;
       }
-      if (f2 === 81) {
-        if (cn === 49 && this.storedQr !== null) this.qr.push(this.storedQr);
-        if (cn === 48 && this.storedPdf !== null) this.pdf417.push(this.storedPdf);
+      if (f2 === 81 && type !== undefined) {
+        const value = this.stored2d[cn - 48];
+        if (value != null) {
+          if (cn === 49) this.qr.push(value);
+          else if (cn === 48) this.pdf417.push(value);
+          this.codes.push({ type, value });
+        }
         this.printed();
       }
       this.skip(len - 2, D_NONE);
       return;
     }
-    this.captureData(len - 3, cn === 49 ? D_QR_STORE : D_PDF_STORE);
+    this.captureData(len - 3, D_2D_STORE);
   }
 
   /** GS ( L / GS 8 L function `fn` with `rest` data bytes after m and fn. */
@@ -1067,11 +1287,8 @@ export class EscposStream {
     switch (this.dataKind) {
       case D_GRAPHICS_STORE:
         break;
-      case D_QR_STORE:
-        this.storedQr = payloadText(this.capture.subarray(0, this.capLen));
-        break;
-      case D_PDF_STORE:
-        this.storedPdf = payloadText(this.capture.subarray(0, this.capLen));
+      case D_2D_STORE:
+        this.stored2d[this.codeCn - 48] = payloadText(this.capture.subarray(0, this.capLen));
         break;
       case D_BARCODE: {
         const m = this.barcodeM;
@@ -1258,21 +1475,41 @@ export class EscposStream {
       qr: this.qr,
       pdf417: this.pdf417,
       barcodes: this.barcodes,
+      codes: this.codes,
       images: this.images,
       end,
       warnings,
       raw: this.rawSpan(this.rStart, endAbs),
       startCodepage: this.startPage,
     };
+    if (this.foreign) {
+      receipt.notReceipt = this.foreign;
+      if (this.state === S_FOREIGN) this.state = S_TEXT;
+    } else if (this.checkEncoding && this.textHigh >= 0x80) {
+      // Only text with non-ASCII characters can be mis-decoded.
+      const w = suspectEncoding(receipt, this.startPage, (bytes, codepage) => redecodeText(bytes, codepage, this.options));
+      if (w && warnings.length < MAX_WARNINGS) warnings.push(w);
+    }
     this.out.push(receipt);
     this.stats.receipts++;
     this.keepPendingFrom(endAbs);
     this.rStart = endAbs;
     this.clearReceipt();
+    this.sniffFrom(endAbs);
     this.startPage = this.currentPageName();
   }
 
+  /** A receipt may start at `abs`: sniff its first bytes for a foreign job. */
+  private sniffFrom(abs: number): void {
+    this.sniffOn = true;
+    this.sniffAt = abs;
+    this.sniffed = '';
+  }
+
   private clearReceipt(): void {
+    this.textHigh = 0;
+    this.foreign = null;
+    this.codes = [];
     this.lines = [];
     this.qr = [];
     this.pdf417 = [];
@@ -1335,6 +1572,21 @@ export class EscposStream {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** With `next`, the byte `b` starts a known command (a vendor framing counts). */
+function startsCommand(b: number, next: number): boolean {
+  if (b === ESC) return ESC_LEN[next] !== -1;
+  if (b === GS) return GS_LEN[next] !== -1;
+  if (b === FS) return FS_LEN[next] !== -1;
+  return next === 0x04 || next === 0x05 || next === 0x14;
+}
+
+/** The text `bytes` decode to with `codepage` as the printer's default (for the code-page check). */
+function redecodeText(bytes: Uint8Array, codepage: string, options: DecoderOptions): string {
+  const s = new EscposStream({ ...options, codepage, doubleByte: undefined, checkEncoding: false });
+  const rs = s.push(bytes, 0).receipts.concat(s.end());
+  return rs.map((r) => r.lines.map((l) => l.text).join('\n')).join('\n');
+}
 const MARKER = [GS, 0x28, 0x4c, 0x02, 0x00, 0x30];
 
 function defaultTabs(): number[] {

@@ -3,14 +3,19 @@ import { EscposStream } from './decoder.js';
 import type { DecodedReceipt, DecoderOptions } from './types.js';
 
 export { EscposStream, type DecoderStats } from './decoder.js';
+export { charColumns, DEFAULT_COLUMNS, PAPER_COLUMNS, paperLines } from './paper.js';
 export { canonicalCodepage, listCodepages, UnknownCodepageError } from './codepages.js';
 export type {
   Barcode,
+  Bitmap,
+  Code2D,
   DecodedLine,
   DecodedReceipt,
   DecoderOptions,
   DecoderWarning,
+  ForeignJob,
   LineStyle,
+  Picture,
   ReceiptEnd,
   StatusQuery,
 } from './types.js';

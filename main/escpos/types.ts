@@ -19,7 +19,7 @@ export interface DecodedLine {
 }
 
 export interface DecoderWarning {
-  code: 'unknown_command' | 'truncated_block' | 'invalid_parameter' | 'junk_before_init' | 'resync';
+  code: 'unknown_command' | 'truncated_block' | 'invalid_parameter' | 'junk_before_init' | 'resync' | 'suspect_encoding';
   /** Byte offset in the receipt's raw bytes where the problem starts. */
   offset: number;
   message: string;
@@ -31,12 +31,59 @@ export interface Barcode {
   value: string;
 }
 
+/** A 2D code the receipt printed (GS ( k): QR, PDF417, MaxiCode, GS1 DataBar, Composite, Aztec, DataMatrix. */
+export interface Code2D {
+  type: 'QR' | 'PDF417' | 'MaxiCode' | 'GS1 DataBar' | 'Composite' | 'Aztec' | 'DataMatrix';
+  value: string;
+}
+
+/**
+ * A 1-bit picture: `data` holds `height` rows of `ceil(width / 8)` bytes each, most significant bit
+ * leftmost, 1 = black (a printed dot). The shape an OCR stage takes.
+ */
+export interface Bitmap {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** A picture printed in a receipt, at its place among the text lines. */
+export interface Picture extends Bitmap {
+  /** 'raster': the dots are in the job; 'logo': a stored NV or downloaded image printed by reference (no dots, 0 × 0). */
+  kind: 'raster' | 'logo';
+  /** The command that printed it, e.g. 'GS v 0', 'ESC *', 'GS ( L', 'GS 8 L', 'FS p', 'GS /'. */
+  source: string;
+  /** Text lines printed before it: it sits between `lines[line - 1]` and `lines[line]`. */
+  line: number;
+  /** Justification in force (ESC a) when it printed. */
+  align: LineStyle['align'];
+  /** The paper width in dots the picture implies: 384 (58 mm), 576 (80 mm), or its own width when wider. */
+  paperDots: number;
+  /** Byte offset of its first command in the receipt's raw bytes. */
+  offset: number;
+}
+
+/** A job that is not ESC/POS at all (a label or page printer's language), detected by its first bytes. */
+export interface ForeignJob {
+  /** 'TSPL', 'ZPL', 'EPL', 'PCL', 'PostScript', 'PDF'. */
+  language: string;
+  /** What to tell the merchant, e.g. "this is a TSPL label job, not a receipt". */
+  reason: string;
+}
+
 export interface DecodedReceipt {
   lines: DecodedLine[];
   qr: string[];
   pdf417: string[];
   barcodes: Barcode[];
+  /** Pictures printed (raster images and logos), each stripe run counted once; equals `pictures.length` when present. */
   images: number;
+  /** Every 2D code printed, in order (QR and PDF417 are also in `qr` / `pdf417`). Always set by the decoder. */
+  codes?: Code2D[];
+  /** The pictures, in order, with their place among the lines. Always set by the decoder. */
+  pictures?: Picture[];
+  /** Set when the bytes are not ESC/POS (a label or page job): `lines` is then empty; hold the job, do not parse it. */
+  notReceipt?: ForeignJob;
   end: ReceiptEnd;
   warnings: DecoderWarning[];
   /** The exact bytes this receipt was decoded from (the journal stores these). */
@@ -63,4 +110,6 @@ export interface DecoderOptions {
   idleMs?: number;
   /** Double-byte encoding FS & selects: 'GBK' (default), 'BIG5', 'SHIFT_JIS', 'EUC-KR'. A double-byte `codepage` implies it and starts in that mode. */
   doubleByte?: string;
+  /** Look for text that a different code page would read cleanly (`suspect_encoding`); default true. */
+  checkEncoding?: boolean;
 }
