@@ -23,8 +23,9 @@ afterEach(async () => {
   await cleanupPtys();
 });
 
-async function startPrinter(device: unknown, sink: RecordingSink, extra: object = {}): Promise<CaptureSource & { endpoint: string | null }> {
-  const source = createSource(DeviceConfig.parse(device), sink, { ...fast, ...extra }) as CaptureSource & { endpoint: string | null };
+/** `unchecked` is set on the parsed config as is: a temp file stands for /dev/usb/lp0, which the schema alone accepts. */
+async function startPrinter(device: unknown, sink: RecordingSink, extra: object = {}, unchecked: object = {}): Promise<CaptureSource & { endpoint: string | null }> {
+  const source = createSource({ ...DeviceConfig.parse(device), ...unchecked } as DeviceConfig, sink, { ...fast, ...extra }) as CaptureSource & { endpoint: string | null };
   started.push(source);
   await source.start();
   return source;
@@ -255,7 +256,7 @@ describe('virtual printer', () => {
     server.close();
 
     const lp = `${dir}/lp0`;
-    const usb = await startPrinter({ id: 'usb', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, printer: { file: lp } }, sink);
+    const usb = await startPrinter({ id: 'usb', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' } }, sink, {}, { printer: { file: lp } });
     await waitFor(() => usb.status().printer === 'connected', 5000, 'device file open');
     const till2 = await pos(usb.endpoint!);
     const job = Buffer.concat([Buffer.from('\x10\x04\x01', 'latin1'), laneReceipt(6)]);
