@@ -307,3 +307,43 @@ describe('virtual printer', () => {
     expect(Buffer.compare(Buffer.from(sink.jobs[0]!.bytes), r)).toBe(0);
   });
 });
+
+describe('virtual printer: lanes never keep a till out (issue 13 §2)', () => {
+  it('more idle connections than the lane limit, then a real receipt: refusals counted, the receipt journaled and printed identical', async () => {
+    const paper: Buffer[] = [];
+    const printerSockets = new Set<Socket>();
+    const server = await new Promise<Server>((resolve) => {
+      const s = createServer((c) => {
+        printerSockets.add(c);
+        c.on('data', (d) => paper.push(d));
+      });
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const port = (server.address() as { port: number }).port;
+    const sink = new RecordingSink();
+    const vp = await startPrinter({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, max_lanes: 8, printer: { tcp: `127.0.0.1:${port}` } }, sink);
+    await waitFor(() => vp.status().printer === 'connected', 5000, 'printer connected');
+    // 12 idle holders: 8 fill the lanes, the 4 beyond are refused at once (none has been idle long enough to close).
+    for (let i = 0; i < 12; i++) {
+      const s = connect({ host: '127.0.0.1', port: Number(vp.endpoint!.split(':')[1]) });
+      s.on('error', () => undefined);
+      sockets.push(s);
+    }
+    await waitFor(() => vp.status().refused!.laneLimit === 4, 5000, '4 refusals counted');
+    expect(vp.status().lanes).toHaveLength(8);
+    // After a second of quiet the idlest holder is closed for the till.
+    await new Promise((r) => setTimeout(r, 1200));
+    const till = await pos(vp.endpoint!);
+    const r = laneReceipt(9);
+    await send(till.socket, r);
+    await end(till.socket);
+    await sink.until(() => sink.jobs.length === 1);
+    expect(Buffer.compare(Buffer.from(sink.jobs[0]!.bytes), r)).toBe(0);
+    expect(sink.jobs[0]!.address).toBe('127.0.0.1');
+    await waitFor(() => Buffer.concat(paper).length === r.length, 5000, 'the receipt on paper');
+    expect(Buffer.compare(Buffer.concat(paper), r)).toBe(0);
+    expect(vp.status().closedIdle).toBeGreaterThanOrEqual(1);
+    for (const s of printerSockets) s.destroy();
+    server.close();
+  });
+});
