@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSource, DeviceConfig, type CaptureSource } from '../../main/capture/index.js';
+import { Capture, createSource, DeviceConfig, type CaptureSource } from '../../main/capture/index.js';
 import { Logger } from '../../main/telemetry/log.js';
 import { cleanupPtys, closePort, openPort, ptyPair, ptyPrinter, RecordingSink, tempDir, waitFor, writeAll } from './pty.js';
 
@@ -343,6 +343,51 @@ describe('virtual printer: lanes never keep a till out (issue 13 §2)', () => {
     await waitFor(() => Buffer.concat(paper).length === r.length, 5000, 'the receipt on paper');
     expect(Buffer.compare(Buffer.concat(paper), r)).toBe(0);
     expect(vp.status().closedIdle).toBeGreaterThanOrEqual(1);
+    for (const s of printerSockets) s.destroy();
+    server.close();
+  });
+});
+
+describe('virtual printer: the kill switch never blocks the till (issue 13 §9)', () => {
+  it('capture switched off keeps the listener: jobs still print identical and status queries are answered, nothing is journaled', async () => {
+    const paper: Buffer[] = [];
+    const printerSockets = new Set<Socket>();
+    const server = await new Promise<Server>((resolve) => {
+      const s = createServer((c) => {
+        printerSockets.add(c);
+        c.on('data', (d) => paper.push(d));
+      });
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const port = (server.address() as { port: number }).port;
+    const sink = new RecordingSink();
+    const device = DeviceConfig.parse({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, printer: { tcp: `127.0.0.1:${port}` } });
+    const capture = new Capture([], sink, fast);
+    started.push({ deviceId: 'all', start: async () => undefined, stop: () => capture.stop(), status: () => capture.status()[0]!, setJournaling: () => undefined });
+    await capture.apply([{ device, journaling: true }]);
+    const vp = capture.sources[0] as CaptureSource & { endpoint: string | null };
+    await waitFor(() => vp.status().printer === 'connected', 5000, 'printer connected');
+    const endpoint = vp.endpoint!;
+    // The remote kill switch (capture_enabled: false) as the engine applies it.
+    await capture.apply([{ device, journaling: false }]);
+    expect(capture.sources[0]).toBe(vp);
+    expect(vp.status()).toMatchObject({ status: 'listening', journaling: false, endpoint });
+    const till = await pos(endpoint);
+    const job = Buffer.concat([Buffer.from('\x10\x04\x01', 'latin1'), laneReceipt(2)]);
+    await send(till.socket, job);
+    await waitFor(() => till.received.length === 1, 2000, 'the status answer');
+    expect(till.received).toEqual([0x12]);
+    await end(till.socket);
+    await waitFor(() => Buffer.concat(paper).length === job.length, 5000, 'the job on paper');
+    expect(Buffer.compare(Buffer.concat(paper), job)).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sink.jobs).toHaveLength(0);
+    // Switched back on: journaled again, same listener.
+    await capture.apply([{ device, journaling: true }]);
+    const till2 = await pos(endpoint);
+    await send(till2.socket, laneReceipt(3));
+    await end(till2.socket);
+    await sink.until(() => sink.jobs.length === 1);
     for (const s of printerSockets) s.destroy();
     server.close();
   });
