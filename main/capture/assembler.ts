@@ -23,6 +23,8 @@ export interface AssemblerOptions {
   integration: Integration;
   codepage: string;
   idleMs: number;
+  /** The network address the bytes come from (a virtual printer's TCP lane). */
+  address?: string;
   sink: CaptureSink;
   decoder: DecoderFactory;
   clock: Clock;
@@ -134,6 +136,7 @@ export class JobAssembler {
         consumes: { stream: this.streamId, end: this.taken },
       };
       if (codepage) job.codepage = codepage;
+      if (this.o.address) job.address = this.o.address;
       this.o.sink.job(job);
     } catch (err) {
       this.o.log.error('the capture sink refused a job', { device: this.o.deviceId, error: err as Error });

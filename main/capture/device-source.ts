@@ -4,7 +4,7 @@ import { JobAssembler, escposDecoder, type DecoderFactory } from './assembler.js
 import type { Integration } from '../receipts/transaction.js';
 import type { DeviceConfig } from './config.js';
 import { localTzOffsetMinutes, silentSince } from './silence.js';
-import { CaptureError, systemClock, type CaptureSink, type CaptureSource, type Clock, type DeviceState, type DeviceStatus } from './types.js';
+import { CaptureError, systemClock, type CaptureSink, type CaptureSource, type Clock, type DeviceState, type DeviceStatus, type TerminalEvent } from './types.js';
 
 export interface SourceOptions {
   log: Logger;
@@ -31,6 +31,7 @@ export abstract class DeviceSource implements CaptureSource {
   private silenceTimer: NodeJS.Timeout | undefined;
   private startedAt = 0;
   private lastDataMs = 0;
+  private journaling = true;
 
   constructor(
     protected readonly device: DeviceConfig,
@@ -50,6 +51,7 @@ export abstract class DeviceSource implements CaptureSource {
       lastDataAt: null,
       silentSince: null,
       error: null,
+      journaling: true,
     };
   }
 
@@ -101,14 +103,50 @@ export abstract class DeviceSource implements CaptureSource {
     this.emitState();
   }
 
-  /** The job assembler for one byte stream of this device (the device itself, or one lane of a virtual printer). */
-  protected receiptAssembler(streamId: string, integration: Integration, settings: { codepage: string; idle_ms: number }): JobAssembler {
+  /**
+   * Capture switched off (remote kill switch, an integration flag, the tray's pause) while the device
+   * keeps running: a virtual printer still passes every job to the printer and answers status
+   * queries, but nothing reaches the journal. A receipt that ends while off is not journaled and its
+   * staged bytes are released; one that ends after it is turned back on is journaled whole.
+   */
+  setJournaling(on: boolean): void {
+    if (on === this.journaling) return;
+    this.journaling = on;
+    this.state.journaling = on;
+    this.log.warn(on ? 'capture on: journaling again' : 'capture off: passing through, not journaling');
+    this.emitState();
+  }
+
+  /** The sink as receipt assembly sees it: jobs and staged chunks reach the engine only while journaling. */
+  private readonly journalSink: CaptureSink = {
+    chunk: (c) => {
+      if (this.journaling) this.sink.chunk?.(c);
+    },
+    consumed: (stream, end) => this.sink.consumed?.(stream, end),
+    job: (job) => {
+      if (this.journaling) this.sink.job(job);
+      else if (job.consumes) this.sink.consumed?.(job.consumes.stream, job.consumes.end);
+    },
+    terminalEvent: (event) => {
+      if (this.journaling) this.sink.terminalEvent(event);
+    },
+    deviceState: (state) => this.sink.deviceState(state),
+  };
+
+  /** A payment terminal's event, delivered while journaling. */
+  protected terminal(event: TerminalEvent): void {
+    this.journalSink.terminalEvent(event);
+  }
+
+  /** The job assembler for one byte stream of this device (the device itself, or one lane of a virtual printer from `address`). */
+  protected receiptAssembler(streamId: string, integration: Integration, settings: { codepage: string; idle_ms: number }, address?: string): JobAssembler {
     return new JobAssembler({
       deviceId: streamId,
       integration,
       codepage: settings.codepage,
       idleMs: settings.idle_ms,
-      sink: this.sink,
+      address,
+      sink: this.journalSink,
       decoder: this.opts.decoder ?? escposDecoder,
       clock: this.clock,
       log: this.log,

@@ -54,7 +54,7 @@ export class EcrSerialSource extends DeviceSource {
       }
       this.noteJob();
       try {
-        this.sink.terminalEvent(event);
+        this.terminal(event);
       } catch (err) {
         this.log.error('the capture sink refused a terminal event', { error: err as Error });
       }

@@ -22,6 +22,7 @@ export { listSerialPorts, listHidDevices, type SerialPortInfo, type HidDeviceInf
 export type { SourceOptions } from './device-source.js';
 export type { HidBinding, HidHandle } from './hid-source.js';
 export { SerialTapSource, VirtualPrinterSource, HidSource, EcrSerialSource };
+export { AllowList, DEFAULT_LISTEN_HOST, isLoopback, isWildcard, parseHostPort, plainAddress, type HostPort } from './address.js';
 
 export type CreateSourceOptions = SourceOptions & { hid?: HidBinding; hidPollMs?: number };
 
@@ -39,12 +40,26 @@ export function createSource(device: DeviceConfig, sink: CaptureSink, opts: Crea
   }
 }
 
+/** A device capture should run, and whether its jobs are journaled (false: it runs for the till only). */
+export interface CapturePlan {
+  device: DeviceConfig;
+  journaling: boolean;
+}
+
 /** Every configured device, started and stopped together, each isolated from the others' failures. */
 export class Capture {
-  readonly sources: CaptureSource[];
+  private running: Array<{ source: CaptureSource; config: string }> = [];
 
-  constructor(devices: DeviceConfig[], sink: CaptureSink, opts: CreateSourceOptions & { log: Logger }) {
-    this.sources = devices.map((d) => createSource(d, sink, opts));
+  constructor(
+    devices: DeviceConfig[],
+    private readonly sink: CaptureSink,
+    private readonly opts: CreateSourceOptions & { log: Logger },
+  ) {
+    this.running = devices.map((d) => ({ source: createSource(d, sink, opts), config: JSON.stringify(d) }));
+  }
+
+  get sources(): CaptureSource[] {
+    return this.running.map((r) => r.source);
   }
 
   async start(): Promise<void> {
@@ -53,6 +68,26 @@ export class Capture {
 
   async stop(): Promise<void> {
     await Promise.allSettled(this.sources.map((s) => s.stop()));
+  }
+
+  /**
+   * Runs exactly the planned devices: one whose settings did not change keeps running and only has its
+   * journaling switched (a virtual printer's listener never closes for a flag or a pause), a changed
+   * or removed one stops, a new one starts.
+   */
+  async apply(plan: CapturePlan[]): Promise<void> {
+    const kept = new Map(this.running.map((r) => [r.config, r]));
+    const next = plan.map(({ device, journaling }) => {
+      const config = JSON.stringify(device);
+      const old = kept.get(config);
+      kept.delete(config);
+      const entry = old ?? { source: createSource(device, this.sink, this.opts), config };
+      entry.source.setJournaling(journaling);
+      return { entry, fresh: !old };
+    });
+    await Promise.allSettled([...kept.values()].map((r) => r.source.stop()));
+    this.running = next.map((n) => n.entry);
+    await Promise.allSettled(next.filter((n) => n.fresh).map((n) => n.entry.source.start()));
   }
 
   status(): DeviceState[] {

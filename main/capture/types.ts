@@ -17,6 +17,8 @@ export interface CapturedJob {
    * re-decode reads the same text. Absent when the decoder failed on the job (the device's page is used).
    */
   codepage?: string;
+  /** The source address of the TCP lane the job came from (transaction `source.address`, cloud-api.md §3). */
+  address?: string;
   /** The byte stream the job was cut from and its offset just past the job's last byte: the staged bytes its journal commit releases. */
   consumes?: { stream: string; end: number };
 }
@@ -73,6 +75,12 @@ export interface DeviceState {
   endpoint?: string;
   /** Bytes waiting for the real printer. */
   queuedBytes?: number;
+  /** Virtual printer over TCP: connections refused (lane limit reached with none idle, or a source not in `allow`), the last with its address. */
+  refused?: { laneLimit: number; notAllowed: number; last: { address: string; reason: 'lane_limit' | 'not_allowed'; at: string } | null };
+  /** Virtual printer over TCP: connections closed for sending nothing for idle_timeout_ms, or as the longest idle when the lane limit was reached. */
+  closedIdle?: number;
+  /** False while capture is switched off (kill switch, integration flag, pause): the device runs, nothing is journaled. */
+  journaling?: boolean;
   /** Set while the device has been silent too long inside business hours. */
   silentSince: string | null;
   error: { code: string; message: string } | null;
@@ -97,6 +105,8 @@ export interface CaptureSource {
   start(): Promise<void>;
   stop(): Promise<void>;
   status(): DeviceState;
+  /** Keep running but journal nothing (false), or journal again (true). */
+  setJournaling(on: boolean): void;
 }
 
 /** Milliseconds since the epoch; injected so back-off and silence tests need no waiting. */

@@ -1,6 +1,7 @@
 // Virtual printer: the POS prints to the bridge (TCP raw/JetDirect or a serial port); every byte is captured and passed to the real printer.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { StatusQuery } from '../escpos/types.js';
+import { AllowList, parseHostPort, plainAddress } from './address.js';
 import type { JobAssembler } from './assembler.js';
 import type { VirtualPrinterConfig } from './config.js';
 import { DeviceSource, type SourceOptions } from './device-source.js';
@@ -11,8 +12,8 @@ import { CaptureError, type CaptureSink } from './types.js';
 
 /** Print data a lane may hold while another lane has the printer (bounded memory per lane). */
 const MAX_HELD_BYTES = 8 * 1024 * 1024;
-/** Open POS connections per virtual printer: far above any shop's lane count, low enough to bound memory. */
-const MAX_LANES = 64;
+/** A lane idle for less than this is never closed to make room: a till that just connected is about to print. */
+const EVICTABLE_AFTER_MS = 1000;
 
 /** One POS connection: its own device stream, its own decoder, its own answers. */
 interface Lane {
@@ -28,7 +29,10 @@ interface Lane {
   /** One-byte answers the bridge already gave: the printer's late copies are dropped, not relayed twice. */
   dropAnswers: number;
   lastDataMs: number;
+  connectedMs: number;
   closed: boolean;
+  /** Closes the lane's connection (TCP lanes). */
+  hangUp?: () => void;
 }
 
 export class VirtualPrinterSource extends DeviceSource {
@@ -39,7 +43,9 @@ export class VirtualPrinterSource extends DeviceSource {
   private readonly sockets = new Set<Socket>();
   /** The lane whose job is on the printer now; others wait so jobs never interleave on paper. */
   private owner: Lane | null = null;
+  private ownedSinceMs = 0;
   private releaseTimer: NodeJS.Timeout | undefined;
+  private allow = new AllowList(undefined);
 
   constructor(
     private readonly config: VirtualPrinterConfig,
@@ -50,6 +56,10 @@ export class VirtualPrinterSource extends DeviceSource {
     this.state.lanes = [];
     this.state.printer = config.printer ? 'absent' : 'none';
     this.state.queuedBytes = 0;
+    if ('tcp' in config.listen) {
+      this.state.refused = { laneLimit: 0, notAllowed: 0, last: null };
+      this.state.closedIdle = 0;
+    }
   }
 
   override status() {
@@ -111,11 +121,9 @@ export class VirtualPrinterSource extends DeviceSource {
   }
 
   private async listenTcp(hostPort: string): Promise<void> {
-    const i = hostPort.lastIndexOf(':');
-    const host = hostPort.slice(0, i);
-    const port = Number(hostPort.slice(i + 1));
+    const { host, port } = parseHostPort(hostPort)!;
+    this.allow = new AllowList(this.config.allow);
     const server = createServer((socket) => this.accept(socket));
-    server.maxConnections = MAX_LANES;
     this.server = server;
     const refused = (err: Error) => new CaptureError('listen_failed', `cannot listen on ${hostPort}: ${err.message}. Is another program (or a second bridge) using that port?`);
     await new Promise<void>((resolve, reject) => {
@@ -128,19 +136,36 @@ export class VirtualPrinterSource extends DeviceSource {
     });
     server.on('error', (err) => this.fail('listen_failed', refused(err)));
     this.setStatus('listening', `listening as a printer on ${this.endpoint}`, { endpoint: this.endpoint! });
-    // A lane that holds its connection open still hands the printer over after it has been quiet for idle_ms.
-    this.releaseTimer = setInterval(() => this.releaseIdleOwner(), Math.max(50, Math.floor(this.config.idle_ms / 2)));
+    // A lane that holds its connection open hands the printer over after idle_ms of quiet or max_job_ms of holding it.
+    this.releaseTimer = setInterval(() => this.releaseOwner(), Math.max(50, Math.floor(Math.min(this.config.idle_ms, this.config.max_job_ms) / 4)));
     this.releaseTimer.unref();
   }
 
+  /**
+   * A POS connection: refused at once (a TCP reset, so the POS's spooler retries) when its address is
+   * not allowed, or when the lane limit is reached and no lane is idle enough to close for it. Never
+   * accepted and then dropped: a connection kept here is a lane whose bytes are printed and journaled.
+   */
   private accept(socket: Socket): void {
+    const ip = plainAddress(socket.remoteAddress ?? 'unknown');
+    if (!this.allow.allows(ip)) return this.refuse(socket, ip, 'not_allowed');
+    if (this.sockets.size >= this.config.max_lanes && !this.closeIdlest()) return this.refuse(socket, ip, 'lane_limit');
     socket.setNoDelay(true);
     this.sockets.add(socket);
-    const ip = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
     // The lane id is stable for a till that reconnects (same address), distinct for tills printing at once.
     let id = `${this.config.id}#${ip}`;
     for (let k = 2; this.lanes.has(id); k++) id = `${this.config.id}#${ip}-${k}`;
-    const lane = this.addLane(id, (bytes) => socket.write(bytes));
+    const lane = this.addLane(id, (bytes) => socket.write(bytes), ip);
+    lane.hangUp = () => {
+      // Its slot is free now, not when the close event comes.
+      this.sockets.delete(socket);
+      socket.destroy();
+    };
+    socket.setTimeout(this.config.idle_timeout_ms, () => {
+      this.log.info('POS connection idle: closed', { lane: id, idle_timeout_ms: this.config.idle_timeout_ms });
+      this.state.closedIdle!++;
+      socket.destroy();
+    });
     socket.on('data', (chunk: Buffer) => this.fromPos(lane, chunk));
     socket.on('error', (err) => this.log.debug('lane connection error', { lane: id, error: err }));
     socket.on('close', () => {
@@ -151,7 +176,36 @@ export class VirtualPrinterSource extends DeviceSource {
     this.emitState();
   }
 
-  private addLane(id: string, reply: (bytes: Uint8Array) => void): Lane {
+  private refuse(socket: Socket, address: string, reason: 'lane_limit' | 'not_allowed'): void {
+    socket.on('error', () => undefined);
+    socket.resetAndDestroy();
+    const refused = this.state.refused!;
+    if (reason === 'lane_limit') refused.laneLimit++;
+    else refused.notAllowed++;
+    refused.last = { address, reason, at: new Date(this.clock.now()).toISOString() };
+    if (reason === 'not_allowed') this.log.warn('connection refused: address not in the allow list', { address });
+    else this.log.warn('connection refused: every lane is busy (max_lanes)', { address, max_lanes: this.config.max_lanes });
+    this.emitState();
+  }
+
+  /** At the lane limit: closes the lane idle longest (nothing unprinted, no receipt in progress); false when none is. */
+  private closeIdlest(): boolean {
+    const now = this.clock.now();
+    let idlest: Lane | null = null;
+    const idleSince = (l: Lane) => Math.max(l.lastDataMs, l.connectedMs);
+    for (const lane of this.lanes.values()) {
+      const idle = lane.hangUp && lane !== this.owner && lane.heldBytes === 0 && lane.assembler.heldBytes === 0 && lane.awaiting.length === 0;
+      if (idle && now - idleSince(lane) >= EVICTABLE_AFTER_MS && (!idlest || idleSince(lane) < idleSince(idlest))) idlest = lane;
+    }
+    if (!idlest) return false;
+    this.log.info('lane limit reached: closing the longest idle POS connection', { lane: idlest.id });
+    this.state.closedIdle!++;
+    idlest.hangUp!();
+    this.closeLane(idlest);
+    return true;
+  }
+
+  private addLane(id: string, reply: (bytes: Uint8Array) => void, address?: string): Lane {
     const lane: Lane = {
       id,
       reply,
@@ -160,8 +214,9 @@ export class VirtualPrinterSource extends DeviceSource {
       awaiting: [],
       dropAnswers: 0,
       lastDataMs: 0,
+      connectedMs: this.clock.now(),
       closed: false,
-      assembler: this.receiptAssembler(id, 'tcp' in this.config.listen ? 'escpos_tcp' : 'escpos_serial', this.config),
+      assembler: this.receiptAssembler(id, 'tcp' in this.config.listen ? 'escpos_tcp' : 'escpos_serial', this.config, address),
     };
     this.lanes.set(id, lane);
     return lane;
@@ -187,7 +242,7 @@ export class VirtualPrinterSource extends DeviceSource {
   private fromPos(lane: Lane, chunk: Buffer): void {
     lane.lastDataMs = this.clock.now();
     if (this.printer) {
-      if (this.owner === null && lane.heldBytes === 0) this.owner = lane;
+      if (this.owner === null && lane.heldBytes === 0) this.takePrinter(lane);
       if (this.owner === lane) this.printer.send(chunk);
       else this.hold(lane, chunk);
     }
@@ -253,10 +308,25 @@ export class VirtualPrinterSource extends DeviceSource {
     if (bytes.length > 0) lane.reply(bytes);
   }
 
-  private releaseIdleOwner(): void {
+  private takePrinter(lane: Lane): void {
+    this.owner = lane;
+    this.ownedSinceMs = this.clock.now();
+  }
+
+  /**
+   * While other lanes wait, the owner keeps the printer until it has been quiet for idle_ms or has held
+   * it for max_job_ms (a job trickling in must not keep the other tills from printing). What it sends
+   * after that waits its turn, so its bytes still reach the paper, after the others'.
+   */
+  private releaseOwner(): void {
     const owner = this.owner;
-    if (!owner || this.waiting.length === 0) return;
-    if (this.clock.now() - owner.lastDataMs >= this.config.idle_ms && owner.awaiting.length === 0) this.handOver();
+    if (!owner || this.waiting.length === 0 || owner.awaiting.length > 0) return;
+    const now = this.clock.now();
+    const quiet = now - owner.lastDataMs >= this.config.idle_ms;
+    if (quiet || now - this.ownedSinceMs >= this.config.max_job_ms) {
+      if (!quiet) this.log.info('lane held the printer for max_job_ms while others waited: handing it over', { lane: owner.id, max_job_ms: this.config.max_job_ms });
+      this.handOver();
+    }
   }
 
   /** The next waiting lane gets the printer; its held bytes go out in order. */
@@ -268,7 +338,7 @@ export class VirtualPrinterSource extends DeviceSource {
       next.held = [];
       next.heldBytes = 0;
       if (!next.closed) {
-        this.owner = next;
+        this.takePrinter(next);
         return;
       }
     }

@@ -50,9 +50,11 @@ export function deviceEntry(id: string, flags: Record<string, string>): Record<s
   const entry: Record<string, unknown> = { id, kind };
   const baud = flags.baud === undefined ? undefined : flags.baud === 'auto' ? 'auto' : Number(flags.baud);
   if (kind === 'virtual_printer') {
-    if (!flags.listen) throw new UsageError('a virtual printer needs --listen host:port (e.g. 0.0.0.0:9100) or --listen serial:/dev/ttyS0');
-    const serial = /^serial:(.+)$/.exec(flags.listen);
-    entry.listen = serial ? { serial: { path: serial[1], ...(baud !== undefined ? { baud_rate: baud } : {}) } } : { tcp: flags.listen };
+    // Without --listen the schema's default applies: 127.0.0.1:9100, this machine only.
+    const serial = flags.listen ? /^serial:(.+)$/.exec(flags.listen) : null;
+    if (serial) entry.listen = { serial: { path: serial[1], ...(baud !== undefined ? { baud_rate: baud } : {}) } };
+    else if (flags.listen) entry.listen = { tcp: flags.listen };
+    if (flags.allow) entry.allow = flags.allow.split(',').map((a) => a.trim()).filter(Boolean);
     if (flags.printer) entry.printer = printerTarget(flags.printer);
   } else if (kind === 'hid') {
     if (!flags['vendor-id'] || !flags['product-id']) throw new UsageError('a HID device needs --vendor-id and --product-id (see `taxpoynt-bridge devices`)');
@@ -183,7 +185,8 @@ export const command: Command = {
     '  taxpoynt-bridge devices [--json]              serial ports and HID devices plugged in, and the configured devices',
     '  taxpoynt-bridge devices add ID --kind KIND [options]',
     '      --kind serial_tap --path /dev/ttyUSB0 [--baud 9600|auto]',
-    '      --kind virtual_printer --listen 0.0.0.0:9100 | serial:/dev/ttyS0 [--printer host:port | serial:/dev/ttyS1[@baud] | file:/dev/usb/lp0 | none]',
+    '      --kind virtual_printer [--listen 127.0.0.1:9100 | serial:/dev/ttyS0] [--printer host:port | serial:/dev/ttyS1[@baud] | file:/dev/usb/lp0 | none]',
+    '          tills on other machines: --listen 192.168.1.10:9100 --allow 192.168.1.20,192.168.1.21 (addresses or CIDR ranges; required beyond 127.0.0.1)',
     '      --kind hid --vendor-id 04b8 --product-id 0202 [--report keyboard|length_prefixed|raw] [--path P]',
     '      --kind ecr_serial --path /dev/ttyS2 [--baud 9600] [--framing stx_etx_lrc|lines]',
     '      any kind: [--codepage CP858] [--profile NAME@V] [--idle-ms 2000] [--terminal-id LANE1]',
@@ -191,7 +194,7 @@ export const command: Command = {
     '  taxpoynt-bridge devices test ID [--timeout 60]  open the device and print the next receipt (or payment) it captures',
   ].join('\n'),
   async run(ctx) {
-    const known = ['json', 'kind', 'path', 'baud', 'listen', 'printer', 'vendor-id', 'product-id', 'report', 'framing', 'codepage', 'profile', 'idle-ms', 'terminal-id', 'timeout'];
+    const known = ['json', 'kind', 'path', 'baud', 'listen', 'allow', 'printer', 'vendor-id', 'product-id', 'report', 'framing', 'codepage', 'profile', 'idle-ms', 'terminal-id', 'timeout'];
     const { words, flags } = parseFlags(ctx.argv, known);
     const [sub, id] = words;
     switch (sub) {

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { platform, release } from 'node:os';
-import { Capture, type CapturedJob, type DeviceState, type TerminalEvent } from '../capture/index.js';
+import { Capture, type CapturePlan, type CapturedJob, type DeviceState, type TerminalEvent } from '../capture/index.js';
 import type { DeviceConfig } from '../capture/config.js';
 import { Forwarder, type ForwarderStatus, type RemoteConfig } from '../cloud/index.js';
 import type { Integration } from '../receipts/transaction.js';
@@ -109,6 +109,7 @@ export class Bridge extends EventEmitter {
   private readonly payments = new PaymentMatcher();
   private lastReceiptAt: number | null = null;
   private updates: UpdateService | null = null;
+  private captureChange: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly options: BridgeOptions,
@@ -187,7 +188,7 @@ export class Bridge extends EventEmitter {
       this.updates.start();
     }
     this.forwarder.start();
-    await this.capture.start();
+    await this.restartCapture();
     const pending = this.store.counts().pending;
     if (pending > 0) this.forwarder.nudge(pending);
 
@@ -209,7 +210,7 @@ export class Bridge extends EventEmitter {
     every(6 * 3600_000, () => this.store.purge(this.config.retention_days));
     this.store.purge(this.config.retention_days);
     this.writeStatusFile();
-    this.log.info('bridge started', { devices: this.activeDevices().map((d) => d.id), cloud: this.config.cloud.base_url, version: this.options.version });
+    this.log.info('bridge started', { devices: this.capturePlan().map((p) => p.device.id), cloud: this.config.cloud.base_url, version: this.options.version });
   }
 
   /** The configured device behind a device or lane id, and its decoding settings where it has them. */
@@ -312,25 +313,30 @@ export class Bridge extends EventEmitter {
     }
   }
 
-  /** The devices capture should run now: enabled ones, less those paused or switched off by remote config. */
-  private activeDevices(): DeviceConfig[] {
-    if (this.paused) return [];
-    return this.config.devices.filter((d) => d.enabled && !this.disabledIntegrations.has(INTEGRATION_OF[d.kind]));
+  /**
+   * The devices capture runs now: enabled ones, journaling unless paused or switched off by remote
+   * config. A virtual printer switched off keeps running unjournaled: the till prints through it
+   * (ARCHITECTURE rule 5), so a kill switch must never close its listener.
+   */
+  private capturePlan(): CapturePlan[] {
+    return this.config.devices.flatMap((device) => {
+      const journaling = !this.paused && !this.disabledIntegrations.has(INTEGRATION_OF[device.kind]);
+      return device.enabled && (journaling || device.kind === 'virtual_printer') ? [{ device, journaling }] : [];
+    });
   }
 
   private newCapture(): Capture {
     return new Capture(
-      this.activeDevices(),
+      [],
       { ...this.captureQueue.sink, terminalEvent: (e) => this.terminalEvent(e), deviceState: (s) => this.emit('device', s) },
       { log: this.log.child({ component: 'capture' }) },
     );
   }
 
-  private async restartCapture(): Promise<void> {
-    await this.capture.stop();
-    if (this.stopped) return;
-    this.capture = this.newCapture();
-    await this.capture.start();
+  /** Brings capture in line with the config and switches, one change at a time. */
+  private restartCapture(): Promise<void> {
+    this.captureChange = this.captureChange.then(() => (this.stopped ? undefined : this.capture.apply(this.capturePlan())));
+    return this.captureChange;
   }
 
   /** Pause or resume capture locally (the tray's "Pause capture"). */
@@ -410,6 +416,7 @@ export class Bridge extends EventEmitter {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.updates?.stop();
+    await this.captureChange.catch(() => undefined);
     await this.capture?.stop().catch((err) => this.log.error('capture did not stop cleanly', { error: err }));
     this.captureQueue.drain();
     await this.forwarder?.stop().catch((err) => this.log.error('forwarding did not stop cleanly', { error: err }));

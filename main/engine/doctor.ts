@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from './config.js';
 import { KeychainVault } from '../vault/index.js';
 import { redactText } from '../telemetry/redact.js';
+import { isWildcard, parseHostPort } from '../capture/index.js';
 
 export interface DoctorCheck {
-  name: 'node' | 'config' | 'keychain' | 'data_dir' | 'serial' | 'cloud';
+  name: 'node' | 'config' | 'keychain' | 'data_dir' | 'serial' | 'cloud' | 'listen';
   ok: boolean;
   detail: string;
   fix?: string;
@@ -119,6 +120,19 @@ export function checkCloud(baseUrl: string, timeoutMs = 5000): Promise<DoctorChe
   });
 }
 
+/** A virtual printer listening on every interface (0.0.0.0, ::) is reachable from the whole shop network: warn even with an allow list. */
+export function checkListen(config: Config): DoctorCheck {
+  const wide = config.devices.flatMap((d) => (d.kind === 'virtual_printer' && 'tcp' in d.listen && isWildcard(parseHostPort(d.listen.tcp)?.host ?? '') ? [`${d.id} (${d.listen.tcp})`] : []));
+  return wide.length === 0
+    ? { name: 'listen', ok: true, detail: 'no virtual printer listens on every interface' }
+    : {
+        name: 'listen',
+        ok: false,
+        detail: `listening on every network interface: ${wide.join(', ')}`,
+        fix: 'listen on 127.0.0.1 when the POS runs on this machine, or on the one address the tills print to, with an "allow" list of the tills',
+      };
+}
+
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [checkNode()];
   let config: Config | undefined;
@@ -131,6 +145,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   checks.push(await checkKeychain(options.env));
   checks.push(checkDataDir(options.dataDir));
   checks.push(await checkSerial());
+  if (config) checks.push(checkListen(config));
   if (config) checks.push(await checkCloud(config.cloud.base_url, options.timeoutMs));
   return { ok: checks.every((c) => c.ok), checks };
 }

@@ -31,13 +31,13 @@ describe('devices add / remove / list', () => {
   it('adds each kind of device to the config file, validated, and lists them', async () => {
     const file = join(tempDir(), 'config.json');
     expect((await run(file, 'add', 'till-1', '--kind', 'serial_tap', '--path', '/dev/ttyUSB0', '--baud', 'auto')).code).toBe(0);
-    await run(file, 'add', 'bar', '--kind', 'virtual_printer', '--listen', '0.0.0.0:9100', '--printer', 'serial:/dev/ttyS1@19200', '--codepage', 'CP858');
+    await run(file, 'add', 'bar', '--kind', 'virtual_printer', '--listen', '0.0.0.0:9100', '--allow', '192.168.1.20,192.168.1.0/24', '--printer', 'serial:/dev/ttyS1@19200', '--codepage', 'CP858');
     await run(file, 'add', 'scanner', '--kind', 'hid', '--vendor-id', '0x05e0', '--product-id', '1200');
     await run(file, 'add', 'pinpad', '--kind', 'ecr_serial', '--path', '/dev/ttyS2', '--framing', 'lines');
     const saved = JSON.parse(readFileSync(file, 'utf8')) as { devices: unknown[] };
     expect(saved.devices).toEqual([
       { id: 'till-1', kind: 'serial_tap', path: '/dev/ttyUSB0', baud_rate: 'auto' },
-      { id: 'bar', kind: 'virtual_printer', listen: { tcp: '0.0.0.0:9100' }, printer: { serial: { path: '/dev/ttyS1', baud_rate: 19200 } }, codepage: 'CP858' },
+      { id: 'bar', kind: 'virtual_printer', listen: { tcp: '0.0.0.0:9100' }, allow: ['192.168.1.20', '192.168.1.0/24'], printer: { serial: { path: '/dev/ttyS1', baud_rate: 19200 } }, codepage: 'CP858' },
       { id: 'scanner', kind: 'hid', vendor_id: '0x05e0', product_id: '1200', report: 'keyboard' },
       { id: 'pinpad', kind: 'ecr_serial', path: '/dev/ttyS2', framing: 'lines' },
     ]);
@@ -56,7 +56,9 @@ describe('devices add / remove / list', () => {
     await expect(run(file, 'add', 'e', '--kind', 'ecr_serial', '--path', '/dev/ttyS0', '--baud', 'auto')).rejects.toThrow(/device "e" is not valid:\n {2}- baud_rate/);
     expect(existsSync(file)).toBe(false);
     await expect(run(file, 'add', 'x', '--kind', 'printer')).rejects.toThrow(/--kind is one of serial_tap, virtual_printer, hid, ecr_serial/);
-    await expect(run(file, 'add', 'v', '--kind', 'virtual_printer')).rejects.toThrow(/needs --listen/);
+    await expect(run(file, 'add', 'v', '--kind', 'virtual_printer', '--listen', '0.0.0.0:9100')).rejects.toThrow(/device "v" is not valid:\n {2}- allow: listening on 0\.0\.0\.0:9100 accepts print data from the whole network/);
+    await expect(run(file, 'add', 't', '--kind', 'serial_tap', '--path', 'ttyUSB0')).rejects.toThrow(/path: "ttyUSB0" is a relative path/);
+    await expect(run(file, 'add', 't', '--kind', 'serial_tap', '--path', '/dev/ttyUSB0', '--codepage', 'CP999')).rejects.toThrow(/unknown code page "CP999"; known ones: CP437, .*CP858/);
     await run(file, 'add', 'a', '--kind', 'serial_tap', '--path', '/dev/ttyS0');
     const before = readFileSync(file, 'utf8');
     await expect(run(file, 'add', 'a', '--kind', 'serial_tap', '--path', '/dev/ttyS1')).rejects.toThrow(/already configured/);

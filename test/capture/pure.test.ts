@@ -203,14 +203,15 @@ describe('device config', () => {
     const d = DeviceConfig.parse({ id: 'till-1', kind: 'serial_tap', path: '/dev/ttyUSB0' });
     expect(d).toMatchObject({ baud_rate: 9600, data_bits: 8, parity: 'none', stop_bits: 1, flow_control: 'none', codepage: 'CP437', idle_ms: 2000, enabled: true });
     expect(d.kind === 'serial_tap' && d.silence_alert).toEqual({ after_minutes: 60, business_hours: '08:00-20:00', days: [0, 1, 2, 3, 4, 5, 6] });
-    const v = DeviceConfig.parse({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '0.0.0.0:9100' } });
-    expect(v.kind === 'virtual_printer' && v.printer).toBeNull();
+    const v = DeviceConfig.parse({ id: 'vp', kind: 'virtual_printer' });
+    expect(v).toMatchObject({ listen: { tcp: '127.0.0.1:9100' }, printer: null, idle_timeout_ms: 90_000, max_lanes: 64, max_job_ms: 10_000 });
   });
 
   it('refuses what cannot work, naming the field', () => {
     const bad = [
       { id: 'e', kind: 'ecr_serial', path: '/dev/ttyS0', baud_rate: 'auto' },
-      { id: 'v', kind: 'virtual_printer', listen: { tcp: '9100' } },
+      { id: 'v', kind: 'virtual_printer', listen: { tcp: 'host:99999' } },
+      { id: 'v', kind: 'virtual_printer', listen: { tcp: '[not-v6]:9100' } },
       { id: 'v', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:9100' }, printer: { usb: '/dev/usb/lp0' } },
       { id: 'h', kind: 'hid', vendor_id: 'zz', product_id: '0202', report: 'keyboard' },
       { id: 'h', kind: 'hid', vendor_id: '04b8', product_id: '0202', report: 'nonsense' },

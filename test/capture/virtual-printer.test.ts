@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSource, DeviceConfig, type CaptureSource } from '../../main/capture/index.js';
+import { Capture, createSource, DeviceConfig, type CaptureSource } from '../../main/capture/index.js';
 import { Logger } from '../../main/telemetry/log.js';
 import { cleanupPtys, closePort, openPort, ptyPair, ptyPrinter, RecordingSink, tempDir, waitFor, writeAll } from './pty.js';
 import { lacks } from '../support/platform.js';
@@ -24,8 +24,9 @@ afterEach(async () => {
   await cleanupPtys();
 });
 
-async function startPrinter(device: unknown, sink: RecordingSink, extra: object = {}): Promise<CaptureSource & { endpoint: string | null }> {
-  const source = createSource(DeviceConfig.parse(device), sink, { ...fast, ...extra }) as CaptureSource & { endpoint: string | null };
+/** `unchecked` is set on the parsed config as is: a temp file stands for /dev/usb/lp0, which the schema alone accepts. */
+async function startPrinter(device: unknown, sink: RecordingSink, extra: object = {}, unchecked: object = {}): Promise<CaptureSource & { endpoint: string | null }> {
+  const source = createSource({ ...DeviceConfig.parse(device), ...unchecked } as DeviceConfig, sink, { ...fast, ...extra }) as CaptureSource & { endpoint: string | null };
   started.push(source);
   await source.start();
   return source;
@@ -258,7 +259,7 @@ describe('virtual printer', () => {
     server.close();
 
     const lp = `${dir}/lp0`;
-    const usb = await startPrinter({ id: 'usb', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, printer: { file: lp } }, sink);
+    const usb = await startPrinter({ id: 'usb', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' } }, sink, {}, { printer: { file: lp } });
     await waitFor(() => usb.status().printer === 'connected', 5000, 'device file open');
     const till2 = await pos(usb.endpoint!);
     const job = Buffer.concat([Buffer.from('\x10\x04\x01', 'latin1'), laneReceipt(6)]);
@@ -307,5 +308,90 @@ describe('virtual printer', () => {
     await closePort(till);
     expect(sink.jobs[0]).toMatchObject({ deviceId: 'com', end: 'partial_cut' });
     expect(Buffer.compare(Buffer.from(sink.jobs[0]!.bytes), r)).toBe(0);
+  });
+});
+
+describe('virtual printer: lanes never keep a till out (issue 13 §2)', () => {
+  it('more idle connections than the lane limit, then a real receipt: refusals counted, the receipt journaled and printed identical', async () => {
+    const paper: Buffer[] = [];
+    const printerSockets = new Set<Socket>();
+    const server = await new Promise<Server>((resolve) => {
+      const s = createServer((c) => {
+        printerSockets.add(c);
+        c.on('data', (d) => paper.push(d));
+      });
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const port = (server.address() as { port: number }).port;
+    const sink = new RecordingSink();
+    const vp = await startPrinter({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, max_lanes: 8, printer: { tcp: `127.0.0.1:${port}` } }, sink);
+    await waitFor(() => vp.status().printer === 'connected', 5000, 'printer connected');
+    // 12 idle holders: 8 fill the lanes, the 4 beyond are refused at once (none has been idle long enough to close).
+    for (let i = 0; i < 12; i++) {
+      const s = connect({ host: '127.0.0.1', port: Number(vp.endpoint!.split(':')[1]) });
+      s.on('error', () => undefined);
+      sockets.push(s);
+    }
+    await waitFor(() => vp.status().refused!.laneLimit === 4, 5000, '4 refusals counted');
+    expect(vp.status().lanes).toHaveLength(8);
+    // After a second of quiet the idlest holder is closed for the till.
+    await new Promise((r) => setTimeout(r, 1200));
+    const till = await pos(vp.endpoint!);
+    const r = laneReceipt(9);
+    await send(till.socket, r);
+    await end(till.socket);
+    await sink.until(() => sink.jobs.length === 1);
+    expect(Buffer.compare(Buffer.from(sink.jobs[0]!.bytes), r)).toBe(0);
+    expect(sink.jobs[0]!.address).toBe('127.0.0.1');
+    await waitFor(() => Buffer.concat(paper).length === r.length, 5000, 'the receipt on paper');
+    expect(Buffer.compare(Buffer.concat(paper), r)).toBe(0);
+    expect(vp.status().closedIdle).toBeGreaterThanOrEqual(1);
+    for (const s of printerSockets) s.destroy();
+    server.close();
+  });
+});
+
+describe('virtual printer: the kill switch never blocks the till (issue 13 §9)', () => {
+  it('capture switched off keeps the listener: jobs still print identical and status queries are answered, nothing is journaled', async () => {
+    const paper: Buffer[] = [];
+    const printerSockets = new Set<Socket>();
+    const server = await new Promise<Server>((resolve) => {
+      const s = createServer((c) => {
+        printerSockets.add(c);
+        c.on('data', (d) => paper.push(d));
+      });
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const port = (server.address() as { port: number }).port;
+    const sink = new RecordingSink();
+    const device = DeviceConfig.parse({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, printer: { tcp: `127.0.0.1:${port}` } });
+    const capture = new Capture([], sink, fast);
+    started.push({ deviceId: 'all', start: async () => undefined, stop: () => capture.stop(), status: () => capture.status()[0]!, setJournaling: () => undefined });
+    await capture.apply([{ device, journaling: true }]);
+    const vp = capture.sources[0] as CaptureSource & { endpoint: string | null };
+    await waitFor(() => vp.status().printer === 'connected', 5000, 'printer connected');
+    const endpoint = vp.endpoint!;
+    // The remote kill switch (capture_enabled: false) as the engine applies it.
+    await capture.apply([{ device, journaling: false }]);
+    expect(capture.sources[0]).toBe(vp);
+    expect(vp.status()).toMatchObject({ status: 'listening', journaling: false, endpoint });
+    const till = await pos(endpoint);
+    const job = Buffer.concat([Buffer.from('\x10\x04\x01', 'latin1'), laneReceipt(2)]);
+    await send(till.socket, job);
+    await waitFor(() => till.received.length === 1, 2000, 'the status answer');
+    expect(till.received).toEqual([0x12]);
+    await end(till.socket);
+    await waitFor(() => Buffer.concat(paper).length === job.length, 5000, 'the job on paper');
+    expect(Buffer.compare(Buffer.concat(paper), job)).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sink.jobs).toHaveLength(0);
+    // Switched back on: journaled again, same listener.
+    await capture.apply([{ device, journaling: true }]);
+    const till2 = await pos(endpoint);
+    await send(till2.socket, laneReceipt(3));
+    await end(till2.socket);
+    await sink.until(() => sink.jobs.length === 1);
+    for (const s of printerSockets) s.destroy();
+    server.close();
   });
 });
