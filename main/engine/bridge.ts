@@ -130,7 +130,7 @@ export class Bridge extends EventEmitter {
     const log = new Logger({ file: logFile(options.dataDir), level: config.log_level, echo: options.echo });
     let store: Store;
     try {
-      store = await openStore({ dataDir: options.dataDir, vault: options.vault ?? new KeychainVault(), log });
+      store = await openStore({ dataDir: options.dataDir, vault: options.vault ?? new KeychainVault(), log, recoverInFlight: true });
     } catch (err) {
       lock.release();
       throw err;
@@ -233,21 +233,24 @@ export class Bridge extends EventEmitter {
         terminalId,
         consumes: job.consumes,
       });
-      this.count('captured');
       this.lastReceiptAt = Date.now();
-      const row = this.store.get(outcome.id);
-      this.emit('receipt', {
-        id: outcome.id,
-        deviceId: job.deviceId,
-        state: outcome.state,
-        duplicate: outcome.duplicate,
-        problems: row?.problems,
-        at: new Date().toISOString(),
-      } satisfies ReceiptEvent);
-      if (outcome.state === 'pending') this.nudgeForwarder();
-      if (row?.transaction && !outcome.duplicate) {
-        const join = this.payments.receipt({ id: outcome.id, deviceId: job.deviceId, totalKobo: kobo(row.transaction.totals.total), capturedAt: job.capturedAt });
-        if (join) this.paymentJoined(join);
+      // A job is one receipt as capture cuts them; a decoder that could not cut it makes several rows.
+      for (const receipt of outcome.receipts) {
+        this.count('captured');
+        const row = this.store.get(receipt.id);
+        this.emit('receipt', {
+          id: receipt.id,
+          deviceId: job.deviceId,
+          state: receipt.state,
+          duplicate: receipt.duplicate,
+          problems: row?.problems,
+          at: new Date().toISOString(),
+        } satisfies ReceiptEvent);
+        if (receipt.state === 'pending') this.nudgeForwarder();
+        if (row?.transaction && !receipt.duplicate) {
+          const join = this.payments.receipt({ id: receipt.id, deviceId: job.deviceId, totalKobo: kobo(row.transaction.totals.total), capturedAt: job.capturedAt });
+          if (join) this.paymentJoined(join);
+        }
       }
     } catch (err) {
       // The store holds jobs in memory when the disk is full; anything else is logged loudly and the job kept queued.

@@ -10,7 +10,8 @@ import { Store, type BufferLimits } from './store.js';
 import type { OutboxState } from './types.js';
 
 export { Store, sha256Hex } from './store.js';
-export type { JournalInput, JournalResult, StoredJob, HistoryEntry, BufferLimits, StagedChunk, StagedStream } from './store.js';
+export type { JournalInput, JournalResult, StoredJob, RecordedReceipt, HistoryEntry, BufferLimits, StagedChunk, StagedStream } from './store.js';
+export { packBytes, unpackBytes } from './bytes.js';
 export { DATABASE_FILE, KEY_NAME, PAGE_SIZE, applyCipher, openEncrypted } from './database.js';
 export { MIGRATIONS, latestVersion, checkIntegrity, type Migration } from './migrations.js';
 export * from './errors.js';
@@ -31,8 +32,8 @@ export interface StoreOptions {
    */
   quickCheckMaxBytes?: number;
   /**
-   * Return in_flight rows to pending (default true). Off for a short-lived CLI that opens the store
-   * while a running engine owns the data dir and may be sending those rows right now.
+   * Return in_flight rows to pending (default false). Only the process holding the data-dir lock may:
+   * any other (`status`, a CLI command while `run` works) would take back rows the engine is sending now.
    */
   recoverInFlight?: boolean;
 }
@@ -83,7 +84,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 
   const store = new Store(current, file, log, clock, options.buffer ?? DEFAULT_BUFFER);
   for (const alert of alerts) store.raise(alert);
-  if (options.recoverInFlight !== false) store.resetInFlight();
+  if (options.recoverInFlight === true) store.resetInFlight();
   return store;
 }
 
@@ -144,7 +145,7 @@ export function storeStatus(store: Store): StoreStatus {
     counts: store.counts(),
     oldestPendingAgeS: store.oldestPendingAgeS(),
     buffered: store.buffered,
-    awaitingParse: store.unparsedJournal(10_000).length,
+    awaitingParse: store.awaitingParse(),
     alerts: store.alerts,
   };
 }

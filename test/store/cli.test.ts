@@ -49,7 +49,7 @@ describe('ingest and queue commands', () => {
     const second = await cli(ingest, [file, '--device', 'till-1']);
     expect(second.out).toBe(first.out.replace('\n', ' (already stored)\n'));
     const fromStdin = await cli(ingest, ['-', '--device', 'till-1', '--json'], 'not a receipt');
-    expect(JSON.parse(fromStdin.out)).toMatchObject({ state: 'unparsed', duplicate: false });
+    expect(JSON.parse(fromStdin.out)).toMatchObject({ receipts: [{ state: 'unparsed', duplicate: false }] });
   });
 
   it('ingest refuses a missing --device or an unknown integration with a usage message', async () => {
@@ -59,7 +59,7 @@ describe('ingest and queue commands', () => {
 
   it('queue lists by state, shows history, refuses to retry an unparsed job and reprocesses it in place', async () => {
     const bad = await cli(ingest, ['-', '--device', 'till-2', '--profile', 'missing-profile@1', '--json'], receiptJob({ number: '7777' }).toString('latin1'));
-    const { id } = JSON.parse(bad.out) as { id: string };
+    const [{ id }] = (JSON.parse(bad.out) as { receipts: Array<{ id: string }> }).receipts as [{ id: string }];
     const list = await cli(queue, ['--state', 'unparsed', '--json']);
     const listed = JSON.parse(list.out) as { counts: Record<string, number>; transactions: Array<{ id: string; state: string }> };
     expect(listed.counts.unparsed).toBe(1);

@@ -1,7 +1,8 @@
 // A captured job through journal → decoder → parser → outbox: never lost, stored once, re-parsed in place.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { escposDecoder, JobAssembler, type CapturedJob } from '../../main/capture/index.js';
-import { BatchIngestor, ingestJob, parseJob, recoverStaged, reprocess, resumeJournal } from '../../main/engine/pipeline.js';
+import { BatchIngestor, ingestJob, parseJob, recoverStaged, reprocess, resumeJournal, type IngestJob } from '../../main/engine/pipeline.js';
+import type { Store } from '../../main/store/index.js';
 import { silentLogger } from '../../main/telemetry/log.js';
 import { harness, type Harness } from './harness.js';
 import { printJob, receiptJob, receiptLines } from './receipt.js';
@@ -14,6 +15,13 @@ afterEach(async () => {
   await h.cleanup();
 });
 
+/** A job of one receipt through the pipeline: that receipt's outcome (and whether the job was held in memory). */
+function ingestOne(store: Store, job: IngestJob) {
+  const out = ingestJob(store, job);
+  expect(out.receipts).toHaveLength(1);
+  return { ...out.receipts[0]!, buffered: out.buffered };
+}
+
 const captured = (bytes: Uint8Array, extra: Record<string, string> = {}) => ({
   deviceId: 'till-1',
   integration: 'escpos_serial' as const,
@@ -25,9 +33,9 @@ const captured = (bytes: Uint8Array, extra: Record<string, string> = {}) => ({
 describe('ingest pipeline', () => {
   it('turns a printed receipt into a pending transaction with its totals, stored once however often it is sent', async () => {
     const store = await h.open();
-    const first = ingestJob(store, captured(receiptJob()));
+    const first = ingestOne(store, captured(receiptJob()));
     expect(first).toMatchObject({ duplicate: false, state: 'pending', buffered: false });
-    const again = ingestJob(store, captured(receiptJob()));
+    const again = ingestOne(store, captured(receiptJob()));
     expect(again).toEqual({ ...first, duplicate: true });
     const tx = store.get(first.id)!.transaction!;
     expect(tx.id).toBe(first.id);
@@ -39,7 +47,7 @@ describe('ingest pipeline', () => {
   it('keeps a job the parser cannot read as unparsed with the reason, bytes in the journal', async () => {
     const store = await h.open();
     const bytes = Buffer.from('\x1b@\nHello there\n\x1dV\x00', 'latin1');
-    const out = ingestJob(store, captured(bytes));
+    const out = ingestOne(store, captured(bytes));
     expect(out.state).toBe('unparsed');
     const row = store.get(out.id)!;
     expect(row.transaction).toBeNull();
@@ -49,24 +57,16 @@ describe('ingest pipeline', () => {
 
   it('journals the job even when decoding throws, and says why in the unparsed row', async () => {
     const store = await h.open();
-    const out = ingestJob(store, captured(receiptJob(), { codepage: 'NO-SUCH-PAGE' }));
+    const out = ingestOne(store, captured(receiptJob(), { codepage: 'NO-SUCH-PAGE' }));
     expect(out.state).toBe('unparsed');
     expect(store.get(out.id)!.problems).toEqual([expect.objectContaining({ code: 'parse_failed', field: 'raw' })]);
     expect(store.readJournal(out.id)!.codepage).toBe('NO-SUCH-PAGE');
   });
 
-  it('takes the first receipt of a job holding several, and notes it', async () => {
-    const store = await h.open();
-    const two = Buffer.concat([receiptJob({ number: '7001' }), receiptJob({ number: '7002' })]);
-    const out = ingestJob(store, captured(two));
-    const row = store.get(out.id)!;
-    expect(row.transaction?.receipt_number).toBe('7001');
-    expect(row.problems).toContainEqual(expect.objectContaining({ code: 'several_receipts' }));
-  });
 
   it('parses an unparsed job again with another profile, keeping its id, and refuses one already pending', async () => {
     const store = await h.open();
-    const out = ingestJob(store, captured(receiptJob(), { profile: 'no-such-profile@9' }));
+    const out = ingestOne(store, captured(receiptJob(), { profile: 'no-such-profile@9' }));
     expect(out.state).toBe('unparsed');
     expect(store.get(out.id)!.problems[0]).toMatchObject({ code: 'profile_failed' });
     const again = reprocess(store, out.id, 'generic@1');
@@ -115,16 +115,16 @@ describe('batch ingestor', () => {
     const store = await h.open();
     const ingestor = new BatchIngestor(store);
     const outcomes = await Promise.all(Array.from({ length: 40 }, (_, i) => ingestor.ingest(captured(receiptJob({ number: String(9000 + i) })))));
-    expect(new Set(outcomes.map((o) => o.id)).size).toBe(40);
-    expect(outcomes.every((o) => o.state === 'pending' && !o.duplicate)).toBe(true);
+    expect(new Set(outcomes.map((o) => o.job)).size).toBe(40);
+    expect(outcomes.every((o) => o.receipts.length === 1 && o.receipts[0]!.state === 'pending' && !o.receipts[0]!.duplicate)).toBe(true);
     // Every acknowledged job is journaled now; its outbox row follows on the next turn.
-    for (const o of outcomes) expect(store.readJournal(o.id)).not.toBeNull();
+    for (const o of outcomes) expect(store.readJournal(o.job)).not.toBeNull();
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
     expect(store.counts().pending).toBe(40);
     expect(store.unparsedJournal()).toEqual([]);
     const again = await ingestor.ingest(captured(receiptJob({ number: '9000' })));
-    expect(again).toMatchObject({ id: outcomes[0]!.id, duplicate: true, state: 'pending' });
+    expect(again.receipts).toEqual([{ id: outcomes[0]!.job, duplicate: true, state: 'pending' }]);
   });
 
   it('a receipt without ESC @ keeps the code page an earlier receipt selected, in the transaction and when parsed again', async () => {
@@ -146,7 +146,7 @@ describe('batch ingestor', () => {
     assembler.push(Buffer.concat([first, second]));
     assembler.flush();
     expect(jobs.map((j) => j.codepage)).toEqual(['CP437', 'WPC1252']);
-    const out = ingestJob(store, { ...captured(jobs[1]!.bytes), codepage: jobs[1]!.codepage! });
+    const out = ingestOne(store, { ...captured(jobs[1]!.bytes), codepage: jobs[1]!.codepage! });
     expect(store.get(out.id)!.transaction!.lines[0]!.description).toBe('Crème brûlée');
     // Parsed again from the journal alone (as reprocess and a restart do): the same text.
     const again = parseJob(store.readJournal(out.id)!);
@@ -174,7 +174,7 @@ describe('capture staging (bytes of unfinished receipts, durable as they arrive)
     const b = receiptJob({ number: 'B-2' });
     const halfB = b.subarray(0, Math.floor(b.length / 2));
     stageAll(store, 's1', Buffer.concat([a, halfB]), 37); // chunk edges fall inside both receipts
-    ingestJob(store, { ...captured(a), consumes: { stream: 's1', end: a.length } });
+    ingestOne(store, { ...captured(a), consumes: { stream: 's1', end: a.length } });
     const left = store.stagedStreams();
     expect(left).toHaveLength(1);
     expect(Buffer.compare(left[0]!.bytes, halfB)).toBe(0);
@@ -191,15 +191,15 @@ describe('capture staging (bytes of unfinished receipts, durable as they arrive)
     expect(Buffer.compare(Buffer.from(store.readJournal(half.id)!.bytes), halfB)).toBe(0);
   });
 
-  it('receipts read but not journaled before a crash come back one job each, with the ids the live path gives, stored once', async () => {
+  it('receipts read but not journaled before a crash come back with the ids the live path gives, stored once', async () => {
     const store = await h.open();
     const a = receiptJob({ number: 'A-1' });
     const b = receiptJob({ number: 'B-2' });
     const c = receiptJob({ number: 'C-3' }).subarray(0, 90);
     stageAll(store, 's2', Buffer.concat([a, b, c]), 64);
     // A was journaled by the live path, but the crash came before its release was written.
-    const live = ingestJob(store, captured(a));
-    expect(recoverStaged(store, () => ({}))).toMatchObject({ streams: 1, jobs: 3 });
+    const live = ingestOne(store, captured(a));
+    expect(recoverStaged(store, () => ({}))).toMatchObject({ streams: 1, jobs: 1 });
     resumeJournal(store);
     const rows = store.list({ limit: 10 });
     expect(rows).toHaveLength(3); // A once, B, and the start of C

@@ -111,13 +111,17 @@ describe('encrypted store', () => {
     expect(() => store.retry(id)).toThrow(/queue reprocess/);
   });
 
-  it('returns in_flight rows to pending when the store opens again', async () => {
+  it('returns in_flight rows to pending when the data dir's owner opens the store again, and only then', async () => {
     let store = await h.open();
     const { id } = store.journal(job());
     store.recordParse(parsed(id));
     store.claim(1, 1e6);
     store.close();
+    // A short-lived reader (status, queue while `run` works) leaves the rows the engine is sending alone.
     store = await h.open();
+    expect(store.get(id)!.state).toBe('in_flight');
+    store.close();
+    store = await h.open({ recoverInFlight: true });
     expect(store.get(id)!.state).toBe('pending');
     expect(store.history(id).at(-1)).toMatchObject({ from: 'in_flight', to: 'pending', note: 'bridge restarted while sending' });
   });
