@@ -5,7 +5,8 @@ import { BatchIngestor, ingestJob, parseJob, recoverStaged, reprocess, resumeJou
 import type { Store } from '../../main/store/index.js';
 import { silentLogger } from '../../main/telemetry/log.js';
 import { harness, type Harness } from './harness.js';
-import { printJob, receiptJob, receiptLines } from './receipt.js';
+import { transactionId } from '../../main/receipts/transaction.js';
+import { printJob, receiptJob, receiptLines, threeReceiptJob } from './receipt.js';
 
 let h: Harness;
 beforeEach(() => {
@@ -93,6 +94,77 @@ describe('ingest pipeline', () => {
       const id = store.journal(captured(bytes)).id;
       expect(['pending', 'review', 'unparsed']).toContain(parseJob(store.readJournal(id)!).state);
     }
+  });
+});
+
+describe('a print job with several receipts', () => {
+  /** The jobs live capture cuts from these bytes: the real assembler and streaming decoder, fed in 50-byte reads. */
+  function captureJobs(bytes: Buffer): CapturedJob[] {
+    const jobs: CapturedJob[] = [];
+    const assembler = new JobAssembler({
+      deviceId: 'till-1',
+      integration: 'escpos_serial',
+      codepage: 'CP437',
+      idleMs: 2000,
+      sink: { job: (j) => jobs.push(j), terminalEvent: () => undefined, deviceState: () => undefined },
+      decoder: escposDecoder,
+      clock: { now: () => 0 },
+      log: silentLogger,
+    });
+    for (let at = 0; at < bytes.length; at += 50) assembler.push(bytes.subarray(at, at + 50));
+    assembler.flush();
+    return jobs;
+  }
+  const count = (store: Store, table: string) => (store.connection.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  const { job, receipts } = threeReceiptJob();
+  const ids = receipts.map((r) => transactionId('till-1', r));
+
+  it('ingest keeps every receipt as its own transaction, with the ids capture gives them, the bytes journaled once; twice adds nothing', async () => {
+    expect(captureJobs(job).map((j) => transactionId('till-1', j.bytes))).toEqual(ids);
+    const store = await h.open();
+    const out = ingestJob(store, captured(job));
+    expect(out.receipts).toEqual(ids.map((id) => ({ id, state: 'pending', duplicate: false })));
+    expect(ids.map((id) => store.get(id)!.transaction!.receipt_number)).toEqual(['7001', '7002', '7003']);
+    expect(ids.map((id) => store.get(id)!.transaction!.raw.bytes)).toEqual(receipts.map((r) => r.length));
+    expect(store.get(ids[1]!)!.problems).toEqual([]);
+    expect(count(store, 'journal')).toBe(1);
+    expect(store.counts().pending).toBe(3);
+
+    const again = ingestJob(store, captured(job));
+    expect(again.receipts).toEqual(ids.map((id) => ({ id, state: 'pending', duplicate: true })));
+    expect(count(store, 'journal')).toBe(1);
+    expect(count(store, 'outbox')).toBe(3);
+  });
+
+  it('reprocess of any one of them reads that receipt\'s range of the job again', async () => {
+    const store = await h.open();
+    const out = ingestJob(store, captured(job, { profile: 'no-such-profile@9' }));
+    expect(out.receipts.map((r) => r.state)).toEqual(['unparsed', 'unparsed', 'unparsed']);
+    expect(Buffer.from(store.readJournal(ids[1]!)!.bytes).equals(receipts[1]!)).toBe(true);
+    expect(reprocess(store, ids[1]!, 'generic@1')).toMatchObject({ id: ids[1], state: 'pending' });
+    const tx = store.get(ids[1]!)!.transaction!;
+    expect([tx.id, tx.receipt_number, tx.lines[0]!.description]).toEqual([ids[1], '7002', 'Egusi Soup']);
+    expect(store.get(ids[0]!)!.state).toBe('unparsed');
+  });
+
+  it('live capture of the same bytes stores the same three ids; ingesting the file afterwards adds nothing', async () => {
+    const store = await h.open();
+    const live = captureJobs(job).map((j) => ingestOne(store, captured(j.bytes)));
+    expect(live.map((o) => o.id)).toEqual(ids);
+    expect(count(store, 'journal')).toBe(3);
+    expect(ingestJob(store, captured(job)).receipts.map((r) => [r.id, r.duplicate])).toEqual(ids.map((id) => [id, true]));
+    expect([count(store, 'journal'), count(store, 'outbox')]).toEqual([3, 3]);
+  });
+
+  it('a restart that recovers the same bytes from staging stores the same three ids, the bytes journaled once', async () => {
+    let store = await h.open();
+    expect(store.stage([{ stream: 's9', deviceId: 'till-1', integration: 'escpos_serial', start: 0, bytes: job, at: '2026-11-26T13:05:00.000Z' }])).toBe(true);
+    store.close();
+    store = await h.open();
+    expect(recoverStaged(store, () => ({}))).toMatchObject({ streams: 1, jobs: 1, bytes: job.length });
+    expect(resumeJournal(store)).toBe(1);
+    expect(store.list({ state: 'pending' }).map((r) => r.id)).toEqual(ids);
+    expect(count(store, 'journal')).toBe(1);
   });
 });
 

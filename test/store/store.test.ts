@@ -111,7 +111,7 @@ describe('encrypted store', () => {
     expect(() => store.retry(id)).toThrow(/queue reprocess/);
   });
 
-  it('returns in_flight rows to pending when the data dir's owner opens the store again, and only then', async () => {
+  it('returns in_flight rows to pending when the owner of the data dir opens the store again, and only then', async () => {
     let store = await h.open();
     const { id } = store.journal(job());
     store.recordParse(parsed(id));
