@@ -13,7 +13,7 @@ export const KEY_NAME = 'database-key';
 /** SQLCipher 4 default page size (standard tools open the file); fixed for the life of a database: changing it needs a re-encrypting migration. */
 export const PAGE_SIZE = 4096;
 /** Page cache per connection (KiB): bounded, so 1,000,000 rows never mean 1,000,000 rows in memory. */
-const CACHE_KIB = 16 * 1024;
+export const CACHE_KIB = 16 * 1024;
 
 const KEY_SHAPE = /^[0-9a-f]{64}$/;
 

@@ -12,7 +12,7 @@ import type { OutboxState } from './types.js';
 export { Store, sha256Hex } from './store.js';
 export type { JournalInput, JournalResult, StoredJob, RecordedReceipt, HistoryEntry, BufferLimits, StagedChunk, StagedStream } from './store.js';
 export { packBytes, unpackBytes } from './bytes.js';
-export { DATABASE_FILE, KEY_NAME, PAGE_SIZE, applyCipher, openEncrypted } from './database.js';
+export { CACHE_KIB, DATABASE_FILE, KEY_NAME, PAGE_SIZE, applyCipher, openEncrypted } from './database.js';
 export { MIGRATIONS, latestVersion, checkIntegrity, type Migration } from './migrations.js';
 export * from './errors.js';
 export * from './types.js';

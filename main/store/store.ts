@@ -148,7 +148,7 @@ export class Store implements ForwardQueue {
    * left): dedup of a job sent twice before its parse, and the job a ParsedJob without a seq belongs to.
    */
   private readonly awaiting = new Map<string, number>();
-  private readonly awaitingIds = new Map<number, string>();
+  private readonly awaitingIds = new Map<number, { id: string; size: number }>();
   /** What the write transaction under way added to and settled in `awaiting`. */
   private pendingAwaiting: { added: string[]; done: number[] } | null = null;
   /** Rows this process claimed, by id: the cloud answers by id, the row is updated by its integer key. */
@@ -166,7 +166,7 @@ export class Store implements ForwardQueue {
         `INSERT INTO journal (device_id, integration, captured_at, journaled_at, sha256, size, encoding, codepage, profile, terminal_id, bytes)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      awaitingRows: db.prepare('SELECT seq, device_id, encoding, bytes FROM journal WHERE parsed = 0 ORDER BY seq'),
+      awaitingRows: db.prepare('SELECT seq, device_id, size, encoding, bytes FROM journal WHERE parsed = 0 ORDER BY seq'),
       awaitingCount: db.prepare('SELECT count(*) AS n FROM journal WHERE parsed = 0'),
       markParsed: db.prepare('UPDATE journal SET parsed = 1 WHERE seq = ? AND parsed = 0'),
       parseAttempt: db.prepare('UPDATE journal SET parse_attempts = parse_attempts + 1 WHERE seq = ? RETURNING parse_attempts AS attempts'),
@@ -221,8 +221,8 @@ export class Store implements ForwardQueue {
       staged: db.prepare('SELECT stream, device_id, integration, start, bytes, at FROM capture_chunks ORDER BY stream, start'),
       dropStream: db.prepare('DELETE FROM capture_chunks WHERE stream = ?'),
     };
-    for (const row of this.s.awaitingRows!.iterate() as Iterable<{ seq: number; device_id: string; encoding: number; bytes: Buffer }>) {
-      this.markAwaiting(transactionId(row.device_id, unpackBytes(row.bytes, row.encoding)), row.seq);
+    for (const row of this.s.awaitingRows!.iterate() as Iterable<{ seq: number; device_id: string; size: number; encoding: number; bytes: Buffer }>) {
+      this.markAwaiting(transactionId(row.device_id, unpackBytes(row.bytes, row.encoding)), row.seq, row.size);
     }
   }
 
@@ -300,7 +300,7 @@ export class Store implements ForwardQueue {
     this.pendingAwaiting = { added, done };
     try {
       const out = this.db.transaction(fn)();
-      for (const seq of done) this.forgetAwaiting(this.awaitingIds.get(seq));
+      for (const seq of done) this.forgetAwaiting(this.awaitingIds.get(seq)?.id);
       return out;
     } catch (err) {
       for (const id of added) this.forgetAwaiting(id);
@@ -336,14 +336,14 @@ export class Store implements ForwardQueue {
       r.packed.stored,
     );
     const seq = Number(info.lastInsertRowid);
-    this.markAwaiting(r.id, seq);
+    this.markAwaiting(r.id, seq, r.bytes.byteLength);
     this.pendingAwaiting?.added.push(r.id);
     return seq;
   }
 
-  private markAwaiting(id: string, seq: number): void {
+  private markAwaiting(id: string, seq: number, size: number): void {
     this.awaiting.set(id, seq);
-    this.awaitingIds.set(seq, id);
+    this.awaitingIds.set(seq, { id, size });
   }
 
   private forgetAwaiting(id: string | undefined): void {
@@ -646,8 +646,9 @@ export class Store implements ForwardQueue {
     return info.changes > 0;
   }
 
+  /** A job's length as printed: known for the jobs awaiting their parse, else read from its row. */
   private jobSize(seq: number): number {
-    return (this.s.jobSize!.get(seq) as { size: number }).size;
+    return this.awaitingIds.get(seq)?.size ?? (this.s.jobSize!.get(seq) as { size: number }).size;
   }
 
   /** Replaces the parse of a receipt in review or unparsed (after a profile fix), keeping its id. */

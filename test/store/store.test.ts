@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidStateChange, storeStatus } from '../../main/store/index.js';
+import { InvalidStateChange, OUTBOX_STATES, storeStatus } from '../../main/store/index.js';
 import { harness, job, type Harness } from './harness.js';
 import { parsed } from './sample.js';
 
@@ -63,6 +63,38 @@ describe('encrypted store', () => {
     expect(status.counts).toMatchObject({ pending: 2, review: 1, unparsed: 1, in_flight: 0, accepted: 0 });
     expect(status.oldestPendingAgeS).toBe(90);
     expect(status.awaitingParse).toBe(0);
+  });
+
+  it('keeps the counts by state as rows come and move, also those another process moved, without counting the outbox', async () => {
+    let now = new Date('2026-11-26T06:00:00Z');
+    const store = await h.open({ clock: () => now });
+    const grouped = () => {
+      const out = Object.fromEntries(OUTBOX_STATES.map((s) => [s, 0]));
+      for (const r of store.connection.prepare('SELECT state, count(*) AS n FROM outbox GROUP BY state').all() as Array<{ state: string; n: number }>) out[r.state] = r.n;
+      return out;
+    };
+    const ids = Array.from({ length: 8 }, () => store.journal(job()).id);
+    store.recordParseBatch(ids.map((id, i) => parsed(id, i === 7 ? 'review' : 'pending')));
+    expect(store.counts()).toEqual(grouped());
+    const claimed = store.claim(5, 1e6).map((c) => c.id);
+    store.release([claimed[0]!], 'timeout');
+    store.settle([
+      { id: claimed[1]!, status: 'accepted', irn: 'IRN-1' },
+      { id: claimed[2]!, status: 'rejected', errors: [{ code: 'x', field: 'tin', message: 'bad TIN' }] },
+      { id: claimed[3]!, status: 'duplicate' },
+    ]);
+    store.retry(claimed[2]!);
+    expect(store.counts()).toEqual(grouped());
+    expect(store.counts()).toMatchObject({ pending: 4, in_flight: 1, accepted: 1, duplicate: 1, review: 1 });
+    // Another process (a CLI command beside the engine) moves a row: the counts follow it.
+    const other = await h.open();
+    other.settle([{ id: claimed[4]!, status: 'accepted', irn: 'IRN-2' }]);
+    other.close();
+    expect(store.counts()).toMatchObject({ in_flight: 0, accepted: 2 });
+    now = new Date('2027-01-26T06:00:00Z');
+    expect(store.purge(30)).toBe(3);
+    expect(store.counts()).toEqual(grouped());
+    expect(store.counts()).toMatchObject({ accepted: 0, duplicate: 0, pending: 4 });
   });
 
   it('claims pending rows oldest first within the item and byte limits', async () => {
