@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidStateChange, OUTBOX_STATES, storeStatus } from '../../main/store/index.js';
+import { randomBytes } from 'node:crypto';
+import { InvalidStateChange, OUTBOX_STATES, sha256Hex, storeStatus } from '../../main/store/index.js';
+import { transactionId } from '../../main/receipts/transaction.js';
 import { harness, job, type Harness } from './harness.js';
 import { parsed } from './sample.js';
 
@@ -39,6 +41,22 @@ describe('encrypted store', () => {
     expect(otherDevice.id).not.toBe(first.id);
     expect(store.readJournal(first.id)!.bytes).toEqual(new Uint8Array(j.bytes));
     expect(store.connection.prepare('SELECT count(*) AS n FROM journal').get()).toEqual({ n: 2 });
+  });
+
+  it('keeps a job deflated at rest when that is smaller, with its id and digest of the bytes as printed', async () => {
+    const store = await h.open();
+    // An 80 mm raster receipt (GS v 0, 72 × 400 bytes of mostly white bitmap) and bytes that do not compress.
+    const raster = Buffer.concat([Buffer.from([0x1b, 0x40, 0x1d, 0x76, 0x30, 0, 72, 0, 0x90, 0x01]), Buffer.alloc(72 * 400, 0), Buffer.from([0x1d, 0x56, 0])]);
+    raster.fill(0xf0, 500, 900);
+    const noise = randomBytes(2000);
+    const [r, n] = [raster, noise].map((bytes) => store.journal({ ...job(), bytes }));
+    const rows = store.connection.prepare('SELECT encoding, size, length(bytes) AS stored, sha256 FROM journal ORDER BY seq').all() as Array<{ encoding: number; size: number; stored: number; sha256: string }>;
+    expect(rows[0]).toMatchObject({ encoding: 1, size: raster.length, sha256: sha256Hex(raster) });
+    expect(rows[0]!.stored).toBeLessThan(raster.length / 20);
+    expect(rows[1]).toMatchObject({ encoding: 0, size: noise.length, stored: noise.length });
+    expect(r!.id).toBe(transactionId('till-1', raster));
+    expect(Buffer.from(store.readJournal(r!.id)!.bytes).equals(raster)).toBe(true);
+    expect(Buffer.from(store.readJournal(n!.id)!.bytes).equals(noise)).toBe(true);
   });
 
   it('keeps a journaled job whose parse was never recorded, and forgets it once recorded', async () => {
