@@ -7,7 +7,7 @@ import { Capture, type CapturedJob, type DeviceState, type TerminalEvent } from 
 import type { DeviceConfig } from '../capture/config.js';
 import { Forwarder, type ForwarderStatus, type RemoteConfig } from '../cloud/index.js';
 import type { Integration } from '../receipts/transaction.js';
-import { openStore, type Store, type StoreAlert, type ForwardQueue, type OutboxState, type Problem } from '../store/index.js';
+import { ENGINE_CHECKPOINT_MS, openStore, type Store, type StoreAlert, type ForwardQueue, type OutboxState, type Problem } from '../store/index.js';
 import { Logger, logFile, type LogSink } from '../telemetry/log.js';
 import { KeychainVault, type Vault } from '../vault/index.js';
 import { HeadlessUpdater, UpdateClient, UpdateService, resolveUpdateSettings, statusFile as updateStatusFile, type CheckReport, type InstallDecision, type UpdateStatus } from '../updates/index.js';
@@ -130,7 +130,7 @@ export class Bridge extends EventEmitter {
     const log = new Logger({ file: logFile(options.dataDir), level: config.log_level, echo: options.echo });
     let store: Store;
     try {
-      store = await openStore({ dataDir: options.dataDir, vault: options.vault ?? new KeychainVault(), log, recoverInFlight: true });
+      store = await openStore({ dataDir: options.dataDir, vault: options.vault ?? new KeychainVault(), log, recoverInFlight: true, checkpointEveryMs: ENGINE_CHECKPOINT_MS });
     } catch (err) {
       lock.release();
       throw err;

@@ -3,7 +3,8 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../telemetry/log.js';
 import type { Vault } from '../vault/index.js';
-import { DATABASE_FILE, databaseExists, databaseKey, isUnreadable, moveAside, openEncrypted, type Db } from './database.js';
+import { Checkpointer } from './checkpointer.js';
+import { cipherPragmas, DATABASE_FILE, databaseExists, databaseKey, isUnreadable, moveAside, openEncrypted, WAL_CHECKPOINT_PAGES, type Db } from './database.js';
 import type { StoreAlert } from './errors.js';
 import { IntegrityFailed, migrate, type Migration } from './migrations.js';
 import { Store, type BufferLimits } from './store.js';
@@ -12,7 +13,7 @@ import type { OutboxState } from './types.js';
 export { Store, sha256Hex } from './store.js';
 export type { JournalInput, JournalResult, StoredJob, RecordedReceipt, HistoryEntry, BufferLimits, StagedChunk, StagedStream } from './store.js';
 export { packBytes, unpackBytes } from './bytes.js';
-export { CACHE_KIB, DATABASE_FILE, KEY_NAME, PAGE_SIZE, applyCipher, openEncrypted } from './database.js';
+export { CACHE_KIB, ENGINE_CHECKPOINT_MS, DATABASE_FILE, KEY_NAME, PAGE_SIZE, WAL_CHECKPOINT_PAGES, applyCipher, openEncrypted, tuneConnection } from './database.js';
 export { MIGRATIONS, latestVersion, checkIntegrity, type Migration } from './migrations.js';
 export * from './errors.js';
 export * from './types.js';
@@ -36,6 +37,11 @@ export interface StoreOptions {
    * any other (`status`, a CLI command while `run` works) would take back rows the engine is sending now.
    */
   recoverInFlight?: boolean;
+  /**
+   * Checkpoint the WAL from a worker thread every this many ms instead of in the committing connection
+   * (the engine: a commit never waits for a checkpoint). Off for short-lived commands and most tests.
+   */
+  checkpointEveryMs?: number;
 }
 
 const DEFAULT_BUFFER: BufferLimits = { jobs: 10_000, bytes: 64 * 1024 * 1024 };
@@ -82,7 +88,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     migrate(current, file, { migrations: options.migrations, now: clock, log, close: () => current.close() });
   }
 
-  const store = new Store(current, file, log, clock, options.buffer ?? DEFAULT_BUFFER);
+  let checkpointer: Checkpointer | undefined;
+  if (options.checkpointEveryMs) {
+    // The committing connection checkpoints only if the worker falls far behind.
+    current.pragma(`wal_autocheckpoint=${4 * WAL_CHECKPOINT_PAGES}`);
+    checkpointer = new Checkpointer(file, [...cipherPragmas(key), 'busy_timeout=1000', 'synchronous=FULL'], options.checkpointEveryMs, (message) =>
+      log.warn('background checkpoint failed; commits checkpoint themselves', { reason: message }),
+    );
+  }
+  const store = new Store(current, file, log, clock, options.buffer ?? DEFAULT_BUFFER, checkpointer);
   for (const alert of alerts) store.raise(alert);
   if (options.recoverInFlight === true) store.resetInFlight();
   return store;

@@ -5,6 +5,7 @@ import { transactionId, type Integration, type Transaction } from '../receipts/t
 import type { Logger } from '../telemetry/log.js';
 import { redactText } from '../telemetry/redact.js';
 import { packBytes, toBuffer, unpackBytes, type PackedBytes } from './bytes.js';
+import type { Checkpointer } from './checkpointer.js';
 import { isDiskFull, type Db } from './database.js';
 import { CaptureBufferFull, InvalidStateChange, OutboxRowNotFound, type StoreAlert } from './errors.js';
 import { checkIntegrity } from './migrations.js';
@@ -160,6 +161,7 @@ export class Store implements ForwardQueue {
     private readonly log: Logger,
     private readonly clock: () => Date,
     private readonly limits: BufferLimits,
+    private readonly checkpointer?: Checkpointer,
   ) {
     this.s = {
       journal: db.prepare(
@@ -868,6 +870,7 @@ export class Store implements ForwardQueue {
     }
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.closed = true;
+    this.checkpointer?.stop();
     this.db.close();
   }
 }

@@ -1,10 +1,11 @@
 // The journal and outbox over real SQLCipher and a real keychain: dedup, states, forwarding moves, retention.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { InvalidStateChange, OUTBOX_STATES, sha256Hex, storeStatus } from '../../main/store/index.js';
 import { transactionId } from '../../main/receipts/transaction.js';
+import { waitFor } from '../support/wait.js';
 import { harness, job, type Harness } from './harness.js';
 import { parsed } from './sample.js';
 
@@ -57,6 +58,19 @@ describe('encrypted store', () => {
     expect(r!.id).toBe(transactionId('till-1', raster));
     expect(Buffer.from(store.readJournal(r!.id)!.bytes).equals(raster)).toBe(true);
     expect(Buffer.from(store.readJournal(n!.id)!.bytes).equals(noise)).toBe(true);
+  });
+
+  it('copies committed pages into the database file from a worker when asked to (the engine), and closes it with the store', async () => {
+    const store = await h.open({ checkpointEveryMs: 30 });
+    const file = join(h.dataDir, 'bridge.db');
+    const before = statSync(file).size;
+    const ids = Array.from({ length: 300 }, () => store.journal({ ...job(), bytes: randomBytes(1200) }).id);
+    // 300 commits are far below the committing connection's own checkpoint threshold: only the worker moves them.
+    await waitFor(() => statSync(file).size > before + 300 * 1000, 10_000, 'the worker to checkpoint the WAL');
+    store.close();
+    const again = await h.open();
+    expect(again.unparsedJournal(1000)).toEqual(ids);
+    expect(again.integrity()).toEqual([]);
   });
 
   it('keeps a journaled job whose parse was never recorded, and forgets it once recorded', async () => {
