@@ -14,7 +14,8 @@ if (!values['data-dir'] || !values.url) {
 const dataDir = values['data-dir'];
 const vault = new KeychainVault(serviceName());
 const log = new Logger({ file: join(dataDir, 'logs', 'bridge.log'), level: 'info' });
-const store = await openStore({ dataDir, vault, log });
+// The only process on this data dir, as the engine is: it returns rows a SIGKILL left in flight to pending.
+const store = await openStore({ dataDir, vault, log, recoverInFlight: true });
 const forwarder = new Forwarder({
   baseUrl: values.url,
   queue: store,

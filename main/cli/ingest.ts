@@ -51,10 +51,11 @@ export async function openCliStore(ctx: CommandContext, command: string): Promis
 
 export const command: Command = {
   name: 'ingest',
-  summary: 'store a captured print job as if a device sent it; prints its transaction id and state',
+  summary: 'store a captured print job as if a device sent it; prints each receipt\'s transaction id and state',
   usage: [
     '  taxpoynt-bridge ingest <file|-> --device ID [--integration escpos_serial|escpos_tcp|ecr_serial|hid]',
     '                         [--codepage CP] [--profile NAME|FILE] [--terminal ID] [--json]',
+    '  One line per receipt in the job: its transaction id and state (a job of several receipts keeps every one).',
     '  Exits 0 once the job is committed to the encrypted journal; 75 when the disk is full (not stored).',
   ].join('\n'),
   async run(ctx) {
@@ -96,12 +97,13 @@ export const command: Command = {
       });
       if (out.buffered) {
         ctx.stderr.write(
-          `taxpoynt-bridge: the disk is full, so ${out.id} could not be stored; free disk space and ingest it again.\n`,
+          `taxpoynt-bridge: the disk is full, so ${out.job} could not be stored; free disk space and ingest it again.\n`,
         );
         return EXIT_NOT_DURABLE;
       }
-      if (values.json) writeJson(ctx.stdout, { id: out.id, state: out.state, duplicate: out.duplicate });
-      else ctx.stdout.write(`${out.id} ${out.state}${out.duplicate ? ' (already stored)' : ''}\n`);
+      // One line (or JSON object) per receipt in the job, in print order.
+      if (values.json) writeJson(ctx.stdout, { job: out.job, receipts: out.receipts });
+      else for (const r of out.receipts) ctx.stdout.write(`${r.id} ${r.state}${r.duplicate ? ' (already stored)' : ''}\n`);
       return 0;
     } finally {
       close();

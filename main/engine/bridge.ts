@@ -7,7 +7,7 @@ import { Capture, type CapturePlan, type CapturedJob, type DeviceState, type Ter
 import type { DeviceConfig } from '../capture/config.js';
 import { Forwarder, type ForwarderStatus, type RemoteConfig } from '../cloud/index.js';
 import type { Integration } from '../receipts/transaction.js';
-import { openStore, type Store, type StoreAlert, type ForwardQueue, type OutboxState, type Problem } from '../store/index.js';
+import { ENGINE_CHECKPOINT_MS, openStore, type Store, type StoreAlert, type ForwardQueue, type OutboxState, type Problem } from '../store/index.js';
 import { Logger, logFile, type LogSink } from '../telemetry/log.js';
 import { KeychainVault, type Vault } from '../vault/index.js';
 import { HeadlessUpdater, UpdateClient, UpdateService, resolveUpdateSettings, statusFile as updateStatusFile, type CheckReport, type InstallDecision, type UpdateStatus } from '../updates/index.js';
@@ -131,7 +131,7 @@ export class Bridge extends EventEmitter {
     const log = new Logger({ file: logFile(options.dataDir), level: config.log_level, echo: options.echo });
     let store: Store;
     try {
-      store = await openStore({ dataDir: options.dataDir, vault: options.vault ?? new KeychainVault(), log });
+      store = await openStore({ dataDir: options.dataDir, vault: options.vault ?? new KeychainVault(), log, recoverInFlight: true, checkpointEveryMs: ENGINE_CHECKPOINT_MS });
     } catch (err) {
       lock.release();
       throw err;
@@ -234,21 +234,24 @@ export class Bridge extends EventEmitter {
         terminalId,
         consumes: job.consumes,
       });
-      this.count('captured');
       this.lastReceiptAt = Date.now();
-      const row = this.store.get(outcome.id);
-      this.emit('receipt', {
-        id: outcome.id,
-        deviceId: job.deviceId,
-        state: outcome.state,
-        duplicate: outcome.duplicate,
-        problems: row?.problems,
-        at: new Date().toISOString(),
-      } satisfies ReceiptEvent);
-      if (outcome.state === 'pending') this.nudgeForwarder();
-      if (row?.transaction && !outcome.duplicate) {
-        const join = this.payments.receipt({ id: outcome.id, deviceId: job.deviceId, totalKobo: kobo(row.transaction.totals.total), capturedAt: job.capturedAt });
-        if (join) this.paymentJoined(join);
+      // A job is one receipt as capture cuts them; a decoder that could not cut it makes several rows.
+      for (const receipt of outcome.receipts) {
+        this.count('captured');
+        const row = this.store.get(receipt.id);
+        this.emit('receipt', {
+          id: receipt.id,
+          deviceId: job.deviceId,
+          state: receipt.state,
+          duplicate: receipt.duplicate,
+          problems: row?.problems,
+          at: new Date().toISOString(),
+        } satisfies ReceiptEvent);
+        if (receipt.state === 'pending') this.nudgeForwarder();
+        if (row?.transaction && !receipt.duplicate) {
+          const join = this.payments.receipt({ id: receipt.id, deviceId: job.deviceId, totalKobo: kobo(row.transaction.totals.total), capturedAt: job.capturedAt });
+          if (join) this.paymentJoined(join);
+        }
       }
     } catch (err) {
       // The store holds jobs in memory when the disk is full; anything else is logged loudly and the job kept queued.

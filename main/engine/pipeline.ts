@@ -1,59 +1,114 @@
 // One captured job through the pipeline: journal (durable) first, then escpos decode, receipt parse, outbox row.
 import { decode } from '../escpos/index.js';
+import type { DecodedReceipt } from '../escpos/types.js';
 import { loadProfile, parseReceipt } from '../receipts/index.js';
+import { transactionId } from '../receipts/transaction.js';
 import { redactText } from '../telemetry/redact.js';
-import { OutboxRowNotFound, type JournalInput, type OutboxState, type ParsedJob, type Problem, type Store, type StoredJob } from '../store/index.js';
+import { OutboxRowNotFound, sha256Hex, type JournalInput, type OutboxState, type ParsedJob, type Problem, type RecordedReceipt, type Store, type StoredJob } from '../store/index.js';
 
 export const DEFAULT_PROFILE = 'generic@1';
 
 /** A captured job as the pipeline takes it: exactly what the journal stores. */
 export type IngestJob = JournalInput;
 
+/** What became of one print job: the journal row holding its bytes once, and one outcome per receipt in it. */
 export interface IngestOutcome {
-  id: string;
-  /** The same device sent the same bytes before: one row, its current state. */
-  duplicate: boolean;
-  state: OutboxState;
+  /** The job's id (transactionId of all its bytes); the id of its transaction when it holds one receipt. */
+  job: string;
   /** The disk was full: the job is held in memory, not yet durable. */
   buffered: boolean;
+  /** One per receipt the decoder delimits, in print order: its transaction id, row state, and whether it was stored before. */
+  receipts: RecordedReceipt[];
 }
 
 const STATE_OF = { ok: 'pending', review: 'review', unparsed: 'unparsed' } as const;
 
 /**
- * Stores a captured job and turns it into an outbox row. The journal commit comes first and is
- * durable before anything parses the bytes: a decoder or profile failure makes the row `unparsed`
- * with its reason, never loses the job (ARCHITECTURE rule 1).
+ * Stores a captured job and turns each receipt in it into an outbox row. The journal commit comes
+ * first and is durable before anything parses the bytes: a decoder or profile failure makes the row
+ * `unparsed` with its reason, never loses the job (ARCHITECTURE rule 1). A receipt's id is the same
+ * whether its job held it alone (live capture cuts one job per receipt) or with others (`ingest` of a
+ * file, a restart's recovery of staged bytes).
  */
 export function ingestJob(store: Store, job: IngestJob): IngestOutcome {
   const journaled = store.journal(job);
   if (journaled.duplicate) {
     const row = store.get(journaled.id);
-    if (row) return { id: journaled.id, duplicate: true, state: row.state, buffered: journaled.buffered };
+    if (row) return { job: journaled.id, buffered: journaled.buffered, receipts: [{ id: row.id, state: row.state, duplicate: true }] };
     // Journaled before but its parse was never recorded (a crash in between): parse it now.
   }
   // A new job is parsed from the bytes in hand (no read-back); a duplicate from what the journal holds.
-  const entry: StoredJob = journaled.duplicate ? store.readJournal(journaled.id)! : { ...job, id: journaled.id, sha256: journaled.sha256 };
-  const state = store.recordParse(parseJob(entry));
-  return { id: journaled.id, duplicate: journaled.duplicate, state, buffered: journaled.buffered };
+  const entry: StoredJob = journaled.duplicate
+    ? store.readJournal(journaled.id)!
+    : { ...job, id: journaled.id, sha256: journaled.sha256, ...(journaled.seq === null ? {} : { seq: journaled.seq }) };
+  return { job: journaled.id, buffered: journaled.buffered, receipts: store.recordReceipts(parseReceipts(entry)) };
 }
 
-/** Decodes and parses a journaled job; never throws: what cannot be read is `unparsed` with the reason. */
+/**
+ * Every receipt of a journaled job, parsed: one ParsedJob each, with its byte range in the job. A job
+ * of one receipt (or none the decoder could delimit) is one ParsedJob under the job's own id. Never throws.
+ */
+export function parseReceipts(entry: StoredJob, profileName?: string): ParsedJob[] {
+  let receipts: DecodedReceipt[];
+  try {
+    receipts = decode(entry.bytes, entry.codepage ? { codepage: entry.codepage } : undefined).filter((r) => r.raw.length > 0);
+  } catch {
+    return [parseJob(entry, profileName)];
+  }
+  if (receipts.length <= 1) return [parseJob(entry, profileName)];
+  const parsed: ParsedJob[] = [];
+  let at = 0;
+  receipts.forEach((decoded, index) => {
+    const end = Math.min(entry.bytes.byteLength, at + decoded.raw.length);
+    const bytes = entry.bytes.subarray(at, end);
+    // The same id and raw digest capture gives this receipt when it arrives as a job of its own.
+    const receipt: StoredJob = {
+      ...entry,
+      id: transactionId(entry.deviceId, bytes),
+      sha256: sha256Hex(bytes),
+      bytes,
+      codepage: decoded.startCodepage ?? entry.codepage,
+      receipt: { index, start: at, end, ...(decoded.startCodepage && decoded.startCodepage !== entry.codepage ? { codepage: decoded.startCodepage } : {}) },
+    };
+    parsed.push({ ...parseDecoded(receipt, [decoded], profileName), job: entry.id });
+    at = end;
+  });
+  return parsed;
+}
+
+/** Decodes and parses one receipt's bytes (or a job as one); never throws: what cannot be read is `unparsed` with the reason. */
 export function parseJob(entry: StoredJob, profileName?: string): ParsedJob {
-  const unparsed = (problem: Problem): ParsedJob => ({ id: entry.id, deviceId: entry.deviceId, state: 'unparsed', transaction: null, problems: [problem] });
+  let receipts: DecodedReceipt[];
+  try {
+    receipts = decode(entry.bytes, entry.codepage ? { codepage: entry.codepage } : undefined);
+  } catch (err) {
+    return unparsedReceipt(entry, { code: 'parse_failed', field: 'raw', message: `the receipt could not be read: ${reason(err)}` });
+  }
+  return parseDecoded(entry, receipts, profileName);
+}
+
+function unparsedReceipt(entry: StoredJob, problem: Problem): ParsedJob {
+  return { ...rowOf(entry), state: 'unparsed', transaction: null, problems: [problem] };
+}
+
+/** Where the parse of this entry goes: its id, and the journal row and range when known. */
+function rowOf(entry: StoredJob): Pick<ParsedJob, 'id' | 'deviceId' | 'seq' | 'receipt'> {
+  return { id: entry.id, deviceId: entry.deviceId, ...(entry.seq === undefined ? {} : { seq: entry.seq }), ...(entry.receipt ? { receipt: entry.receipt } : {}) };
+}
+
+function parseDecoded(entry: StoredJob, receipts: DecodedReceipt[], profileName?: string): ParsedJob {
   const name = profileName ?? entry.profile ?? DEFAULT_PROFILE;
   let profile;
   try {
     profile = loadProfile(name);
   } catch (err) {
-    return unparsed({ code: 'profile_failed', field: 'profile', message: `the profile ${name} could not be loaded: ${reason(err)}` });
+    return unparsedReceipt(entry, { code: 'profile_failed', field: 'profile', message: `the profile ${name} could not be loaded: ${reason(err)}` });
   }
   try {
-    const receipts = decode(entry.bytes, entry.codepage ? { codepage: entry.codepage } : undefined);
     const foreign = receipts.find((r) => r.notReceipt)?.notReceipt;
-    if (foreign) return unparsed({ code: 'not_a_receipt', field: 'raw', message: foreign.reason });
+    if (foreign) return unparsedReceipt(entry, { code: 'not_a_receipt', field: 'raw', message: foreign.reason });
     const first = receipts.find((r) => r.lines.some((l) => l.text.trim() !== '')) ?? receipts[0];
-    if (!first) return unparsed({ code: 'no_receipt', field: 'raw', message: 'the printer data held no printed receipt' });
+    if (!first) return unparsedReceipt(entry, { code: 'no_receipt', field: 'raw', message: 'the printer data held no printed receipt' });
     const result = parseReceipt(first, {
       id: entry.id,
       deviceId: entry.deviceId,
@@ -69,20 +124,20 @@ export function parseJob(entry: StoredJob, profileName?: string): ParsedJob {
       problems.push({
         code: 'several_receipts',
         field: 'raw',
-        message: `this print job held ${receipts.length} receipts; the first one with text is this transaction`,
+        message: `these bytes held ${receipts.length} receipts; the first one with text is this transaction`,
       });
     }
-    return { id: entry.id, deviceId: entry.deviceId, state: STATE_OF[result.status], transaction: result.transaction, problems };
+    return { ...rowOf(entry), state: STATE_OF[result.status], transaction: result.transaction, problems };
   } catch (err) {
-    return unparsed({ code: 'parse_failed', field: 'raw', message: `the receipt could not be read: ${reason(err)}` });
+    return unparsedReceipt(entry, { code: 'parse_failed', field: 'raw', message: `the receipt could not be read: ${reason(err)}` });
   }
 }
 
-/** `queue reprocess ID [--profile P]`: parses a job in review or unparsed again from its journaled bytes, keeping its id. */
+/** `queue reprocess ID [--profile P]`: parses a receipt in review or unparsed again from its journaled bytes (its range of its job), keeping its id. */
 export function reprocess(store: Store, id: string, profile?: string): { id: string; state: OutboxState; problems: Problem[] } {
   const entry = store.readJournal(id);
   if (!entry) throw new OutboxRowNotFound(id);
-  const parsed = parseJob(entry, profile);
+  const parsed = { ...parseJob(entry, profile), id };
   const state = store.replaceParse(parsed, `parsed again with profile ${profile ?? entry.profile ?? DEFAULT_PROFILE}`);
   return { id, state, problems: parsed.problems };
 }
@@ -91,7 +146,7 @@ export function reprocess(store: Store, id: string, profile?: string): { id: str
  * The capture loop's batching path for `run`: jobs arriving together share one commit. Each commit
  * journals the new jobs (durable before anything parses them) and writes the outbox rows of the jobs
  * parsed since the previous commit, so a batch costs one transaction. `ingest()` resolves once the
- * job is journaled and parsed; its outbox row follows in the next commit (or a restart's resumeJournal).
+ * job is journaled and parsed; its outbox rows follow in the next commit (or a restart's resumeJournal).
  */
 export class BatchIngestor {
   private queue: Array<{ job: IngestJob; resolve: (o: IngestOutcome) => void; reject: (e: unknown) => void }> = [];
@@ -130,11 +185,12 @@ export class BatchIngestor {
     results.forEach((r, k) => {
       const item = items[k]!;
       const row = r.duplicate ? this.store.get(r.id) : null;
-      if (row) return item.resolve({ id: r.id, duplicate: true, state: row.state, buffered: r.buffered });
-      const p = parseJob(this.store.readJournal(r.id)!);
-      if (r.buffered) this.store.recordParse(p);
-      else this.parsed.push(p);
-      item.resolve({ id: r.id, duplicate: r.duplicate, state: p.state, buffered: r.buffered });
+      if (row) return item.resolve({ job: r.id, buffered: r.buffered, receipts: [{ id: row.id, state: row.state, duplicate: true }] });
+      const entry = r.duplicate ? this.store.readJournal(r.id)! : { ...item.job, id: r.id, sha256: r.sha256, ...(r.seq === null ? {} : { seq: r.seq }) };
+      const p = parseReceipts(entry);
+      if (r.buffered) this.store.recordParseBatch(p);
+      else this.parsed.push(...p);
+      item.resolve({ job: r.id, buffered: r.buffered, receipts: p.map((x) => ({ id: x.id, state: x.state, duplicate: false })) });
     });
     if (this.queue.length || this.parsed.length) this.schedule();
   }
@@ -165,11 +221,12 @@ export function resumeJournal(store: Store): number {
     if (ids.length === 0) break;
     const attempts = store.noteParseAttempt(ids);
     store.recordParseBatch(
-      ids.map((id, i) =>
-        attempts[i]! > MAX_PARSE_ATTEMPTS
-          ? { id, state: 'unparsed' as const, transaction: null, problems: [{ code: 'parse_interrupted', field: 'raw', message: INTERRUPTED }] }
-          : parseJob(store.readJournal(id)!),
-      ),
+      ids.flatMap((id, i) => {
+        const entry = store.readJournal(id)!;
+        return attempts[i]! > MAX_PARSE_ATTEMPTS
+          ? [unparsedReceipt(entry, { code: 'parse_interrupted', field: 'raw', message: INTERRUPTED })]
+          : parseReceipts(entry);
+      }),
     );
     done += ids.length;
   }
@@ -179,7 +236,7 @@ export function resumeJournal(store: Store): number {
 export interface RecoveredStaged {
   /** Streams that had bytes staged but not journaled. */
   streams: number;
-  /** Jobs journaled from them (each receipt the decoder delimits; the unfinished tail is one more). */
+  /** Jobs journaled from them: one per stream, its bytes kept once; its receipts become rows when parsed. */
   jobs: number;
   bytes: number;
   /** Bytes between staged chunks that never reached the disk (a failed staging write). */
@@ -188,8 +245,9 @@ export interface RecoveredStaged {
 
 /**
  * At start-up, before capture: bytes staged by the last run but never journaled (it stopped mid-receipt,
- * or between reading a receipt and journaling it) become journal jobs, cut where the decoder cuts
- * receipts, in one commit with the staging's removal. `resumeJournal` then parses them as usual.
+ * or between reading a receipt and journaling it) become one journal job per stream, in one commit with
+ * the staging's removal. `resumeJournal` then parses them as any job: one row per receipt, each with the
+ * id the live path gives it (a receipt the live path journaled before the crash is not stored twice).
  * A receipt cut short is kept as it is: it parses to review or unparsed, shown and re-processable.
  */
 export function recoverStaged(
@@ -206,39 +264,10 @@ export function recoverStaged(
     bytes += s.bytes.length;
     gaps += s.gaps;
     if (s.gaps > 0) log?.warn('staged bytes have gaps: part of this receipt never reached the disk', { device: s.deviceId, missing_bytes: s.gaps });
-    const settings = settingsOf(s.deviceId);
-    for (const part of splitReceipts(s.bytes, settings.codepage)) {
-      inputs.push({ deviceId: s.deviceId, integration: s.integration, bytes: part.bytes, capturedAt: s.capturedAt, ...settings, codepage: part.codepage ?? settings.codepage });
-    }
+    if (s.bytes.length > 0) inputs.push({ deviceId: s.deviceId, integration: s.integration, bytes: s.bytes, capturedAt: s.capturedAt, ...settingsOf(s.deviceId) });
   }
   store.journalRecovered(inputs, streams.map((s) => s.stream));
   return { streams: streams.length, jobs: inputs.length, bytes, gaps };
-}
-
-/** Cuts a stream's bytes where the decoder ends receipts; bytes past the last receipt (if any) stay with it, so nothing is dropped. */
-function splitReceipts(bytes: Buffer, codepage: string | undefined): Array<{ bytes: Uint8Array; codepage?: string }> {
-  let receipts: ReturnType<typeof decode> = [];
-  try {
-    receipts = decode(bytes, codepage ? { codepage } : undefined);
-  } catch {
-    return [{ bytes }];
-  }
-  const parts: Array<{ bytes: Uint8Array; codepage?: string }> = [];
-  let at = 0;
-  for (const r of receipts) {
-    if (r.raw.length === 0) continue;
-    const end = Math.min(bytes.length, at + r.raw.length);
-    parts.push({ bytes: bytes.subarray(at, end), codepage: r.startCodepage });
-    at = end;
-  }
-  if (at < bytes.length) {
-    if (parts.length === 0) parts.push({ bytes: bytes.subarray(at) });
-    else {
-      const last = parts.at(-1)!;
-      last.bytes = bytes.subarray(at - last.bytes.length, bytes.length);
-    }
-  }
-  return parts;
 }
 
 const INTERRUPTED =

@@ -47,8 +47,7 @@ interface SummaryRow {
   updated_at: string;
 }
 
-const SUMMARY_COLUMNS = `seq, id, device_id, state,
-  json_extract(tx_json, '$.receipt_number') AS receipt_number,
+const SUMMARY_COLUMNS = `seq, id, device_id, state, receipt_number,
   json_extract(tx_json, '$.issued_at') AS issued_at,
   json_extract(tx_json, '$.totals.total') AS total,
   json_extract(tx_json, '$.totals.tax') AS tax,
@@ -111,7 +110,7 @@ export class ReceiptsView {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.db = store.connection;
-    // The filters' indexes (device, date, receipt number) come from store migration 2.
+    // The filters' indexes (device, date, receipt number) come from store migration 4.
   }
 
   list(query: ReceiptQuery): { rows: ReceiptSummary[]; nextCursor: string | null; total: number } {
@@ -134,17 +133,16 @@ export class ReceiptsView {
       args.push(new Date(query.to).toISOString());
     }
     if (query.receiptNumber) {
-      // A plain LIKE over the JSON text first (cheap, case-insensitive for ASCII), then the exact field.
-      // Matches inside the receipt number, found by scanning its index (short strings) rather than the encrypted rows.
+      // Matches inside the receipt number (a column of its own), found by scanning its index (short strings) rather than the rows.
       const seqs = (
         this.db
-          .prepare(`SELECT seq FROM outbox INDEXED BY receipts_view_outbox_number WHERE instr(lower(json_extract(tx_json, '$.receipt_number')), ?) > 0`)
+          .prepare(`SELECT seq FROM outbox INDEXED BY receipts_view_outbox_number WHERE instr(lower(receipt_number), ?) > 0`)
           .all(query.receiptNumber.toLowerCase()) as Array<{ seq: number }>
       ).map((r) => r.seq);
       if (seqs.length <= NUMBER_MATCHES_INLINE) {
         where.push(seqs.length ? `seq IN (${seqs.join(', ')})` : '0');
       } else {
-        where.push(`instr(lower(json_extract(tx_json, '$.receipt_number')), ?) > 0`);
+        where.push(`instr(lower(receipt_number), ?) > 0`);
         args.push(query.receiptNumber.toLowerCase());
       }
     }

@@ -3,15 +3,17 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../telemetry/log.js';
 import type { Vault } from '../vault/index.js';
-import { DATABASE_FILE, databaseExists, databaseKey, isUnreadable, moveAside, openEncrypted, type Db } from './database.js';
+import { Checkpointer } from './checkpointer.js';
+import { cipherPragmas, DATABASE_FILE, databaseExists, databaseKey, isUnreadable, moveAside, openEncrypted, WAL_CHECKPOINT_PAGES, type Db } from './database.js';
 import type { StoreAlert } from './errors.js';
 import { IntegrityFailed, migrate, type Migration } from './migrations.js';
 import { Store, type BufferLimits } from './store.js';
 import type { OutboxState } from './types.js';
 
 export { Store, sha256Hex } from './store.js';
-export type { JournalInput, JournalResult, StoredJob, HistoryEntry, BufferLimits, StagedChunk, StagedStream } from './store.js';
-export { DATABASE_FILE, KEY_NAME, PAGE_SIZE, applyCipher, openEncrypted } from './database.js';
+export type { JournalInput, JournalResult, StoredJob, RecordedReceipt, HistoryEntry, BufferLimits, StagedChunk, StagedStream } from './store.js';
+export { packBytes, unpackBytes } from './bytes.js';
+export { CACHE_KIB, ENGINE_CHECKPOINT_MS, DATABASE_FILE, KEY_NAME, PAGE_SIZE, WAL_CHECKPOINT_PAGES, applyCipher, openEncrypted, tuneConnection } from './database.js';
 export { MIGRATIONS, latestVersion, checkIntegrity, type Migration } from './migrations.js';
 export * from './errors.js';
 export * from './types.js';
@@ -31,10 +33,15 @@ export interface StoreOptions {
    */
   quickCheckMaxBytes?: number;
   /**
-   * Return in_flight rows to pending (default true). Off for a short-lived CLI that opens the store
-   * while a running engine owns the data dir and may be sending those rows right now.
+   * Return in_flight rows to pending (default false). Only the process holding the data-dir lock may:
+   * any other (`status`, a CLI command while `run` works) would take back rows the engine is sending now.
    */
   recoverInFlight?: boolean;
+  /**
+   * Checkpoint the WAL from a worker thread every this many ms instead of in the committing connection
+   * (the engine: a commit never waits for a checkpoint). Off for short-lived commands and most tests.
+   */
+  checkpointEveryMs?: number;
 }
 
 const DEFAULT_BUFFER: BufferLimits = { jobs: 10_000, bytes: 64 * 1024 * 1024 };
@@ -81,9 +88,17 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     migrate(current, file, { migrations: options.migrations, now: clock, log, close: () => current.close() });
   }
 
-  const store = new Store(current, file, log, clock, options.buffer ?? DEFAULT_BUFFER);
+  let checkpointer: Checkpointer | undefined;
+  if (options.checkpointEveryMs) {
+    // The committing connection checkpoints only if the worker falls far behind.
+    current.pragma(`wal_autocheckpoint=${4 * WAL_CHECKPOINT_PAGES}`);
+    checkpointer = new Checkpointer(file, [...cipherPragmas(key), 'busy_timeout=1000', 'synchronous=FULL'], options.checkpointEveryMs, (message) =>
+      log.warn('background checkpoint failed; commits checkpoint themselves', { reason: message }),
+    );
+  }
+  const store = new Store(current, file, log, clock, options.buffer ?? DEFAULT_BUFFER, checkpointer);
   for (const alert of alerts) store.raise(alert);
-  if (options.recoverInFlight !== false) store.resetInFlight();
+  if (options.recoverInFlight === true) store.resetInFlight();
   return store;
 }
 
@@ -144,7 +159,7 @@ export function storeStatus(store: Store): StoreStatus {
     counts: store.counts(),
     oldestPendingAgeS: store.oldestPendingAgeS(),
     buffered: store.buffered,
-    awaitingParse: store.unparsedJournal(10_000).length,
+    awaitingParse: store.awaitingParse(),
     alerts: store.alerts,
   };
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../telemetry/log.js';
 import type { Db } from './database.js';
 import { moveAside, ownerOnly } from './database.js';
 import { DatabaseNewerThanCode, MigrationFailed } from './errors.js';
+import { packBytes } from './bytes.js';
 import { OUTBOX_STATES } from './types.js';
 
 export interface Migration {
@@ -103,7 +104,125 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'integer keys, one journal row per print job and one outbox row per receipt, columns for the receipts screen, compressed bytes, counts by state',
+    up: integerKeys,
+  },
 ];
+
+/**
+ * Schema 4 (issue 13 §1, issue 18 §2, issue 16 §6). The write path touches one randomly placed index
+ * entry per receipt (the `tx_…` id, the cloud's idempotency key) instead of four:
+ * - the journal is keyed by its seq alone; the bytes of a print job are kept once, deflated when that is
+ *   smaller (sha256 and ids are of the bytes as printed), with a flag for "parse not recorded yet" instead
+ *   of insert-then-delete rows in journal_unparsed (a partial index holds only the few awaiting rows);
+ * - each receipt of a job is an outbox row pointing at the job's journal row and its byte range;
+ * - history is keyed by the outbox row's seq (time-ordered), and cascades with it;
+ * - the receipt number is a column (no json_extract index); rows per state are kept by triggers.
+ */
+function integerKeys(db: Db): void {
+  db.exec(`
+    CREATE TABLE journal_v4 (
+      seq INTEGER PRIMARY KEY,
+      device_id TEXT NOT NULL,
+      integration TEXT NOT NULL,
+      captured_at TEXT NOT NULL,
+      journaled_at TEXT NOT NULL,
+      sha256 TEXT NOT NULL,
+      size INTEGER NOT NULL,
+      encoding INTEGER NOT NULL DEFAULT 0,
+      codepage TEXT,
+      profile TEXT,
+      terminal_id TEXT,
+      parsed INTEGER NOT NULL DEFAULT 0,
+      parse_attempts INTEGER NOT NULL DEFAULT 0,
+      bytes BLOB NOT NULL
+    );
+    CREATE TABLE outbox_v4 (
+      seq INTEGER PRIMARY KEY,
+      id TEXT NOT NULL UNIQUE,
+      journal_seq INTEGER NOT NULL REFERENCES journal_v4(seq) ON DELETE CASCADE,
+      receipt_index INTEGER NOT NULL,
+      byte_start INTEGER NOT NULL,
+      byte_end INTEGER NOT NULL,
+      codepage TEXT,
+      device_id TEXT NOT NULL,
+      state TEXT NOT NULL CHECK (state IN (${states})),
+      receipt_number TEXT,
+      tx_json TEXT,
+      problems_json TEXT NOT NULL DEFAULT '[]',
+      attempts INTEGER NOT NULL DEFAULT 0,
+      last_error TEXT,
+      irn TEXT,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL,
+      UNIQUE (journal_seq, receipt_index)
+    );
+    CREATE TABLE outbox_history_v4 (
+      seq INTEGER PRIMARY KEY,
+      outbox_seq INTEGER NOT NULL REFERENCES outbox_v4(seq) ON DELETE CASCADE,
+      from_state TEXT,
+      to_state TEXT NOT NULL,
+      at TEXT NOT NULL,
+      note TEXT
+    );
+  `);
+  const read = db.prepare('SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT 500');
+  const write = db.prepare(
+    `INSERT INTO journal_v4 (seq, device_id, integration, captured_at, journaled_at, sha256, size, encoding, codepage, profile, terminal_id, bytes)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  type Old = { seq: number; device_id: string; integration: string; captured_at: string; journaled_at: string; sha256: string; codepage: string | null; profile: string | null; terminal_id: string | null; bytes: Buffer };
+  for (let after = 0; ; ) {
+    const rows = read.all(after) as Old[];
+    if (rows.length === 0) break;
+    for (const r of rows) {
+      const packed = packBytes(r.bytes);
+      write.run(r.seq, r.device_id, r.integration, r.captured_at, r.journaled_at, r.sha256, r.bytes.length, packed.encoding, r.codepage, r.profile, r.terminal_id, packed.stored);
+    }
+    after = rows[rows.length - 1]!.seq;
+  }
+  db.exec(`
+    UPDATE journal_v4 SET parse_attempts = u.attempts FROM journal_unparsed u JOIN journal j ON j.id = u.id WHERE journal_v4.seq = j.seq;
+    UPDATE journal_v4 SET parsed = 1 FROM journal j JOIN outbox o ON o.id = j.id WHERE journal_v4.seq = j.seq;
+    INSERT INTO outbox_v4 (seq, id, journal_seq, receipt_index, byte_start, byte_end, device_id, state, receipt_number, tx_json, problems_json,
+                           attempts, last_error, irn, created_at, updated_at)
+      SELECT o.seq, o.id, j.seq, 0, 0, length(j.bytes), o.device_id, o.state, json_extract(o.tx_json, '$.receipt_number'), o.tx_json, o.problems_json,
+             o.attempts, o.last_error, o.irn, o.created_at, o.updated_at
+      FROM outbox o JOIN journal j ON j.id = o.id ORDER BY o.seq;
+    INSERT INTO outbox_history_v4 (seq, outbox_seq, from_state, to_state, at, note)
+      SELECT h.seq, o.seq, h.from_state, h.to_state, h.at, h.note FROM outbox_history h JOIN outbox o ON o.id = h.id ORDER BY h.seq;
+    DROP TABLE outbox_history;
+    DROP TABLE outbox;
+    DROP TABLE journal_unparsed;
+    DROP TABLE journal;
+    ALTER TABLE journal_v4 RENAME TO journal;
+    ALTER TABLE outbox_v4 RENAME TO outbox;
+    ALTER TABLE outbox_history_v4 RENAME TO outbox_history;
+    CREATE INDEX journal_awaiting_parse ON journal(seq) WHERE parsed = 0;
+    CREATE INDEX outbox_state ON outbox(state, seq);
+    CREATE INDEX receipts_view_outbox_device ON outbox(device_id, seq);
+    CREATE INDEX receipts_view_outbox_created ON outbox(created_at);
+    CREATE INDEX receipts_view_outbox_number ON outbox(receipt_number);
+    CREATE INDEX outbox_history_row ON outbox_history(outbox_seq, seq);
+  `);
+  db.exec(`
+    CREATE TABLE outbox_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO outbox_counts (state, n) VALUES ${OUTBOX_STATES.map((s) => `('${s}', 0)`).join(', ')};
+    UPDATE outbox_counts SET n = (SELECT count(*) FROM outbox WHERE outbox.state = outbox_counts.state);
+    CREATE TRIGGER outbox_counts_insert AFTER INSERT ON outbox BEGIN
+      UPDATE outbox_counts SET n = n + 1 WHERE state = NEW.state;
+    END;
+    CREATE TRIGGER outbox_counts_delete AFTER DELETE ON outbox BEGIN
+      UPDATE outbox_counts SET n = n - 1 WHERE state = OLD.state;
+    END;
+    CREATE TRIGGER outbox_counts_move AFTER UPDATE OF state ON outbox WHEN OLD.state <> NEW.state BEGIN
+      UPDATE outbox_counts SET n = n - 1 WHERE state = OLD.state;
+      UPDATE outbox_counts SET n = n + 1 WHERE state = NEW.state;
+    END;
+  `);
+}
 
 export function latestVersion(migrations: Migration[] = MIGRATIONS): number {
   return migrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -4,10 +4,12 @@ import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import { transactionId, type Integration, type Transaction } from '../receipts/transaction.js';
 import type { Logger } from '../telemetry/log.js';
 import { redactText } from '../telemetry/redact.js';
+import { packBytes, toBuffer, unpackBytes, type PackedBytes } from './bytes.js';
+import type { Checkpointer } from './checkpointer.js';
 import { isDiskFull, type Db } from './database.js';
 import { CaptureBufferFull, InvalidStateChange, OutboxRowNotFound, type StoreAlert } from './errors.js';
 import { checkIntegrity } from './migrations.js';
-import { OUTBOX_STATES, type ForwardQueue, type JournalEntry, type OutboxRow, type OutboxState, type ParsedJob, type Problem } from './types.js';
+import { OUTBOX_STATES, type ForwardQueue, type JournalEntry, type OutboxRow, type OutboxState, type ParsedJob, type Problem, type ReceiptRange } from './types.js';
 
 /** A captured job as the journal receives it. */
 export interface JournalInput {
@@ -45,7 +47,10 @@ export interface StagedStream {
 }
 
 export interface JournalResult {
+  /** The job's id (transactionId of its bytes; its transaction's id too when it holds one receipt). */
   id: string;
+  /** The job's journal row; null while it is held in memory (disk full) or when it was stored before. */
+  seq: number | null;
   sha256: string;
   /** The same device sent the same bytes before: stored once. */
   duplicate: boolean;
@@ -58,6 +63,17 @@ export interface StoredJob extends JournalEntry {
   codepage?: string;
   profile?: string;
   terminalId?: string;
+  /** The journal row (absent for a job held in memory). */
+  seq?: number;
+  /** Set when these bytes are one receipt of the journaled job: where they lie in it. */
+  receipt?: ReceiptRange;
+}
+
+/** What recording a receipt's parse did: its row's state, and whether the row was there before. */
+export interface RecordedReceipt {
+  id: string;
+  state: OutboxState;
+  duplicate: boolean;
 }
 
 export interface HistoryEntry {
@@ -74,11 +90,18 @@ export interface BufferLimits {
 
 interface JournalRecord extends StoredJob {
   journaledAt: string;
+  packed: PackedBytes;
   consumes?: { stream: string; end: number };
 }
 
 interface OutboxDbRow {
+  seq: number;
   id: string;
+  journal_seq: number;
+  byte_start: number;
+  byte_end: number;
+  receipt_index: number;
+  codepage: string | null;
   device_id: string;
   state: OutboxState;
   tx_json: string | null;
@@ -91,12 +114,14 @@ interface OutboxDbRow {
 }
 
 interface JournalDbRow {
-  id: string;
+  seq: number;
   device_id: string;
   integration: Integration;
   captured_at: string;
   journaled_at: string;
   sha256: string;
+  size: number;
+  encoding: number;
   codepage: string | null;
   profile: string | null;
   terminal_id: string | null;
@@ -114,11 +139,21 @@ export function sha256Hex(bytes: Uint8Array): string {
 
 export class Store implements ForwardQueue {
   private readonly s: Record<string, Statement>;
-  private readonly buffer = new Map<string, { entry: JournalRecord; parsed?: ParsedJob }>();
+  private readonly buffer = new Map<string, { entry: JournalRecord; parsed?: ParsedJob[] }>();
   private bufferBytes = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly memoryAlerts: StoreAlert[] = [];
   private closed = false;
+  /**
+   * Jobs journaled whose parse is not recorded yet, by job id (few: a commit's worth, or what a crash
+   * left): dedup of a job sent twice before its parse, and the job a ParsedJob without a seq belongs to.
+   */
+  private readonly awaiting = new Map<string, number>();
+  private readonly awaitingIds = new Map<number, { id: string; size: number }>();
+  /** What the write transaction under way added to and settled in `awaiting`. */
+  private pendingAwaiting: { added: string[]; done: number[] } | null = null;
+  /** Rows this process claimed, by id: the cloud answers by id, the row is updated by its integer key. */
+  private readonly flying = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -126,48 +161,56 @@ export class Store implements ForwardQueue {
     private readonly log: Logger,
     private readonly clock: () => Date,
     private readonly limits: BufferLimits,
+    private readonly checkpointer?: Checkpointer,
   ) {
     this.s = {
       journal: db.prepare(
-        `INSERT OR IGNORE INTO journal (id, device_id, integration, captured_at, journaled_at, sha256, codepage, profile, terminal_id, bytes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO journal (device_id, integration, captured_at, journaled_at, sha256, size, encoding, codepage, profile, terminal_id, bytes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      markUnparsed: db.prepare('INSERT OR IGNORE INTO journal_unparsed (id) VALUES (?)'),
-      clearUnparsed: db.prepare('DELETE FROM journal_unparsed WHERE id = ?'),
-      unparsed: db.prepare('SELECT id FROM journal_unparsed LIMIT ?'),
-      parseAttempt: db.prepare('UPDATE journal_unparsed SET attempts = attempts + 1 WHERE id = ? RETURNING attempts'),
-      readJournal: db.prepare('SELECT * FROM journal WHERE id = ?'),
-      journalExists: db.prepare('SELECT 1 FROM journal WHERE id = ?'),
-      deviceOf: db.prepare('SELECT device_id FROM journal WHERE id = ?'),
+      awaitingRows: db.prepare('SELECT seq, device_id, size, encoding, bytes FROM journal WHERE parsed = 0 ORDER BY seq'),
+      awaitingCount: db.prepare('SELECT count(*) AS n FROM journal WHERE parsed = 0'),
+      markParsed: db.prepare('UPDATE journal SET parsed = 1 WHERE seq = ? AND parsed = 0'),
+      parseAttempt: db.prepare('UPDATE journal SET parse_attempts = parse_attempts + 1 WHERE seq = ? RETURNING parse_attempts AS attempts'),
+      readJournal: db.prepare('SELECT * FROM journal WHERE seq = ?'),
+      deviceOf: db.prepare('SELECT device_id FROM journal WHERE seq = ?'),
+      jobSize: db.prepare('SELECT size FROM journal WHERE seq = ?'),
+      journalReferenced: db.prepare('SELECT 1 FROM outbox WHERE journal_seq = ? LIMIT 1'),
+      dropJournal: db.prepare('DELETE FROM journal WHERE seq = ?'),
       insertOutbox: db.prepare(
-        `INSERT INTO outbox (id, device_id, state, tx_json, problems_json, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+        `INSERT INTO outbox (id, journal_seq, receipt_index, byte_start, byte_end, codepage, device_id, state, receipt_number, tx_json, problems_json, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
       reparse: db.prepare(
-        `UPDATE outbox SET state = ?, tx_json = ?, problems_json = ?, last_error = NULL, updated_at = ? WHERE id = ?`,
+        `UPDATE outbox SET state = ?, tx_json = ?, receipt_number = ?, problems_json = ?, last_error = NULL, updated_at = ? WHERE seq = ?`,
       ),
       get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
-      stateOf: db.prepare('SELECT state FROM outbox WHERE id = ?'),
+      exists: db.prepare('SELECT 1 FROM outbox WHERE id = ?'),
+      keyOf: db.prepare('SELECT seq, state FROM outbox WHERE id = ?'),
+      stateAt: db.prepare('SELECT state FROM outbox WHERE seq = ?'),
       listAll: db.prepare('SELECT * FROM outbox ORDER BY seq DESC LIMIT ?'),
       listState: db.prepare('SELECT * FROM outbox WHERE state = ? ORDER BY seq LIMIT ?'),
-      history: db.prepare('INSERT INTO outbox_history (id, from_state, to_state, at, note) VALUES (?, ?, ?, ?, ?)'),
-      readHistory: db.prepare('SELECT from_state, to_state, at, note FROM outbox_history WHERE id = ? ORDER BY seq'),
-      claimable: db.prepare(`SELECT id, tx_json FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?`),
-      setState: db.prepare('UPDATE outbox SET state = ?, updated_at = ? WHERE id = ?'),
+      history: db.prepare('INSERT INTO outbox_history (outbox_seq, from_state, to_state, at, note) VALUES (?, ?, ?, ?, ?)'),
+      readHistory: db.prepare(
+        'SELECT from_state, to_state, at, note FROM outbox_history WHERE outbox_seq = (SELECT seq FROM outbox WHERE id = ?) ORDER BY seq',
+      ),
+      claimable: db.prepare(`SELECT seq, id, tx_json FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?`),
+      setState: db.prepare('UPDATE outbox SET state = ?, updated_at = ? WHERE seq = ?'),
       release: db.prepare(
-        `UPDATE outbox SET state = 'pending', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ? AND state = 'in_flight'`,
+        `UPDATE outbox SET state = 'pending', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE seq = ? AND state = 'in_flight'`,
       ),
       settle: db.prepare(
         `UPDATE outbox SET state = ?, irn = coalesce(?, irn), problems_json = coalesce(?, problems_json), last_error = ?,
-           attempts = attempts + 1, updated_at = ? WHERE id = ? AND state IN ('in_flight', 'pending')`,
+           attempts = attempts + 1, updated_at = ? WHERE seq = ? AND state IN ('in_flight', 'pending')`,
       ),
-      retry: db.prepare(`UPDATE outbox SET state = 'pending', attempts = 0, last_error = NULL, updated_at = ? WHERE id = ?`),
-      inFlight: db.prepare(`SELECT id FROM outbox WHERE state = 'in_flight'`),
-      counts: db.prepare('SELECT state, count(*) AS n FROM outbox GROUP BY state'),
+      retry: db.prepare(`UPDATE outbox SET state = 'pending', attempts = 0, last_error = NULL, updated_at = ? WHERE seq = ?`),
+      inFlight: db.prepare(`SELECT seq FROM outbox WHERE state = 'in_flight'`),
+      counts: db.prepare('SELECT state, n FROM outbox_counts'),
       oldestPending: db.prepare(`SELECT created_at FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1`),
-      purgeable: db.prepare(`SELECT seq, id, updated_at FROM outbox WHERE state = ? AND seq > ? ORDER BY seq LIMIT ${PURGE_CHUNK}`),
-      purgeJournal: db.prepare('DELETE FROM journal WHERE id = ?'),
-      purgeHistory: db.prepare('DELETE FROM outbox_history WHERE id = ?'),
+      purgeable: db.prepare(`SELECT seq, journal_seq, updated_at FROM outbox WHERE state = ? AND seq > ? ORDER BY seq LIMIT ${PURGE_CHUNK}`),
+      // A job's bytes go only when every receipt in it is acknowledged and past the retention period.
+      purgeHeldBack: db.prepare(`SELECT 1 FROM outbox WHERE journal_seq = ? AND (state NOT IN ('accepted', 'duplicate') OR updated_at >= ?) LIMIT 1`),
+      receiptsOf: db.prepare('SELECT count(*) AS n FROM outbox WHERE journal_seq = ?'),
       alerts: db.prepare('SELECT code, severity, message, moved_to, raised_at FROM alerts WHERE resolved_at IS NULL ORDER BY seq'),
       raise: db.prepare('INSERT INTO alerts (code, severity, message, moved_to, raised_at) VALUES (?, ?, ?, ?, ?)'),
       resolve: db.prepare('UPDATE alerts SET resolved_at = ? WHERE code = ? AND resolved_at IS NULL'),
@@ -180,6 +223,9 @@ export class Store implements ForwardQueue {
       staged: db.prepare('SELECT stream, device_id, integration, start, bytes, at FROM capture_chunks ORDER BY stream, start'),
       dropStream: db.prepare('DELETE FROM capture_chunks WHERE stream = ?'),
     };
+    for (const row of this.s.awaitingRows!.iterate() as Iterable<{ seq: number; device_id: string; size: number; encoding: number; bytes: Buffer }>) {
+      this.markAwaiting(transactionId(row.device_id, unpackBytes(row.bytes, row.encoding)), row.seq, row.size);
+    }
   }
 
   private now(): string {
@@ -188,19 +234,22 @@ export class Store implements ForwardQueue {
 
   // ---------------------------------------------------------------- start-up
 
-  /** Rows a crash left in_flight go back to pending (the cloud's idempotency makes the resend harmless). */
+  /**
+   * Rows a crash left in_flight go back to pending (the cloud's idempotency makes the resend harmless).
+   * Only for the process that owns the data dir: another one would take rows the running engine is sending.
+   */
   resetInFlight(): number {
-    const ids = (this.s.inFlight!.all() as Array<{ id: string }>).map((r) => r.id);
-    if (ids.length === 0) return 0;
+    const seqs = (this.s.inFlight!.all() as Array<{ seq: number }>).map((r) => r.seq);
+    if (seqs.length === 0) return 0;
     const at = this.now();
     this.db.transaction(() => {
-      for (const id of ids) {
-        this.s.setState!.run('pending', at, id);
-        this.s.history!.run(id, 'in_flight', 'pending', at, 'bridge restarted while sending');
+      for (const seq of seqs) {
+        this.s.setState!.run('pending', at, seq);
+        this.s.history!.run(seq, 'in_flight', 'pending', at, 'bridge restarted while sending');
       }
     })();
-    this.log.info('in-flight transactions returned to pending', { count: ids.length });
-    return ids.length;
+    this.log.info('in-flight transactions returned to pending', { count: seqs.length });
+    return seqs.length;
   }
 
   // ---------------------------------------------------------------- journal
@@ -236,42 +285,74 @@ export class Store implements ForwardQueue {
   }
 
   private writeJournal(records: JournalRecord[], parsed: ParsedJob[], at: string): JournalResult[] {
-    let out: JournalResult[] = [];
-    this.db.transaction(() => {
-      out = this.insertRecords(records);
-      for (const p of parsed) this.insertParsed(p, p.deviceId ?? this.deviceOf(p.id), at);
-    })();
-    return out;
+    return this.transaction(() => {
+      const out = this.insertRecords(records);
+      this.insertReceipts(parsed, at);
+      return out;
+    });
+  }
+
+  /**
+   * A write transaction that keeps the awaiting-parse map true: what it added is taken back and what it
+   * settled is forgotten only once the commit is through.
+   */
+  private transaction<T>(fn: () => T): T {
+    const added: string[] = [];
+    const done: number[] = [];
+    this.pendingAwaiting = { added, done };
+    try {
+      const out = this.db.transaction(fn)();
+      for (const seq of done) this.forgetAwaiting(this.awaitingIds.get(seq)?.id);
+      return out;
+    } catch (err) {
+      for (const id of added) this.forgetAwaiting(id);
+      throw err;
+    } finally {
+      this.pendingAwaiting = null;
+    }
   }
 
   /** Journal rows inside the caller's transaction: each one new, or a duplicate of a job stored before. */
   private insertRecords(records: JournalRecord[]): JournalResult[] {
-    return records.map((r) => ({ id: r.id, sha256: r.sha256, duplicate: !this.insertJournal(r), buffered: false }));
+    return records.map((r) => {
+      const seq = this.insertJournal(r);
+      return { id: r.id, seq, sha256: r.sha256, duplicate: seq === null, buffered: false };
+    });
   }
 
-  private deviceOf(id: string): string {
-    const journal = this.s.deviceOf!.get(id) as { device_id: string } | undefined;
-    if (!journal) throw new OutboxRowNotFound(id);
-    return journal.device_id;
-  }
-
-  private insertJournal(r: JournalRecord): boolean {
+  /** The job's new journal row, or null when the same device sent the same bytes before (awaiting parse, or parsed into an outbox row). */
+  private insertJournal(r: JournalRecord): number | null {
+    if (r.consumes) this.releaseStaged(r.consumes.stream, r.consumes.end); // a savepoint: a failed release never fails the journal write
+    if (this.awaiting.has(r.id) || this.s.exists!.get(r.id)) return null;
     const info = this.s.journal!.run(
-      r.id,
       r.deviceId,
       r.integration,
       r.capturedAt,
       r.journaledAt,
       r.sha256,
+      r.bytes.byteLength,
+      r.packed.encoding,
       r.codepage ?? null,
       r.profile ?? null,
       r.terminalId ?? null,
-      toBuffer(r.bytes),
+      r.packed.stored,
     );
-    if (r.consumes) this.releaseStaged(r.consumes.stream, r.consumes.end); // a savepoint: a failed release never fails the journal write
-    if (info.changes === 0) return false;
-    this.s.markUnparsed!.run(r.id);
-    return true;
+    const seq = Number(info.lastInsertRowid);
+    this.markAwaiting(r.id, seq, r.bytes.byteLength);
+    this.pendingAwaiting?.added.push(r.id);
+    return seq;
+  }
+
+  private markAwaiting(id: string, seq: number, size: number): void {
+    this.awaiting.set(id, seq);
+    this.awaitingIds.set(seq, { id, size });
+  }
+
+  private forgetAwaiting(id: string | undefined): void {
+    if (id === undefined) return;
+    const seq = this.awaiting.get(id);
+    this.awaiting.delete(id);
+    if (seq !== undefined) this.awaitingIds.delete(seq);
   }
 
   // ---------------------------------------------------------------- capture staging
@@ -328,26 +409,24 @@ export class Store implements ForwardQueue {
     return out;
   }
 
-  /** Journals the receipts recovered from staged streams and drops those streams' staging, in one commit. */
+  /** Journals the bytes recovered from staged streams (one job per stream) and drops those streams' staging, in one commit. */
   journalRecovered(inputs: JournalInput[], streams: string[]): JournalResult[] {
     const at = this.now();
     const records = inputs.map((input) => journalRecord(input, at));
-    let out: JournalResult[] = [];
-    this.db.transaction(() => {
-      out = this.insertRecords(records);
+    return this.transaction(() => {
+      const out = this.insertRecords(records);
       for (const stream of streams) this.s.dropStream!.run(stream);
-    })();
-    return out;
+      return out;
+    });
   }
 
   private hold(r: JournalRecord): JournalResult {
-    if (this.buffer.has(r.id) || this.s.journalExists!.get(r.id)) {
-      return { id: r.id, sha256: r.sha256, duplicate: true, buffered: this.buffer.has(r.id) };
+    if (this.buffer.has(r.id) || this.awaiting.has(r.id) || this.s.exists!.get(r.id)) {
+      return { id: r.id, seq: this.awaiting.get(r.id) ?? null, sha256: r.sha256, duplicate: true, buffered: this.buffer.has(r.id) };
     }
     if (this.buffer.size >= this.limits.jobs || this.bufferBytes + r.bytes.byteLength > this.limits.bytes) {
-      const err = new CaptureBufferFull(this.buffer.size);
-      this.raiseMemory({ code: 'capture_buffer_full', severity: 'error', message: err.message, raisedAt: this.now() });
-      throw err;
+      this.raiseMemory({ code: 'capture_buffer_full', severity: 'error', message: new CaptureBufferFull(this.buffer.size).message, raisedAt: this.now() });
+      throw new CaptureBufferFull(this.buffer.size);
     }
     this.buffer.set(r.id, { entry: r });
     this.bufferBytes += r.bytes.byteLength;
@@ -361,7 +440,7 @@ export class Store implements ForwardQueue {
       }, FLUSH_INTERVAL_MS);
       this.flushTimer.unref();
     }
-    return { id: r.id, sha256: r.sha256, duplicate: false, buffered: true };
+    return { id: r.id, seq: null, sha256: r.sha256, duplicate: false, buffered: true };
   }
 
   private diskFull(err: unknown): void {
@@ -383,12 +462,12 @@ export class Store implements ForwardQueue {
     if (this.buffer.size === 0) return 0;
     const items = [...this.buffer.values()];
     try {
-      this.db.transaction(() => {
+      this.transaction(() => {
         for (const { entry, parsed } of items) {
-          this.insertJournal(entry);
-          if (parsed) this.insertParsed(parsed, entry.deviceId, entry.journaledAt);
+          const seq = this.insertJournal(entry);
+          if (parsed && seq !== null) this.insertReceipts(parsed.map((p) => ({ ...p, seq })), entry.journaledAt);
         }
-      })();
+      });
     } catch (err) {
       if (isDiskFull(err)) return 0;
       throw err;
@@ -403,30 +482,67 @@ export class Store implements ForwardQueue {
     return items.length;
   }
 
-  /** The journaled bytes of a job, for parsing it again. */
+  /**
+   * The journaled bytes behind an id, for parsing them again: a receipt's own range of its job (with the
+   * code page in force where it starts), or a whole job not parsed yet.
+   */
   readJournal(id: string): StoredJob | null {
     const held = this.buffer.get(id);
     if (held) return held.entry;
-    const row = this.s.readJournal!.get(id) as JournalDbRow | undefined;
-    if (!row) return null;
+    const awaiting = this.awaiting.get(id);
+    if (awaiting !== undefined) {
+      const job = this.readJob(awaiting);
+      return job && { ...job, id };
+    }
+    const ref = this.s.get!.get(id) as OutboxDbRow | undefined;
+    if (!ref) return null;
+    const job = this.readJob(ref.journal_seq);
+    if (!job) return null;
+    const whole = ref.byte_start === 0 && ref.byte_end === job.bytes.byteLength;
+    const bytes = whole ? job.bytes : job.bytes.subarray(ref.byte_start, ref.byte_end);
     return {
-      id: row.id,
+      ...job,
+      id,
+      bytes,
+      sha256: whole ? job.sha256 : sha256Hex(bytes),
+      codepage: ref.codepage ?? job.codepage,
+      receipt: { index: ref.receipt_index, start: ref.byte_start, end: ref.byte_end, ...(ref.codepage ? { codepage: ref.codepage } : {}) },
+    };
+  }
+
+  /** A journal row as printed (its id is the job's: transactionId of all its bytes). */
+  private readJob(seq: number): StoredJob | null {
+    const row = this.s.readJournal!.get(seq) as JournalDbRow | undefined;
+    if (!row) return null;
+    const bytes = new Uint8Array(unpackBytes(row.bytes, row.encoding));
+    return {
+      id: transactionId(row.device_id, bytes),
+      seq: row.seq,
       deviceId: row.device_id,
       integration: row.integration,
       capturedAt: row.captured_at,
       sha256: row.sha256,
-      bytes: new Uint8Array(row.bytes),
+      bytes,
       codepage: row.codepage ?? undefined,
       profile: row.profile ?? undefined,
       terminalId: row.terminal_id ?? undefined,
     };
   }
 
-  /** Jobs journaled whose parse was never recorded (the process stopped between the two). */
+  /** Jobs journaled whose parse was never recorded (the process stopped between the two), by job id, oldest first. */
   unparsedJournal(limit = 1000): string[] {
-    const ids = (this.s.unparsed!.all(limit) as Array<{ id: string }>).map((r) => r.id);
+    const ids: string[] = [];
+    for (const id of this.awaiting.keys()) {
+      if (ids.length >= limit) break;
+      ids.push(id);
+    }
     for (const [id, held] of this.buffer) if (!held.parsed && ids.length < limit) ids.push(id);
     return ids;
+  }
+
+  /** Journaled jobs waiting for their parse, as the database says (another process may have journaled them). */
+  awaitingParse(): number {
+    return (this.s.awaitingCount!.get() as { n: number }).n + [...this.buffer.values()].filter((h) => !h.parsed).length;
   }
 
   /**
@@ -437,7 +553,8 @@ export class Store implements ForwardQueue {
     const out: number[] = [];
     this.db.transaction(() => {
       for (const id of ids) {
-        const row = this.s.parseAttempt!.get(id) as { attempts: number } | undefined;
+        const seq = this.awaiting.get(id);
+        const row = seq === undefined ? undefined : (this.s.parseAttempt!.get(seq) as { attempts: number } | undefined);
         out.push(row?.attempts ?? 0);
       }
     })();
@@ -452,39 +569,93 @@ export class Store implements ForwardQueue {
   }
 
   recordParseBatch(parsed: ParsedJob[]): OutboxState[] {
-    const at = this.now();
-    const out: OutboxState[] = parsed.map((p) => p.state);
-    const write: number[] = [];
+    return this.recordReceipts(parsed).map((r) => r.state);
+  }
+
+  /**
+   * Records parsed receipts as outbox rows, one per receipt, each pointing at its job's journal row.
+   * A receipt stored before keeps its row (duplicate); a job whose every receipt was stored before
+   * (the same file ingested twice) leaves no journal row behind: it adds nothing.
+   */
+  recordReceipts(parsed: ParsedJob[]): RecordedReceipt[] {
+    const out: RecordedReceipt[] = parsed.map((p) => ({ id: p.id, state: p.state, duplicate: false }));
+    const write: Array<{ p: ParsedJob; i: number }> = [];
     parsed.forEach((p, i) => {
-      const held = this.buffer.get(p.id);
-      if (held) held.parsed = p;
-      else write.push(i);
+      const held = p.seq === undefined ? this.buffer.get(p.job ?? p.id) : undefined;
+      if (held) (held.parsed ??= []).push(p);
+      else write.push({ p, i });
     });
     if (write.length === 0) return out;
-    this.db.transaction(() => {
-      for (const i of write) {
-        const p = parsed[i]!;
-        if (!this.insertParsed(p, p.deviceId ?? this.deviceOf(p.id), at)) out[i] = (this.s.stateOf!.get(p.id) as { state: OutboxState }).state;
-      }
-    })();
+    const at = this.now();
+    this.transaction(() => {
+      const results = this.insertReceipts(
+        write.map((w) => w.p),
+        at,
+      );
+      results.forEach((r, k) => (out[write[k]!.i] = r));
+    });
     return out;
   }
 
-  private insertParsed(p: ParsedJob, deviceId: string, at: string): boolean {
+  /** Outbox rows for parsed receipts inside the caller's transaction, then their journal rows marked parsed. */
+  private insertReceipts(parsed: ParsedJob[], at: string): RecordedReceipt[] {
+    const jobs = new Map<number, boolean>();
+    const out = parsed.map((p): RecordedReceipt => {
+      const seq = p.seq ?? this.awaiting.get(p.job ?? p.id);
+      if (seq === undefined) {
+        const existing = this.s.keyOf!.get(p.id) as { state: OutboxState } | undefined;
+        if (!existing) throw new OutboxRowNotFound(p.id);
+        return { id: p.id, state: existing.state, duplicate: true };
+      }
+      const added = this.insertParsed(p, seq, at);
+      jobs.set(seq, added || (jobs.get(seq) ?? false));
+      if (added) return { id: p.id, state: p.state === 'pending' && !p.transaction ? 'unparsed' : p.state, duplicate: false };
+      return { id: p.id, state: (this.s.keyOf!.get(p.id) as { state: OutboxState }).state, duplicate: true };
+    });
+    for (const [seq, added] of jobs) {
+      this.s.markParsed!.run(seq);
+      if (!added && !this.s.journalReferenced!.get(seq)) this.s.dropJournal!.run(seq);
+      this.pendingAwaiting?.done.push(seq);
+    }
+    return out;
+  }
+
+  private insertParsed(p: ParsedJob, seq: number, at: string): boolean {
     // A pending row must carry its transaction, or it would wait forever unsent.
     if (p.state === 'pending' && !p.transaction) {
       p = { ...p, state: 'unparsed', problems: [...p.problems, { code: 'no_transaction', field: 'transaction', message: 'the parser returned no transaction' }] };
     }
+    const deviceId = p.deviceId ?? (this.s.deviceOf!.get(seq) as { device_id: string } | undefined)?.device_id;
+    if (deviceId === undefined) throw new OutboxRowNotFound(p.id);
     const json = p.transaction ? JSON.stringify(p.transaction) : null;
     const problems = p.problems.length ? JSON.stringify(p.problems) : '[]';
-    const info = this.s.insertOutbox!.run(p.id, deviceId, p.state, json, problems, at, at);
-    this.s.clearUnparsed!.run(p.id);
+    const r = p.receipt;
+    const info = this.s.insertOutbox!.run(
+      p.id,
+      seq,
+      r?.index ?? 0,
+      r?.start ?? 0,
+      r?.end ?? this.jobSize(seq),
+      r?.codepage ?? null,
+      deviceId,
+      p.state,
+      p.transaction?.receipt_number ?? null,
+      json,
+      problems,
+      at,
+      at,
+    );
     return info.changes > 0;
   }
 
-  /** Replaces the parse of a job in review or unparsed (after a profile fix), keeping its id. */
+  /** A job's length as printed: known for the jobs awaiting their parse, else read from its row. */
+  private jobSize(seq: number): number {
+    return this.awaitingIds.get(seq)?.size ?? (this.s.jobSize!.get(seq) as { size: number }).size;
+  }
+
+  /** Replaces the parse of a receipt in review or unparsed (after a profile fix), keeping its id. */
   replaceParse(parsed: ParsedJob, note: string): OutboxState {
-    const row = this.get(parsed.id);
+    const row = this.s.get!.get(parsed.id) as OutboxDbRow | undefined;
     if (!row) {
       this.recordParse(parsed);
       return parsed.state;
@@ -494,8 +665,9 @@ export class Store implements ForwardQueue {
     }
     const at = this.now();
     this.db.transaction(() => {
-      this.s.reparse!.run(parsed.state, parsed.transaction ? JSON.stringify(parsed.transaction) : null, JSON.stringify(parsed.problems), at, parsed.id);
-      this.s.history!.run(parsed.id, row.state, parsed.state, at, note);
+      const tx = parsed.transaction;
+      this.s.reparse!.run(parsed.state, tx ? JSON.stringify(tx) : null, tx?.receipt_number ?? null, JSON.stringify(parsed.problems), at, row.seq);
+      this.s.history!.run(row.seq, row.state, parsed.state, at, note);
     })();
     return parsed.state;
   }
@@ -520,9 +692,9 @@ export class Store implements ForwardQueue {
 
   /** `queue retry ID`: a rejected transaction goes back to pending to be sent again. */
   retry(id: string): OutboxRow {
-    const row = this.get(id);
+    const row = this.s.get!.get(id) as OutboxDbRow | undefined;
     if (!row) throw new OutboxRowNotFound(id);
-    if (row.state === 'pending') return row;
+    if (row.state === 'pending') return toRow(row);
     if (row.state !== 'rejected') {
       const hint = REPARSABLE.has(row.state)
         ? `fix the device's profile and run \`taxpoynt-bridge queue reprocess ${id} [--profile P]\`.`
@@ -533,31 +705,37 @@ export class Store implements ForwardQueue {
     }
     const at = this.now();
     this.db.transaction(() => {
-      this.s.retry!.run(at, id);
-      this.s.history!.run(id, row.state, 'pending', at, 'retried by the user');
+      this.s.retry!.run(at, row.seq);
+      this.s.history!.run(row.seq, row.state, 'pending', at, 'retried by the user');
     })();
     return this.get(id)!;
   }
 
   claim(maxItems: number, maxBytes: number): Array<{ id: string; json: string }> {
-    const out: Array<{ id: string; json: string }> = [];
+    const out: Array<{ id: string; json: string; seq: number }> = [];
     this.db.transaction(() => {
-      const rows = this.s.claimable!.all(maxItems) as Array<{ id: string; tx_json: string | null }>;
+      const rows = this.s.claimable!.all(maxItems) as Array<{ seq: number; id: string; tx_json: string | null }>;
       let total = 2;
       for (const row of rows) {
         if (row.tx_json === null) continue;
         const size = Buffer.byteLength(row.tx_json) + 1;
         if (out.length > 0 && total + size > maxBytes) break;
-        out.push({ id: row.id, json: row.tx_json });
+        out.push({ id: row.id, json: row.tx_json, seq: row.seq });
         total += size;
       }
       const at = this.now();
       for (const item of out) {
-        this.s.setState!.run('in_flight', at, item.id);
-        this.s.history!.run(item.id, 'pending', 'in_flight', at, null);
+        this.s.setState!.run('in_flight', at, item.seq);
+        this.s.history!.run(item.seq, 'pending', 'in_flight', at, null);
       }
     })();
-    return out;
+    for (const item of out) this.flying.set(item.id, item.seq);
+    return out.map(({ id, json }) => ({ id, json }));
+  }
+
+  /** The integer key of a row by its id: from the claim that sent it, else one index look-up. */
+  private seqOf(id: string): number | undefined {
+    return this.flying.get(id) ?? (this.s.keyOf!.get(id) as { seq: number } | undefined)?.seq;
   }
 
   release(ids: string[], error: string): void {
@@ -565,24 +743,30 @@ export class Store implements ForwardQueue {
     const reason = redactText(error).slice(0, 500);
     this.db.transaction(() => {
       for (const id of ids) {
-        if (this.s.release!.run(reason, at, id).changes) this.s.history!.run(id, 'in_flight', 'pending', at, reason);
+        const seq = this.seqOf(id);
+        if (seq !== undefined && this.s.release!.run(reason, at, seq).changes) this.s.history!.run(seq, 'in_flight', 'pending', at, reason);
       }
     })();
+    for (const id of ids) this.flying.delete(id);
   }
 
   settle(results: Array<{ id: string; status: 'accepted' | 'duplicate' | 'rejected'; irn?: string; errors?: Problem[] }>): void {
     const at = this.now();
     this.db.transaction(() => {
       for (const r of results) {
-        const before = this.s.stateOf!.get(r.id) as { state: OutboxState } | undefined;
+        const seq = this.seqOf(r.id);
+        if (seq === undefined) continue;
+        const before = this.s.stateAt!.get(seq) as { state: OutboxState } | undefined;
         const problems = r.status === 'rejected' ? JSON.stringify(r.errors ?? []) : null;
         const lastError = r.status === 'rejected' ? redactText((r.errors ?? []).map((e) => e.message).join('; ') || 'rejected by the platform').slice(0, 500) : null;
-        const info = this.s.settle!.run(r.status, r.irn ?? null, problems, lastError, at, r.id);
-        if (info.changes && before) this.s.history!.run(r.id, before.state, r.status, at, r.irn ?? lastError);
+        const info = this.s.settle!.run(r.status, r.irn ?? null, problems, lastError, at, seq);
+        if (info.changes && before) this.s.history!.run(seq, before.state, r.status, at, r.irn ?? lastError);
       }
     })();
+    for (const r of results) this.flying.delete(r.id);
   }
 
+  /** Rows per state, kept by the database's triggers as rows come and move (no count over the outbox). */
   counts(): Record<OutboxState, number> {
     const counts = Object.fromEntries(OUTBOX_STATES.map((s) => [s, 0])) as Record<OutboxState, number>;
     for (const row of this.s.counts!.all() as Array<{ state: OutboxState; n: number }>) counts[row.state] = row.n;
@@ -597,8 +781,9 @@ export class Store implements ForwardQueue {
 
   /**
    * Deletes accepted and duplicate rows (and their journal bytes) settled more than retentionDays ago;
-   * nothing unacknowledged. Walks each state oldest first and stops at the first row still inside the
-   * period, so a run costs what it deletes (a late-settled old row holds back the ones after it until it ages).
+   * nothing unacknowledged. A job's bytes go with the last of its receipts. Walks each state oldest first
+   * and stops at the first row still inside the period, so a run costs what it deletes (a late-settled
+   * old row holds back the ones after it until it ages).
    */
   purge(retentionDays: number): number {
     const cutoff = new Date(this.clock().getTime() - retentionDays * 86_400_000).toISOString();
@@ -606,17 +791,17 @@ export class Store implements ForwardQueue {
     for (const state of ['accepted', 'duplicate'] as const) {
       let after = 0;
       for (let more = true; more; ) {
-        const rows = this.s.purgeable!.all(state, after) as Array<{ seq: number; id: string; updated_at: string }>;
+        const rows = this.s.purgeable!.all(state, after) as Array<{ seq: number; journal_seq: number; updated_at: string }>;
         const stop = rows.findIndex((r) => r.updated_at >= cutoff);
         const old = stop === -1 ? rows : rows.slice(0, stop);
         if (old.length) {
           this.db.transaction(() => {
             for (const r of old) {
-              this.s.purgeJournal!.run(r.id);
-              this.s.purgeHistory!.run(r.id);
+              if (this.s.purgeHeldBack!.get(r.journal_seq, cutoff)) continue;
+              purged += (this.s.receiptsOf!.get(r.journal_seq) as { n: number }).n;
+              this.s.dropJournal!.run(r.journal_seq); // its outbox rows and their history go with it (ON DELETE CASCADE)
             }
           })();
-          purged += old.length;
           after = old[old.length - 1]!.seq;
         }
         more = rows.length === PURGE_CHUNK && old.length === rows.length;
@@ -685,6 +870,7 @@ export class Store implements ForwardQueue {
     }
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.closed = true;
+    this.checkpointer?.stop();
     this.db.close();
   }
 }
@@ -704,10 +890,6 @@ function toRow(row: OutboxDbRow): OutboxRow {
   };
 }
 
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 function journalRecord(input: JournalInput, journaledAt: string): JournalRecord {
   return {
     id: transactionId(input.deviceId, input.bytes),
@@ -720,6 +902,7 @@ function journalRecord(input: JournalInput, journaledAt: string): JournalRecord 
     profile: input.profile,
     terminalId: input.terminalId,
     journaledAt,
+    packed: packBytes(input.bytes),
     consumes: input.consumes,
   };
 }

@@ -12,7 +12,10 @@ export interface Problem {
 }
 
 export interface JournalEntry {
-  /** The transaction id this job becomes (deterministic from device id + raw bytes). */
+  /**
+   * Deterministic from device id + raw bytes (transactionId): a print job's id, which is also the id of
+   * its transaction when it holds one receipt; a receipt read back from a job of several has its own.
+   */
   id: string;
   deviceId: string;
   integration: Integration;
@@ -34,14 +37,31 @@ export interface OutboxRow {
   updatedAt: string;
 }
 
-/** The outcome of parsing a journaled job, as the outbox records it. */
+/** Where one receipt lies in its print job's bytes: the outbox row points at the job's journal row and this range. */
+export interface ReceiptRange {
+  /** 0 for the first receipt of the job. */
+  index: number;
+  start: number;
+  end: number;
+  /** The code page in force at the receipt's first byte, when an earlier receipt of the job selected it. */
+  codepage?: string;
+}
+
+/** The outcome of parsing one receipt of a journaled job, as the outbox records it. */
 export interface ParsedJob {
+  /** The receipt's transaction id. */
   id: string;
   state: 'pending' | 'review' | 'unparsed';
   transaction: Transaction | null;
   problems: Problem[];
   /** The capturing device, when the caller knows it (saves a journal look-up). */
   deviceId?: string;
+  /** The journal row holding the job (absent: the job this process journaled as `job ?? id`). */
+  seq?: number;
+  /** The id of the print job the receipt was cut from, when that is not the receipt's own id. */
+  job?: string;
+  /** The receipt's bytes within the job (absent: the whole job). */
+  receipt?: ReceiptRange;
 }
 
 /** What the cloud forwarder needs of the outbox. */

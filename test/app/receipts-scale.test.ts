@@ -35,8 +35,11 @@ describe('receipts read model at 100,000 rows', () => {
     dir = mkdtempSync(join(tmpdir(), 'tp-scale-'));
     store = await openStore({ dataDir: dir, vault: new MemoryVault(), log: silentLogger });
     const db = store.connection;
-    const journal = db.prepare(`INSERT INTO journal (id, device_id, integration, captured_at, journaled_at, sha256, bytes) VALUES (?, ?, 'escpos_serial', ?, ?, ?, ?)`);
-    const outbox = db.prepare(`INSERT INTO outbox (id, device_id, state, tx_json, problems_json, irn, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    const journal = db.prepare(`INSERT INTO journal (seq, device_id, integration, captured_at, journaled_at, sha256, size, parsed, bytes) VALUES (?, ?, 'escpos_serial', ?, ?, ?, 2, 1, ?)`);
+    const outbox = db.prepare(
+      `INSERT INTO outbox (id, journal_seq, receipt_index, byte_start, byte_end, device_id, state, receipt_number, tx_json, problems_json, irn, created_at, updated_at)
+       VALUES (?, ?, 0, 0, 2, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     const states = ['accepted', 'accepted', 'accepted', 'pending', 'review', 'rejected'] as const;
     const start = Date.parse('2026-01-01T08:00:00Z');
     db.transaction(() => {
@@ -45,10 +48,10 @@ describe('receipts read model at 100,000 rows', () => {
         const device = i % 3 === 0 ? 'till-2' : 'till-1';
         const at = new Date(start + i * 60_000).toISOString();
         const state = states[i % states.length]!;
-        journal.run(id, device, at, at, '0'.repeat(64), Buffer.from([0x1b, 0x40]));
+        journal.run(i + 1, device, at, at, '0'.repeat(64), Buffer.from([0x1b, 0x40]));
         const tx = { receipt_number: `R-${String(i).padStart(6, '0')}`, issued_at: at, totals: { subtotal: '100.00', tax: '7.50', total: '107.50' } };
         const problems = state === 'review' ? [{ code: 'totals_mismatch', field: 'totals.total', message: 'the lines add up to 100.00 but the total says 107.50' }] : [];
-        outbox.run(id, device, state, JSON.stringify(tx), JSON.stringify(problems), state === 'accepted' ? `IRN-${i}` : null, at, at);
+        outbox.run(id, i + 1, device, state, tx.receipt_number, JSON.stringify(tx), JSON.stringify(problems), state === 'accepted' ? `IRN-${i}` : null, at, at);
       }
     })();
     view = new ReceiptsView(store);

@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { command as ingest } from '../../main/cli/ingest.js';
 import { command as queue } from '../../main/cli/queue.js';
 import { KeychainVault } from '../../main/vault/index.js';
-import { receiptJob } from './receipt.js';
+import { transactionId } from '../../main/receipts/transaction.js';
+import { receiptJob, threeReceiptJob } from './receipt.js';
 
 let dataDir: string;
 let env: NodeJS.ProcessEnv;
@@ -49,7 +50,24 @@ describe('ingest and queue commands', () => {
     const second = await cli(ingest, [file, '--device', 'till-1']);
     expect(second.out).toBe(first.out.replace('\n', ' (already stored)\n'));
     const fromStdin = await cli(ingest, ['-', '--device', 'till-1', '--json'], 'not a receipt');
-    expect(JSON.parse(fromStdin.out)).toMatchObject({ state: 'unparsed', duplicate: false });
+    expect(JSON.parse(fromStdin.out)).toMatchObject({ receipts: [{ state: 'unparsed', duplicate: false }] });
+  });
+
+  it('ingest of a job holding three receipts prints one line per receipt, with the ids capture gives them; queue reprocess takes any one', async () => {
+    const { job, receipts } = threeReceiptJob();
+    const ids = receipts.map((r) => transactionId('till-1', r));
+    const file = join(dataDir, 'three.bin');
+    writeFileSync(file, job);
+    const first = await cli(ingest, [file, '--device', 'till-1', '--profile', 'missing-profile@1']);
+    expect(first).toMatchObject({ code: 0, out: ids.map((id) => `${id} unparsed\n`).join('') });
+    const second = await cli(ingest, [file, '--device', 'till-1']);
+    expect(second.out).toBe(ids.map((id) => `${id} unparsed (already stored)\n`).join(''));
+    const again = await cli(queue, ['reprocess', ids[2]!, '--profile', 'generic@1']);
+    expect(again).toMatchObject({ code: 0, out: `${ids[2]} pending\n` });
+    const shown = JSON.parse((await cli(queue, ['show', ids[2]!, '--json'])).out) as { transaction: { receipt_number: string } };
+    expect(shown.transaction.receipt_number).toBe('7003');
+    const listed = JSON.parse((await cli(queue, ['--json'])).out) as { counts: Record<string, number> };
+    expect(listed.counts).toMatchObject({ unparsed: 2, pending: 1 });
   });
 
   it('ingest refuses a missing --device or an unknown integration with a usage message', async () => {
@@ -59,7 +77,7 @@ describe('ingest and queue commands', () => {
 
   it('queue lists by state, shows history, refuses to retry an unparsed job and reprocesses it in place', async () => {
     const bad = await cli(ingest, ['-', '--device', 'till-2', '--profile', 'missing-profile@1', '--json'], receiptJob({ number: '7777' }).toString('latin1'));
-    const { id } = JSON.parse(bad.out) as { id: string };
+    const [{ id }] = (JSON.parse(bad.out) as { receipts: Array<{ id: string }> }).receipts as [{ id: string }];
     const list = await cli(queue, ['--state', 'unparsed', '--json']);
     const listed = JSON.parse(list.out) as { counts: Record<string, number>; transactions: Array<{ id: string; state: string }> };
     expect(listed.counts.unparsed).toBe(1);

@@ -12,10 +12,10 @@ resumeJournal(store);
 process.stdout.write('ready\n');
 for (let n = Number(startText); ; n++) {
   const out = ingestJob(store, { deviceId: 'till-crash', integration: 'escpos_serial', bytes: crashJob(n), capturedAt: new Date().toISOString() });
-  process.stdout.write(`ack ${n} ${out.id}\n`);
+  process.stdout.write(`ack ${n} ${out.job}\n`);
   // Send an earlier job again now and then: it must stay stored once.
   if (n % 5 === 0 && n > 3) {
     const again = ingestJob(store, { deviceId: 'till-crash', integration: 'escpos_serial', bytes: crashJob(n - 3), capturedAt: new Date().toISOString() });
-    process.stdout.write(`ack ${n - 3} ${again.id}\n`);
+    process.stdout.write(`ack ${n - 3} ${again.job}\n`);
   }
 }

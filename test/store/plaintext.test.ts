@@ -36,7 +36,7 @@ describe('nothing in plaintext', () => {
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) {
       const bytes = receiptJob({ number: `QZR${7000 + i}`, item: `Zobo Qx${i} Marker`, marker: `CARD ${PAN}` });
-      ids.push(ingestJob(store, { deviceId: 'till-marker-1', integration: 'escpos_serial', bytes, capturedAt: new Date().toISOString() }).id);
+      ids.push(ingestJob(store, { deviceId: 'till-marker-1', integration: 'escpos_serial', bytes, capturedAt: new Date().toISOString() }).job);
     }
     h.log.info('ingested', { count: ids.length, first: ids[0] });
     const key = (await h.vault.get('database-key'))!;

@@ -26,3 +26,9 @@ export function printJob(lines: string[]): Buffer {
 export function receiptJob(opts: { number?: string; item?: string; marker?: string } = {}): Buffer {
   return printJob(receiptLines(opts));
 }
+
+/** One print job holding three receipts (7001, 7002, 7003) and a trailing cut that prints nothing, as a till spools a batch. */
+export function threeReceiptJob(): { job: Buffer; receipts: Buffer[] } {
+  const receipts = [receiptJob({ number: '7001' }), receiptJob({ number: '7002', item: 'Egusi Soup' }), receiptJob({ number: '7003' })];
+  return { job: Buffer.concat([...receipts, Buffer.from([0x1d, 0x56, 0x00])]), receipts };
+}

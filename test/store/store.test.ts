@@ -1,8 +1,11 @@
 // The journal and outbox over real SQLCipher and a real keychain: dedup, states, forwarding moves, retention.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidStateChange, storeStatus } from '../../main/store/index.js';
+import { randomBytes } from 'node:crypto';
+import { InvalidStateChange, OUTBOX_STATES, sha256Hex, storeStatus } from '../../main/store/index.js';
+import { transactionId } from '../../main/receipts/transaction.js';
+import { waitFor } from '../support/wait.js';
 import { harness, job, type Harness } from './harness.js';
 import { parsed } from './sample.js';
 
@@ -41,6 +44,35 @@ describe('encrypted store', () => {
     expect(store.connection.prepare('SELECT count(*) AS n FROM journal').get()).toEqual({ n: 2 });
   });
 
+  it('keeps a job deflated at rest when that is smaller, with its id and digest of the bytes as printed', async () => {
+    const store = await h.open();
+    // An 80 mm raster receipt (GS v 0, 72 × 400 bytes of mostly white bitmap) and bytes that do not compress.
+    const raster = Buffer.concat([Buffer.from([0x1b, 0x40, 0x1d, 0x76, 0x30, 0, 72, 0, 0x90, 0x01]), Buffer.alloc(72 * 400, 0), Buffer.from([0x1d, 0x56, 0])]);
+    raster.fill(0xf0, 500, 900);
+    const noise = randomBytes(2000);
+    const [r, n] = [raster, noise].map((bytes) => store.journal({ ...job(), bytes }));
+    const rows = store.connection.prepare('SELECT encoding, size, length(bytes) AS stored, sha256 FROM journal ORDER BY seq').all() as Array<{ encoding: number; size: number; stored: number; sha256: string }>;
+    expect(rows[0]).toMatchObject({ encoding: 1, size: raster.length, sha256: sha256Hex(raster) });
+    expect(rows[0]!.stored).toBeLessThan(raster.length / 20);
+    expect(rows[1]).toMatchObject({ encoding: 0, size: noise.length, stored: noise.length });
+    expect(r!.id).toBe(transactionId('till-1', raster));
+    expect(Buffer.from(store.readJournal(r!.id)!.bytes).equals(raster)).toBe(true);
+    expect(Buffer.from(store.readJournal(n!.id)!.bytes).equals(noise)).toBe(true);
+  });
+
+  it('copies committed pages into the database file from a worker when asked to (the engine), and closes it with the store', async () => {
+    const store = await h.open({ checkpointEveryMs: 30 });
+    const file = join(h.dataDir, 'bridge.db');
+    const before = statSync(file).size;
+    const ids = Array.from({ length: 300 }, () => store.journal({ ...job(), bytes: randomBytes(1200) }).id);
+    // 300 commits are far below the committing connection's own checkpoint threshold: only the worker moves them.
+    await waitFor(() => statSync(file).size > before + 300 * 1000, 10_000, 'the worker to checkpoint the WAL');
+    store.close();
+    const again = await h.open();
+    expect(again.unparsedJournal(1000)).toEqual(ids);
+    expect(again.integrity()).toEqual([]);
+  });
+
   it('keeps a journaled job whose parse was never recorded, and forgets it once recorded', async () => {
     let store = await h.open();
     const { id } = store.journal(job());
@@ -63,6 +95,38 @@ describe('encrypted store', () => {
     expect(status.counts).toMatchObject({ pending: 2, review: 1, unparsed: 1, in_flight: 0, accepted: 0 });
     expect(status.oldestPendingAgeS).toBe(90);
     expect(status.awaitingParse).toBe(0);
+  });
+
+  it('keeps the counts by state as rows come and move, also those another process moved, without counting the outbox', async () => {
+    let now = new Date('2026-11-26T06:00:00Z');
+    const store = await h.open({ clock: () => now });
+    const grouped = () => {
+      const out = Object.fromEntries(OUTBOX_STATES.map((s) => [s, 0]));
+      for (const r of store.connection.prepare('SELECT state, count(*) AS n FROM outbox GROUP BY state').all() as Array<{ state: string; n: number }>) out[r.state] = r.n;
+      return out;
+    };
+    const ids = Array.from({ length: 8 }, () => store.journal(job()).id);
+    store.recordParseBatch(ids.map((id, i) => parsed(id, i === 7 ? 'review' : 'pending')));
+    expect(store.counts()).toEqual(grouped());
+    const claimed = store.claim(5, 1e6).map((c) => c.id);
+    store.release([claimed[0]!], 'timeout');
+    store.settle([
+      { id: claimed[1]!, status: 'accepted', irn: 'IRN-1' },
+      { id: claimed[2]!, status: 'rejected', errors: [{ code: 'x', field: 'tin', message: 'bad TIN' }] },
+      { id: claimed[3]!, status: 'duplicate' },
+    ]);
+    store.retry(claimed[2]!);
+    expect(store.counts()).toEqual(grouped());
+    expect(store.counts()).toMatchObject({ pending: 4, in_flight: 1, accepted: 1, duplicate: 1, review: 1 });
+    // Another process (a CLI command beside the engine) moves a row: the counts follow it.
+    const other = await h.open();
+    other.settle([{ id: claimed[4]!, status: 'accepted', irn: 'IRN-2' }]);
+    other.close();
+    expect(store.counts()).toMatchObject({ in_flight: 0, accepted: 2 });
+    now = new Date('2027-01-26T06:00:00Z');
+    expect(store.purge(30)).toBe(3);
+    expect(store.counts()).toEqual(grouped());
+    expect(store.counts()).toMatchObject({ accepted: 0, duplicate: 0, pending: 4 });
   });
 
   it('claims pending rows oldest first within the item and byte limits', async () => {
@@ -111,13 +175,17 @@ describe('encrypted store', () => {
     expect(() => store.retry(id)).toThrow(/queue reprocess/);
   });
 
-  it('returns in_flight rows to pending when the store opens again', async () => {
+  it('returns in_flight rows to pending when the owner of the data dir opens the store again, and only then', async () => {
     let store = await h.open();
     const { id } = store.journal(job());
     store.recordParse(parsed(id));
     store.claim(1, 1e6);
     store.close();
+    // A short-lived reader (status, queue while `run` works) leaves the rows the engine is sending alone.
     store = await h.open();
+    expect(store.get(id)!.state).toBe('in_flight');
+    store.close();
+    store = await h.open({ recoverInFlight: true });
     expect(store.get(id)!.state).toBe('pending');
     expect(store.history(id).at(-1)).toMatchObject({ from: 'in_flight', to: 'pending', note: 'bridge restarted while sending' });
   });
