@@ -781,7 +781,7 @@ export class Forwarder {
       const key = o.key as keyof typeof config.batch | 'max_rps';
       const previous = key === 'max_rps' ? before?.rate.max_rps : before?.batch[key];
       if (previous === o.remote) continue;
-      this.log.info('remote config overrides a local setting', { key: o.key, local: o.local, remote: o.remote, version: config.version });
+      this.log.info('remote config overrides a local setting', { setting: o.key, local: o.local, remote: o.remote, version: config.version });
     }
   }
 
