@@ -347,6 +347,7 @@ export async function run(): Promise<BenchReport[]> {
       };
     }),
   );
+  reports.push(await badLinkReport());
   const drain = await drainRun();
   reports.push({
     name: 'cloud: backlog drain against the sandbox with no limit',
