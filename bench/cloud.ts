@@ -14,7 +14,10 @@ import type { Transaction } from '../main/receipts/transaction.js';
 import { OUTBOX_STATES, type ForwardQueue, type OutboxState, type Problem } from '../main/store/types.js';
 import { silentLogger } from '../main/telemetry/log.js';
 import { MemoryVault } from '../main/vault/index.js';
-import type { SandboxState } from '../sandbox/server.js';
+import { DEFAULT_REMOTE_CONFIG, type SandboxState } from '../sandbox/server.js';
+import { fileMemory, memoryOnly } from '../main/cloud/learned-limits.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { BenchReport } from './report.js';
 
 /**
@@ -236,6 +239,93 @@ async function drainRun(): Promise<{ seconds: number; cpuMsPer1000: number; requ
   }
 }
 
+/** issue 18 §4: a cloud that answers 20 % of batches 5xx, resets 10 %, holds 3 % open, allows 120 requests a minute and 4 a batch. */
+const BAD_LINK = { fail5xxRate: 0.2, resetRate: 0.1, holdRate: 0.03, rateLimit: { limit: 120, windowS: 60 }, maxBatchItems: 4 };
+const BAD_LINK_RECEIPTS = 46;
+
+interface BadLinkResult {
+  seconds: number;
+  once: boolean;
+  requests: number;
+  tooLarge: number;
+  held: number;
+}
+
+/**
+ * A restarted bridge with 46 receipts waiting drains them over the bad link. `today`: the forwarder as it was before issue 18
+ * (30 s for the first byte, a hanging request holds its slot, nothing remembered across the restart); otherwise the defaults,
+ * with what the previous run learned (remote config said 4 a batch) kept in the limits file.
+ */
+async function badLinkRun(today: boolean, seed: number): Promise<BadLinkResult> {
+  const sandbox = await sandboxProcess(['--seed', String(seed), '--faults', JSON.stringify(BAD_LINK)]);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-badlink-'));
+  try {
+    await fetch(`${sandbox.url}/sandbox/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...DEFAULT_REMOTE_CONFIG, version: 2, batch: { ...DEFAULT_REMOTE_CONFIG.batch, max_items: 4 } }) });
+    const vault = await paired(sandbox.url);
+    const memory = today ? memoryOnly() : fileMemory(join(dir, 'cloud-limits.json'));
+    const options = {
+      baseUrl: sandbox.url,
+      vault,
+      log: silentLogger,
+      batch: { max_items: 100, max_bytes: 1 << 20, max_wait_ms: 2000 },
+      rate: { max_rps: 10 },
+      agentVersion: 'bench',
+      memory,
+      remoteConfig: { pollMs: 5 * 60_000 },
+      ...(today ? { timeouts: { firstByteMs: 30_000 }, stallMs: Infinity } : {}),
+    };
+    if (!today) {
+      // The run before the restart: it polled remote config (max_items 4) and kept it.
+      const before = new Forwarder({ ...options, queue: new BenchQueue(0, 'none-') });
+      before.start();
+      await before.pollConfigNow();
+      await before.stop();
+    }
+    const queue = new BenchQueue(BAD_LINK_RECEIPTS, `BAD${seed}${today ? 'T' : 'N'}-`);
+    const forwarder = new Forwarder({ ...options, queue });
+    const started = performance.now();
+    forwarder.start();
+    await forwarder.syncNow();
+    const seconds = (performance.now() - started) / 1000;
+    const requests = forwarder.status().counters.requests;
+    await forwarder.stop();
+    const state = (await (await fetch(`${sandbox.url}/sandbox/state`)).json()) as SandboxState;
+    const txs = Object.values(state.transactions);
+    const once = queue.settled === BAD_LINK_RECEIPTS && txs.length === BAD_LINK_RECEIPTS && txs.every((t) => t.accepted === 1);
+    return { seconds, once, requests, tooLarge: state.counters.by_status['413'] ?? 0, held: state.counters.held ?? 0 };
+  } finally {
+    sandbox.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function badLinkReport(seeds = [1, 2, 3]): Promise<BenchReport> {
+  const now: BadLinkResult[] = [];
+  const today: BadLinkResult[] = [];
+  for (const seed of seeds) {
+    // Side by side, one seed at a time: the same faults for both (seeded), the same machine load.
+    const [a, b] = await Promise.all([badLinkRun(false, seed), badLinkRun(true, seed)]);
+    now.push(a);
+    today.push(b);
+  }
+  const worst = (rs: BadLinkResult[]) => Math.max(...rs.map((r) => r.seconds));
+  const mean = (rs: BadLinkResult[], f: (r: BadLinkResult) => number) => rs.reduce((n, r) => n + f(r), 0) / rs.length;
+  return {
+    name: `cloud: ${BAD_LINK_RECEIPTS} receipts after a restart over a bad link`,
+    figures: [
+      { label: 'drain time, worst of the seeds', value: worst(now), unit: 's', target: { op: '<', value: 20 }, ratio: { value: worst(now) / worst(today), against: 'the pre-issue-18 forwarder (30 s first byte, a hanging request holds its slot, nothing remembered), same seeds', target: { op: '<', value: 1 } } },
+      { label: 'drain time, mean of the seeds', value: mean(now, (r) => r.seconds), unit: 's' },
+      { label: 'baseline drain time, mean of the seeds', value: mean(today, (r) => r.seconds), unit: 's' },
+      { label: 'every transaction accepted exactly once (1 = yes, all seeds)', value: now.every((r) => r.once) && today.every((r) => r.once) ? 1 : 0, unit: '', target: { op: '>=', value: 1 } },
+      { label: '413 answers after the restart', value: mean(now, (r) => r.tooLarge), unit: '', target: { op: '<=', value: 0 }, ratio: { value: mean(now, (r) => r.tooLarge) / Math.max(1e-9, mean(today, (r) => r.tooLarge)), against: 'baseline 413s' } },
+      { label: 'batch requests per run', value: mean(now, (r) => r.requests), unit: '' },
+    ],
+    notes: [
+      `faults: ${JSON.stringify(BAD_LINK)}; remote config max_items 4, local 100; seeds ${seeds.join(', ')}; requests held open per run (new, baseline): ${now.map((r) => r.held).join('/')} and ${today.map((r) => r.held).join('/')}`,
+    ],
+  };
+}
+
 export async function run(): Promise<BenchReport[]> {
   // The two limits run side by side (each pair in its own sandbox processes) to keep the bench under a minute.
   const reports: BenchReport[] = await Promise.all(
@@ -257,6 +347,7 @@ export async function run(): Promise<BenchReport[]> {
       };
     }),
   );
+  reports.push(await badLinkReport());
   const drain = await drainRun();
   reports.push({
     name: 'cloud: backlog drain against the sandbox with no limit',

@@ -8,6 +8,7 @@ const usage = `usage: npm run sandbox -- [--port 8787] [--state FILE] [--interva
   [--retry-after-date]   Retry-After as an HTTP-date instead of seconds
   [--fail-5xx-rate P]    each batch answers 503 with probability P
   [--reset-rate P]       each batch is committed, then the connection cut mid-answer, with probability P
+  [--hold-rate P]        each batch is held open, never answered, with probability P
   [--delay-ms MS]        every batch answer waits MS
   [--token-ttl S]        access tokens live S seconds
   [--clock-skew S]       the sandbox clock runs S seconds ahead (Date header, signature check)
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     'retry-after-date': { type: 'boolean' },
     'fail-5xx-rate': { type: 'string' },
     'reset-rate': { type: 'string' },
+    'hold-rate': { type: 'string' },
     'delay-ms': { type: 'string' },
     'token-ttl': { type: 'string' },
     'clock-skew': { type: 'string' },
@@ -60,6 +62,7 @@ if (values['rate-limit']) {
 if (values['retry-after-date']) faults.retryAfterForm = 'date';
 faults.fail5xxRate = num(values['fail-5xx-rate']);
 faults.resetRate = num(values['reset-rate']);
+faults.holdRate = num(values['hold-rate']);
 faults.delayMs = num(values['delay-ms']);
 faults.tokenTtlS = num(values['token-ttl']);
 faults.clockSkewS = num(values['clock-skew']);

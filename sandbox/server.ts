@@ -44,6 +44,8 @@ export interface SandboxFaults {
   resetRate?: number;
   /** Every batch answer waits this long (sandbox ms). */
   delayMs?: number;
+  /** Each batch request is held open with this probability (seeded), never answered nor processed: a dead connection. */
+  holdRate?: number;
   /** The next `count` batch answers wait `ms` first (a client timeout test). */
   slowNext?: { count: number; ms: number } | null;
   /** Access tokens issued from now on live this long. */
@@ -114,6 +116,8 @@ export interface SandboxState {
     by_status: Record<string, number>;
     rate_limited: number;
     resets: number;
+    /** Batch requests held open without an answer (holdRate). */
+    held?: number;
     replays: number;
     heartbeats: number;
     config_polls: number;
@@ -431,6 +435,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const method = req.method ?? 'GET';
 
     if (method === 'POST' && path === PATHS.batch) {
+      if (faults.holdRate && random() < faults.holdRate) {
+        state.counters.held = (state.counters.held ?? 0) + 1;
+        return { answer: new HttpAnswer(0, null), cut: false, delay: Infinity };
+      }
       let delay = faults.delayMs ?? 0;
       if (faults.slowNext && faults.slowNext.count > 0) {
         faults.slowNext.count--;
@@ -611,6 +619,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       res.writeHead(answer.status, headers);
       res.end(body);
     };
+    if (delay === Infinity) return; // held open: the client's timeout (or close()) ends it
     if (delay > 0) {
       const timer = clock.setTimer(() => {
         delayed.delete(timer);

@@ -53,11 +53,34 @@ export class CloudProtocolError extends Error {
 
 export type TokenAnswer = { ok: true; token: TokenResponse } | { ok: false; error: OAuthError['error']; status: number };
 
+/**
+ * How long each phase of a request may take (config `cloud.*_timeout_ms`). A link that accepts the connection and then
+ * says nothing is caught by the first-byte timeout, well before the whole-request one.
+ */
+export interface CloudTimeouts {
+  /** DNS look-up plus TCP connect. */
+  connectMs: number;
+  /** The TLS handshake, once connected. */
+  tlsMs: number;
+  /** From the request sent to the first byte of the answer. */
+  firstByteMs: number;
+  /** The whole request, from start to the last byte of the answer. */
+  requestMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: CloudTimeouts = { connectMs: 5000, tlsMs: 5000, firstByteMs: 10_000, requestMs: 30_000 };
+
+/** The phases as the config file names them (`cloud.timeout_ms` is the whole request). */
+export function timeoutsOf(cloud: { timeout_ms: number; connect_timeout_ms: number; tls_timeout_ms: number; first_byte_timeout_ms: number }): CloudTimeouts {
+  return { connectMs: cloud.connect_timeout_ms, tlsMs: cloud.tls_timeout_ms, firstByteMs: cloud.first_byte_timeout_ms, requestMs: cloud.timeout_ms };
+}
+
 export interface CloudClientOptions {
   baseUrl: string;
   clock?: Clock;
   log?: Logger;
-  /** Socket idle / response timeout; connect has its own shorter one. */
+  timeouts?: Partial<CloudTimeouts>;
+  /** Shorthand for timeouts.requestMs (the first byte never waits longer than the whole request may take). */
   timeoutMs?: number;
 }
 
@@ -85,7 +108,8 @@ export class CloudClient {
     this.baseUrl = parsed.data.replace(/\/+$/, '');
     this.clock = options.clock ?? systemClock;
     void (options.log ?? silentLogger);
-    const timeout = options.timeoutMs ?? 30_000;
+    const t = { ...DEFAULT_TIMEOUTS, ...(options.timeoutMs ? { requestMs: options.timeoutMs } : {}), ...options.timeouts };
+    t.firstByteMs = Math.min(t.firstByteMs, t.requestMs);
     this.got = got.extend({
       throwHttpErrors: false,
       retry: { limit: 0 },
@@ -93,7 +117,8 @@ export class CloudClient {
       decompress: true,
       responseType: 'buffer',
       agent: { http: this.httpAgent, https: this.httpsAgent },
-      timeout: { lookup: 5000, connect: 5000, secureConnect: 5000, send: timeout, response: timeout, socket: timeout },
+      // got's phases: lookup+connect, secureConnect (TLS), response (first byte after the upload), request (all of it).
+      timeout: { lookup: t.connectMs, connect: t.connectMs, secureConnect: t.tlsMs, send: t.requestMs, response: t.firstByteMs, request: t.requestMs },
       headers: { 'user-agent': 'taxpoynt-pos-bridge' },
     });
   }

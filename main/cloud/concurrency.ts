@@ -29,6 +29,11 @@ export class AdaptiveConcurrency {
     return Math.floor(this.limit_);
   }
 
+  /** The long-run mean latency of good answers, or null before the first. */
+  get typicalLatencyMs(): number | null {
+    return this.baselineMs;
+  }
+
   /** A good answer. `atLimit`: the in-flight count had reached the limit when it was sent, so more could help. */
   onSuccess(latencyMs: number, now: number, atLimit: boolean): void {
     // Vector's ARC compares the recent round-trip time with its long-run mean: a short and a long moving average here.

@@ -7,11 +7,12 @@ import type { Vault } from '../vault/index.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { batchDecision, type BatchLimits } from './batcher.js';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState } from './breaker.js';
-import { CloudClient, CloudUnreachable, type Answer } from './client.js';
+import { CloudClient, CloudUnreachable, type Answer, type CloudTimeouts } from './client.js';
 import { systemClock, type Clock, type Random, type Timer } from './clock.js';
 import { AdaptiveConcurrency, DEFAULT_CONCURRENCY, type ConcurrencyOptions } from './concurrency.js';
 import { BatchResponse, ERROR_CODES, MAX_BATCH_ITEMS, readError, type AgentInfo, type BatchResult, type RemoteConfig } from './contract.js';
 import { ApiWindow, HeartbeatSender, type HeartbeatFigures } from './heartbeat.js';
+import { memoryOnly, type LearnedLimits, type LimitsMemory } from './learned-limits.js';
 import { RateBudget, readRateLimit, serverDate } from './rate-limit.js';
 import { RemoteConfigPoller } from './remote-config.js';
 import { CloudSession, NotPaired, PairingLost } from './session.js';
@@ -26,7 +27,19 @@ export interface ForwarderOptions {
   agentVersion: string;
   clock?: Clock;
   random?: Random;
+  /** Shorthand for timeouts.requestMs. */
   timeoutMs?: number;
+  /** Per phase (connect, TLS, first byte, whole request): see client.ts DEFAULT_TIMEOUTS. */
+  timeouts?: Partial<CloudTimeouts>;
+  /** Where what the cloud said about batch size is kept across restarts (default: this process only). */
+  memory?: LimitsMemory;
+  /**
+   * A request with no answer after this long (and after 4× the usual latency) stops holding a concurrency slot: another
+   * batch may go beside it, so one dead connection costs one batch, not the queue (idempotency keys make it safe).
+   */
+  stallMs?: number;
+  /** An alert was raised (pairing lost, kill switch…): the engine shows it at once. */
+  onAlert?: (alert: ForwarderAlert) => void;
   /** Bodies larger than this are sent gzip-compressed (0: always). */
   gzipMinBytes?: number;
   backoff?: BackoffOptions;
@@ -99,6 +112,22 @@ export class ForwarderStopped extends Error {
   }
 }
 
+/** Requests with no answer that may stay out beside the concurrency limit (each costs one batch held in flight). */
+const MAX_STALLED = 4;
+
+/** Local settings remote config replaces while it is in force (`config show` and the log say so). */
+export function remoteOverrides(
+  local: { batch: BatchLimits; rate: { max_rps: number } },
+  remote: { batch: BatchLimits; rate: { max_rps: number } },
+): Array<{ key: string; local: number; remote: number }> {
+  const out: Array<{ key: string; local: number; remote: number }> = [];
+  for (const key of ['max_items', 'max_bytes', 'max_wait_ms'] as const) {
+    if (local.batch[key] !== remote.batch[key]) out.push({ key: `batch.${key}`, local: local.batch[key], remote: remote.batch[key] });
+  }
+  if (local.rate.max_rps !== remote.rate.max_rps) out.push({ key: 'rate.max_rps', local: local.rate.max_rps, remote: remote.rate.max_rps });
+  return out;
+}
+
 /** Only a large gap is a clock problem; the Date header has one-second resolution. */
 const SKEW_THRESHOLD_MS = 2000;
 
@@ -116,8 +145,9 @@ export class Forwarder {
   private readonly heartbeat: HeartbeatSender | null;
   private readonly api = new ApiWindow();
   private limits: BatchLimits;
-  /** Learned from 413: the server takes no more than this many per batch. */
-  private itemsCap = MAX_BATCH_ITEMS;
+  /** Learned from 413s and remote config; kept across restarts by options.memory. */
+  private learned: LearnedLimits;
+  private readonly memory: LimitsMemory;
 
   private running = false;
   private paired = false;
@@ -134,7 +164,8 @@ export class Forwarder {
 
   /** Jobs to send before claiming new rows: retries and halves of split batches, same batch id while the body is the same. */
   private ready: Job[] = [];
-  private inFlight = new Set<Promise<void>>();
+  /** Requests out, with when they went (a request far past the usual latency no longer holds a slot). */
+  private inFlight = new Map<Promise<void>, number>();
   private claimMore = true;
   private flushing = false;
   private pendingSince: number | null = null;
@@ -145,21 +176,24 @@ export class Forwarder {
   private loading: Promise<void> | null = null;
   private idleWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private lastPairingCheck = 0;
-  /** Aborts requests in flight when the forwarder stops (their rows go back to pending). */
-  private abort = new AbortController();
+  /** One per request in flight, aborted when the forwarder stops (their rows go back to pending); one signal per request, so no listener piles up. */
+  private aborts = new Set<AbortController>();
 
   constructor(private readonly options: ForwarderOptions) {
     this.clock = options.clock ?? systemClock;
     this.log = options.log.child({ component: 'cloud' });
     this.queue = options.queue;
-    this.client = new CloudClient({ baseUrl: options.baseUrl, clock: this.clock, log: this.log, timeoutMs: options.timeoutMs });
+    this.client = new CloudClient({ baseUrl: options.baseUrl, clock: this.clock, log: this.log, timeoutMs: options.timeoutMs, timeouts: options.timeouts });
     this.session = new CloudSession(this.client, options.vault, this.log, this.clock);
     const random = options.random ?? Math.random;
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF, random);
     this.breaker = new CircuitBreaker(options.breaker ?? DEFAULT_BREAKER);
     this.limiter = new AdaptiveConcurrency({ ...DEFAULT_CONCURRENCY, ...options.concurrency });
-    this.budget = new RateBudget(options.rate.max_rps);
-    this.limits = { ...options.batch };
+    this.memory = options.memory ?? memoryOnly();
+    this.learned = this.memory.load();
+    // Until the first poll answers, the remote config last received stands (a restart must not start at 46 items when the cloud said 4).
+    this.limits = { ...(this.learned.remote?.batch ?? options.batch) };
+    this.budget = new RateBudget(this.learned.remote?.rate.max_rps ?? options.rate.max_rps);
     this.configPoller =
       options.remoteConfig === false
         ? null
@@ -195,7 +229,6 @@ export class Forwarder {
     if (this.running) return;
     this.running = true;
     this.claimMore = true;
-    this.abort = new AbortController();
     this.reloadPairing().catch(() => undefined);
   }
 
@@ -233,8 +266,8 @@ export class Forwarder {
     this.cancelTimer();
     this.configPoller?.stop();
     this.heartbeat?.stop();
-    this.abort.abort();
-    await Promise.allSettled([...this.inFlight]);
+    for (const controller of this.aborts) controller.abort();
+    await Promise.allSettled([...this.inFlight.keys()]);
     this.releaseReady('the bridge stopped before this batch was sent');
     for (const waiter of this.idleWaiters.splice(0)) waiter.reject(new ForwarderStopped('the forwarder was stopped'));
     this.client.close();
@@ -315,7 +348,27 @@ export class Forwarder {
 
   /** Batch limits in force (local config, overridden by remote config, capped by what a 413 taught). */
   currentLimits(): BatchLimits {
-    return { ...this.limits, max_items: Math.min(this.limits.max_items, this.itemsCap) };
+    return { ...this.limits, max_items: Math.min(this.limits.max_items, this.learned.items_cap ?? MAX_BATCH_ITEMS, MAX_BATCH_ITEMS) };
+  }
+
+  /** Requests in flight that still hold a concurrency slot (not stalled). */
+  private activeInFlight(now: number): number {
+    const stall = this.stallAfterMs();
+    let n = 0;
+    for (const at of this.inFlight.values()) if (now - at < stall) n++;
+    return n;
+  }
+
+  private stallAfterMs(): number {
+    return Math.max(this.options.stallMs ?? 2000, 4 * (this.limiter.typicalLatencyMs ?? 0));
+  }
+
+  /** When the next in-flight request will count as stalled (pump then looks again), or Infinity. */
+  private nextStallAt(now: number): number {
+    const stall = this.stallAfterMs();
+    let at = Infinity;
+    for (const started of this.inFlight.values()) if (started + stall > now) at = Math.min(at, started + stall);
+    return at;
   }
 
   // ── scheduling ───────────────────────────────────────────────────────────────────────────────
@@ -328,7 +381,9 @@ export class Forwarder {
       if (now - this.killedAt < recheck) return this.killedAt + recheck - now;
       if (this.inFlight.size > 0) return Infinity;
     }
-    if (this.inFlight.size >= this.limiter.limit) return Infinity;
+    // Stalled requests free their slot, but a dead link must not pile up requests without end.
+    if (this.inFlight.size >= this.limiter.limit + MAX_STALLED) return Infinity;
+    if (this.activeInFlight(now) >= this.limiter.limit) return Math.max(1, this.nextStallAt(now) - now);
     return Math.max(0, this.breaker.waitMs(now), this.backoffUntil - now, this.budget.waitMs(now));
   }
 
@@ -369,7 +424,10 @@ export class Forwarder {
     if (ready) return { job: ready };
     const limits = this.currentLimits();
     if (!this.claimMore && !this.flushing) {
-      const decision = batchDecision(now, this.nudged, this.pendingSince, limits);
+      // Nagle: with nothing in flight (and the pace allowing, or pump would not ask) a receipt goes at once;
+      // while a batch is out, the next fills until it answers, max_items, or max_wait_ms.
+      const idle = this.activeInFlight(now) === 0;
+      const decision = batchDecision(now, this.nudged, this.pendingSince, idle ? { ...limits, max_wait_ms: 0 } : limits);
       if (!decision.send) return { waitMs: decision.waitMs };
     }
     let rows: Item[];
@@ -442,7 +500,7 @@ export class Forwarder {
   }
 
   private launch(job: Job, now: number): void {
-    const atLimit = this.inFlight.size + 1 >= this.limiter.limit;
+    const atLimit = this.activeInFlight(now) + 1 >= this.limiter.limit;
     this.budget.onSend(now);
     this.breaker.onRequest(now);
     this.counters.requests++;
@@ -455,7 +513,7 @@ export class Forwarder {
         this.inFlight.delete(work);
         this.pump();
       });
-    this.inFlight.add(work);
+    this.inFlight.set(work, now);
   }
 
   private async send(job: Job, atLimit: boolean): Promise<void> {
@@ -468,6 +526,8 @@ export class Forwarder {
       return this.transient(job, err instanceof Error ? err.message : String(err), 0);
     }
     let answer: Answer;
+    const controller = new AbortController();
+    this.aborts.add(controller);
     try {
       answer = await this.client.sendBatch({
         accessToken: token,
@@ -477,7 +537,7 @@ export class Forwarder {
         json: job.body,
         gzip: job.gzip,
         timestampS: Math.floor((this.clock.now() + this.clockOffsetMs) / 1000),
-      }, this.abort.signal);
+      }, controller.signal);
     } catch (err) {
       this.budget.onNoAnswer();
       if (!this.running) {
@@ -490,6 +550,8 @@ export class Forwarder {
         return this.transient(job, err.message, err.latencyMs);
       }
       throw err;
+    } finally {
+      this.aborts.delete(controller);
     }
     this.api.record(answer.latencyMs, answer.status < 500 && answer.status !== 429);
     this.budget.onAnswer(readRateLimit(answer.headers, answer.at), answer.at);
@@ -504,6 +566,7 @@ export class Forwarder {
       const parsed = BatchResponse.safeParse(answer.body);
       if (!parsed.success) return this.transient(job, 'the cloud answered 200 with a body that does not match the contract', answer.latencyMs);
       this.healthy(answer, atLimit);
+      if (job.items.length > this.learned.largest_accepted) this.learn({ largest_accepted: job.items.length });
       this.settle(job, parsed.data.results);
       return;
     }
@@ -568,8 +631,10 @@ export class Forwarder {
       if (job.items.length === 1) {
         return this.settle(job, [{ id: job.items[0]!.id, status: 'rejected', errors: [{ field: '', code: 'too_large', message: 'the cloud refused this transaction as too large' }] }]);
       }
-      this.itemsCap = Math.max(1, Math.floor(job.items.length / 2));
-      this.log.warn('the cloud refused a batch as too large; splitting it in halves', { batch_id: job.batchId, items: job.items.length, items_cap: this.itemsCap });
+      // Never build this size again: halve, but not below what the cloud has already taken.
+      const cap = Math.min(job.items.length - 1, Math.max(this.learned.largest_accepted, Math.floor(job.items.length / 2)));
+      this.learn({ items_cap: Math.max(1, Math.min(cap, this.learned.items_cap ?? Infinity)) });
+      this.log.warn('the cloud refused a batch as too large; splitting it in halves', { batch_id: job.batchId, items: job.items.length, items_cap: this.learned.items_cap });
       return this.split(job);
     }
     if (status === 429) {
@@ -684,9 +749,16 @@ export class Forwarder {
     }
   }
 
+  private learn(change: Partial<LearnedLimits>): void {
+    this.learned = { ...this.learned, ...change };
+    this.memory.save(this.learned);
+  }
+
   private applyRemoteConfig(config: RemoteConfig): void {
+    this.logOverrides(config);
     this.limits = { ...config.batch };
     this.budget.setMaxRps(config.rate.max_rps);
+    this.learn({ remote: { version: config.version, batch: { ...config.batch }, rate: { ...config.rate } } });
     const enabled = config.flags.forwarding_enabled;
     if (enabled !== this.forwardingEnabled) {
       this.forwardingEnabled = enabled;
@@ -702,8 +774,22 @@ export class Forwarder {
     this.pump();
   }
 
+  /** The local config's batch and rate settings that this remote config replaces, said once per change. */
+  private logOverrides(config: RemoteConfig): void {
+    const before = this.learned.remote;
+    for (const o of remoteOverrides({ batch: this.options.batch, rate: this.options.rate }, config)) {
+      const key = o.key as keyof typeof config.batch | 'max_rps';
+      const previous = key === 'max_rps' ? before?.rate.max_rps : before?.batch[key];
+      if (previous === o.remote) continue;
+      this.log.info('remote config overrides a local setting', { setting: o.key, local: o.local, remote: o.remote, version: config.version });
+    }
+  }
+
   private alert(code: ForwarderAlert['code'], message: string): void {
-    this.alerts.set(code, { code, message, at: new Date(this.clock.now()).toISOString() });
+    const known = this.alerts.get(code);
+    const alert = { code, message, at: new Date(this.clock.now()).toISOString() };
+    this.alerts.set(code, alert);
+    if (!known || known.message !== message) this.options.onAlert?.(alert);
   }
 
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { platform, release } from 'node:os';
 import { Capture, type CapturePlan, type CapturedJob, type DeviceState, type TerminalEvent } from '../capture/index.js';
 import type { DeviceConfig } from '../capture/config.js';
-import { Forwarder, type ForwarderStatus, type RemoteConfig } from '../cloud/index.js';
+import { Forwarder, fileMemory, learnedLimitsFile, timeoutsOf, type ForwarderAlert, type ForwarderStatus, type RemoteConfig } from '../cloud/index.js';
 import type { Integration } from '../receipts/transaction.js';
 import { ENGINE_CHECKPOINT_MS, openStore, type Store, type StoreAlert, type ForwardQueue, type OutboxState, type Problem } from '../store/index.js';
 import { Logger, logFile, type LogSink } from '../telemetry/log.js';
@@ -167,7 +167,9 @@ export class Bridge extends EventEmitter {
       batch: this.config.batch,
       rate: this.config.rate,
       agentVersion: this.options.version,
-      timeoutMs: this.config.cloud.timeout_ms,
+      timeouts: timeoutsOf(this.config.cloud),
+      memory: fileMemory(learnedLimitsFile(this.options.dataDir), this.log),
+      onAlert: (alert) => this.cloudAlert(alert),
       idlePollMs: this.options.forwarder?.idlePollMs,
       pairingRecheckMs: this.options.forwarder?.pairingRecheckMs,
       remoteConfig: { pollMs: this.options.forwarder?.remoteConfigPollMs ?? 5 * 60_000, onChange: (rc) => this.applyRemoteConfig(rc) },
@@ -258,6 +260,12 @@ export class Bridge extends EventEmitter {
       this.log.error('a captured job could not be stored', { device: job.deviceId, bytes: job.bytes.byteLength, error: err });
       this.emit('alert', { code: 'store_failed', severity: 'error', message: `A receipt from ${job.deviceId} could not be stored: ${(err as Error).message}`, raisedAt: new Date().toISOString() });
     }
+  }
+
+  /** A cloud alert (pairing lost, kill switch…) reaches `run`'s output and the app as it happens, not only the next status. */
+  private cloudAlert(alert: ForwarderAlert): void {
+    const severity = alert.code === 'rejected' || alert.code === 'forwarding_disabled' ? 'warning' : 'error';
+    this.emit('alert', { code: alert.code, severity, message: alert.message, raisedAt: alert.at });
   }
 
   private nudgeForwarder(): void {

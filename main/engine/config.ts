@@ -31,9 +31,12 @@ export const ConfigSchema = z
       .object({
         base_url: BaseUrl.default('https://api.taxpoynt.com'),
         timeout_ms: z.number().int().min(1000).max(120_000).default(30_000),
+        connect_timeout_ms: z.number().int().min(100).max(120_000).default(5000),
+        tls_timeout_ms: z.number().int().min(100).max(120_000).default(5000),
+        first_byte_timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
       })
       .strict()
-      .default({ base_url: 'https://api.taxpoynt.com', timeout_ms: 30_000 }),
+      .default({ base_url: 'https://api.taxpoynt.com', timeout_ms: 30_000, connect_timeout_ms: 5000, tls_timeout_ms: 5000, first_byte_timeout_ms: 10_000 }),
     batch: z
       .object({
         max_items: z.number().int().min(1).max(500).default(100),
