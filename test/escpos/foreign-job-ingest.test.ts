@@ -16,8 +16,10 @@ describe('ingest of a job that is not a receipt', () => {
     const store = await h.open();
     const bytes = Buffer.from('SIZE 60 mm, 40 mm\r\nGAP 2 mm, 0\r\nCLS\r\nTEXT 10,10,"3",0,1,1,"TOTAL 5,000.00"\r\nPRINT 1\r\n');
     const out = ingestJob(store, { deviceId: 'till-1', integration: 'escpos_serial', bytes, capturedAt: '2026-12-02T09:00:00.000Z' });
-    expect(out.state).toBe('unparsed');
-    expect(store.get(out.id)!.problems).toEqual([{ code: 'not_a_receipt', field: 'raw', message: 'this is a TSPL label job, not a receipt' }]);
-    expect(Buffer.from(store.readJournal(out.id)!.bytes)).toEqual(bytes);
+    expect(out.receipts).toHaveLength(1);
+    const receipt = out.receipts[0]!;
+    expect(receipt.state).toBe('unparsed');
+    expect(store.get(receipt.id)!.problems).toEqual([{ code: 'not_a_receipt', field: 'raw', message: 'this is a TSPL label job, not a receipt' }]);
+    expect(Buffer.from(store.readJournal(out.job)!.bytes)).toEqual(bytes);
   });
 });
