@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(socat gnome-keyring dbus libglib2.0-bin libsecret-1-dev libsecret-tools libusb-1.0-0 libudev-dev udev chromium python3 make g++)
+PACKAGES=(socat gnome-keyring dbus libglib2.0-bin libsecret-1-dev libsecret-tools libusb-1.0-0 libudev-dev udev chromium python3 make g++ cups cups-client cups-bsd tesseract-ocr tesseract-ocr-eng fonts-dejavu-core fonts-liberation2)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
