@@ -49,6 +49,8 @@ export class Checkpointer {
   stop(): Promise<void> {
     if (!this.stopped) {
       this.stopped = true;
+      // Held by the event loop until it has closed its connection: an unref'd worker would let the process end first.
+      this.worker.ref();
       this.worker.postMessage('stop');
     }
     return this.exited;
