@@ -1515,9 +1515,17 @@ export class EscposStream {
     this.stripe = stripe;
   }
 
-  /** Appends a band's rows to the open picture (the wider of the two sets the width). */
+  /** Appends a band's rows to the open picture (the wider of the two sets the width). The band's data becomes the picture's. */
   private growPicture(pic: Picture, band: Bitmap): void {
-    if (band.width > pic.width && pic.height > 0) {
+    this.pictureBytes += band.data.length;
+    if (pic.height === 0) {
+      pic.width = band.width;
+      pic.height = band.height;
+      pic.paperDots = paperDotsFor(band.width);
+      this.openRows = band.data;
+      return;
+    }
+    if (band.width > pic.width) {
       const widened = widenBitmap({ width: pic.width, height: pic.height, data: this.openRows.subarray(0, rowBytes(pic.width) * pic.height) }, band.width);
       this.openRows = widened.data;
     }
@@ -1533,16 +1541,16 @@ export class EscposStream {
     this.openRows.set(rows.subarray(0, stride * band.height), stride * pic.height);
     pic.height += band.height;
     pic.paperDots = paperDotsFor(pic.width);
-    this.pictureBytes += stride * band.height;
   }
 
   /** The open picture takes no more bands: its rows are copied out to their exact size. */
   private closePicture(): void {
     const pic = this.openPic;
     if (pic === null) return;
-    pic.data = this.openRows.slice(0, rowBytes(pic.width) * pic.height);
+    const size = rowBytes(pic.width) * pic.height;
+    pic.data = this.openRows.length === size ? this.openRows : this.openRows.slice(0, size);
     this.openPic = null;
-    if (this.openRows.length > 1 << 20) this.openRows = new Uint8Array(0);
+    this.openRows = EMPTY;
   }
 
   /**
@@ -1557,6 +1565,8 @@ export class EscposStream {
     if (this.rKeep < declared) {
       this.warn('invalid_parameter', this.cmdStart, `${source} image at offset ${this.cmdStart} goes past the ${MAX_PICTURE_BYTES >> 20} MiB of pictures a receipt keeps; only its first ${this.rKeep} bytes are kept`);
     }
+    // Room for all of it up front when that is modest (a lying header costs at most 1 MiB); more grows as bytes come.
+    this.rBuf = new Uint8Array(Math.min(this.rKeep, 1 << 20));
     this.rAt = this.cmdStart;
     this.rSource = source;
     this.rX = x;
@@ -1590,7 +1600,13 @@ export class EscposStream {
 
   private rasterEnd(): void {
     this.rOn = false;
-    if (this.rBuf.length > 1 << 20) this.rBuf = new Uint8Array(0);
+    this.rBuf = EMPTY; // its bytes now belong to a picture
+  }
+
+  /** The raster bytes read, `length` of them, handed over (no copy: rasterEnd drops the decoder's reference). */
+  private rasterData(length: number): Uint8Array {
+    // A block cut well short is copied out, so a lying header's room is not kept alive by its picture.
+    return this.rBuf.length === length ? this.rBuf : length >= this.rBuf.length >> 1 ? this.rBuf.subarray(0, length) : this.rBuf.slice(0, length);
   }
 
   /** GS v 0 data read: rX bytes a row, rY rows (fewer when cut short). */
@@ -1598,7 +1614,7 @@ export class EscposStream {
     const stride = this.rX;
     const rows = stride === 0 ? 0 : Math.min(this.rY, Math.floor(this.rLen / stride));
     if (rows > 0) {
-      const band = { width: stride * 8, height: rows, data: this.rBuf.slice(0, stride * rows) };
+      const band = { width: stride * 8, height: rows, data: this.rasterData(stride * rows) };
       this.printImage(true, scaleBitmap(band, this.rScaleX, this.rScaleY), this.rSource, this.rAt);
     }
     this.rasterEnd();
@@ -1623,7 +1639,7 @@ export class EscposStream {
     if (this.rMode === 112) {
       const stride = rowBytes(x);
       const rows = stride === 0 ? 0 : Math.min(y, Math.floor(this.rLen / stride));
-      bitmap = clearPadding({ width: x, height: rows, data: this.rBuf.slice(0, stride * rows) });
+      bitmap = clearPadding({ width: x, height: rows, data: this.rasterData(stride * rows) });
     } else {
       const perColumn = (y + 7) >> 3;
       const columns = perColumn === 0 ? 0 : Math.min(x, Math.floor(this.rLen / perColumn));

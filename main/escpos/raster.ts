@@ -20,7 +20,18 @@ export function dotAt(b: Bitmap, x: number, y: number): number {
   return ((b.data[y * rowBytes(b.width) + (x >> 3)] as number) >> (7 - (x & 7))) & 1;
 }
 
-/** Each dot becomes `sx` × `sy` dots, as the printer prints double-width/height or low-density images. */
+/** DOUBLE[b]: byte b with each bit doubled (16 bits, MSB first). */
+const DOUBLE = (() => {
+  const t = new Uint16Array(256);
+  for (let b = 0; b < 256; b++) {
+    let v = 0;
+    for (let bit = 0; bit < 8; bit++) if ((b & (0x80 >> bit)) !== 0) v |= 0xc000 >> (bit * 2);
+    t[b] = v;
+  }
+  return t;
+})();
+
+/** Each dot becomes `sx` × `sy` dots (1 to 4), as the printer prints double-width/height or low-density images. */
 export function scaleBitmap(b: Bitmap, sx: number, sy: number): Bitmap {
   if (sx === 1 && sy === 1) return b;
   const width = b.width * sx;
@@ -29,18 +40,25 @@ export function scaleBitmap(b: Bitmap, sx: number, sy: number): Bitmap {
   const outRow = rowBytes(width);
   const data = new Uint8Array(outRow * height);
   for (let y = 0; y < b.height; y++) {
-    const row = new Uint8Array(outRow);
-    if (sx === 1) row.set(b.data.subarray(y * inRow, y * inRow + inRow));
-    else {
+    const at = y * sy * outRow;
+    const src = b.data.subarray(y * inRow, y * inRow + inRow);
+    if (sx === 1) data.set(src, at);
+    else if (sx === 2) {
+      for (let k = 0; k < inRow; k++) {
+        const v = DOUBLE[src[k] as number] as number;
+        data[at + 2 * k] = v >> 8;
+        if (2 * k + 1 < outRow) data[at + 2 * k + 1] = v & 0xff;
+      }
+    } else {
       for (let x = 0; x < b.width; x++) {
-        if (dotAt(b, x, y) === 0) continue;
+        if ((((src[x >> 3] as number) >> (7 - (x & 7))) & 1) === 0) continue;
         for (let k = 0; k < sx; k++) {
           const X = x * sx + k;
-          row[X >> 3] = (row[X >> 3] as number) | (0x80 >> (X & 7));
+          data[at + (X >> 3)] = (data[at + (X >> 3)] as number) | (0x80 >> (X & 7));
         }
       }
     }
-    for (let k = 0; k < sy; k++) data.set(row, (y * sy + k) * outRow);
+    for (let k = 1; k < sy; k++) data.copyWithin(at + k * outRow, at, at + outRow);
   }
   return { width, height, data };
 }
@@ -52,15 +70,50 @@ export function scaleBitmap(b: Bitmap, sx: number, sy: number): Bitmap {
 export function columnsToRows(data: Uint8Array, columns: number, bytesPerColumn: number, height = bytesPerColumn * 8): Bitmap {
   const outRow = rowBytes(columns);
   const out = new Uint8Array(outRow * height);
-  for (let x = 0; x < columns; x++) {
-    const mask = 0x80 >> (x & 7);
-    const xb = x >> 3;
+  // Eight columns by eight dots at a time: an 8 × 8 bit-matrix transpose (Hacker's Delight, 7-3).
+  for (let xb = 0; xb < outRow; xb++) {
+    const x0 = xb * 8;
     for (let k = 0; k < bytesPerColumn; k++) {
-      const v = data[x * bytesPerColumn + k] as number;
-      if (v === 0) continue;
-      for (let bit = 0; bit < 8; bit++) {
-        const y = k * 8 + bit;
-        if (y < height && (v & (0x80 >> bit)) !== 0) out[y * outRow + xb] = (out[y * outRow + xb] as number) | mask;
+      let x: number;
+      let y: number;
+      const at = x0 * bytesPerColumn + k;
+      if (x0 + 8 <= columns) {
+        const n = bytesPerColumn;
+        x = ((data[at] as number) << 24) | ((data[at + n] as number) << 16) | ((data[at + 2 * n] as number) << 8) | (data[at + 3 * n] as number);
+        y = ((data[at + 4 * n] as number) << 24) | ((data[at + 5 * n] as number) << 16) | ((data[at + 6 * n] as number) << 8) | (data[at + 7 * n] as number);
+      } else {
+        x = 0;
+        y = 0;
+        for (let i = 0; x0 + i < columns; i++) {
+          const v = data[at + i * bytesPerColumn] as number;
+          if (i < 4) x |= v << (24 - 8 * i);
+          else y |= v << (56 - 8 * i);
+        }
+      }
+      if ((x | y) === 0) continue;
+      let t = (x ^ (x >>> 7)) & 0x00aa00aa;
+      x = x ^ t ^ (t << 7);
+      t = (y ^ (y >>> 7)) & 0x00aa00aa;
+      y = y ^ t ^ (t << 7);
+      t = (x ^ (x >>> 14)) & 0x0000cccc;
+      x = x ^ t ^ (t << 14);
+      t = (y ^ (y >>> 14)) & 0x0000cccc;
+      y = y ^ t ^ (t << 14);
+      t = (x & 0xf0f0f0f0) | ((y >>> 4) & 0x0f0f0f0f);
+      y = ((x << 4) & 0xf0f0f0f0) | (y & 0x0f0f0f0f);
+      x = t;
+      const base = k * 8 * outRow + xb;
+      if (k * 8 + 8 <= height) {
+        out[base] = x >>> 24;
+        out[base + outRow] = (x >>> 16) & 0xff;
+        out[base + 2 * outRow] = (x >>> 8) & 0xff;
+        out[base + 3 * outRow] = x & 0xff;
+        out[base + 4 * outRow] = y >>> 24;
+        out[base + 5 * outRow] = (y >>> 16) & 0xff;
+        out[base + 6 * outRow] = (y >>> 8) & 0xff;
+        out[base + 7 * outRow] = y & 0xff;
+      } else {
+        for (let r = 0; k * 8 + r < height; r++) out[base + r * outRow] = ((r < 4 ? x >>> (24 - 8 * r) : y >>> (56 - 8 * r)) & 0xff);
       }
     }
   }
