@@ -26,7 +26,10 @@
 //   (TSPL, ZPL, EPL, PCL, PostScript, PDF) is read no further: every byte up to the idle gap or the end
 //   of the data is that job's, and the receipt carries `notReceipt` and no lines. To add a language:
 //   append its signatures to FOREIGN_JOBS.
-// - Bounds: a line is broken at 4096 characters, a receipt keeps at most 100 warnings, a 2D-code or
+// - Pictures: raster data (GS v 0, ESC *, GS ( L / GS 8 L fn 112/113) is collected as it is skipped and
+//   decoded into `pictures` when its block ends (or is cut short); consecutive bands of one command join
+//   (printImage). NV/downloaded images print as 'logo' placeholders. main/escpos/README.md has the table.
+// - Bounds: a line is broken at 4096 characters, 16 MiB of pictures a receipt, a receipt keeps at most 100 warnings, a 2D-code or
 //   barcode payload at most 64 KiB; nothing else is allocated per byte.
 import {
   canonicalCodepage,
