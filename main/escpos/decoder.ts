@@ -93,6 +93,8 @@ const MAX_WARNINGS = 100;
 const DEFAULT_IDLE_MS = 2000;
 /** Picture bytes (1 bit a dot, after scaling) a receipt keeps: 16 MiB is an 80 mm receipt 29 m long. */
 const MAX_PICTURE_BYTES = 16 << 20;
+/** Pictures a receipt keeps (a job of nothing but 4-byte logo commands must not grow without end). */
+const MAX_PICTURES = 4096;
 
 /** Header length marking the first command of a vendor framing (FRAMINGS). */
 const FRAMING = -2;
@@ -364,6 +366,7 @@ export class EscposStream {
   private openPic: Picture | null = null;
   private openRows: Uint8Array = new Uint8Array(0);
   private pictureBytes = 0;
+  private picturesFull = false;
   private warnings: DecoderWarning[] = [];
   private warnAbs: number[] = [];
   private suppressed = 0;
@@ -1497,6 +1500,13 @@ export class EscposStream {
     if (bitmap !== null && stripe && this.stripe && open !== null && open.source === source) this.growPicture(open, bitmap);
     else {
       this.closePicture();
+      if (this.pictures.length >= MAX_PICTURES) {
+        if (!this.picturesFull) this.warn('invalid_parameter', at, `more than ${MAX_PICTURES} pictures in one receipt: the picture at offset ${at} and those after it are not kept`);
+        this.picturesFull = true;
+        this.committed = true;
+        this.stripe = false;
+        return;
+      }
       const pic: Picture = {
         kind: bitmap ? 'raster' : 'logo',
         source,
@@ -1568,8 +1578,8 @@ export class EscposStream {
     if (this.rKeep < declared) {
       this.warn('invalid_parameter', this.cmdStart, `${source} image at offset ${this.cmdStart} goes past the ${MAX_PICTURE_BYTES >> 20} MiB of pictures a receipt keeps; only its first ${this.rKeep} bytes are kept`);
     }
-    // Room for all of it up front when that is modest (a lying header costs at most 1 MiB); more grows as bytes come.
-    this.rBuf = new Uint8Array(Math.min(this.rKeep, 1 << 20));
+    // A little room up front (a lying header costs at most 4 KiB); more grows, doubling, as bytes come.
+    if (this.rBuf.length === 0) this.rBuf = new Uint8Array(Math.min(this.rKeep, 4096));
     this.rAt = this.cmdStart;
     this.rSource = source;
     this.rX = x;
@@ -1603,13 +1613,15 @@ export class EscposStream {
 
   private rasterEnd(): void {
     this.rOn = false;
-    this.rBuf = EMPTY; // its bytes now belong to a picture
+    if (this.rBuf.length > 1 << 20) this.rBuf = EMPTY;
   }
 
-  /** The raster bytes read, `length` of them, handed over (no copy: rasterEnd drops the decoder's reference). */
+  /** The raster bytes read, `length` of them: the buffer itself when they fill most of it (the next block gets a new one), else a copy. */
   private rasterData(length: number): Uint8Array {
-    // A block cut well short is copied out, so a lying header's room is not kept alive by its picture.
-    return this.rBuf.length === length ? this.rBuf : length >= this.rBuf.length >> 1 ? this.rBuf.subarray(0, length) : this.rBuf.slice(0, length);
+    if (length < this.rBuf.length >> 1) return this.rBuf.slice(0, length);
+    const data = this.rBuf.length === length ? this.rBuf : this.rBuf.subarray(0, length);
+    this.rBuf = EMPTY;
+    return data;
   }
 
   /** GS v 0 data read: rX bytes a row, rY rows (fewer when cut short). */
@@ -1773,6 +1785,7 @@ export class EscposStream {
     this.pictures = [];
     this.openPic = null;
     this.pictureBytes = 0;
+    this.picturesFull = false;
     this.stripeFeed = false;
     this.warnings = [];
     this.warnAbs = [];

@@ -173,7 +173,7 @@ export function encodePng(b: Bitmap): Uint8Array {
   view.setUint32(0, b.width);
   view.setUint32(4, b.height);
   ihdr.set([1, 0, 0, 0, 0], 8); // bit depth 1, grayscale, deflate, adaptive filtering, no interlace
-  return concatBytes([
+  return Buffer.concat([
     Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
     chunk('IHDR', ihdr),
     chunk('IDAT', deflateSync(raw, { level: 6 })),
@@ -206,14 +206,4 @@ function crc32(bytes: Uint8Array): number {
   let c = 0xffffffff;
   for (let k = 0; k < bytes.length; k++) c = (CRC_TABLE[(c ^ (bytes[k] as number)) & 0xff] as number) ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
-}
-
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

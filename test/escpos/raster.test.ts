@@ -231,3 +231,25 @@ describe('declared lengths are checked: a short image is a warning, never a cras
     expect(process.memoryUsage().rss - before).toBeLessThan(64 << 20);
   });
 });
+
+describe('hostile raster jobs stay cheap', () => {
+  it('10,000 logo commands keep 4,096 pictures and say so once', () => {
+    const logos = new Uint8Array(4 * 10_000);
+    for (let k = 0; k < 10_000; k++) logos.set([0x1c, 0x70, 1, 0], 4 * k);
+    const [r] = decode(rasterJob(logos));
+    expect(r?.pictures).toHaveLength(4096);
+    expect(r?.images).toBe(4096);
+    expect(r?.warnings.map((w) => w.code)).toEqual(['invalid_parameter']);
+  });
+
+  it('graphics stores that each declare 64 KB and stop after 3 bytes cost time in proportion to the bytes sent', () => {
+    const one = bytes(0x1d, 0x28, 0x4c, 0xff, 0xff, 0x30, 0x70, 0x30, 1, 1, 0x31, 8, 0, 0xff, 0xff, 1, 2, 3, 0x1d, 0x28, 0x4c, 2, 0, 0x30, 0x32, 0x41, 0x0a);
+    const job = new Uint8Array(one.length * 20_000);
+    for (let k = 0; k < 20_000; k++) job.set(one, k * one.length);
+    const t0 = performance.now();
+    const [r] = decode(rasterJob(job));
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(r?.pictures?.length).toBe(4096);
+    expect(r?.lines).toHaveLength(20_000);
+  });
+});

@@ -151,13 +151,7 @@ export function rasterJob(...parts: Uint8Array[]): Uint8Array {
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 function setDot(data: Uint8Array, at: number, mask: number): void {
