@@ -1083,6 +1083,7 @@ export class EscposStream {
       case 0x4a: // ESC J n: print and feed
       case 0x4b:
         if (this.lineLen > 0) this.flushLine();
+        this.stripeFeed = false; // it printed the ESC * stripe, if one was waiting
         break;
       case 0x64: // ESC d n: print and feed n lines
         this.flushLine();
