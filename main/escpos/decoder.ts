@@ -29,8 +29,8 @@
 // - Pictures: raster data (GS v 0, ESC *, GS ( L / GS 8 L fn 112/113) is collected as it is skipped and
 //   decoded into `pictures` when its block ends (or is cut short); consecutive bands of one command join
 //   (printImage). NV/downloaded images print as 'logo' placeholders. main/escpos/README.md has the table.
-// - Bounds: a line is broken at 4096 characters, 16 MiB of pictures a receipt, a receipt keeps at most 100 warnings, a 2D-code or
-//   barcode payload at most 64 KiB; nothing else is allocated per byte.
+// - Bounds: a line is broken at 4096 characters, a receipt keeps at most 100 warnings, 4096 pictures and
+//   16 MiB of picture dots, a 2D-code or barcode payload at most 64 KiB; nothing else is allocated per byte.
 import {
   canonicalCodepage,
   composeTable,
