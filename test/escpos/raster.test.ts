@@ -176,6 +176,12 @@ describe('pictures at their place among the lines', () => {
     const [r] = decode(rasterJob(plane(0x31, 0xf0), plane(0x32, 0x0f), bytes(0x1d, 0x28, 0x4c, 2, 0, 0x30, 0x32)));
     expect(hexOf(bitmapOf(r?.pictures?.[0]))).toEqual({ width: 8, height: 1, data: 'ff' });
   });
+
+  it('graphics stored twice in the same colour before printing: the second replaces the first', () => {
+    const store = (row: number) => bytes(0x1d, 0x28, 0x4c, 11, 0, 0x30, 0x70, 0x30, 1, 1, 0x31, 8, 0, 1, 0, row);
+    const [r] = decode(rasterJob(store(0xf0), store(0x0f), bytes(0x1d, 0x28, 0x4c, 2, 0, 0x30, 0x32)));
+    expect(hexOf(bitmapOf(r?.pictures?.[0]))).toEqual({ width: 8, height: 1, data: '0f' });
+  });
 });
 
 describe('logos printed by reference', () => {
