@@ -216,7 +216,9 @@ export class VirtualPrinterSource extends DeviceSource {
       lastDataMs: 0,
       connectedMs: this.clock.now(),
       closed: false,
-      assembler: this.receiptAssembler(id, 'tcp' in this.config.listen ? 'escpos_tcp' : 'escpos_serial', this.config, address),
+      // Jobs carry the device's id, not the lane's: a transaction id never depends on the till's address
+      // (a spooler's retry on a second connection is the same transaction); the address goes in `source.address`.
+      assembler: this.receiptAssembler(this.config.id, 'tcp' in this.config.listen ? 'escpos_tcp' : 'escpos_serial', this.config, address),
     };
     this.lanes.set(id, lane);
     return lane;

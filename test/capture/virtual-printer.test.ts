@@ -82,7 +82,7 @@ describe('virtual printer', () => {
     expect(Buffer.compare(Buffer.from(paper), job)).toBe(0);
     // The printer's own answer, not the bridge's stand-in (0x12).
     expect(till.received).toEqual([0x16]);
-    expect(sink.jobs[0]).toMatchObject({ deviceId: 'vp#127.0.0.1', integration: 'escpos_tcp', end: 'cut' });
+    expect(sink.jobs[0]).toMatchObject({ deviceId: 'vp', address: '127.0.0.1', integration: 'escpos_tcp', end: 'cut' });
     expect(Buffer.compare(Buffer.from(sink.jobs[0]!.bytes), job.subarray(0, job.length - 5))).toBe(0);
     await closePort(printer);
   });
@@ -166,12 +166,11 @@ describe('virtual printer', () => {
     }
     await Promise.all(tills.map((t) => end(t.socket)));
     await sink.until(() => sink.jobs.length === 4);
-    const byLane = new Map(sink.jobs.map((j) => [j.deviceId, Buffer.from(j.bytes)]));
-    expect(byLane.size).toBe(4);
-    for (const bytes of byLane.values()) {
-      const lane = Number(/LANE (\d) RECEIPT/.exec(bytes.toString('latin1'))![1]);
-      expect(Buffer.compare(bytes, receipts[lane - 1]!)).toBe(0);
-    }
+    // Every lane's job carries the device's id and the till's address; each is one lane's receipt, whole.
+    expect(sink.jobs.map((j) => [j.deviceId, j.address])).toEqual(sink.jobs.map(() => ['bar', '127.0.0.1']));
+    const byLane = new Map(sink.jobs.map((j) => [Number(/LANE (\d) RECEIPT/.exec(Buffer.from(j.bytes).toString('latin1'))![1]), Buffer.from(j.bytes)]));
+    expect([...byLane.keys()].sort()).toEqual([1, 2, 3, 4]);
+    for (const [lane, bytes] of byLane) expect(Buffer.compare(bytes, receipts[lane - 1]!)).toBe(0);
     const total = receipts.reduce((n, r) => n + r.length, 0);
     await waitFor(() => paper.length === total, 5000, 'all four on paper');
     // On paper: the four receipts one after the other, each whole.
@@ -197,13 +196,13 @@ describe('virtual printer', () => {
     await waitFor(() => vp.status().bytes === 100, 2000, 'first part');
     till.socket.destroy();
     await sink.until(() => sink.jobs.length === 1);
-    expect(sink.jobs[0]).toMatchObject({ deviceId: 'vp#127.0.0.1', end: 'end_of_data' });
+    expect(sink.jobs[0]).toMatchObject({ deviceId: 'vp', address: '127.0.0.1', end: 'end_of_data' });
     expect(Buffer.compare(Buffer.from(sink.jobs[0]!.bytes), r.subarray(0, 100))).toBe(0);
     await waitFor(() => vp.status().lanes!.length === 0, 2000, 'lane gone');
     till = await pos(vp.endpoint!);
     await send(till.socket, r);
     await sink.until(() => sink.jobs.length === 2);
-    expect(sink.jobs[1]).toMatchObject({ deviceId: 'vp#127.0.0.1', end: 'partial_cut' });
+    expect(sink.jobs[1]).toMatchObject({ deviceId: 'vp', address: '127.0.0.1', end: 'partial_cut' });
     expect(Buffer.compare(Buffer.from(sink.jobs[1]!.bytes), r)).toBe(0);
   });
 
@@ -280,7 +279,7 @@ describe('virtual printer', () => {
     const till = await pos(first.endpoint!);
     await send(till.socket, laneReceipt(1));
     await sink.until(() => sink.jobs.length === 1);
-    expect(sink.jobs[0]!.deviceId).toBe('one#127.0.0.1');
+    expect(sink.jobs[0]).toMatchObject({ deviceId: 'one', address: '127.0.0.1' });
   });
 
   it.skipIf(noPty)('a serial lane unplugged and replugged mid-receipt: disconnected meanwhile, the receipt completed after', async () => {
