@@ -446,6 +446,18 @@ async function paperServer(): Promise<{ port: number; until(bytes: Buffer): Prom
   };
 }
 
+/** A virtual printer on 127.0.0.1 passing jobs through to the TCP printer on `printerPort`, once that link is up. */
+async function passThrough(printerPort: number, settings: object = {}): Promise<CaptureSource & { endpoint: string }> {
+  const vp = createSource(
+    DeviceConfig.parse({ id: 'bench', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, ...settings, printer: { tcp: `127.0.0.1:${printerPort}` } }),
+    nullSink,
+    { log: silentLogger },
+  ) as CaptureSource & { endpoint: string };
+  await vp.start();
+  for (let t = 0; t < 2000 && vp.status().printer !== 'connected'; t++) await sleep(5);
+  return vp;
+}
+
 async function tcpLane(endpoint: string): Promise<Socket> {
   const s = connect({ host: '127.0.0.1', port: Number(endpoint.split(':')[1]) });
   s.setNoDelay(true);
@@ -465,13 +477,7 @@ const TRICKLE_MAX_JOB_MS = 1000;
  */
 export async function trickleWait(): Promise<BenchReport> {
   const paper = await paperServer();
-  const vp = createSource(
-    DeviceConfig.parse({ id: 'bench', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, idle_ms: 2000, max_job_ms: TRICKLE_MAX_JOB_MS, printer: { tcp: `127.0.0.1:${paper.port}` } }),
-    nullSink,
-    { log: silentLogger },
-  ) as CaptureSource & { endpoint: string };
-  await vp.start();
-  while (vp.status().printer !== 'connected') await sleep(5);
+  const vp = await passThrough(paper.port, { idle_ms: 2000, max_job_ms: TRICKLE_MAX_JOB_MS });
   const job = (k: number, lane: string) => Buffer.concat([Buffer.from(`\x1b@${lane} RECEIPT ${k}\n`, 'latin1'), ...Array.from({ length: 30 }, (_, i) => message(k * 100 + i))]);
   /** Sends the job on a fresh lane and times it until the printer has all of it. */
   const timed = async (k: number): Promise<number> => {
@@ -529,20 +535,10 @@ const IDLE_HOLDERS = 60;
 
 /** Issue 13 §2: pass-through latency with 60 idle POS connections held open on the virtual printer, against one with none, alternated message by message. */
 export async function idleHolders(): Promise<BenchReport> {
-  const start = async (printerPort: number) => {
-    const vp = createSource(
-      DeviceConfig.parse({ id: 'bench', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, printer: { tcp: `127.0.0.1:${printerPort}` } }),
-      nullSink,
-      { log: silentLogger },
-    ) as CaptureSource & { endpoint: string };
-    await vp.start();
-    while (vp.status().printer !== 'connected') await sleep(5);
-    return vp;
-  };
   const p1 = await printerServer();
   const p2 = await printerServer();
-  const bare = await start(p1.port);
-  const held = await start(p2.port);
+  const bare = await passThrough(p1.port);
+  const held = await passThrough(p2.port);
   const holders = await Promise.all(Array.from({ length: IDLE_HOLDERS }, () => tcpLane(held.endpoint)));
   const none = await openPath(Number(bare.endpoint.split(':')[1]), p1);
   const busy = await openPath(Number(held.endpoint.split(':')[1]), p2);

@@ -136,6 +136,13 @@ describe.runIf(hasKeyring)('virtual printer in the engine: lanes never keep a ti
     return bridge.status().devices[0]!.endpoint!;
   }
 
+  /** The engine with a virtual printer passing through to a listener standing for the printer. */
+  async function startPrinting(device: object): Promise<{ endpoint: string; paper: Awaited<ReturnType<typeof printer>> }> {
+    const paper = await printer();
+    closers.push(paper.close);
+    return { endpoint: await startBridge({ ...device, printer: { tcp: `127.0.0.1:${paper.port}` } }), paper };
+  }
+
   it('`run` with more idle connections than max_lanes: refusals are reset at once, logged with the peer address and counted in `status --json`; the till\'s receipt is journaled and printed identical', async () => {
     const paper = await printer();
     closers.push(paper.close);
@@ -215,9 +222,7 @@ describe.runIf(hasKeyring)('virtual printer in the engine: lanes never keep a ti
   }, 60_000);
 
   it('a lane trickling 1 byte per 10 ms hands the printer over after max_job_ms: the other till\'s receipt prints first, whole; the trickled one after, complete and in order; both journaled', async () => {
-    const paper = await printer();
-    closers.push(paper.close);
-    const endpoint = await startBridge({ idle_ms: 3000, max_job_ms: 1000, printer: { tcp: `127.0.0.1:${paper.port}` } });
+    const { endpoint, paper } = await startPrinting({ idle_ms: 3000, max_job_ms: 1000 });
     const slow = receiptJob({ number: 'SLOW-1' });
     const fast = receiptJob({ number: 'FAST-2', item: 'Egusi Soup' });
     const a = await till(endpoint, sockets);
@@ -243,9 +248,7 @@ describe.runIf(hasKeyring)('virtual printer in the engine: lanes never keep a ti
   }, 60_000);
 
   it('a lane that goes quiet mid-job hands the printer over after idle_ms: the other till prints, then the rest of the first job', async () => {
-    const paper = await printer();
-    closers.push(paper.close);
-    const endpoint = await startBridge({ idle_ms: 400, max_job_ms: 60_000, printer: { tcp: `127.0.0.1:${paper.port}` } });
+    const { endpoint, paper } = await startPrinting({ idle_ms: 400, max_job_ms: 60_000 });
     const first = receiptJob({ number: 'QUIET-1' });
     const other = receiptJob({ number: 'OTHER-2', item: 'Egusi Soup' });
     const half = Math.floor(first.length / 2);
