@@ -350,6 +350,60 @@ describe('virtual printer: lanes never keep a till out (issue 13 §2)', () => {
   });
 });
 
+describe('virtual printer: a lane that keeps querying the printer does not hold it (issue 13 §2)', () => {
+  it('queries always awaiting the printer\'s answer: handed over after max_job_ms; each till gets one answer per query, its own, whoever has the printer when it comes', async () => {
+    const paper: Buffer[] = [];
+    const printerSockets = new Set<Socket>();
+    // A printer that answers each DLE EOT in 100 ms (0x16); the bridge waits 300 ms before answering in its place (0x12).
+    const server = await new Promise<Server>((resolve) => {
+      const s = createServer((c) => {
+        printerSockets.add(c);
+        c.on('error', () => undefined);
+        c.on('data', (d: Buffer) => {
+          paper.push(d);
+          for (let i = d.indexOf(0x10); i !== -1; i = d.indexOf(0x10, i + 1)) setTimeout(() => c.destroyed || c.write(Buffer.of(0x16)), 100);
+        });
+      });
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const port = (server.address() as { port: number }).port;
+    const sink = new RecordingSink();
+    const vp = await startPrinter({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, idle_ms: 3000, max_job_ms: 1000, printer: { tcp: `127.0.0.1:${port}` } }, sink, { answerAfterMs: 300 });
+    await waitFor(() => vp.status().printer === 'connected', 5000, 'printer connected');
+    const poller = await pos(vp.endpoint!);
+    const other = await pos(vp.endpoint!);
+    const head = Buffer.from('\x1b@POLLING TILL\n', 'latin1');
+    await send(poller.socket, head);
+    let polls = 0;
+    let polling = true;
+    const loop = (async () => {
+      while (polling) {
+        await send(poller.socket, Buffer.from('\x10\x04\x01', 'latin1'));
+        polls++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 200));
+    const r = Buffer.concat([Buffer.from('\x10\x04\x01', 'latin1'), laneReceipt(8)]);
+    const t0 = performance.now();
+    await send(other.socket, r);
+    await waitFor(() => Buffer.concat(paper).includes(r), 5000, 'the other till\'s receipt on paper while the poller keeps polling');
+    expect(performance.now() - t0).toBeLessThan(3000);
+    polling = false;
+    await loop;
+    await waitFor(() => poller.received.length >= polls, 5000, 'an answer to every poll');
+    await new Promise((r) => setTimeout(r, 1000));
+    // The poller's answers that came after the hand-over went to the poller, not to the till that had the printer then.
+    expect(poller.received).toHaveLength(polls);
+    expect(poller.received).toContain(0x16);
+    expect(poller.received.filter((b) => b !== 0x16 && b !== 0x12)).toEqual([]);
+    // The other till asked while waiting: the bridge answered it at once, and the printer's copy was dropped.
+    expect(other.received).toEqual([0x12]);
+    for (const s of printerSockets) s.destroy();
+    server.close();
+  });
+});
+
 describe('virtual printer: the kill switch never blocks the till (issue 13 §9)', () => {
   it('capture switched off keeps the listener: jobs still print identical and status queries are answered, nothing is journaled', async () => {
     const paper: Buffer[] = [];
