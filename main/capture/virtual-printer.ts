@@ -6,6 +6,7 @@ import type { JobAssembler } from './assembler.js';
 import type { VirtualPrinterConfig } from './config.js';
 import { DeviceSource, type SourceOptions } from './device-source.js';
 import { PrinterLink } from './printer-link.js';
+import { RefusalLog, type RefusalReason } from './refusals.js';
 import { SerialLink } from './serial-link.js';
 import { answerIsOneByte, statusAnswer } from './status-answer.js';
 import { CaptureError, type CaptureSink } from './types.js';
@@ -61,6 +62,9 @@ export class VirtualPrinterSource extends DeviceSource {
   /** Answers owed by the printer, in the order their queries were sent to it. */
   private owed: OwedAnswer[] = [];
   private allow = new AllowList(undefined);
+  private refusals: RefusalLog | null = null;
+  /** A device-state push is due for refusals (at most one per 250 ms: a flood must not flood the app too). */
+  private refusalStateTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: VirtualPrinterConfig,
@@ -127,6 +131,9 @@ export class VirtualPrinterSource extends DeviceSource {
 
   protected async close(): Promise<void> {
     if (this.releaseTimer) clearInterval(this.releaseTimer);
+    if (this.refusalStateTimer) clearTimeout(this.refusalStateTimer);
+    this.refusalStateTimer = undefined;
+    this.refusals?.flush();
     for (const socket of this.sockets) socket.destroy();
     for (const lane of [...this.lanes.values()]) this.closeLane(lane);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -138,6 +145,7 @@ export class VirtualPrinterSource extends DeviceSource {
   private async listenTcp(hostPort: string): Promise<void> {
     const { host, port } = parseHostPort(hostPort)!;
     this.allow = new AllowList(this.config.allow);
+    this.refusals = new RefusalLog(this.log);
     const server = createServer((socket) => this.accept(socket));
     this.server = server;
     const refused = (err: Error) => new CaptureError('listen_failed', `cannot listen on ${hostPort}: ${err.message}. Is another program (or a second bridge) using that port?`);
@@ -191,16 +199,19 @@ export class VirtualPrinterSource extends DeviceSource {
     this.emitState();
   }
 
-  private refuse(socket: Socket, address: string, reason: 'lane_limit' | 'not_allowed'): void {
+  private refuse(socket: Socket, address: string, reason: RefusalReason): void {
     socket.on('error', () => undefined);
     socket.resetAndDestroy();
     const refused = this.state.refused!;
     if (reason === 'lane_limit') refused.laneLimit++;
     else refused.notAllowed++;
     refused.last = { address, reason, at: new Date(this.clock.now()).toISOString() };
-    if (reason === 'not_allowed') this.log.warn('connection refused: address not in the allow list', { address });
-    else this.log.warn('connection refused: every lane is busy (max_lanes)', { address, max_lanes: this.config.max_lanes });
-    this.emitState();
+    if (reason === 'not_allowed') this.refusals!.note(address, reason, 'connection refused: address not in the allow list', {});
+    else this.refusals!.note(address, reason, 'connection refused: every lane is busy (max_lanes)', { max_lanes: this.config.max_lanes });
+    this.refusalStateTimer ??= setTimeout(() => {
+      this.refusalStateTimer = undefined;
+      this.emitState();
+    }, 250);
   }
 
   /** At the lane limit: closes the lane idle longest (nothing unprinted, no receipt in progress); false when none is. */

@@ -350,6 +350,29 @@ describe('virtual printer: lanes never keep a till out (issue 13 §2)', () => {
   });
 });
 
+describe('virtual printer: a flood of refused connections (issue 13 §2)', () => {
+  it('is counted in full, logged with its address one line each for the first 10, the rest summed in one line: the log is not rotated away', async () => {
+    const dir = tempDir();
+    const file = `${dir}/bridge.log`;
+    const sink = new RecordingSink();
+    const vp = await startPrinter({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, max_lanes: 1 }, sink, { log: new Logger({ file, level: 'info' }) });
+    const holder = await pos(vp.endpoint!);
+    await waitFor(() => vp.status().lanes!.length === 1, 2000, 'the holder\'s lane');
+    const port = Number(vp.endpoint!.split(':')[1]);
+    for (let i = 0; i < 40; i++) {
+      const s = connect({ host: '127.0.0.1', port });
+      s.on('error', () => undefined);
+      await new Promise((r) => s.once('close', r));
+    }
+    expect(vp.status().refused).toMatchObject({ laneLimit: 40, last: { address: '127.0.0.1', reason: 'lane_limit' } });
+    expect(holder.socket.destroyed).toBe(false);
+    await vp.stop();
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.filter((l) => l.msg === 'connection refused: every lane is busy (max_lanes)').map((l) => l.address)).toEqual(Array(10).fill('127.0.0.1'));
+    expect(lines.filter((l) => String(l.msg).startsWith('more connections refused'))).toEqual([expect.objectContaining({ level: 'warn', address: '127.0.0.1', count: 30, lane_limit: 30, not_allowed: 0 })]);
+  });
+});
+
 describe('virtual printer: a lane that keeps querying the printer does not hold it (issue 13 §2)', () => {
   it('queries always awaiting the printer\'s answer: handed over after max_job_ms; each till gets one answer per query, its own, whoever has the printer when it comes', async () => {
     const paper: Buffer[] = [];
