@@ -526,7 +526,7 @@ export async function trickleWait(): Promise<BenchReport> {
       { label: 'the trickled job alone would hold the printer', value: trickleBytes * TRICKLE_EVERY_MS, unit: 'ms' },
     ],
     notes: [
-      `${TRICKLE_SAMPLES} samples per case, alternated; the trickler sends 1 byte every ${TRICKLE_EVERY_MS} ms (never quiet for idle_ms = 2 s) and takes the printer ${2 * TRICKLE_EVERY_MS} ms before the till prints; max_job_ms = ${TRICKLE_MAX_JOB_MS} ms (default 10 s).`,
+      `${TRICKLE_SAMPLES} samples per case, alternated; the trickler sends 1 byte every ${TRICKLE_EVERY_MS} ms (never quiet for idle_ms = 2 s) and starts ${2 * TRICKLE_EVERY_MS} ms before the till prints (it has the printer from its first byte); max_job_ms = ${TRICKLE_MAX_JOB_MS} ms (default 10 s).`,
     ],
   };
 }
