@@ -247,40 +247,6 @@ describe.runIf(hasKeyring)('virtual printer in the engine: lanes never keep a ti
     }
   }, 60_000);
 
-  it('a lane that keeps asking the printer for its status (every 2 ms) hands it over after max_job_ms too, and gets every answer', async () => {
-    const { endpoint, paper } = await startPrinting({ idle_ms: 3000, max_job_ms: 1000 });
-    const a = await till(endpoint, sockets);
-    const b = await till(endpoint, sockets);
-    const answers: number[] = [];
-    a.socket.on('data', (d: Buffer) => answers.push(...d));
-    const start = Buffer.from('\x1b@POLLING TILL\n', 'latin1');
-    await send(a.socket, start);
-    let polls = 0;
-    let polling = true;
-    const poll = (async () => {
-      while (polling) {
-        await send(a.socket, Buffer.from('\x10\x04\x01', 'latin1'));
-        polls++;
-        await sleep(2);
-      }
-    })();
-    await sleep(300);
-    const other = receiptJob({ number: 'OTHER-3' });
-    const sentAt = performance.now();
-    await send(b.socket, other);
-    b.socket.end();
-    await waitFor(() => paper.paper().includes(other), 10_000, 'the other till\'s receipt on paper while the first keeps polling');
-    expect(paper.at[paper.paper().indexOf(other) + other.length - 1]! - sentAt).toBeLessThan(3000);
-    polling = false;
-    await poll;
-    await waitFor(() => answers.length === polls, 5000, 'an answer to every poll');
-    expect(new Set(answers)).toEqual(new Set([0x12]));
-    a.socket.end();
-    const polled = Buffer.concat([start, Buffer.alloc(3 * polls, 0).map((_, i) => [0x10, 0x04, 0x01][i % 3]!)]);
-    await waitFor(() => paper.paper().length === polled.length + other.length, 5000, 'every poll on paper');
-    cutIn(paper.paper(), polled, other);
-  }, 60_000);
-
   it('a lane that goes quiet mid-job hands the printer over after idle_ms: the other till prints, then the rest of the first job', async () => {
     const { endpoint, paper } = await startPrinting({ idle_ms: 400, max_job_ms: 60_000 });
     const first = receiptJob({ number: 'QUIET-1' });

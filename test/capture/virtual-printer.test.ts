@@ -52,6 +52,31 @@ async function pos(endpoint: string): Promise<{ socket: Socket; received: number
 const send = (socket: Socket, bytes: Uint8Array) => new Promise<void>((r) => socket.write(bytes, () => r()));
 const end = (socket: Socket) => new Promise<void>((r) => socket.end(() => r()));
 
+/** A listener standing for a network printer: what it receives is the paper; `answer` lets it talk back. */
+async function tcpPrinter(answer?: (printer: Socket, data: Buffer) => void): Promise<{ port: number; paper: Buffer[]; close(): void }> {
+  const paper: Buffer[] = [];
+  const conns = new Set<Socket>();
+  const server = await new Promise<Server>((resolve) => {
+    const s = createServer((c) => {
+      conns.add(c);
+      c.on('error', () => undefined);
+      c.on('data', (d: Buffer) => {
+        paper.push(d);
+        answer?.(c, d);
+      });
+    });
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return {
+    port: (server.address() as { port: number }).port,
+    paper,
+    close: () => {
+      for (const c of conns) c.destroy();
+      server.close();
+    },
+  };
+}
+
 const noPty = lacks('ptys', 'the virtual printer tests with a serial printer or POS');
 
 describe('virtual printer', () => {
@@ -312,16 +337,7 @@ describe('virtual printer', () => {
 
 describe('virtual printer: lanes never keep a till out (issue 13 §2)', () => {
   it('more idle connections than the lane limit, then a real receipt: refusals counted, the receipt journaled and printed identical', async () => {
-    const paper: Buffer[] = [];
-    const printerSockets = new Set<Socket>();
-    const server = await new Promise<Server>((resolve) => {
-      const s = createServer((c) => {
-        printerSockets.add(c);
-        c.on('data', (d) => paper.push(d));
-      });
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    const port = (server.address() as { port: number }).port;
+    const { port, paper, close } = await tcpPrinter();
     const sink = new RecordingSink();
     const vp = await startPrinter({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, max_lanes: 8, printer: { tcp: `127.0.0.1:${port}` } }, sink);
     await waitFor(() => vp.status().printer === 'connected', 5000, 'printer connected');
@@ -345,8 +361,7 @@ describe('virtual printer: lanes never keep a till out (issue 13 §2)', () => {
     await waitFor(() => Buffer.concat(paper).length === r.length, 5000, 'the receipt on paper');
     expect(Buffer.compare(Buffer.concat(paper), r)).toBe(0);
     expect(vp.status().closedIdle).toBeGreaterThanOrEqual(1);
-    for (const s of printerSockets) s.destroy();
-    server.close();
+    close();
   });
 });
 
@@ -375,21 +390,10 @@ describe('virtual printer: a flood of refused connections (issue 13 §2)', () =>
 
 describe('virtual printer: a lane that keeps querying the printer does not hold it (issue 13 §2)', () => {
   it('queries always awaiting the printer\'s answer: handed over after max_job_ms; each till gets one answer per query, its own, whoever has the printer when it comes', async () => {
-    const paper: Buffer[] = [];
-    const printerSockets = new Set<Socket>();
     // A printer that answers each DLE EOT in 100 ms (0x16); the bridge waits 300 ms before answering in its place (0x12).
-    const server = await new Promise<Server>((resolve) => {
-      const s = createServer((c) => {
-        printerSockets.add(c);
-        c.on('error', () => undefined);
-        c.on('data', (d: Buffer) => {
-          paper.push(d);
-          for (let i = d.indexOf(0x10); i !== -1; i = d.indexOf(0x10, i + 1)) setTimeout(() => c.destroyed || c.write(Buffer.of(0x16)), 100);
-        });
-      });
-      s.listen(0, '127.0.0.1', () => resolve(s));
+    const { port, paper, close } = await tcpPrinter((c, d) => {
+      for (let i = d.indexOf(0x10); i !== -1; i = d.indexOf(0x10, i + 1)) setTimeout(() => c.destroyed || c.write(Buffer.of(0x16)), 100);
     });
-    const port = (server.address() as { port: number }).port;
     const sink = new RecordingSink();
     const vp = await startPrinter({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, idle_ms: 3000, max_job_ms: 1000, printer: { tcp: `127.0.0.1:${port}` } }, sink, { answerAfterMs: 300 });
     await waitFor(() => vp.status().printer === 'connected', 5000, 'printer connected');
@@ -422,23 +426,13 @@ describe('virtual printer: a lane that keeps querying the printer does not hold 
     expect(poller.received.filter((b) => b !== 0x16 && b !== 0x12)).toEqual([]);
     // The other till asked while waiting: the bridge answered it at once, and the printer's copy was dropped.
     expect(other.received).toEqual([0x12]);
-    for (const s of printerSockets) s.destroy();
-    server.close();
+    close();
   });
 });
 
 describe('virtual printer: the kill switch never blocks the till (issue 13 §9)', () => {
   it('capture switched off keeps the listener: jobs still print identical and status queries are answered, nothing is journaled', async () => {
-    const paper: Buffer[] = [];
-    const printerSockets = new Set<Socket>();
-    const server = await new Promise<Server>((resolve) => {
-      const s = createServer((c) => {
-        printerSockets.add(c);
-        c.on('data', (d) => paper.push(d));
-      });
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    const port = (server.address() as { port: number }).port;
+    const { port, paper, close } = await tcpPrinter();
     const sink = new RecordingSink();
     const device = DeviceConfig.parse({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, printer: { tcp: `127.0.0.1:${port}` } });
     const capture = new Capture([], sink, fast);
@@ -467,7 +461,6 @@ describe('virtual printer: the kill switch never blocks the till (issue 13 §9)'
     await send(till2.socket, laneReceipt(3));
     await end(till2.socket);
     await sink.until(() => sink.jobs.length === 1);
-    for (const s of printerSockets) s.destroy();
-    server.close();
+    close();
   });
 });
