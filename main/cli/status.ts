@@ -58,7 +58,18 @@ export const command: Command = {
             started_at: engine.startedAt,
             updated_at: engine.updatedAt,
             capture_paused: engine.capturePaused,
-            devices: engine.devices.map((d) => ({ id: d.deviceId, kind: d.kind, status: d.status, detail: d.detail, last_data_at: d.lastDataAt, jobs: d.jobs })),
+            devices: engine.devices.map((d) => ({
+              id: d.deviceId,
+              kind: d.kind,
+              status: d.status,
+              detail: d.detail,
+              last_data_at: d.lastDataAt,
+              jobs: d.jobs,
+              // A virtual printer over TCP: where it listens, its open POS connections, and the ones it refused or closed.
+              ...(d.endpoint ? { endpoint: d.endpoint, lanes: d.lanes?.length ?? 0 } : {}),
+              ...(d.refused ? { refused: { lane_limit: d.refused.laneLimit, not_allowed: d.refused.notAllowed, last: d.refused.last } } : {}),
+              ...(d.closedIdle === undefined ? {} : { closed_idle: d.closedIdle }),
+            })),
             cloud: {
               state: engine.cloud.state,
               last_sync_at: engine.cloud.lastSyncAt,
@@ -82,7 +93,14 @@ export const command: Command = {
       `Engine:   ${engine ? `running (pid ${engine.pid}, since ${engine.startedAt})` : 'not running'}`,
       `Outbox:   ${o.pending} pending (oldest ${age(o.oldest_pending_age_s)}), ${o.in_flight} in flight, ${o.accepted} accepted, ${o.duplicate} duplicate, ${o.rejected} rejected, ${o.review} in review, ${o.unparsed} unparsed`,
     ];
-    for (const d of engine?.devices ?? []) lines.push(`Device:   ${d.deviceId} (${d.kind}) ${d.status}: ${d.detail}`);
+    for (const d of engine?.devices ?? []) {
+      lines.push(`Device:   ${d.deviceId} (${d.kind}) ${d.status}: ${d.detail}`);
+      const refused = d.refused ? d.refused.laneLimit + d.refused.notAllowed : 0;
+      if (refused > 0) {
+        const last = d.refused!.last;
+        lines.push(`          ${refused} connection(s) refused (${d.refused!.laneLimit} at the lane limit, ${d.refused!.notAllowed} not in the allow list)${last ? `, last from ${last.address} at ${last.at}` : ''}`);
+      }
+    }
     for (const a of report.alerts) lines.push(`Alert:    ${a.message}`);
     ctx.stdout.write(lines.join('\n') + '\n');
     return 0;

@@ -234,6 +234,7 @@ export class Bridge extends EventEmitter {
         codepage: job.codepage ?? codepage,
         profile,
         terminalId,
+        ...(job.address ? { address: job.address } : {}),
         consumes: job.consumes,
       });
       this.lastReceiptAt = Date.now();
