@@ -34,8 +34,10 @@ export const command: Command = {
       `TaxPoynt POS Bridge ${packageVersion()} running (pid ${process.pid}); data dir ${ctx.dataDir}; ` +
         `devices: ${devices.length ? devices.join(', ') : 'none configured (taxpoynt-bridge devices add)'}; cloud ${bridge.config.cloud.base_url}\n`,
     );
-    const cloud = bridge.status().cloud;
-    if (!cloud.paired) ctx.stdout.write('Not paired with a TaxPoynt account yet: receipts are kept until you run `taxpoynt-bridge pair`.\n');
+    // Start has read the pairing and raised its alerts (key missing, database moved aside, pairing lost) before anyone listened: say them now.
+    const started = bridge.status();
+    if (started.cloud.state === 'not_paired') ctx.stdout.write('Not paired with a TaxPoynt account yet: receipts are kept until you run `taxpoynt-bridge pair`.\n');
+    for (const a of [...started.alerts, ...started.cloud.alerts]) if (a.code !== 'not_paired') ctx.stderr.write(`alert: ${a.message}\n`);
     if (!values.quiet) bridge.on('receipt', (e: ReceiptEvent) => ctx.stdout.write(receiptLine(e) + '\n'));
     bridge.on('alert', (a: { message: string }) => ctx.stderr.write(`alert: ${a.message}\n`));
 

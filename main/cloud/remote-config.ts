@@ -5,6 +5,13 @@ import type { CloudClient } from './client.js';
 import { RemoteConfig } from './contract.js';
 import type { CloudSession } from './session.js';
 
+/**
+ * How often remote config is asked for. The heartbeat's answer (204, no body: cloud-api.md §4) cannot say the config
+ * changed, so the poll itself must be frequent for a kill switch to act within a minute; with If-None-Match an unchanged
+ * config is a bodiless 304.
+ */
+export const REMOTE_CONFIG_POLL_MS = 30_000;
+
 export interface RemoteConfigPollerOptions {
   client: CloudClient;
   session: CloudSession;
