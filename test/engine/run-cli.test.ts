@@ -14,16 +14,22 @@ const cli = join(process.cwd(), 'dist', 'main', 'cli.js');
 interface Proc {
   child: ChildProcessWithoutNullStreams;
   out: () => string;
+  /** Standard error alone. */
+  err: () => string;
   exited: Promise<number | null>;
 }
 
 function start(args: string[], env: NodeJS.ProcessEnv): Proc {
   const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env } });
   let out = '';
+  let err = '';
   child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => {
+    out += d;
+    err += d;
+  });
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  return { child, out: () => out, exited };
+  return { child, out: () => out, err: () => err, exited };
 }
 
 
@@ -62,6 +68,23 @@ describe.runIf(hasKeyring && !lacks('signals', 'the `run` stop-on-signal tests')
     } finally {
       first.child.kill('SIGTERM');
       await first.exited;
+    }
+  });
+
+  it('prints on stderr the alerts raised at start: a database whose key left the keychain is moved aside', async () => {
+    const ingest = start(['ingest', '-', '--device', 'lane-1'], env());
+    ingest.child.stdin.end(Buffer.from('\x1b@NOT A RECEIPT\n\x1dV\x00'));
+    expect(await ingest.exited).toBe(0);
+    await new KeychainVault(service).delete('database-key');
+    const run = start(['run'], env());
+    try {
+      await waitFor(() => /alert: The database key was missing from the keychain/.test(run.err()), 20_000, 'run to print the start-up alert on stderr');
+      expect(run.err()).toMatch(/It was moved to .*bridge\.db.* \(not deleted\)/);
+      // Once, not repeated by the listener attached after start.
+      expect(run.err().match(/alert: The database key was missing/g)).toHaveLength(1);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
     }
   });
 
