@@ -26,6 +26,7 @@ export class RemoteConfigPoller {
   private current: RemoteConfig | null = null;
   private timer: Timer | null = null;
   private running = false;
+  private stopped = false;
   private polling: Promise<void> | null = null;
 
   constructor(private readonly options: RemoteConfigPollerOptions) {}
@@ -33,11 +34,13 @@ export class RemoteConfigPoller {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopped = false;
     this.timer = this.options.clock.setTimer(() => this.tick(), 0);
   }
 
   stop(): void {
     this.running = false;
+    this.stopped = true;
     this.timer?.cancel();
     this.timer = null;
   }
@@ -79,6 +82,8 @@ export class RemoteConfigPoller {
         log.warn('remote config ignored: it does not match the contract', { issues: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`) });
         return;
       }
+      // An answer that arrives after stop() is dropped: the engine may be closing its data dir.
+      if (this.stopped) return;
       const etag = answer.headers['etag'];
       this.etag = (Array.isArray(etag) ? etag[0] : etag) ?? null;
       this.current = parsed.data;
