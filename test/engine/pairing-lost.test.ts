@@ -1,8 +1,6 @@
 // A pairing revoked at TaxPoynt, as the merchant meets it through the CLI: `run` says so, `status` says so, `pair` pairs
 // again without --force, and the receipts captured meanwhile are accepted once, after the new pairing.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,44 +9,14 @@ import { KeychainVault } from '../../main/vault/index.js';
 import { printReceipt, randomReceiptSpec } from '../../sandbox/receipt-printer.js';
 import { startSandbox, type Sandbox } from '../../sandbox/server.js';
 import { lacks } from '../support/platform.js';
+import { freePort, printOverTcp, startCli as start, type CliProcess as Proc } from '../support/processes.js';
 import { seeded, waitFor } from '../support/wait.js';
 
 const hasKeyring = Boolean(process.env.TAXPOYNT_TEST_KEYRING);
-const cli = join(process.cwd(), 'dist', 'main', 'cli.js');
-
-interface Proc {
-  child: ChildProcessWithoutNullStreams;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function start(args: string[], env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** The till prints one receipt to the bridge's virtual printer and hangs up. */
-async function printTo(port: number, seed: number, receiptNumber: string): Promise<void> {
-  const bytes = printReceipt({ ...randomReceiptSpec(seeded(seed)), receiptNumber, layout: 'supermarket', documentType: 'sale' });
-  await new Promise<void>((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(Buffer.from(bytes)));
-    socket.on('error', reject);
-    socket.on('close', () => resolve());
-  });
+function printTo(port: number, seed: number, receiptNumber: string): Promise<void> {
+  return printOverTcp(port, printReceipt({ ...randomReceiptSpec(seeded(seed)), receiptNumber, layout: 'supermarket', documentType: 'sale' }));
 }
 
 describe.runIf(hasKeyring && !lacks('signals', 'the pairing-lost CLI tests'))('a lost pairing, through the CLI', () => {

@@ -1,7 +1,6 @@
 // The kill switch acts within a minute: an engine on its default timings, the sandbox cloud on 127.0.0.1, remote config
 // `capture_enabled: false` set at the cloud; the till's next receipt still prints through but is no longer journaled.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,25 +10,13 @@ import { writeConfigFile } from '../../main/engine/config.js';
 import { KeychainVault } from '../../main/vault/index.js';
 import { printReceipt, randomReceiptSpec } from '../../sandbox/receipt-printer.js';
 import { DEFAULT_REMOTE_CONFIG, startSandbox, type Sandbox } from '../../sandbox/server.js';
+import { freePort, printOverTcp } from '../support/processes.js';
 import { seeded, waitFor } from '../support/wait.js';
 
 const hasKeyring = Boolean(process.env.TAXPOYNT_TEST_KEYRING);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
-async function printTo(port: number, seed: number): Promise<void> {
-  const bytes = printReceipt({ ...randomReceiptSpec(seeded(seed)), layout: 'supermarket', documentType: 'sale' });
-  await new Promise<void>((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(Buffer.from(bytes)));
-    socket.on('error', reject);
-    socket.on('close', () => resolve());
-  });
+function printTo(port: number, seed: number): Promise<void> {
+  return printOverTcp(port, printReceipt({ ...randomReceiptSpec(seeded(seed)), layout: 'supermarket', documentType: 'sale' }));
 }
 
 describe.runIf(hasKeyring)('remote config reaches a running engine', () => {
