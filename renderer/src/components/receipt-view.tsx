@@ -80,35 +80,11 @@ export function TransactionView({ receipt }: { receipt: ReceiptDetail }) {
       <dl className="grid grid-cols-2 gap-x-4 gap-y-1 border-t border-slate-200 pt-2">
         <dt className="text-slate-600">Subtotal</dt>
         <dd className="text-right tabular-nums">{money(t.subtotal)}</dd>
-        {t.discount && (
-          <>
-            <dt className="text-slate-600">Discount</dt>
-            <dd className="text-right tabular-nums">{money(t.discount)}</dd>
-          </>
-        )}
-        {t.service_charge && (
-          <>
-            <dt className="text-slate-600">Service charge</dt>
-            <dd className="text-right tabular-nums">{money(t.service_charge)}</dd>
-          </>
-        )}
+        <AmountRow label="Discount" value={t.discount} />
+        <AmountRow label="Service charge" value={t.service_charge} />
         {!t.tax_inclusive && <TaxRows tx={tx} />}
-        {t.tip && (
-          <>
-            <dt className="text-slate-600">Tip</dt>
-            <dd className="text-right tabular-nums" data-testid="tx-tip">
-              {money(t.tip)}
-            </dd>
-          </>
-        )}
-        {t.rounding && (
-          <>
-            <dt className="text-slate-600">Rounding</dt>
-            <dd className="text-right tabular-nums" data-testid="tx-rounding">
-              {money(t.rounding)}
-            </dd>
-          </>
-        )}
+        <AmountRow label="Tip" value={t.tip} testId="tx-tip" />
+        <AmountRow label="Rounding" value={t.rounding} testId="tx-rounding" />
         <dt className="font-semibold">Total</dt>
         <dd className="text-right font-semibold tabular-nums">{money(t.total)}</dd>
         {t.tax_inclusive && (
@@ -133,6 +109,19 @@ export function TransactionView({ receipt }: { receipt: ReceiptDetail }) {
         </p>
       )}
     </div>
+  );
+}
+
+/** A part of the totals, shown only when the receipt printed it. */
+function AmountRow({ label, value, testId }: { label: string; value: string | undefined; testId?: string }) {
+  if (!value) return null;
+  return (
+    <>
+      <dt className="text-slate-600">{label}</dt>
+      <dd className="text-right tabular-nums" data-testid={testId}>
+        {money(value)}
+      </dd>
+    </>
   );
 }
 
