@@ -38,6 +38,8 @@ export interface ForwarderOptions {
    * batch may go beside it, so one dead connection costs one batch, not the queue (idempotency keys make it safe).
    */
   stallMs?: number;
+  /** A pairing made while this forwarder runs was picked up (after `pair`, or after a lost pairing): what waited goes now. */
+  onPaired?: (agent: AgentInfo, wasLost: boolean) => void;
   /** An alert was raised (pairing lost, kill switch…): the engine shows it at once. */
   onAlert?: (alert: ForwarderAlert) => void;
   /** Bodies larger than this are sent gzip-compressed (0: always). */
@@ -179,6 +181,8 @@ export class Forwarder {
   private loading: Promise<void> | null = null;
   private idleWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private lastPairingCheck = 0;
+  /** The vault was read once: a pairing found later is a new one (onPaired), not the one the engine started with. */
+  private pairingChecked = false;
   /** One per request in flight, aborted when the forwarder stops (their rows go back to pending); one signal per request, so no listener piles up. */
   private aborts = new Set<AbortController>();
 
@@ -243,9 +247,12 @@ export class Forwarder {
       try {
         this.lastPairingCheck = this.clock.now();
         const agent = await this.session.load();
+        const was = { paired: this.paired, lost: this.pairingLost, checked: this.pairingChecked };
+        this.pairingChecked = true;
         this.paired = agent !== null;
-        if (this.paired) {
-          if (this.pairingLost) this.log.info('paired again: receipts kept while the pairing was lost are sent now', { business: agent?.business_name });
+        if (agent) {
+          if (was.lost) this.log.info('paired again: receipts kept while the pairing was lost are sent now', { business: agent.business_name });
+          if (was.checked && !was.paired) this.options.onPaired?.(agent, was.lost);
           this.pairingLost = false;
           this.lastError = null;
           this.alerts.delete('not_paired');

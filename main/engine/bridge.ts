@@ -42,6 +42,13 @@ export interface ReceiptEvent {
   at: string;
 }
 
+/** A pairing made while the engine runs was picked up: `pending` receipts that waited go now. */
+export interface PairedEvent {
+  business: string;
+  wasLost: boolean;
+  pending: number;
+}
+
 export interface BridgeStatus {
   pid: number;
   version: string;
@@ -170,6 +177,10 @@ export class Bridge extends EventEmitter {
       timeouts: timeoutsOf(this.config.cloud),
       memory: fileMemory(learnedLimitsFile(this.options.dataDir), this.log),
       onAlert: (alert) => this.cloudAlert(alert),
+      onPaired: (agent, wasLost) => {
+        const pending = this.store.counts().pending;
+        this.emit('paired', { business: agent.business_name, wasLost, pending } satisfies PairedEvent);
+      },
       idlePollMs: this.options.forwarder?.idlePollMs,
       pairingRecheckMs: this.options.forwarder?.pairingRecheckMs,
       remoteConfig: { pollMs: this.options.forwarder?.remoteConfigPollMs ?? REMOTE_CONFIG_POLL_MS, onChange: (rc) => this.applyRemoteConfig(rc) },

@@ -116,6 +116,7 @@ describe.runIf(hasKeyring && !lacks('signals', 'the pairing-lost CLI tests'))('a
     expect(again.stdout()).toMatch(/The pairing with Mama Put Kitchen Ltd .*was lost on .*: pairing again/);
     expect(again.stdout()).toContain('Paired with Mama Put Kitchen Ltd');
     await waitFor(() => (run.stdout().match(/accepted IRN/g) ?? []).length === 3, 40_000, 'the three kept receipts accepted after pairing again');
+    expect(run.stdout()).toContain('Paired again with Mama Put Kitchen Ltd: sending the 3 receipt(s) kept meanwhile.');
     const after = await statusJson();
     expect(after.pairing_lost).toBeNull();
     expect(after.paired).toMatchObject({ business_name: 'Mama Put Kitchen Ltd' });
