@@ -64,10 +64,14 @@ export interface PairingRecord {
 
 /** Reads the pairing and whether it is known to be lost: `status` and `pair` in another process use it, the engine at start. */
 export async function readPairing(vault: Vault): Promise<PairingRecord> {
+  return (await readPairingAndRefresh(vault)).record;
+}
+
+async function readPairingAndRefresh(vault: Vault): Promise<{ record: PairingRecord; refresh: string | null }> {
   const [agent, refresh, mark] = await Promise.all([readAgent(vault), vault.get(SECRET_NAMES.refreshToken), readLostMark(vault)]);
   registerSecret(refresh);
-  if (refresh && mark && mark.refresh_sha256 === digest(refresh)) return { agent: null, lost: { since: mark.at, agent } };
-  return { agent: refresh ? agent : null, lost: null };
+  if (refresh && mark && mark.refresh_sha256 === digest(refresh)) return { record: { agent: null, lost: { since: mark.at, agent } }, refresh };
+  return { record: { agent: refresh ? agent : null, lost: null }, refresh };
 }
 
 /** Stores what a token answer carries: refresh token (rotated), signing secret and the agent, never the access token. */
@@ -115,7 +119,7 @@ export class CloudSession {
 
   /** Reads the pairing from the vault; null when not paired, or when the keychain remembers the cloud refused it (`lost`). */
   async load(): Promise<AgentInfo | null> {
-    const [record, secret, refresh] = await Promise.all([readPairing(this.vault), this.vault.get(SECRET_NAMES.signingSecret), this.vault.get(SECRET_NAMES.refreshToken)]);
+    const [{ record, refresh }, secret] = await Promise.all([readPairingAndRefresh(this.vault), this.vault.get(SECRET_NAMES.signingSecret)]);
     registerSecret(secret);
     const agent = record.agent;
     this.lost = record.lost ?? (refresh !== null && refresh === this.deadRefresh ? { since: new Date(this.clock.now()).toISOString(), agent } : null);
