@@ -122,7 +122,8 @@ export class CloudSession {
     const [{ record, refresh }, secret] = await Promise.all([readPairingAndRefresh(this.vault), this.vault.get(SECRET_NAMES.signingSecret)]);
     registerSecret(secret);
     const agent = record.agent;
-    this.lost = record.lost ?? (refresh !== null && refresh === this.deadRefresh ? { since: new Date(this.clock.now()).toISOString(), agent } : null);
+    const refusedHere = refresh !== null && refresh === this.deadRefresh;
+    this.lost = record.lost ?? (refusedHere ? (this.lost ?? { since: new Date(this.clock.now()).toISOString(), agent }) : null);
     if (!agent || !secret || !refresh || this.lost) {
       // Unpaired, never paired, or refused: forget the access token too, so nothing more is sent on it.
       this.agent = null;
@@ -174,19 +175,17 @@ export class CloudSession {
       this.deadRefresh = refreshToken;
       this.access = null;
       const business = this.agent?.business_name ?? null;
+      const since = new Date(this.clock.now()).toISOString();
       if (answer.error === 'invalid_grant') {
         this.log.error('pairing lost: the refresh token was refused (invalid_grant); pair again', { code: 'pairing_lost' });
         // Remembered in the keychain, so `status`, `pair` and the next start know it without asking the cloud.
-        const since = new Date(this.clock.now()).toISOString();
         try {
           await this.vault.set(SECRET_NAMES.pairingLost, JSON.stringify({ at: since, refresh_sha256: digest(refreshToken) } satisfies LostMark));
         } catch (err) {
           this.log.warn('the lost pairing could not be noted in the keychain; this run still knows it', { error: err });
         }
-        this.lost = { since, agent: this.agent };
-      } else {
-        this.lost = { since: new Date(this.clock.now()).toISOString(), agent: this.agent };
       }
+      this.lost = { since, agent: this.agent };
       this.onLost?.();
       throw new PairingLost(business);
     }
