@@ -1,34 +1,24 @@
 // A pairing revoked at TaxPoynt, as the app shows it: status screen and tray say "Pairing lost" (after a restart too), the
 // pairing screen pairs again without unpairing first, and the receipts captured meanwhile go out once, after approval.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
 import { StatusView } from '../../preload/api.js';
 import { trayModel } from '../../main/engine/tray.js';
-import { go, launchBrowser, openApp, screenshot, seriousViolations, serveRenderer, waitFor } from './harness.js';
-import { hasKeyring, printTo, ptyPair, seeded, startEngine, startWorld, type Pty, type World } from './engine.js';
+import { go, openApp, screenshot, seriousViolations, waitFor } from './harness.js';
+import { hasKeyring, printTo, seeded, type World } from './engine.js';
 import { goodReceipt } from './receipts.js';
+import { startTillApp, type TillApp } from './till-app.js';
 import { lacks } from '../support/platform.js';
 
 describe.runIf(hasKeyring && !lacks('ptys', 'the pairing-lost app test'))('a lost pairing in the app', () => {
+  let app0: TillApp;
   let world: World;
-  let pty: Pty;
-  let browser: Browser;
-  let server: Awaited<ReturnType<typeof serveRenderer>>;
 
   beforeAll(async () => {
-    world = await startWorld('lost', { business: { business_id: 'biz_lost', business_name: 'Iya Basira Foods', tin: '22334455-0001', location_name: 'Yaba' } });
-    pty = await ptyPair(world.dir, 'till');
-    world.ptys.push(pty);
-    await startEngine(world, [{ id: 'till-1', kind: 'serial_tap', path: pty.bridge, baud_rate: 9600, idle_ms: 300 }]);
-    server = await serveRenderer();
-    browser = await launchBrowser();
+    app0 = await startTillApp('lost', { business: { business_id: 'biz_lost', business_name: 'Iya Basira Foods', tin: '22334455-0001', location_name: 'Yaba' } });
+    world = app0.world;
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await world?.cleanup();
-    const { KeychainVault } = await import('../../main/vault/index.js');
-    await new KeychainVault(world.service).delete('pairing-lost').catch(() => undefined);
+    await app0?.close();
   });
 
   const status = async () => StatusView.parse(await world.engine!.dispatcher.invoke('status', {}));
@@ -39,13 +29,13 @@ describe.runIf(hasKeyring && !lacks('ptys', 'the pairing-lost app test'))('a los
     const started = (await api().invoke('pairing.start', {})) as { userCode: string };
     expect(world.sandbox.approve(started.userCode)).toBe(true);
     await waitFor(async () => (await status()).cloud.paired, 15_000, 'the first pairing');
-    await printTo(pty.pos, goodReceipt(seeded(1)).bytes);
+    await printTo(app0.pty.pos, goodReceipt(seeded(1)).bytes);
     await waitFor(async () => (await status()).outbox.counts.accepted === 1, 15_000, 'the first receipt accepted');
 
     // Revoked in the dashboard; two receipts printed meanwhile.
     world.sandbox.revokeAgent();
-    await printTo(pty.pos, goodReceipt(seeded(2)).bytes);
-    await printTo(pty.pos, goodReceipt(seeded(3)).bytes);
+    await printTo(app0.pty.pos, goodReceipt(seeded(2)).bytes);
+    await printTo(app0.pty.pos, goodReceipt(seeded(3)).bytes);
     await waitFor(async () => (await status()).cloud.state === 'pairing_lost', 15_000, 'the engine to find the pairing lost');
     await waitFor(async () => (await status()).outbox.pending === 2, 15_000, 'two receipts waiting');
 
@@ -61,7 +51,7 @@ describe.runIf(hasKeyring && !lacks('ptys', 'the pairing-lost app test'))('a los
     expect(tray.tooltip).toMatch(/^TaxPoynt POS Bridge: Pairing lost/);
     expect(tray.menu.find((i) => i.id === 'pair')).toMatchObject({ label: 'Pairing lost: pair again…', enabled: true });
 
-    const app = await openApp(browser, server.url, api(), { hash: 'status' });
+    const app = await openApp(app0.browser, app0.server.url, api(), { hash: 'status' });
     const { page } = app;
     await page.getByTestId('headline').filter({ hasText: 'Pairing lost' }).waitFor();
     expect(await page.getByTestId('status-screen').textContent()).toContain('Pairing lost');

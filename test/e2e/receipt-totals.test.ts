@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { go, launchBrowser, openApp, ROOT, screenshot, seriousViolations, serveRenderer, waitFor } from './harness.js';
-import { hasKeyring, printTo, ptyPair, startEngine, startWorld, type Pty, type World } from './engine.js';
+import { go, openApp, ROOT, screenshot, seriousViolations, waitFor } from './harness.js';
+import { hasKeyring, printTo } from './engine.js';
+import { startTillApp, type TillApp } from './till-app.js';
 import { lacks } from '../support/platform.js';
 
 const CONVENTIONS = join(ROOT, 'test/fixtures/receipts/conventions/tuning');
@@ -16,30 +16,20 @@ function printed(name: string): Uint8Array {
 }
 
 describe.runIf(hasKeyring && !lacks('ptys', 'the receipt totals app test'))('a receipt\'s totals in the app', () => {
-  let world: World;
-  let pty: Pty;
-  let browser: Browser;
-  let server: Awaited<ReturnType<typeof serveRenderer>>;
+  let till: TillApp;
 
   beforeAll(async () => {
-    world = await startWorld('totals');
-    pty = await ptyPair(world.dir, 'till');
-    world.ptys.push(pty);
-    await startEngine(world, [{ id: 'till-1', kind: 'serial_tap', path: pty.bridge, baud_rate: 9600, idle_ms: 300 }]);
-    server = await serveRenderer();
-    browser = await launchBrowser();
+    till = await startTillApp('totals');
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await world?.cleanup();
+    await till?.close();
   });
 
   it('shows service charge, VAT and consumption tax apart, the tip, the rounding, and says when prices include VAT', async () => {
-    await printTo(pty.pos, printed('t02-restaurant-sc-vat-ct-tip-cash.txt'));
-    await printTo(pty.pos, printed('t11-inclusive-vat-included-rounding-ussd.txt'));
-    await waitFor(async () => ((await world.engine!.dispatcher.invoke('receipts.list', {})) as { rows: unknown[] }).rows.length === 2, 15_000, 'two receipts captured');
-    const app = await openApp(browser, server.url, world.engine!.dispatcher, { hash: 'status' });
+    await printTo(till.pty.pos, printed('t02-restaurant-sc-vat-ct-tip-cash.txt'));
+    await printTo(till.pty.pos, printed('t11-inclusive-vat-included-rounding-ussd.txt'));
+    await waitFor(async () => ((await till.world.engine!.dispatcher.invoke('receipts.list', {})) as { rows: unknown[] }).rows.length === 2, 15_000, 'two receipts captured');
+    const app = await openApp(till.browser, till.server.url, till.world.engine!.dispatcher, { hash: 'status' });
     const { page } = app;
     await go(page, 'receipts');
     const detail = page.getByTestId('receipt-detail');
