@@ -20,8 +20,8 @@ function parseFlags(argv: string[], known: string[]): { words: string[]; flags: 
     }
     const [name, inline] = arg.slice(2).split(/=(.*)/s) as [string, string | undefined];
     if (!known.includes(name)) throw new UsageError(`unknown option --${name} (see \`taxpoynt-bridge devices --help\`)`);
-    if (name === 'json') {
-      flags.json = 'true';
+    if (name === 'json' || name === 'all') {
+      flags[name] = 'true';
       continue;
     }
     const value = inline ?? argv[++i];
@@ -237,8 +237,19 @@ async function takeoverQueue(ctx: CommandContext, queue: string | undefined, fla
   }
 }
 
-async function releaseQueue(ctx: CommandContext, id: string | undefined): Promise<number> {
-  if (!id) throw new UsageError('usage: devices release ID');
+/** Every taken-over queue given back (`devices release --all`, unpair, the uninstallers); returns how many. */
+export async function releaseAll(ctx: CommandContext): Promise<number> {
+  const ids = readTakeovers(ctx.dataDir).map((t) => t.id);
+  for (const id of ids) await releaseQueue(ctx, id);
+  return ids.length;
+}
+
+async function releaseQueue(ctx: CommandContext, id: string | undefined, all = false): Promise<number> {
+  if (all) {
+    if ((await releaseAll(ctx)) === 0) ctx.stdout.write('No print queue is taken over.\n');
+    return 0;
+  }
+  if (!id) throw new UsageError('usage: devices release ID | --all');
   const entry = await release(backendFor(ctx.env), ctx.dataDir, id).catch(asUsage);
   const raw = readRawConfig(ctx.configFile);
   const devices = Array.isArray(raw.devices) ? (raw.devices as Array<Record<string, unknown>>) : [];
@@ -263,10 +274,10 @@ export const command: Command = {
     '  taxpoynt-bridge devices test ID [--timeout 60]  open the device and print the next receipt (or payment) it captures',
     '  taxpoynt-bridge devices takeover QUEUE [--id ID] [--give-back-after 300] [--via auto|queue]',
     '      put the bridge in front of an OS print queue (CUPS, Windows spooler): the POS keeps printing to QUEUE, the bridge passes every job on RAW',
-    '  taxpoynt-bridge devices release ID            give a taken-over queue back to its printer, exactly as it was',
+    '  taxpoynt-bridge devices release ID | --all    give a taken-over queue (or every one) back to its printer, exactly as it was',
   ].join('\n'),
   async run(ctx) {
-    const known = ['json', 'kind', 'path', 'baud', 'listen', 'allow', 'printer', 'vendor-id', 'product-id', 'report', 'framing', 'codepage', 'profile', 'idle-ms', 'terminal-id', 'timeout', 'id', 'give-back-after', 'via'];
+    const known = ['json', 'kind', 'path', 'baud', 'listen', 'allow', 'printer', 'vendor-id', 'product-id', 'report', 'framing', 'codepage', 'profile', 'idle-ms', 'terminal-id', 'timeout', 'id', 'give-back-after', 'via', 'all'];
     const { words, flags } = parseFlags(ctx.argv, known);
     const [sub, id] = words;
     switch (sub) {
@@ -282,7 +293,7 @@ export const command: Command = {
       case 'takeover':
         return takeoverQueue(ctx, id, flags);
       case 'release':
-        return releaseQueue(ctx, id);
+        return releaseQueue(ctx, id, flags.all === 'true');
       default:
         throw new UsageError(`unknown devices sub-command "${sub}" (list, add, remove, test, takeover, release)`);
     }

@@ -16,6 +16,8 @@ import { CaptureQueue } from './capture-queue.js';
 import { acquireDataDirLock, type DataDirLock } from './lock.js';
 import { ingestJob, recoverStaged, resumeJournal } from './pipeline.js';
 import { PaymentMatcher, kobo, type PaymentJoin } from './payments.js';
+import { platformSpooler, type SpoolerBackend } from '../capture/spooler/index.js';
+import { resumeTakeovers, type TakeoverAlert } from './takeovers.js';
 
 export interface BridgeOptions {
   dataDir: string;
@@ -28,6 +30,8 @@ export interface BridgeOptions {
   /** Forwarder timings, for tests and the demo (production uses the defaults). */
   forwarder?: { idlePollMs?: number; pairingRecheckMs?: number; remoteConfigPollMs?: number; heartbeatMs?: number };
   statusFileMs?: number;
+  /** The OS print spooler behind taken-over queues (default: this platform's; CUPS_SERVER from `env`). */
+  spooler?: SpoolerBackend;
   /** The update loop (default on); the desktop shell passes its own updater client. */
   updates?: false | { client?: UpdateClient; onDownloaded?: (version: string) => void; /** Hands over to the installer (tests stand one in). */ install?: () => void };
 }
@@ -51,7 +55,7 @@ export interface BridgeStatus {
   devices: DeviceState[];
   outbox: { counts: Record<OutboxState, number>; oldestPendingAgeS: number | null; buffered: number };
   cloud: Omit<ForwarderStatus, 'alerts'> & { alerts: ForwarderStatus['alerts'] };
-  alerts: StoreAlert[];
+  alerts: Array<StoreAlert | TakeoverAlert>;
   lastHour: { captured: number; accepted: number; rejected: number };
   update: UpdateStatus | null;
 }
@@ -110,6 +114,9 @@ export class Bridge extends EventEmitter {
   private lastReceiptAt: number | null = null;
   private updates: UpdateService | null = null;
   private captureChange: Promise<void> = Promise.resolve();
+  /** The spooler taken-over queues pass through (and are re-taken with). */
+  readonly spooler: SpoolerBackend;
+  private takeoverAlerts: TakeoverAlert[] = [];
 
   private constructor(
     readonly options: BridgeOptions,
@@ -120,6 +127,7 @@ export class Bridge extends EventEmitter {
     super();
     this.log = log;
     this.captureQueue = new CaptureQueue(store, (job) => this.ingest(job));
+    this.spooler = options.spooler ?? platformSpooler(options.env ?? process.env);
   }
 
   /** Takes the data dir, opens the store (key from the keychain), resumes unparsed journal entries, starts capture and forwarding. */
@@ -190,6 +198,9 @@ export class Bridge extends EventEmitter {
       this.updates.start();
     }
     this.forwarder.start();
+    // Queues the watchdog gave back while the engine was down print to the bridge again; the alert says what was missed.
+    this.takeoverAlerts = await resumeTakeovers({ dataDir: this.options.dataDir, devices: this.config.devices, backend: this.spooler, log: this.log.child({ component: 'spooler' }) });
+    for (const alert of this.takeoverAlerts) this.emit('alert', alert);
     await this.restartCapture();
     const pending = this.store.counts().pending;
     if (pending > 0) this.forwarder.nudge(pending);
@@ -340,7 +351,7 @@ export class Bridge extends EventEmitter {
     return new Capture(
       [],
       { ...this.captureQueue.sink, terminalEvent: (e) => this.terminalEvent(e), deviceState: (s) => this.emit('device', s) },
-      { log: this.log.child({ component: 'capture' }) },
+      { log: this.log.child({ component: 'capture' }), spooler: this.spooler },
     );
   }
 
@@ -382,7 +393,7 @@ export class Bridge extends EventEmitter {
       devices: this.capture.status(),
       outbox: { counts: this.store.counts(), oldestPendingAgeS: this.store.oldestPendingAgeS(), buffered: this.store.buffered },
       cloud: this.forwarder.status(),
-      alerts: this.store.alerts,
+      alerts: [...this.store.alerts, ...this.takeoverAlerts],
       lastHour: this.lastHour(),
       update: this.updates?.status() ?? null,
     };

@@ -45,8 +45,6 @@ export function cupsDirectRoute(uri: string): DirectRoute | null {
   return null;
 }
 
-const BRIDGE_URI = /^socket:\/\/127\.0\.0\.1:\d{1,5}\/?$/;
-
 export class CupsSpooler implements SpoolerBackend {
   readonly kind = 'cups' as const;
   private readonly env: NodeJS.ProcessEnv;
@@ -66,8 +64,9 @@ export class CupsSpooler implements SpoolerBackend {
     return `${queue}-TaxPoynt-direct`;
   }
 
-  isBridgePort(port: string): boolean {
-    return BRIDGE_URI.test(port);
+  /** Never by the URI alone: a socket on 127.0.0.1 may be any program's. An existing direct queue is what says a bridge stands in front. */
+  isBridgePort(): boolean {
+    return false;
   }
 
   directRoute(original: QueueInfo): DirectRoute | null {

@@ -114,6 +114,7 @@ export async function takeover(options: TakeoverOptions): Promise<{ entry: Takeo
   if (all.some((t) => t.id === id) || options.usedIds?.includes(id)) throw new SpoolerError('invalid_id', `id: a device "${id}" exists already; give another with --id`);
   const direct = backend.directQueueName(queue);
   if (backend.queueNameProblem(direct)) throw new SpoolerError('invalid_queue', `queue: "${queue}" is too long to name its direct queue`);
+  if (await backend.get(direct)) throw new SpoolerError('already_taken', `the queue "${direct}" exists already: another bridge (another data dir) stands in front of "${queue}"; release it there first`);
 
   const port = await freeLoopbackPort();
   const now = (options.now ?? (() => new Date()))().toISOString();
