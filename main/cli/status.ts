@@ -50,7 +50,7 @@ export const command: Command = {
       cloud_url: config.cloud.base_url,
       paired: agent ? { business_name: agent.business_name, tin: agent.tin, location: agent.location_name, agent_id: agent.agent_id } : null,
       outbox: { ...outbox.counts, oldest_pending_age_s: outbox.oldestPendingAgeS, buffered_in_memory: outbox.buffered, awaiting_parse: outbox.awaitingParse },
-      alerts: [...outbox.alerts.map((a) => ({ code: a.code, message: a.message })), ...(engine?.cloud.alerts ?? []).map((a) => ({ code: a.code, message: a.message }))],
+      alerts: [...outbox.alerts.map((a) => ({ code: a.code, message: a.message })), ...(engine?.cloud.alerts ?? []).map((a) => ({ code: a.code, message: a.message })), ...(engine?.alerts ?? []).filter((a) => a.code.startsWith('spooler_')).map((a) => ({ code: a.code, message: a.message }))],
       engine: engine
         ? {
             pid: engine.pid,
