@@ -119,7 +119,7 @@ export function parseGetPrinter(json: string): QueueInfo[] {
 
 /** Whether PowerShell's error says the take-over needs an elevated prompt. */
 export function isAccessDenied(stderr: string): boolean {
-  return /access (is )?denied|0x80070005|UnauthorizedAccess|PermissionDenied/i.test(stderr);
+  return /access (is|was) denied|0x80070005|UnauthorizedAccess|PermissionDenied/i.test(stderr);
 }
 
 export type PowerShellRunner = (cmd: PowerShellCommand) => Promise<string>;
