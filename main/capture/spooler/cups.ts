@@ -12,6 +12,8 @@ export interface CupsOptions {
 export function cupsQueueNameProblem(name: string): string | null {
   if (name.length === 0 || name.length > 110) return `a CUPS queue name is 1–110 characters (got ${name.length})`;
   if (/[\s/\\?'"#\u0000-\u001f\u007f]/.test(name)) return 'a CUPS queue name has no spaces, tabs, "/", "\\", "?", quotes or "#"';
+  // The CUPS tools would read a leading "-" as an option.
+  if (name.startsWith('-')) return 'a CUPS queue name does not start with "-"';
   return null;
 }
 
