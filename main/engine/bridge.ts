@@ -343,7 +343,9 @@ export class Bridge extends EventEmitter {
   private capturePlan(): CapturePlan[] {
     return this.config.devices.flatMap((device) => {
       const journaling = !this.paused && !this.disabledIntegrations.has(INTEGRATION_OF[device.kind]);
-      return device.enabled && (journaling || device.kind === 'virtual_printer') ? [{ device, journaling }] : [];
+      // An OS queue the bridge stands in front of prints only through it: disabled, it still passes jobs through, unjournaled.
+      if (!device.enabled) return device.kind === 'virtual_printer' && device.printer && 'spooler' in device.printer ? [{ device: { ...device, enabled: true }, journaling: false }] : [];
+      return journaling || device.kind === 'virtual_printer' ? [{ device, journaling }] : [];
     });
   }
 

@@ -117,7 +117,7 @@ describe.skipIf(noCups)('spooler take-over on a real CUPS scheduler', () => {
 
   async function startBridge(dataDir: string, configFile: string): Promise<Bridge> {
     bridge = await Bridge.start({ dataDir, configFile, version: '0.0.0-test', vault: new MemoryVault(), env: cups.env, updates: false, forwarder: { idlePollMs: 60_000 } });
-    await waitFor(() => bridge!.status().devices.every((d) => d.status === 'listening'), 5000, 'the virtual printer to listen');
+    await waitFor(() => bridge!.status().devices.every((d) => d.status === 'listening'), 5000, `the virtual printer to listen (${JSON.stringify(bridge!.status().devices.map((d) => [d.status, d.detail]))})`);
     return bridge;
   }
 
@@ -190,7 +190,7 @@ describe.skipIf(noCups)('spooler take-over on a real CUPS scheduler', () => {
     });
   }
 
-  it('with capture switched off the taken-over queue keeps printing, and nothing is journaled', async () => {
+  it('with capture switched off, or the device disabled, the taken-over queue keeps printing, and nothing is journaled', async () => {
     const { dataDir, configFile } = setup();
     await cups.tool('lpadmin', ['-p', 'KILL80', '-E', '-v', queueUri()]);
     expect((await cli(dataDir, configFile, 'takeover', 'KILL80', '--id', 'kill')).code).toBe(0);
@@ -204,6 +204,17 @@ describe.skipIf(noCups)('spooler take-over on a real CUPS scheduler', () => {
     expect(receipts(b)).toHaveLength(0);
     expect(b.status().devices[0]).toMatchObject({ deviceId: 'kill', status: 'listening', journaling: false });
     await b.stop();
+    bridge = undefined;
+    // Disabled, the device still stands in front of the queue: the till must keep printing.
+    const raw = readRawConfig(configFile);
+    writeConfigFile(configFile, { ...raw, devices: (raw.devices as Array<Record<string, unknown>>).map((d) => ({ ...d, enabled: false })) });
+    const disabled = await startBridge(dataDir, configFile);
+    const mark = printer.bytes().length;
+    await lp('KILL80', job(5));
+    await waitFor(() => printer.bytes().length - mark >= job(5).length, 15_000, 'the job to print through a disabled device');
+    expect(printer.bytes().subarray(mark).equals(job(5))).toBe(true);
+    expect(receipts(disabled)).toHaveLength(0);
+    await disabled.stop();
     bridge = undefined;
     expect((await cli(dataDir, configFile, 'release', 'kill')).code).toBe(0);
     await cups.tool('lpadmin', ['-x', 'KILL80']);
