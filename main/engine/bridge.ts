@@ -17,7 +17,7 @@ import { acquireDataDirLock, type DataDirLock } from './lock.js';
 import { ingestJob, recoverStaged, resumeJournal } from './pipeline.js';
 import { PaymentMatcher, kobo, type PaymentJoin } from './payments.js';
 import { platformSpooler, type SpoolerBackend } from '../capture/spooler/index.js';
-import { resumeTakeovers, type TakeoverAlert } from './takeovers.js';
+import { resumeTakeovers, retakeGivenBack, type TakeoverAlert } from './takeovers.js';
 
 export interface BridgeOptions {
   dataDir: string;
@@ -30,6 +30,8 @@ export interface BridgeOptions {
   /** Forwarder timings, for tests and the demo (production uses the defaults). */
   forwarder?: { idlePollMs?: number; pairingRecheckMs?: number; remoteConfigPollMs?: number; heartbeatMs?: number };
   statusFileMs?: number;
+  /** How often queues the watchdog gave back are taken over again while the engine runs (default 30 s). */
+  takeoverCheckMs?: number;
   /** The OS print spooler behind taken-over queues (default: this platform's; CUPS_SERVER from `env`). */
   spooler?: SpoolerBackend;
   /** The update loop (default on); the desktop shell passes its own updater client. */
@@ -221,9 +223,24 @@ export class Bridge extends EventEmitter {
       if (this.store.buffered > 0 && this.store.flushBuffer() > 0) this.nudgeForwarder();
     });
     every(6 * 3600_000, () => this.store.purge(this.config.retention_days));
+    // A hang past the watchdog's grace gives a queue back while this engine still runs: take it again once healthy.
+    every(this.options.takeoverCheckMs ?? 30_000, () => void this.retakeQueues());
     this.store.purge(this.config.retention_days);
     this.writeStatusFile();
     this.log.info('bridge started', { devices: this.capturePlan().map((p) => p.device.id), cloud: this.config.cloud.base_url, version: this.options.version });
+  }
+
+  private retaking = false;
+  private async retakeQueues(): Promise<void> {
+    if (this.retaking || this.stopped) return;
+    this.retaking = true;
+    try {
+      const alerts = await retakeGivenBack({ dataDir: this.options.dataDir, devices: this.config.devices, backend: this.spooler, log: this.log.child({ component: 'spooler' }) });
+      this.takeoverAlerts.push(...alerts);
+      for (const alert of alerts) this.emit('alert', alert);
+    } finally {
+      this.retaking = false;
+    }
   }
 
   /** The configured device behind a device or lane id, and its decoding settings where it has them. */

@@ -89,18 +89,32 @@ export async function resumeTakeovers(options: { dataDir: string; devices: reado
     fail(null, err);
   }
   for (const entry of readTakeovers(dataDir)) {
+    if (spoolerDevice(options.devices, entry.id)) continue;
     try {
-      if (!spoolerDevice(options.devices, entry.id)) {
-        await release(backend, dataDir, entry.id);
-        log.warn('print queue given back: its device is not in the config', { queue: entry.queue, device: entry.id });
-      } else if (entry.phase === 'given_back') {
-        await retake(backend, dataDir, entry.id);
-        const message = givenBackMessage(entry, now());
-        log.warn('print queue taken over again after the watchdog gave it back', { queue: entry.queue, device: entry.id, given_back_at: entry.givenBack?.at });
-        alerts.push({ code: 'spooler_given_back', severity: 'error', message, raisedAt: now().toISOString() });
-      }
+      await release(backend, dataDir, entry.id);
+      log.warn('print queue given back: its device is not in the config', { queue: entry.queue, device: entry.id });
     } catch (err) {
       fail(entry, err);
+    }
+  }
+  return [...alerts, ...(await retakeGivenBack(options))];
+}
+
+/**
+ * Takes over again each queue the watchdog gave back (the engine was down or hung past the grace), with
+ * the alert naming the window whose receipts were not captured. Run at start and every half minute.
+ */
+export async function retakeGivenBack(options: { dataDir: string; devices: readonly DeviceConfig[]; backend: SpoolerBackend; log: Logger; now?: () => Date }): Promise<TakeoverAlert[]> {
+  const now = options.now ?? (() => new Date());
+  const alerts: TakeoverAlert[] = [];
+  for (const entry of readTakeovers(options.dataDir)) {
+    if (entry.phase !== 'given_back' || !spoolerDevice(options.devices, entry.id)) continue;
+    try {
+      await retake(options.backend, options.dataDir, entry.id);
+      options.log.warn('print queue taken over again after the watchdog gave it back', { queue: entry.queue, device: entry.id, given_back_at: entry.givenBack?.at });
+      alerts.push({ code: 'spooler_given_back', severity: 'error', message: givenBackMessage(entry, now()), raisedAt: now().toISOString() });
+    } catch (err) {
+      options.log.error('print queue could not be taken over again', { queue: entry.queue, device: entry.id, error: err });
     }
   }
   return alerts;

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../main/cli/command.js';
 import { command as devices } from '../../main/cli/devices.js';
 import { DeviceConfig } from '../../main/capture/index.js';
-import { CupsSpooler, readTakeovers, writeTakeovers, type TakeoverEntry } from '../../main/capture/spooler/index.js';
+import { CupsSpooler, giveBack, readTakeovers, writeTakeovers, type TakeoverEntry } from '../../main/capture/spooler/index.js';
 import { Bridge } from '../../main/engine/bridge.js';
 import { readRawConfig, writeConfigFile } from '../../main/engine/config.js';
 import { resumeTakeovers } from '../../main/engine/takeovers.js';
@@ -239,6 +239,29 @@ describe.skipIf(noCups)('spooler take-over on a real CUPS scheduler', () => {
     bridge = undefined;
     expect((await cli(dataDir, configFile, 'release', 'text')).code).toBe(0);
     await cups.tool('lpadmin', ['-x', 'TEXT80']);
+  });
+
+  it('a queue the watchdog gave back while the engine hung is taken over again by the running engine, with the alert', async () => {
+    const { dataDir, configFile } = setup();
+    await cups.tool('lpadmin', ['-p', 'HUNG80', '-E', '-v', queueUri()]);
+    expect((await cli(dataDir, configFile, 'takeover', 'HUNG80', '--id', 'hung')).code).toBe(0);
+    const taken = await cups.tool('lpstat', ['-v', 'HUNG80']);
+    bridge = await Bridge.start({ dataDir, configFile, version: '0.0.0-test', vault: new MemoryVault(), env: cups.env, updates: false, forwarder: { idlePollMs: 60_000 }, takeoverCheckMs: 200 });
+    const alerts: Array<{ code: string; message: string }> = [];
+    bridge.on('alert', (a: { code: string; message: string }) => alerts.push(a));
+    // What the watchdog does when the engine's status file went stale.
+    await giveBack(new CupsSpooler({ env: cups.env }), dataDir, 'hung', new Date(Date.now() - 400_000), new Date());
+    expect(await cups.tool('lpstat', ['-v', 'HUNG80'])).toBe(`device for HUNG80: ${queueUri()}\n`);
+    await waitFor(async () => (await cups.tool('lpstat', ['-v', 'HUNG80'])) === taken, 5000, 'the engine to take the queue again');
+    await waitFor(() => alerts.length > 0, 2000, 'the alert');
+    expect(alerts[0]!.code).toBe('spooler_given_back');
+    expect(alerts[0]!.message).toMatch(/HUNG80.*NOT captured/);
+    expect(bridge.status().alerts.map((a) => a.code)).toContain('spooler_given_back');
+    expect(readTakeovers(dataDir)[0]!.phase).toBe('taken');
+    await bridge.stop();
+    bridge = undefined;
+    expect((await cli(dataDir, configFile, 'release', 'hung')).code).toBe(0);
+    await cups.tool('lpadmin', ['-x', 'HUNG80']);
   });
 
   it('hostile queue names are refused before any CUPS tool runs, and nothing changes', async () => {
