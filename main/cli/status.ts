@@ -1,4 +1,5 @@
 // `status [--json]`: the outbox by state and its oldest pending age, the pairing, and (when the engine runs) devices and cloud pace.
+import { readTakeovers } from '../capture/spooler/state.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseCommandArgs, writeJson, type Command } from './command.js';
 import { statusFile, type BridgeStatus } from '../engine/bridge.js';
@@ -28,6 +29,20 @@ function age(seconds: number | null): string {
   return `${(seconds / 3600).toFixed(1)} h`;
 }
 
+/** Queues the watchdog gave back and no engine has taken again: said while the bridge is down, when it matters. */
+function givenBackAlerts(dataDir: string): Array<{ code: string; message: string }> {
+  try {
+    return readTakeovers(dataDir)
+      .filter((t) => t.phase === 'given_back')
+      .map((t) => ({
+        code: 'spooler_given_back',
+        message: `The print queue ${t.queue} prints straight to its printer since ${t.givenBack?.at ?? 'the bridge went down'}: receipts printed since are NOT captured. Start the bridge to take it over again.`,
+      }));
+  } catch (err) {
+    return [{ code: 'spooler_state', message: (err as Error).message }];
+  }
+}
+
 export const command: Command = {
   name: 'status',
   summary: 'outbox by state, oldest pending receipt, pairing, devices and cloud pace',
@@ -50,7 +65,7 @@ export const command: Command = {
       cloud_url: config.cloud.base_url,
       paired: agent ? { business_name: agent.business_name, tin: agent.tin, location: agent.location_name, agent_id: agent.agent_id } : null,
       outbox: { ...outbox.counts, oldest_pending_age_s: outbox.oldestPendingAgeS, buffered_in_memory: outbox.buffered, awaiting_parse: outbox.awaitingParse },
-      alerts: [...outbox.alerts.map((a) => ({ code: a.code, message: a.message })), ...(engine?.cloud.alerts ?? []).map((a) => ({ code: a.code, message: a.message })), ...(engine?.alerts ?? []).filter((a) => a.code.startsWith('spooler_')).map((a) => ({ code: a.code, message: a.message }))],
+      alerts: [...outbox.alerts.map((a) => ({ code: a.code, message: a.message })), ...(engine?.cloud.alerts ?? []).map((a) => ({ code: a.code, message: a.message })), ...(engine?.alerts ?? []).filter((a) => a.code.startsWith('spooler_')).map((a) => ({ code: a.code, message: a.message })), ...givenBackAlerts(ctx.dataDir)],
       engine: engine
         ? {
             pid: engine.pid,

@@ -132,6 +132,10 @@ describe.skipIf(noCups)('spooler take-over on a real CUPS scheduler', () => {
     const queues = (JSON.parse(out) as { print_queues: Array<{ name: string; driver: string; port: string; receiptPrinter: boolean; takenOverBy: string | null }> }).print_queues;
     expect(queues.find((q) => q.name === 'LIST80')).toEqual({ name: 'LIST80', driver: 'Local Raw Printer', port: queueUri(), receiptPrinter: true, takenOverBy: null, bridgeDirect: false });
     expect(queues.find((q) => q.name === 'Office-Laser')).toMatchObject({ driver: 'Generic PCL Laser Printer', receiptPrinter: false });
+    const plain = (await cli(dataDir, configFile)).out;
+    expect(plain).toContain(`Print queues:\n`);
+    expect(plain).toContain(`  LIST80  Local Raw Printer  ${queueUri()}  [receipt printer]\n`);
+    expect(plain).toContain('  Office-Laser  Generic PCL Laser Printer  ipp://10.0.0.9/ipp/print\n');
     await cups.tool('lpadmin', ['-x', 'LIST80']);
     await cups.tool('lpadmin', ['-x', 'Office-Laser']);
   });

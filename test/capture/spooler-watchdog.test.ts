@@ -117,6 +117,8 @@ describe.runIf(hasKeyring && !noCups && !lacks('signals', 'the kill -9 spooler t
     expect(watchdog.out()).toContain('NOT captured');
     expect((await cups.tool('lpstat', ['-v', 'WD80'])).trim()).toBe(`device for WD80: ${original}`);
     expect(readTakeovers(join(dir, 'data'))[0]).toMatchObject({ id: 'till', phase: 'given_back' });
+    const down = JSON.parse(await cmd('status', '--json')) as { alerts: Array<{ code: string; message: string }> };
+    expect(down.alerts.find((a) => a.code === 'spooler_given_back')?.message).toMatch(/WD80 prints straight to its printer.*NOT captured/);
     await lp(3);
     await waitFor(() => has(3), 20_000, 'job 3 straight to the printer while the bridge is down');
 
