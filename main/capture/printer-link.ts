@@ -23,6 +23,8 @@ export interface PrinterLinkOptions {
   spooler?: SpoolerBackend;
   /** A `{ spooler }` job still open after this much quiet is sent as it is (default 1000 ms); a closed POS connection sends it at once. */
   spoolerJobGapMs?: number;
+  /** A `{ spooler }` job growing past this is sent in parts of this size, in order (default 8 MiB): memory stays bounded. */
+  spoolerMaxJobBytes?: number;
 }
 
 /** A connection to the printer that can write now or not at all; the queue around it lives in PrinterLink. */
@@ -298,6 +300,7 @@ class SpoolerTransport implements Transport {
   readonly connected = true;
   private readonly backend: SpoolerBackend;
   private job: Uint8Array[] = [];
+  private jobBytes = 0;
   private gap: NodeJS.Timeout | undefined;
   private sending: Promise<void> = Promise.resolve();
 
@@ -320,6 +323,11 @@ class SpoolerTransport implements Transport {
 
   write(bytes: Uint8Array): boolean {
     this.job.push(bytes);
+    this.jobBytes += bytes.length;
+    if (this.jobBytes >= (this.options.spoolerMaxJobBytes ?? 8 * 1024 * 1024)) {
+      this.endJob();
+      return true;
+    }
     if (this.gap) clearTimeout(this.gap);
     this.gap = setTimeout(() => this.endJob(), this.options.spoolerJobGapMs ?? 1000);
     this.gap.unref();
@@ -332,6 +340,7 @@ class SpoolerTransport implements Transport {
     if (this.job.length === 0) return;
     const bytes = Buffer.concat(this.job);
     this.job = [];
+    this.jobBytes = 0;
     this.sending = this.sending.then(() =>
       this.backend.printRaw(this.queue, bytes).catch((err: Error) => {
         this.options.log.error('pass-through job not accepted by the print queue (it is in the journal)', { queue: this.queue, bytes: bytes.length, error: err });

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../main/cli/command.js';
 import { command as devices } from '../../main/cli/devices.js';
 import { DeviceConfig } from '../../main/capture/index.js';
+import { PrinterLink } from '../../main/capture/printer-link.js';
 import { CupsSpooler, giveBack, readTakeovers, writeTakeovers, type TakeoverEntry } from '../../main/capture/spooler/index.js';
 import { Bridge } from '../../main/engine/bridge.js';
 import { readRawConfig, writeConfigFile } from '../../main/engine/config.js';
@@ -266,6 +267,48 @@ describe.skipIf(noCups)('spooler take-over on a real CUPS scheduler', () => {
     bridge = undefined;
     expect((await cli(dataDir, configFile, 'release', 'hung')).code).toBe(0);
     await cups.tool('lpadmin', ['-x', 'HUNG80']);
+  });
+
+  it('a job through the direct queue that grows past the job limit goes out in parts, in order, byte for byte', async () => {
+    setup();
+    await cups.tool('lpadmin', ['-p', 'PARTS-direct', '-E', '-v', queueUri()]);
+    const link = new PrinterLink({ spooler: 'PARTS-direct', give_back_after_s: 300 }, { onData: () => undefined, onState: () => undefined }, { log, spooler: new CupsSpooler({ env: cups.env }), spoolerMaxJobBytes: 1000 });
+    await link.start();
+    const start = printer.bytes().length;
+    const jobs = printer.jobs.length;
+    const bytes = Buffer.from(Array.from({ length: 2500 }, (_, i) => (i * 7) & 0xff));
+    for (let i = 0; i < bytes.length; i += 100) link.send(bytes.subarray(i, i + 100));
+    link.endJob();
+    await link.stop();
+    await waitFor(() => printer.bytes().length - start >= bytes.length, 15_000, 'the three parts at the printer');
+    expect(printer.bytes().subarray(start).equals(bytes)).toBe(true);
+    expect(printer.jobs.length - jobs).toBe(3);
+    await cups.tool('lpadmin', ['-x', 'PARTS-direct']);
+  });
+
+  it('a take-over record edited to name another queue is refused, and that queue is left alone', async () => {
+    const { dataDir, configFile } = setup();
+    await cups.tool('lpadmin', ['-p', 'OFFICE', '-E', '-v', queueUri()]);
+    writeTakeovers(dataDir, [
+      {
+        id: 'evil',
+        spooler: 'cups',
+        queue: 'POS1',
+        original: { port: 'file:/etc/passwd', driver: null, snapshot: {} },
+        direct: 'OFFICE',
+        listen: { host: '127.0.0.1', port: 65001 },
+        takenPort: 'socket://127.0.0.1:65001',
+        phase: 'taken',
+        giveBackAfterS: 300,
+        at: new Date().toISOString(),
+        givenBack: null,
+      },
+    ]);
+    const r = await cli(dataDir, configFile, 'release', 'evil');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/would not have made/);
+    expect(await cups.tool('lpstat', ['-v', 'OFFICE'])).toBe(`device for OFFICE: ${queueUri()}\n`);
+    await cups.tool('lpadmin', ['-x', 'OFFICE']);
   });
 
   it('hostile queue names are refused before any CUPS tool runs, and nothing changes', async () => {

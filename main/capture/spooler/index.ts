@@ -149,6 +149,10 @@ export async function takeover(options: TakeoverOptions): Promise<{ entry: Takeo
 
 /** Puts the queue's original port back and removes what the take-over added; safe to repeat. */
 async function undo(backend: SpoolerBackend, entry: TakeoverEntry): Promise<void> {
+  // The state file is ours, but it is read back from disk: it may only ever name the queue and its own direct queue.
+  if (backend.queueNameProblem(entry.queue) || entry.direct !== backend.directQueueName(entry.queue)) {
+    throw new SpoolerError('spooler_failed', `the take-over record of "${entry.id}" names queues the bridge would not have made ("${entry.queue}", "${entry.direct}"): put that queue back by hand`);
+  }
   const current = await backend.get(entry.queue);
   if (current && current.port !== entry.original.port) await backend.setPort(entry.queue, entry.original.port);
   await backend.removeDirect(entry.direct, entry.queue);
