@@ -19,6 +19,7 @@ export const command: Command = {
     if (!(everyS > 0 && everyS <= 3600)) throw new UsageError('--every is a number of seconds, above 0 and at most 3600');
     const backend = platformSpooler(ctx.env);
     const startedAt = new Date();
+    const notListening = new Map<string, Date>();
     let stopping = false;
     let wake: (() => void) | null = null;
     const stop = () => {
@@ -38,7 +39,7 @@ export const command: Command = {
           }
         })();
         const log = new Logger({ file: logFile(ctx.dataDir), level: 'info' }).child({ component: 'watchdog' });
-        const outcome = await watchdogStep({ dataDir: ctx.dataDir, devices, backend, log, startedAt });
+        const outcome = await watchdogStep({ dataDir: ctx.dataDir, devices, backend, log, startedAt, notListening });
         for (const g of outcome.givenBack) ctx.stdout.write(`ALERT spooler_given_back ${g.entry.id}: ${g.message}\n`);
         if (values.once) return 0;
         await new Promise<void>((resolve) => {

@@ -235,7 +235,8 @@ export class Bridge extends EventEmitter {
     if (this.retaking || this.stopped) return;
     this.retaking = true;
     try {
-      const alerts = await retakeGivenBack({ dataDir: this.options.dataDir, devices: this.config.devices, backend: this.spooler, log: this.log.child({ component: 'spooler' }) });
+      const listening = new Set(this.capture.status().filter((d) => d.status === 'listening').map((d) => d.deviceId));
+      const alerts = await retakeGivenBack({ dataDir: this.options.dataDir, devices: this.config.devices, backend: this.spooler, log: this.log.child({ component: 'spooler' }), listening: (id) => listening.has(id) });
       this.takeoverAlerts.push(...alerts);
       for (const alert of alerts) this.emit('alert', alert);
     } finally {

@@ -55,7 +55,7 @@ const spoolerDevice = (devices: readonly DeviceConfig[], id: string) => {
 function givenBackMessage(entry: TakeoverEntry, retakenAt: Date | null): string {
   const at = entry.givenBack?.at ?? 'an unknown time';
   return (
-    `The print queue ${entry.queue} was given back to its printer at ${at} because the bridge was down` +
+    `The print queue ${entry.queue} was given back to its printer at ${at} because the bridge was down or not listening` +
     (entry.givenBack?.downSince ? ` (since ${entry.givenBack.downSince})` : '') +
     ` longer than ${entry.giveBackAfterS} s. Receipts printed from then` +
     (retakenAt ? ` until ${retakenAt.toISOString()}, when the bridge took the queue over again,` : '') +
@@ -104,11 +104,19 @@ export async function resumeTakeovers(options: { dataDir: string; devices: reado
  * Takes over again each queue the watchdog gave back (the engine was down or hung past the grace), with
  * the alert naming the window whose receipts were not captured. Run at start and every half minute.
  */
-export async function retakeGivenBack(options: { dataDir: string; devices: readonly DeviceConfig[]; backend: SpoolerBackend; log: Logger; now?: () => Date }): Promise<TakeoverAlert[]> {
+export async function retakeGivenBack(options: {
+  dataDir: string;
+  devices: readonly DeviceConfig[];
+  backend: SpoolerBackend;
+  log: Logger;
+  now?: () => Date;
+  /** Whether the device's listener is up (a queue is never pointed at a port nobody listens on); default yes. */
+  listening?: (id: string) => boolean;
+}): Promise<TakeoverAlert[]> {
   const now = options.now ?? (() => new Date());
   const alerts: TakeoverAlert[] = [];
   for (const entry of readTakeovers(options.dataDir)) {
-    if (entry.phase !== 'given_back' || !spoolerDevice(options.devices, entry.id)) continue;
+    if (entry.phase !== 'given_back' || !spoolerDevice(options.devices, entry.id) || options.listening?.(entry.id) === false) continue;
     try {
       await retake(options.backend, options.dataDir, entry.id);
       options.log.warn('print queue taken over again after the watchdog gave it back', { queue: entry.queue, device: entry.id, given_back_at: entry.givenBack?.at });
@@ -130,24 +138,53 @@ export interface WatchdogOutcome {
  * One look: when the engine has been down (no live lock holder, or a status file older than
  * STALE_STATUS_MS) for a device's `give_back_after_s`, its queue prints to the printer again.
  */
-export async function watchdogStep(options: { dataDir: string; devices: readonly DeviceConfig[]; backend: SpoolerBackend; log: Logger; now?: Date; startedAt: Date }): Promise<WatchdogOutcome> {
+/** The engine's own word on its devices (status.json), by device id. */
+function deviceStates(dataDir: string): Map<string, { status: string; detail: string }> {
+  try {
+    const status = JSON.parse(readFileSync(join(dataDir, 'status.json'), 'utf8')) as { devices?: Array<{ deviceId: string; status: string; detail: string }> };
+    return new Map((status.devices ?? []).map((d) => [d.deviceId, d]));
+  } catch {
+    return new Map();
+  }
+}
+
+export async function watchdogStep(options: {
+  dataDir: string;
+  devices: readonly DeviceConfig[];
+  backend: SpoolerBackend;
+  log: Logger;
+  now?: Date;
+  startedAt: Date;
+  /** Kept by the caller across steps: since when each device has not been listening while the engine runs. */
+  notListening?: Map<string, Date>;
+}): Promise<WatchdogOutcome> {
   const now = options.now ?? new Date();
   const engine = engineLiveness(options.dataDir, now);
   const givenBack: WatchdogOutcome['givenBack'] = [];
-  if (engine.up) return { engine, givenBack };
-  // Down since its last sign of life; a bridge that never ran since the watchdog started counts from then.
-  const downSince = engine.lastSeen ?? options.startedAt;
+  const states = engine.up ? deviceStates(options.dataDir) : new Map<string, { status: string; detail: string }>();
+  const notListening = options.notListening ?? new Map<string, Date>();
   for (const entry of readTakeovers(options.dataDir)) {
     if (entry.phase !== 'taken') continue;
     const device = spoolerDevice(options.devices, entry.id);
     const graceS = device && device.printer && 'spooler' in device.printer ? device.printer.give_back_after_s : entry.giveBackAfterS;
-    if (now.getTime() - downSince.getTime() < graceS * 1000) continue;
+    // Down since the engine's last sign of life (a bridge that never ran since the watchdog started counts from then);
+    // or, with the engine up, since its device was first seen not listening (its port taken by another program…).
+    const state = states.get(entry.id);
+    let downSince: Date | null = null;
+    if (!engine.up) downSince = engine.lastSeen ?? options.startedAt;
+    else if (state && state.status !== 'listening' && state.status !== 'starting') {
+      if (!notListening.has(entry.id)) notListening.set(entry.id, now);
+      downSince = notListening.get(entry.id)!;
+    } else notListening.delete(entry.id);
+    if (!downSince || now.getTime() - downSince.getTime() < graceS * 1000) continue;
     try {
-      const done = await giveBack(options.backend, options.dataDir, entry.id, engine.lastSeen, now);
+      const done = await giveBack(options.backend, options.dataDir, entry.id, downSince, now);
       if (!done) continue;
+      notListening.delete(entry.id);
+      const why = engine.up ? `the bridge runs but its device ${entry.id} has not been listening since ${downSince.toISOString()} (${state?.detail ?? 'no detail'})` : `the bridge has been down since ${downSince.toISOString()}`;
       const message =
-        `The bridge has been down since ${downSince.toISOString()} (over ${graceS} s): the print queue ${entry.queue} prints straight to its printer again. ` +
-        'Receipts printed from now until the bridge is back are NOT captured; the bridge takes the queue over again when it starts.';
+        `${why[0]!.toUpperCase()}${why.slice(1)} (over ${graceS} s): the print queue ${entry.queue} prints straight to its printer again. ` +
+        'Receipts printed from now until the bridge is back are NOT captured; the bridge takes the queue over again once it listens.';
       options.log.error('print queue given back to its printer: the bridge is down', { queue: entry.queue, device: entry.id, down_since: downSince.toISOString(), grace_s: graceS });
       givenBack.push({ entry: done, message });
     } catch (err) {

@@ -12,7 +12,7 @@ import { PrinterLink } from '../../main/capture/printer-link.js';
 import { CupsSpooler, giveBack, readTakeovers, writeTakeovers, type TakeoverEntry } from '../../main/capture/spooler/index.js';
 import { Bridge } from '../../main/engine/bridge.js';
 import { readRawConfig, writeConfigFile } from '../../main/engine/config.js';
-import { resumeTakeovers } from '../../main/engine/takeovers.js';
+import { resumeTakeovers, watchdogStep } from '../../main/engine/takeovers.js';
 import { decode, receiptText } from '../../main/escpos/index.js';
 import { Logger } from '../../main/telemetry/log.js';
 import { MemoryVault } from '../../main/vault/index.js';
@@ -267,6 +267,39 @@ describe.skipIf(noCups)('spooler take-over on a real CUPS scheduler', () => {
     bridge = undefined;
     expect((await cli(dataDir, configFile, 'release', 'hung')).code).toBe(0);
     await cups.tool('lpadmin', ['-x', 'HUNG80']);
+  });
+
+  it("a device that cannot listen (its port taken by another program) has its queue given back by the watchdog, and the engine does not take it again while it cannot", async () => {
+    const { dataDir, configFile } = setup();
+    await cups.tool('lpadmin', ['-p', 'SQUAT80', '-E', '-v', queueUri()]);
+    expect((await cli(dataDir, configFile, 'takeover', 'SQUAT80', '--id', 'squat', '--give-back-after', '1')).code).toBe(0);
+    const entry = readTakeovers(dataDir)[0]!;
+    const squatter = createServer((s) => s.destroy());
+    await new Promise<void>((r) => squatter.listen(entry.listen.port, '127.0.0.1', () => r()));
+    try {
+      bridge = await Bridge.start({ dataDir, configFile, version: '0.0.0-test', vault: new MemoryVault(), env: cups.env, updates: false, forwarder: { idlePollMs: 60_000 }, statusFileMs: 100, takeoverCheckMs: 100 });
+      await waitFor(() => bridge!.status().devices[0]?.status === 'error', 5000, 'the device to fail to listen');
+      await new Promise((r) => setTimeout(r, 300));
+      const notListening = new Map<string, Date>();
+      const devices = bridge.config.devices;
+      const first = await watchdogStep({ dataDir, devices, backend: new CupsSpooler({ env: cups.env }), log, startedAt: new Date(), notListening });
+      expect(first.engine.up).toBe(true);
+      expect(first.givenBack).toEqual([]);
+      await new Promise((r) => setTimeout(r, 1200));
+      const second = await watchdogStep({ dataDir, devices, backend: new CupsSpooler({ env: cups.env }), log, startedAt: new Date(), notListening });
+      expect(second.givenBack.map((g) => g.message)).toEqual([expect.stringMatching(/not been listening.*SQUAT80 prints straight to its printer.*NOT captured/)]);
+      expect(await cups.tool('lpstat', ['-v', 'SQUAT80'])).toBe(`device for SQUAT80: ${queueUri()}\n`);
+      // The engine's re-take check runs every 100 ms here: the queue stays with its printer while the device cannot listen.
+      await new Promise((r) => setTimeout(r, 600));
+      expect(await cups.tool('lpstat', ['-v', 'SQUAT80'])).toBe(`device for SQUAT80: ${queueUri()}\n`);
+      expect(readTakeovers(dataDir)[0]!.phase).toBe('given_back');
+    } finally {
+      await new Promise<void>((r) => squatter.close(() => r()));
+    }
+    await bridge.stop();
+    bridge = undefined;
+    expect((await cli(dataDir, configFile, 'release', 'squat')).code).toBe(0);
+    await cups.tool('lpadmin', ['-x', 'SQUAT80']);
   });
 
   it('a job through the direct queue that grows past the job limit goes out in parts, in order, byte for byte', async () => {
