@@ -196,5 +196,3 @@ export async function settleInterrupted(backend: SpoolerBackend, dataDir: string
   }
   return dropped;
 }
-
-export type { QueueInfo };
