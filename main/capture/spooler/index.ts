@@ -2,7 +2,7 @@
 import { createServer } from 'node:net';
 import { CupsSpooler } from './cups.js';
 import { readTakeovers, updateTakeover, writeTakeovers, type TakeoverEntry } from './state.js';
-import { isReceiptPrinter, SpoolerError, type DirectRoute, type QueueInfo, type SpoolerBackend } from './types.js';
+import { isReceiptPrinter, SpoolerError, type DirectRoute, type SpoolerBackend } from './types.js';
 import { WindowsSpooler } from './windows.js';
 
 export * from './types.js';
