@@ -481,6 +481,8 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
       return pairing;
     },
     'pairing.unpair': async () => {
+      // An unpaired bridge captures for no one: the print queues it stands in front of go back to their printers.
+      for (const t of readTakeovers(dataDir)) await releaseQueue(t.id);
       const r = await unpair({ baseUrl: bridge.config.cloud.base_url, vault, log: bridge.log });
       await bridge.reloadPairing();
       agent = null;

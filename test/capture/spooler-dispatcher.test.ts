@@ -86,6 +86,15 @@ describe.skipIf(noCups)('devices.takeover / devices.release through the dispatch
     await expect(api.invoke('devices.release', { id: 'bar80' })).rejects.toMatchObject({ code: 'device_not_found', field: 'id' });
   });
 
+  it('unpairing gives every taken-over queue back', async () => {
+    await api.invoke('devices.takeover', { queue: 'BAR80', id: 'bar' });
+    expect(await cups.tool('lpstat', ['-v', 'BAR80'])).not.toBe(`device for BAR80: ${original}\n`);
+    expect(await api.invoke('pairing.unpair', {})).toMatchObject({ wasPaired: false });
+    expect(await cups.tool('lpstat', ['-v', 'BAR80'])).toBe(`device for BAR80: ${original}\n`);
+    expect(readTakeovers(bridge.options.dataDir)).toEqual([]);
+    expect(bridge.config.devices).toEqual([]);
+  });
+
   it('a hostile renderer cannot pass a command, a path, quotes or 10 kB as a queue name, and nothing changes', async () => {
     const before = await cups.tool('lpstat', ['-v']);
     const refused = async (input: unknown) => {
