@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   unpair: () => import('./cli/unpair.js'),
   update: () => import('./cli/update.js'),
   diagnostics: () => import('./cli/diagnostics.js'),
+  watchdog: () => import('./cli/watchdog.js'),
 };
 
 async function helpText(): Promise<string> {

@@ -179,6 +179,24 @@ export const DetectedHidDevice = z.object({
   usedBy: z.string().nullable(),
 });
 
+/** An OS print queue (CUPS or the Windows spooler) the bridge can stand in front of. */
+export const PrintQueueView = z.object({
+  name: z.string(),
+  driver: z.string().nullable(),
+  /** CUPS device URI or Windows port name. */
+  port: z.string(),
+  /** Its driver or model says receipt printer (thermal, POS, Generic / Text Only, raw). */
+  receiptPrinter: z.boolean(),
+  /** The device standing in front of it, or null. */
+  takenOverBy: z.string().nullable(),
+  /** One of the bridge's own hidden direct queues (not offered for take-over). */
+  bridgeDirect: z.boolean(),
+});
+export type PrintQueueView = z.infer<typeof PrintQueueView>;
+
+/** A queue's name as the spooler lists it: data for the spooler, never a path or a command (no control characters, at most 256). */
+export const QueueName = z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]+$/, 'a queue name has no control characters');
+
 // ------------------------------------------------------------------ receipts
 
 export const PaperLine = z.object({
@@ -312,6 +330,15 @@ export const REQUESTS = {
       samples: z.array(z.object({ baud: z.number().int(), bytes: z.number().int().nonnegative(), score: z.number() })),
     }),
   },
+  /** The OS print queues; `problem` says why they could not be listed (no print server). */
+  'devices.queues': { input: Empty, output: z.object({ queues: z.array(PrintQueueView), problem: z.string().nullable() }) },
+  /** "Take over": the bridge stands in front of the queue (its original settings saved first); the new virtual printer device is returned. */
+  'devices.takeover': {
+    input: z.object({ queue: QueueName, id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a device id is 1–64 letters, digits, "_", "." or "-"').optional() }).strict(),
+    output: z.object({ device: DeviceSettings, queue: z.string(), passThrough: z.string() }),
+  },
+  /** Gives a taken-over queue back to its printer exactly as it was and removes its device. */
+  'devices.release': { input: z.object({ id: z.string().min(1).max(64) }).strict(), output: z.object({ released: z.string(), queue: z.string(), port: z.string() }) },
   /** The last receipt the device captured, drawn and parsed; `receipt` null until it captures one. */
   'devices.preview': { input: z.object({ deviceId: z.string().min(1) }).strict(), output: z.object({ deviceId: z.string(), receipt: ReceiptDetail.nullable() }) },
 

@@ -88,6 +88,19 @@ export function deviceSchemas(platform: NodeJS.Platform = process.platform) {
     flow_control: z.enum(['none', 'rtscts', 'xonxoff']).default('none'),
   });
 
+  /**
+   * An OS print queue the bridge stands in front of (`devices takeover`): pass-through goes to the hidden
+   * direct queue on the printer's original port, RAW, or to the printer itself (`direct`) where that port
+   * is a socket or a device file. The watchdog gives the POS's queue back after `give_back_after_s` down.
+   */
+  const SpoolerPrinter = z
+    .object({
+      spooler: z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]+$/, 'a queue name has no control characters'),
+      give_back_after_s: z.number().int().min(1).max(86_400).default(300),
+      direct: z.union([z.object({ tcp: HostPort }).strict(), z.object({ file: PrinterFile }).strict()]).optional(),
+    })
+    .strict();
+
   /** A line the bridge drives itself (listening as a printer, talking to a printer or a terminal): the rate must be known. */
   const FixedSerialSettings = z.object({
     ...SerialSettings.shape,
@@ -133,6 +146,7 @@ export function deviceSchemas(platform: NodeJS.Platform = process.platform) {
           z.object({ serial: FixedSerialSettings }).strict(),
           z.object({ tcp: HostPort }).strict(),
           z.object({ file: PrinterFile }).strict(),
+          SpoolerPrinter,
           z.null(),
         ])
         .default(null),

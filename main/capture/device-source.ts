@@ -1,4 +1,5 @@
 // What every device source shares: its state (never a stale "connected"), counters, the silence alert, options.
+import type { SpoolerBackend } from './spooler/types.js';
 import type { Logger } from '../telemetry/log.js';
 import { JobAssembler, escposDecoder, type DecoderFactory } from './assembler.js';
 import type { Integration } from '../receipts/transaction.js';
@@ -22,6 +23,8 @@ export interface SourceOptions {
   autoBaudSampleMs?: number;
   /** Virtual printer: answer a status query ourselves when the printer has not within this (default 20 ms). */
   answerAfterMs?: number;
+  /** Virtual printer in front of an OS queue: the spooler it passes jobs through (default: this platform's). */
+  spooler?: SpoolerBackend;
 }
 
 export abstract class DeviceSource implements CaptureSource {

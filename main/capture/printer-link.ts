@@ -5,6 +5,7 @@ import type { Logger } from '../telemetry/log.js';
 import { Backoff } from './backoff.js';
 import type { VirtualPrinterConfig } from './config.js';
 import { SerialLink } from './serial-link.js';
+import { platformSpooler, type SpoolerBackend } from './spooler/index.js';
 
 export interface PrinterLinkEvents {
   /** Bytes the printer sent back (status answers). */
@@ -18,6 +19,12 @@ export interface PrinterLinkOptions {
   random?: () => number;
   /** Bytes kept for an absent printer before the oldest are dropped (default 8 MiB). */
   maxQueuedBytes?: number;
+  /** The OS spooler a `{ spooler }` printer prints through (default: this platform's). */
+  spooler?: SpoolerBackend;
+  /** A `{ spooler }` job still open after this much quiet is sent as it is (default 1000 ms); a closed POS connection sends it at once. */
+  spoolerJobGapMs?: number;
+  /** A `{ spooler }` job growing past this is sent in parts of this size, in order (default 8 MiB): memory stays bounded. */
+  spoolerMaxJobBytes?: number;
 }
 
 /** A connection to the printer that can write now or not at all; the queue around it lives in PrinterLink. */
@@ -28,6 +35,8 @@ interface Transport {
   readonly connected: boolean;
   /** Whether the printer can answer status queries over this transport. */
   readonly answers: boolean;
+  /** The POS's job ended (its connection closed): a spooler transport sends what it gathered as one job. */
+  endJob?(): void;
 }
 
 /**
@@ -52,9 +61,12 @@ export class PrinterLink {
       this.drain();
     };
     const down = (detail: string) => events.onState(false, detail);
-    if ('tcp' in target) this.transport = new TcpTransport(target.tcp, events.onData, up, down, options);
-    else if ('serial' in target) this.transport = new SerialTransport(target.serial, events.onData, up, down, options);
-    else this.transport = new FileTransport(target.file, up, down, options);
+    // A taken-over queue whose printer the bridge can reach itself is written to directly: no second spooler job.
+    const route = 'spooler' in target ? (target.direct ?? null) : target;
+    if (route === null) this.transport = new SpoolerTransport((target as { spooler: string }).spooler, up, options);
+    else if ('tcp' in route) this.transport = new TcpTransport(route.tcp, events.onData, up, down, options);
+    else if ('serial' in route) this.transport = new SerialTransport(route.serial, events.onData, up, down, options);
+    else this.transport = new FileTransport(route.file, up, down, options);
   }
 
   get connected(): boolean {
@@ -86,6 +98,11 @@ export class PrinterLink {
       this.queued -= dropped.length;
       this.options.log.error('printer away too long: oldest queued print data dropped (it is in the journal)', { bytes: dropped.length });
     }
+  }
+
+  /** The POS's job is complete (its connection closed or another lane takes the printer). */
+  endJob(): void {
+    this.transport.endJob?.();
   }
 
   private drain(): void {
@@ -271,5 +288,63 @@ class FileTransport extends ReconnectingTransport {
     const stream = this.stream;
     this.stream = null;
     if (stream) await new Promise<void>((resolve) => stream.end(() => resolve()));
+  }
+}
+
+/**
+ * The hidden direct queue of a taken-over OS queue: each POS job becomes one RAW spooler job, in order.
+ * The spooler holds jobs for an absent printer itself, so this transport is always "connected".
+ */
+class SpoolerTransport implements Transport {
+  readonly answers = false;
+  readonly connected = true;
+  private readonly backend: SpoolerBackend;
+  private job: Uint8Array[] = [];
+  private jobBytes = 0;
+  private gap: NodeJS.Timeout | undefined;
+  private sending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly queue: string,
+    private readonly onUp: (detail: string) => void,
+    private readonly options: PrinterLinkOptions,
+  ) {
+    this.backend = options.spooler ?? platformSpooler();
+  }
+
+  async start(): Promise<void> {
+    this.onUp(`printing through the queue ${this.queue}`);
+  }
+
+  async stop(): Promise<void> {
+    this.endJob();
+    await this.sending;
+  }
+
+  write(bytes: Uint8Array): boolean {
+    this.job.push(bytes);
+    this.jobBytes += bytes.length;
+    if (this.jobBytes >= (this.options.spoolerMaxJobBytes ?? 8 * 1024 * 1024)) {
+      this.endJob();
+      return true;
+    }
+    if (this.gap) clearTimeout(this.gap);
+    this.gap = setTimeout(() => this.endJob(), this.options.spoolerJobGapMs ?? 1000);
+    this.gap.unref();
+    return true;
+  }
+
+  endJob(): void {
+    if (this.gap) clearTimeout(this.gap);
+    this.gap = undefined;
+    if (this.job.length === 0) return;
+    const bytes = Buffer.concat(this.job);
+    this.job = [];
+    this.jobBytes = 0;
+    this.sending = this.sending.then(() =>
+      this.backend.printRaw(this.queue, bytes).catch((err: Error) => {
+        this.options.log.error('pass-through job not accepted by the print queue (it is in the journal)', { queue: this.queue, bytes: bytes.length, error: err });
+      }),
+    );
   }
 }

@@ -104,7 +104,7 @@ export class VirtualPrinterSource extends DeviceSource {
             this.emitState();
           },
         },
-        { log: this.log, backoff: this.opts.backoff, random: this.opts.random },
+        { log: this.log, backoff: this.opts.backoff, random: this.opts.random, spooler: this.opts.spooler },
       );
       await this.printer.start();
     }
@@ -367,6 +367,8 @@ export class VirtualPrinterSource extends DeviceSource {
   /** The next waiting lane gets the printer; its held bytes go out in order. */
   private handOver(): void {
     this.owner = null;
+    // The lane that had the printer is done: a spooler printer sends its bytes as one job.
+    this.printer?.endJob();
     while (this.waiting.length > 0 && this.printer) {
       const next = this.waiting.shift()!;
       for (const chunk of next.held) this.printer.send(chunk);
@@ -374,6 +376,7 @@ export class VirtualPrinterSource extends DeviceSource {
       next.held = [];
       next.heldBytes = 0;
       next.heldQueries = [];
+      if (next.closed) this.printer.endJob();
       if (!next.closed) {
         this.takePrinter(next);
         return;

@@ -1,8 +1,9 @@
-// `devices [--json] | add | remove | test`: what is plugged in, what is configured, and trying a device without hand-editing JSON.
+// `devices [--json] | add | remove | test | takeover | release`: what is plugged in, what is configured, and trying a device without hand-editing JSON.
 import { decode, receiptText } from '../escpos/index.js';
 import { loadConfig, readRawConfig, setConfigValue } from '../engine/config.js';
 import { Logger } from '../telemetry/log.js';
-import { createSource, DeviceConfig, listHidDevices, listSerialPorts, type CapturedJob, type DeviceState, type TerminalEvent } from '../capture/index.js';
+import { createSource, DeviceConfig, listHidDevices, listSerialPorts, type CapturedJob, type DeviceState, type TerminalEvent, type VirtualPrinterConfig } from '../capture/index.js';
+import { listQueues, platformSpooler, readTakeovers, release, SpoolerError, takeover, type SpoolerBackend } from '../capture/spooler/index.js';
 import { UsageError, writeJson, type Command, type CommandContext } from './command.js';
 
 const KINDS = ['serial_tap', 'virtual_printer', 'hid', 'ecr_serial'] as const;
@@ -19,8 +20,8 @@ function parseFlags(argv: string[], known: string[]): { words: string[]; flags: 
     }
     const [name, inline] = arg.slice(2).split(/=(.*)/s) as [string, string | undefined];
     if (!known.includes(name)) throw new UsageError(`unknown option --${name} (see \`taxpoynt-bridge devices --help\`)`);
-    if (name === 'json') {
-      flags.json = 'true';
+    if (name === 'json' || name === 'all') {
+      flags[name] = 'true';
       continue;
     }
     const value = inline ?? argv[++i];
@@ -75,17 +76,31 @@ export function deviceEntry(id: string, flags: Record<string, string>): Record<s
   return entry;
 }
 
+function printerText(p: VirtualPrinterConfig['printer']): string {
+  if (p === null) return 'none';
+  if ('spooler' in p) return `queue ${p.spooler}${p.direct ? ` (direct to ${'tcp' in p.direct ? p.direct.tcp : p.direct.file})` : ''}`;
+  return 'tcp' in p ? p.tcp : 'file' in p ? p.file : p.serial.path;
+}
+
 async function list(ctx: CommandContext, json: boolean): Promise<number> {
   const { config } = loadConfig(ctx.configFile, ctx.env);
-  const [serial, hid] = await Promise.all([
+  const [serial, hid, queues] = await Promise.all([
     listSerialPorts().catch((err: Error) => ({ error: err.message })),
     listHidDevices().catch((err: Error) => ({ error: err.message })),
+    listQueues(platformSpooler(ctx.env), ctx.dataDir).catch((err: Error) => ({ error: err.message })),
   ]);
   if (json) {
-    writeJson(ctx.stdout, { serial_ports: serial, hid_devices: hid, configured: config.devices });
+    writeJson(ctx.stdout, { serial_ports: serial, hid_devices: hid, print_queues: queues, configured: config.devices });
     return 0;
   }
   const out = ctx.stdout;
+  out.write('Print queues:\n');
+  if ('error' in queues) out.write(`  (cannot list: ${queues.error})\n`);
+  else if (queues.length === 0) out.write('  none found\n');
+  for (const q of 'error' in queues ? [] : queues) {
+    const role = q.takenOverBy ? `  [bridge in front: device ${q.takenOverBy}]` : q.bridgeDirect ? '  [the bridge\'s direct queue]' : q.receiptPrinter ? '  [receipt printer]' : '';
+    out.write(`  ${q.name}  ${q.driver ?? '(no driver: raw)'}  ${q.port}${role}\n`);
+  }
   out.write('Serial ports:\n');
   if ('error' in serial) out.write(`  (cannot list: ${serial.error})\n`);
   else if (serial.length === 0) out.write('  none found\n');
@@ -99,7 +114,7 @@ async function list(ctx: CommandContext, json: boolean): Promise<number> {
   for (const d of config.devices) {
     const where =
       d.kind === 'virtual_printer'
-        ? `listen ${'tcp' in d.listen ? d.listen.tcp : d.listen.serial.path} → printer ${d.printer === null ? 'none' : 'tcp' in d.printer ? d.printer.tcp : 'file' in d.printer ? d.printer.file : d.printer.serial.path}`
+        ? `listen ${'tcp' in d.listen ? d.listen.tcp : d.listen.serial.path} → printer ${printerText(d.printer)}`
         : d.kind === 'hid'
           ? `${d.vendor_id}:${d.product_id} (${d.report})`
           : `${d.path} @ ${d.baud_rate}`;
@@ -123,8 +138,10 @@ function add(ctx: CommandContext, id: string | undefined, flags: Record<string, 
   return 0;
 }
 
-function remove(ctx: CommandContext, id: string | undefined): number {
+async function remove(ctx: CommandContext, id: string | undefined): Promise<number> {
   if (!id) throw new UsageError('usage: devices remove ID');
+  // A device in front of a print queue gives the queue back first: removing it must never leave the till printing to nothing.
+  if (readTakeovers(ctx.dataDir).some((t) => t.id === id)) return releaseQueue(ctx, id);
   const raw = readRawConfig(ctx.configFile);
   const devices = Array.isArray(raw.devices) ? (raw.devices as Array<Record<string, unknown>>) : [];
   if (!devices.some((d) => d.id === id)) throw new UsageError(`no device "${id}" in ${ctx.configFile} (see \`taxpoynt-bridge devices\`)`);
@@ -178,9 +195,72 @@ async function test(ctx: CommandContext, id: string | undefined, flags: Record<s
   return 0;
 }
 
+/** This platform's spooler; on CUPS the server the command's CUPS_SERVER names, as the CUPS tools do. */
+const backendFor = (env: NodeJS.ProcessEnv): SpoolerBackend => platformSpooler(env);
+
+const asUsage = (err: unknown): never => {
+  if (err instanceof SpoolerError && ['invalid_queue', 'queue_not_found', 'already_taken', 'not_taken', 'invalid_id'].includes(err.code)) throw new UsageError(err.message);
+  throw err;
+};
+
+async function takeoverQueue(ctx: CommandContext, queue: string | undefined, flags: Record<string, string>): Promise<number> {
+  if (!queue) throw new UsageError('usage: devices takeover QUEUE [--id ID] [--give-back-after SECONDS] [--via auto|queue]');
+  const raw = readRawConfig(ctx.configFile);
+  const devices = Array.isArray(raw.devices) ? (raw.devices as Array<Record<string, unknown>>) : [];
+  const giveBack = flags['give-back-after'] === undefined ? undefined : Number(flags['give-back-after']);
+  if (giveBack !== undefined && !(Number.isInteger(giveBack) && giveBack >= 1 && giveBack <= 86_400)) throw new UsageError('--give-back-after is a whole number of seconds, 1–86400');
+  if (flags.via !== undefined && flags.via !== 'auto' && flags.via !== 'queue') throw new UsageError('--via is auto or queue');
+  const backend = backendFor(ctx.env);
+  const { entry, device } = await takeover({
+    backend,
+    dataDir: ctx.dataDir,
+    queue,
+    id: flags.id,
+    usedIds: devices.map((d) => String(d.id)),
+    giveBackAfterS: giveBack,
+    via: flags.via as 'auto' | 'queue' | undefined,
+  }).catch(asUsage);
+  try {
+    const checked = DeviceConfig.parse(device);
+    setConfigValue(ctx.configFile, 'devices', [...devices, device]);
+    const p = checked.kind === 'virtual_printer' ? checked.printer : null;
+    const path = p && 'spooler' in p && p.direct ? `straight to ${'tcp' in p.direct ? p.direct.tcp : p.direct.file}` : `through the hidden queue ${entry.direct} (RAW)`;
+    ctx.stdout.write(
+      `The queue ${queue} now prints to the bridge (127.0.0.1:${entry.listen.port}, device ${entry.id}); jobs pass through ${path}.\n` +
+        `Its original port ${entry.original.port} is saved in ${ctx.dataDir}; \`taxpoynt-bridge devices release ${entry.id}\` gives it back.\n` +
+        'Jobs wait in the queue until the bridge runs: restart `taxpoynt-bridge run` (or the app) now.\n',
+    );
+    return 0;
+  } catch (err) {
+    await release(backend, ctx.dataDir, entry.id).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Every taken-over queue given back (`devices release --all`, unpair, the uninstallers); returns how many. */
+export async function releaseAll(ctx: CommandContext): Promise<number> {
+  const ids = readTakeovers(ctx.dataDir).map((t) => t.id);
+  for (const id of ids) await releaseQueue(ctx, id);
+  return ids.length;
+}
+
+async function releaseQueue(ctx: CommandContext, id: string | undefined, all = false): Promise<number> {
+  if (all) {
+    if ((await releaseAll(ctx)) === 0) ctx.stdout.write('No print queue is taken over.\n');
+    return 0;
+  }
+  if (!id) throw new UsageError('usage: devices release ID | --all');
+  const entry = await release(backendFor(ctx.env), ctx.dataDir, id).catch(asUsage);
+  const raw = readRawConfig(ctx.configFile);
+  const devices = Array.isArray(raw.devices) ? (raw.devices as Array<Record<string, unknown>>) : [];
+  if (devices.some((d) => d.id === id)) setConfigValue(ctx.configFile, 'devices', devices.filter((d) => d.id !== id));
+  ctx.stdout.write(`The queue ${entry.queue} prints to ${entry.original.port} again, as before; its direct queue is removed and device ${id} is out of the config.\n`);
+  return 0;
+}
+
 export const command: Command = {
   name: 'devices',
-  summary: 'list serial ports and HID devices, add, remove or test a capture device',
+  summary: 'list serial ports, HID devices and print queues; add, remove or test a capture device; take over or release a print queue',
   usage: [
     '  taxpoynt-bridge devices [--json]              serial ports and HID devices plugged in, and the configured devices',
     '  taxpoynt-bridge devices add ID --kind KIND [options]',
@@ -192,9 +272,12 @@ export const command: Command = {
     '      any kind: [--codepage CP858] [--profile NAME@V] [--idle-ms 2000] [--terminal-id LANE1]',
     '  taxpoynt-bridge devices remove ID',
     '  taxpoynt-bridge devices test ID [--timeout 60]  open the device and print the next receipt (or payment) it captures',
+    '  taxpoynt-bridge devices takeover QUEUE [--id ID] [--give-back-after 300] [--via auto|queue]',
+    '      put the bridge in front of an OS print queue (CUPS, Windows spooler): the POS keeps printing to QUEUE, the bridge passes every job on RAW',
+    '  taxpoynt-bridge devices release ID | --all    give a taken-over queue (or every one) back to its printer, exactly as it was',
   ].join('\n'),
   async run(ctx) {
-    const known = ['json', 'kind', 'path', 'baud', 'listen', 'allow', 'printer', 'vendor-id', 'product-id', 'report', 'framing', 'codepage', 'profile', 'idle-ms', 'terminal-id', 'timeout'];
+    const known = ['json', 'kind', 'path', 'baud', 'listen', 'allow', 'printer', 'vendor-id', 'product-id', 'report', 'framing', 'codepage', 'profile', 'idle-ms', 'terminal-id', 'timeout', 'id', 'give-back-after', 'via', 'all'];
     const { words, flags } = parseFlags(ctx.argv, known);
     const [sub, id] = words;
     switch (sub) {
@@ -207,8 +290,12 @@ export const command: Command = {
         return remove(ctx, id);
       case 'test':
         return test(ctx, id, flags);
+      case 'takeover':
+        return takeoverQueue(ctx, id, flags);
+      case 'release':
+        return releaseQueue(ctx, id, flags.all === 'true');
       default:
-        throw new UsageError(`unknown devices sub-command "${sub}" (list, add, remove, test)`);
+        throw new UsageError(`unknown devices sub-command "${sub}" (list, add, remove, test, takeover, release)`);
     }
   },
 };

@@ -1,4 +1,5 @@
 // `status [--json]`: the outbox by state and its oldest pending age, the pairing, and (when the engine runs) devices and cloud pace.
+import { readTakeovers } from '../capture/spooler/state.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseCommandArgs, writeJson, type Command } from './command.js';
 import { statusFile, type BridgeStatus } from '../engine/bridge.js';
@@ -26,6 +27,20 @@ function age(seconds: number | null): string {
   if (seconds < 120) return `${Math.round(seconds)} s`;
   if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** Queues the watchdog gave back and no engine has taken again: said while the bridge is down, when it matters. */
+function givenBackAlerts(dataDir: string): Array<{ code: string; message: string }> {
+  try {
+    return readTakeovers(dataDir)
+      .filter((t) => t.phase === 'given_back')
+      .map((t) => ({
+        code: 'spooler_given_back',
+        message: `The print queue ${t.queue} prints straight to its printer since ${t.givenBack?.at ?? 'the bridge went down'}: receipts printed since are NOT captured. Start the bridge to take it over again.`,
+      }));
+  } catch (err) {
+    return [{ code: 'spooler_state', message: (err as Error).message }];
+  }
 }
 
 export const command: Command = {
@@ -58,7 +73,13 @@ export const command: Command = {
         ? { since: pairing.lost.since, business_name: lostAgent?.business_name ?? null, tin: lostAgent?.tin ?? null, agent_id: lostAgent?.agent_id ?? null }
         : null,
       outbox: { ...outbox.counts, oldest_pending_age_s: outbox.oldestPendingAgeS, buffered_in_memory: outbox.buffered, awaiting_parse: outbox.awaitingParse },
-      alerts: [...(lost ? [lost] : []), ...outbox.alerts.map((a) => ({ code: a.code, message: a.message })), ...cloudAlerts],
+      alerts: [
+        ...(lost ? [lost] : []),
+        ...outbox.alerts.map((a) => ({ code: a.code, message: a.message })),
+        ...cloudAlerts,
+        ...(engine?.alerts ?? []).filter((a) => a.code.startsWith('spooler_')).map((a) => ({ code: a.code, message: a.message })),
+        ...givenBackAlerts(ctx.dataDir),
+      ],
       engine: engine
         ? {
             pid: engine.pid,

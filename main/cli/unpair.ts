@@ -4,6 +4,7 @@ import { loadConfig } from '../engine/config.js';
 import { Logger, logFile } from '../telemetry/log.js';
 import { KeychainVault, serviceName } from '../vault/index.js';
 import { UsageError, type Command } from './command.js';
+import { releaseAll } from './devices.js';
 
 export const command: Command = {
   name: 'unpair',
@@ -15,6 +16,9 @@ export const command: Command = {
     const vault = new KeychainVault(serviceName(ctx.env));
     const log = new Logger({ file: logFile(ctx.dataDir), level: config.log_level });
     const agent = await readAgent(vault);
+    // Print queues the bridge stands in front of go back to their printers: an unpaired bridge captures for no one.
+    const released = await releaseAll(ctx);
+    if (released) ctx.stdout.write(`${released} print queue(s) given back to their printers.\n`);
     const result = await unpair({ baseUrl: config.cloud.base_url, vault, log });
     if (!result.wasPaired) {
       ctx.stdout.write('This bridge was not paired; nothing to do.\n');

@@ -16,6 +16,8 @@ import { CaptureQueue } from './capture-queue.js';
 import { acquireDataDirLock, type DataDirLock } from './lock.js';
 import { ingestJob, recoverStaged, resumeJournal } from './pipeline.js';
 import { PaymentMatcher, kobo, type PaymentJoin } from './payments.js';
+import { platformSpooler, type SpoolerBackend } from '../capture/spooler/index.js';
+import { resumeTakeovers, retakeGivenBack, type TakeoverAlert } from './takeovers.js';
 
 export interface BridgeOptions {
   dataDir: string;
@@ -28,6 +30,10 @@ export interface BridgeOptions {
   /** Forwarder timings, for tests and the demo (production uses the defaults). */
   forwarder?: { idlePollMs?: number; pairingRecheckMs?: number; remoteConfigPollMs?: number; heartbeatMs?: number };
   statusFileMs?: number;
+  /** How often queues the watchdog gave back are taken over again while the engine runs (default 30 s). */
+  takeoverCheckMs?: number;
+  /** The OS print spooler behind taken-over queues (default: this platform's; CUPS_SERVER from `env`). */
+  spooler?: SpoolerBackend;
   /** The update loop (default on); the desktop shell passes its own updater client. */
   updates?: false | { client?: UpdateClient; onDownloaded?: (version: string) => void; /** Hands over to the installer (tests stand one in). */ install?: () => void };
 }
@@ -58,7 +64,7 @@ export interface BridgeStatus {
   devices: DeviceState[];
   outbox: { counts: Record<OutboxState, number>; oldestPendingAgeS: number | null; buffered: number };
   cloud: Omit<ForwarderStatus, 'alerts'> & { alerts: ForwarderStatus['alerts'] };
-  alerts: StoreAlert[];
+  alerts: Array<StoreAlert | TakeoverAlert>;
   lastHour: { captured: number; accepted: number; rejected: number };
   update: UpdateStatus | null;
 }
@@ -117,6 +123,9 @@ export class Bridge extends EventEmitter {
   private lastReceiptAt: number | null = null;
   private updates: UpdateService | null = null;
   private captureChange: Promise<void> = Promise.resolve();
+  /** The spooler taken-over queues pass through (and are re-taken with). */
+  readonly spooler: SpoolerBackend;
+  private takeoverAlerts: TakeoverAlert[] = [];
 
   private constructor(
     readonly options: BridgeOptions,
@@ -127,6 +136,7 @@ export class Bridge extends EventEmitter {
     super();
     this.log = log;
     this.captureQueue = new CaptureQueue(store, (job) => this.ingest(job));
+    this.spooler = options.spooler ?? platformSpooler(options.env ?? process.env);
   }
 
   /** Takes the data dir, opens the store (key from the keychain), resumes unparsed journal entries, starts capture and forwarding. */
@@ -203,6 +213,9 @@ export class Bridge extends EventEmitter {
     this.forwarder.start();
     // The pairing is read before start resolves: `run` and the app must not say "not paired" while the keychain is still answering.
     await this.forwarder.reloadPairing();
+    // Queues the watchdog gave back while the engine was down print to the bridge again; the alert says what was missed.
+    this.takeoverAlerts = await resumeTakeovers({ dataDir: this.options.dataDir, devices: this.config.devices, backend: this.spooler, log: this.log.child({ component: 'spooler' }) });
+    for (const alert of this.takeoverAlerts) this.emit('alert', alert);
     await this.restartCapture();
     const pending = this.store.counts().pending;
     if (pending > 0) this.forwarder.nudge(pending);
@@ -223,9 +236,25 @@ export class Bridge extends EventEmitter {
       if (this.store.buffered > 0 && this.store.flushBuffer() > 0) this.nudgeForwarder();
     });
     every(6 * 3600_000, () => this.store.purge(this.config.retention_days));
+    // A hang past the watchdog's grace gives a queue back while this engine still runs: take it again once healthy.
+    every(this.options.takeoverCheckMs ?? 30_000, () => void this.retakeQueues());
     this.store.purge(this.config.retention_days);
     this.writeStatusFile();
     this.log.info('bridge started', { devices: this.capturePlan().map((p) => p.device.id), cloud: this.config.cloud.base_url, version: this.options.version });
+  }
+
+  private retaking = false;
+  private async retakeQueues(): Promise<void> {
+    if (this.retaking || this.stopped) return;
+    this.retaking = true;
+    try {
+      const listening = new Set(this.capture.status().filter((d) => d.status === 'listening').map((d) => d.deviceId));
+      const alerts = await retakeGivenBack({ dataDir: this.options.dataDir, devices: this.config.devices, backend: this.spooler, log: this.log.child({ component: 'spooler' }), listening: (id) => listening.has(id) });
+      this.takeoverAlerts.push(...alerts);
+      for (const alert of alerts) this.emit('alert', alert);
+    } finally {
+      this.retaking = false;
+    }
   }
 
   /** The configured device behind a device or lane id, and its decoding settings where it has them. */
@@ -346,7 +375,9 @@ export class Bridge extends EventEmitter {
   private capturePlan(): CapturePlan[] {
     return this.config.devices.flatMap((device) => {
       const journaling = !this.paused && !this.disabledIntegrations.has(INTEGRATION_OF[device.kind]);
-      return device.enabled && (journaling || device.kind === 'virtual_printer') ? [{ device, journaling }] : [];
+      // An OS queue the bridge stands in front of prints only through it: disabled, it still passes jobs through, unjournaled.
+      if (!device.enabled) return device.kind === 'virtual_printer' && device.printer && 'spooler' in device.printer ? [{ device: { ...device, enabled: true }, journaling: false }] : [];
+      return journaling || device.kind === 'virtual_printer' ? [{ device, journaling }] : [];
     });
   }
 
@@ -354,7 +385,7 @@ export class Bridge extends EventEmitter {
     return new Capture(
       [],
       { ...this.captureQueue.sink, terminalEvent: (e) => this.terminalEvent(e), deviceState: (s) => this.emit('device', s) },
-      { log: this.log.child({ component: 'capture' }) },
+      { log: this.log.child({ component: 'capture' }), spooler: this.spooler },
     );
   }
 
@@ -396,7 +427,7 @@ export class Bridge extends EventEmitter {
       devices: this.capture.status(),
       outbox: { counts: this.store.counts(), oldestPendingAgeS: this.store.oldestPendingAgeS(), buffered: this.store.buffered },
       cloud: this.forwarder.status(),
-      alerts: this.store.alerts,
+      alerts: [...this.store.alerts, ...this.takeoverAlerts],
       lastHour: this.lastHour(),
       update: this.updates?.status() ?? null,
     };

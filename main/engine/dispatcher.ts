@@ -46,6 +46,7 @@ import { parseJob, reprocess } from './pipeline.js';
 import { AlertGate, type AlertPolicy } from './alerts.js';
 import { platformAutostart, type Autostart } from './autostart.js';
 import { ReceiptsView, deviceView, qrMatrix, statusView } from './receipts-view.js';
+import { listQueues, readTakeovers, release, SpoolerError, takeover } from '../capture/spooler/index.js';
 
 type HandlerInput<C extends Channel> = z.output<(typeof REQUESTS)[C]['input']>;
 type Handlers = { [C in Channel]: (input: HandlerInput<C>) => Promise<Output<C>> | Output<C> };
@@ -403,6 +404,16 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
     return s;
   }
 
+  /** Gives the queue back (original port, direct queue removed), then drops its device from the config. */
+  async function releaseQueue(id: string) {
+    const entry = await release(bridge.spooler, dataDir, id).catch((err: unknown) => {
+      if (err instanceof SpoolerError && err.code === 'not_taken') throw new BridgeApiError('device_not_found', `id: no print queue is taken over by "${id}"; list them with devices.queues.`, 'id');
+      throw err;
+    });
+    if (bridge.config.devices.some((d) => d.id === id)) await saveDevices((list) => list.filter((d) => d.id !== id));
+    return entry;
+  }
+
   const testResult = (s: DeviceState) => ({ ok: s.status === 'connected' || s.status === 'listening', status: s.status, detail: s.detail, bytes: s.bytes });
 
   // ---------------------------------------------------------------- the handlers
@@ -470,6 +481,8 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
       return pairing;
     },
     'pairing.unpair': async () => {
+      // An unpaired bridge captures for no one: the print queues it stands in front of go back to their printers.
+      for (const t of readTakeovers(dataDir)) await releaseQueue(t.id);
       const r = await unpair({ baseUrl: bridge.config.cloud.base_url, vault, log: bridge.log });
       await bridge.reloadPairing();
       agent = null;
@@ -544,8 +557,38 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
     },
     'devices.remove': async ({ id }) => {
       if (!bridge.config.devices.some((d) => d.id === id)) throw new BridgeApiError('device_not_found', `id: no device called "${id}"; list them with devices.list.`, 'id');
-      await saveDevices((list) => list.filter((d) => d.id !== id));
+      // A device in front of a print queue gives the queue back first: the till must never print to nothing.
+      if (readTakeovers(dataDir).some((t) => t.id === id)) await releaseQueue(id);
+      else await saveDevices((list) => list.filter((d) => d.id !== id));
       return { removed: id };
+    },
+    'devices.queues': async () => {
+      try {
+        return { queues: await listQueues(bridge.spooler, dataDir), problem: null };
+      } catch (err) {
+        return { queues: [], problem: `The print queues could not be listed: ${toApiError(err).message}` };
+      }
+    },
+    'devices.takeover': async ({ queue, id }) => {
+      const done = await takeover({ backend: bridge.spooler, dataDir, queue, id, usedIds: bridge.config.devices.map((d) => d.id) }).catch((err: unknown) => {
+        if (!(err instanceof SpoolerError)) throw err;
+        const field = err.code === 'invalid_id' ? 'id' : 'queue';
+        throw new BridgeApiError(err.code, err.message.startsWith(`${field}:`) ? err.message : `${field}: ${err.message}`, field);
+      });
+      try {
+        const { raw } = deviceConfig(done.device as DeviceSettings);
+        await saveDevices((list) => [...list, raw]);
+      } catch (err) {
+        await release(bridge.spooler, dataDir, done.entry.id).catch(() => undefined);
+        throw err;
+      }
+      const printer = (done.device.printer ?? {}) as { direct?: { tcp?: string; file?: string } };
+      const passThrough = printer.direct ? `straight to ${printer.direct.tcp ?? printer.direct.file}` : `through the hidden queue ${done.entry.direct} (RAW)`;
+      return { device: settingsOf(bridge.config.devices.find((d) => d.id === done.entry.id)!), queue, passThrough };
+    },
+    'devices.release': async ({ id }) => {
+      const entry = await releaseQueue(id);
+      return { released: id, queue: entry.queue, port: entry.original.port };
     },
     'devices.test': async ({ id, device, timeoutMs }) => {
       if (id) {

@@ -19,13 +19,16 @@ if ! getent passwd taxpoynt >/dev/null; then
   useradd --system --home-dir /var/lib/taxpoynt-pos-bridge --shell /usr/sbin/nologin --user-group taxpoynt
 fi
 usermod -a -G dialout taxpoynt || true
+# lpadmin: the bridge re-points a CUPS queue it took over (devices takeover) and its watchdog gives it back.
+getent group lpadmin >/dev/null && usermod -a -G lpadmin taxpoynt || true
 install -d -m 0700 -o taxpoynt -g taxpoynt /var/lib/taxpoynt-pos-bridge
 
 install -m 0644 "$APP_DIR/resources/linux/taxpoynt-bridge.service" /lib/systemd/system/taxpoynt-bridge.service
+install -m 0644 "$APP_DIR/resources/linux/taxpoynt-bridge-watchdog.service" /lib/systemd/system/taxpoynt-bridge-watchdog.service
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload || true
-  systemctl enable taxpoynt-bridge.service || true
-  systemctl restart taxpoynt-bridge.service || true
+  systemctl enable taxpoynt-bridge.service taxpoynt-bridge-watchdog.service || true
+  systemctl restart taxpoynt-bridge.service taxpoynt-bridge-watchdog.service || true
 fi
 
 if hash update-desktop-database 2>/dev/null; then

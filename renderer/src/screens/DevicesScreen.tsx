@@ -8,10 +8,13 @@ import { PaperOf, ReceiptHeader, TransactionView, Validation } from '../componen
 import { KIND_LABEL, ago, num } from '../format';
 
 type Detected = Output<'devices.detect'>;
+type Queues = Output<'devices.queues'>;
 
 export function DevicesScreen() {
   const list = useRequest('devices.list', {});
   const [detected, setDetected] = useState<Detected>();
+  const [queues, setQueues] = useState<Queues>();
+  const [taking, setTaking] = useState<string | null>(null);
   const [detecting, setDetecting] = useState(false);
   const [editing, setEditing] = useState<{ initial: Partial<DeviceSettings> & { kind: DeviceKind }; existing?: string } | null>(null);
   const [removing, setRemoving] = useState<string | null>(null);
@@ -22,7 +25,9 @@ export function DevicesScreen() {
   const detect = useCallback(async () => {
     setDetecting(true);
     try {
-      setDetected(await call('devices.detect', {}));
+      const [found, printQueues] = await Promise.all([call('devices.detect', {}), call('devices.queues', {})]);
+      setDetected(found);
+      setQueues(printQueues);
     } catch (e) {
       fail(e);
     } finally {
@@ -37,6 +42,22 @@ export function DevicesScreen() {
     const devices = list.data?.devices ?? [];
     if (!selected && devices[0]) setSelected(devices[0].settings.id);
   }, [list.data, selected]);
+
+  /** "Take over": the bridge stands in front of the queue the POS prints to; the engine saves its settings first. */
+  const takeOver = async (queue: string) => {
+    setTaking(queue);
+    try {
+      const r = await call('devices.takeover', { queue });
+      toast('success', `${queue} now prints through the bridge (device ${r.device.id}); jobs pass ${r.passThrough}.`);
+      setSelected(r.device.id);
+      list.reload();
+      setQueues(await call('devices.queues', {}));
+    } catch (e) {
+      fail(e);
+    } finally {
+      setTaking(null);
+    }
+  };
 
   const remove = async (id: string) => {
     try {
@@ -93,6 +114,7 @@ export function DevicesScreen() {
             detecting={detecting}
             onAdd={(initial) => setEditing({ initial: { ...initial, id: nextId(devices, initial.kind === 'hid' ? 'scanner' : 'till') } })}
           />
+          <PrintQueuesCard queues={queues} taking={taking} onTakeOver={(q) => void takeOver(q)} />
         </div>
         {selected ? <Preview deviceId={selected} /> : null}
       </div>
@@ -113,7 +135,11 @@ export function DevicesScreen() {
       <Dialog
         open={removing !== null}
         title={`Remove ${removing ?? ''}?`}
-        description="The bridge stops reading this device. Receipts it already captured stay in the outbox and are still sent."
+        description={
+          queues?.queues.some((q) => q.takenOverBy === removing)
+            ? 'The print queue goes back to its printer exactly as it was, and the bridge stops capturing it. Receipts it already captured stay in the outbox and are still sent.'
+            : 'The bridge stops reading this device. Receipts it already captured stay in the outbox and are still sent.'
+        }
         onClose={() => setRemoving(null)}
         footer={
           <>
@@ -227,6 +253,40 @@ function DetectedCard({ detected, detecting, onAdd }: { detected: Detected | und
           />
         )}
         {detected && detected.problems.length > 0 && <p className="mt-2 text-sm text-amber-800">{detected.problems.join(' ')}</p>}
+      </CardBody>
+    </Card>
+  );
+}
+
+/** The OS print queues (CUPS, the Windows spooler): a USB receipt printer behind one is captured by taking the queue over. */
+function PrintQueuesCard({ queues, taking, onTakeOver }: { queues: Queues | undefined; taking: string | null; onTakeOver: (queue: string) => void }) {
+  if (!queues) return null;
+  const shown = queues.queues.filter((q) => !q.bridgeDirect);
+  return (
+    <Card variant="platform" aria-labelledby="queues-title">
+      <CardHeader id="queues-title" title="Print queues" icon={<Printer className="size-5 text-cyan-700" aria-hidden />} />
+      <CardBody>
+        {shown.length === 0 ? (
+          <p className="text-sm text-slate-600">{queues.problem ?? 'No print queues on this computer.'}</p>
+        ) : (
+          <Table
+            caption="Print queues of this computer"
+            head={['Queue', 'Driver', 'Bridge', '']}
+            rows={shown.map((q) => [
+              <span className="font-medium">
+                {q.name} {q.receiptPrinter ? <Badge tone="cyan">receipt printer</Badge> : null}
+              </span>,
+              <span className="text-xs">{q.driver ?? 'raw'}</span>,
+              q.takenOverBy ?? '—',
+              q.takenOverBy ? null : (
+                <Button size="sm" variant="outline" busy={taking === q.name} disabled={taking !== null} onClick={() => onTakeOver(q.name)} aria-label={`Take over ${q.name}`}>
+                  Take over
+                </Button>
+              ),
+            ])}
+          />
+        )}
+        <p className="mt-2 text-xs text-slate-600">Taking over keeps the queue's name: the POS prints as before, the bridge captures each job and passes it to the printer unchanged. Removing the device gives the queue back.</p>
       </CardBody>
     </Card>
   );

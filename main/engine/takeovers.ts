@@ -1,0 +1,195 @@
+// Print queues the bridge stands in front of, across restarts: settled and re-taken at engine start, given back by the watchdog when the engine is down too long.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { DeviceConfig } from '../capture/config.js';
+import { giveBack, readTakeovers, release, retake, settleInterrupted, type SpoolerBackend, type TakeoverEntry } from '../capture/spooler/index.js';
+import type { Logger } from '../telemetry/log.js';
+import { processAlive } from './lock.js';
+
+export interface TakeoverAlert {
+  code: 'spooler_given_back' | 'spooler_takeover_failed';
+  severity: 'warning' | 'error';
+  message: string;
+  raisedAt: string;
+}
+
+/** The engine's status file is rewritten every 2 s; older than this and the engine is hung, not running. */
+export const STALE_STATUS_MS = 30_000;
+
+export interface Liveness {
+  up: boolean;
+  /** The engine's last sign of life (its status file's time), null when it never wrote one. */
+  lastSeen: Date | null;
+  pid: number | null;
+}
+
+/** Whether the engine of a data dir runs: its lock names a live process on this machine and its status file is fresh. */
+export function engineLiveness(dataDir: string, now: Date = new Date()): Liveness {
+  let pid: number | null = null;
+  let host: string | null = null;
+  try {
+    const owner = JSON.parse(readFileSync(join(dataDir, 'bridge.lock'), 'utf8')) as { pid?: number; host?: string; command?: string };
+    // Only the engine's lock counts (`run`); other commands take it briefly or not at all.
+    if (typeof owner.pid === 'number') [pid, host] = [owner.pid, owner.host ?? null];
+  } catch {
+    // no lock: no engine
+  }
+  let lastSeen: Date | null = null;
+  try {
+    const status = JSON.parse(readFileSync(join(dataDir, 'status.json'), 'utf8')) as { updatedAt?: string };
+    if (status.updatedAt && !Number.isNaN(Date.parse(status.updatedAt))) lastSeen = new Date(status.updatedAt);
+  } catch {
+    // never ran, or the file is being replaced
+  }
+  const alive = pid !== null && (host === null || host === hostname()) && processAlive(pid);
+  const fresh = lastSeen !== null && now.getTime() - lastSeen.getTime() < STALE_STATUS_MS;
+  return { up: alive && fresh, lastSeen, pid: alive ? pid : null };
+}
+
+const spoolerDevice = (devices: readonly DeviceConfig[], id: string) => {
+  const d = devices.find((x) => x.id === id);
+  return d && d.kind === 'virtual_printer' && d.printer && 'spooler' in d.printer ? d : null;
+};
+
+function givenBackMessage(entry: TakeoverEntry, retakenAt: Date | null): string {
+  const at = entry.givenBack?.at ?? 'an unknown time';
+  return (
+    `The print queue ${entry.queue} was given back to its printer at ${at} because the bridge was down or not listening` +
+    (entry.givenBack?.downSince ? ` (since ${entry.givenBack.downSince})` : '') +
+    ` longer than ${entry.giveBackAfterS} s. Receipts printed from then` +
+    (retakenAt ? ` until ${retakenAt.toISOString()}, when the bridge took the queue over again,` : '') +
+    ' printed but were NOT captured: enter them in TaxPoynt by hand.'
+  );
+}
+
+/**
+ * At engine start, before capture: finishes interrupted take-overs and releases, gives back a queue whose
+ * device left the config (a crash between take-over and config write), takes over again each queue the
+ * watchdog gave back, and returns the alerts saying what was not captured meanwhile.
+ */
+export async function resumeTakeovers(options: { dataDir: string; devices: readonly DeviceConfig[]; backend: SpoolerBackend; log: Logger; now?: () => Date }): Promise<TakeoverAlert[]> {
+  const { dataDir, backend, log } = options;
+  const now = options.now ?? (() => new Date());
+  if (readTakeovers(dataDir).length === 0) return [];
+  const alerts: TakeoverAlert[] = [];
+  const fail = (entry: TakeoverEntry | null, err: unknown) => {
+    log.error('print queue take-over could not be settled', { queue: entry?.queue, device: entry?.id, error: err });
+    alerts.push({
+      code: 'spooler_takeover_failed',
+      severity: 'error',
+      message: `The print queue ${entry?.queue ?? ''} could not be set up at start: ${(err as Error).message}. Check the print server, then restart the bridge or run \`taxpoynt-bridge devices release ${entry?.id ?? 'ID'}\`.`,
+      raisedAt: now().toISOString(),
+    });
+  };
+  try {
+    const settled = await settleInterrupted(backend, dataDir);
+    if (settled.length) log.warn('print queue take-overs a crash interrupted were undone', { devices: settled });
+  } catch (err) {
+    fail(null, err);
+  }
+  for (const entry of readTakeovers(dataDir)) {
+    if (spoolerDevice(options.devices, entry.id)) continue;
+    try {
+      await release(backend, dataDir, entry.id);
+      log.warn('print queue given back: its device is not in the config', { queue: entry.queue, device: entry.id });
+    } catch (err) {
+      fail(entry, err);
+    }
+  }
+  return [...alerts, ...(await retakeGivenBack(options))];
+}
+
+/**
+ * Takes over again each queue the watchdog gave back (the engine was down or hung past the grace), with
+ * the alert naming the window whose receipts were not captured. Run at start and every half minute.
+ */
+export async function retakeGivenBack(options: {
+  dataDir: string;
+  devices: readonly DeviceConfig[];
+  backend: SpoolerBackend;
+  log: Logger;
+  now?: () => Date;
+  /** Whether the device's listener is up (a queue is never pointed at a port nobody listens on); default yes. */
+  listening?: (id: string) => boolean;
+}): Promise<TakeoverAlert[]> {
+  const now = options.now ?? (() => new Date());
+  const alerts: TakeoverAlert[] = [];
+  for (const entry of readTakeovers(options.dataDir)) {
+    if (entry.phase !== 'given_back' || !spoolerDevice(options.devices, entry.id) || options.listening?.(entry.id) === false) continue;
+    try {
+      await retake(options.backend, options.dataDir, entry.id);
+      options.log.warn('print queue taken over again after the watchdog gave it back', { queue: entry.queue, device: entry.id, given_back_at: entry.givenBack?.at });
+      alerts.push({ code: 'spooler_given_back', severity: 'error', message: givenBackMessage(entry, now()), raisedAt: now().toISOString() });
+    } catch (err) {
+      options.log.error('print queue could not be taken over again', { queue: entry.queue, device: entry.id, error: err });
+    }
+  }
+  return alerts;
+}
+
+export interface WatchdogOutcome {
+  engine: Liveness;
+  /** Queues given back in this step, each with the alert it raised. */
+  givenBack: Array<{ entry: TakeoverEntry; message: string }>;
+}
+
+/**
+ * One look: when the engine has been down (no live lock holder, or a status file older than
+ * STALE_STATUS_MS) for a device's `give_back_after_s`, its queue prints to the printer again.
+ */
+/** The engine's own word on its devices (status.json), by device id. */
+function deviceStates(dataDir: string): Map<string, { status: string; detail: string }> {
+  try {
+    const status = JSON.parse(readFileSync(join(dataDir, 'status.json'), 'utf8')) as { devices?: Array<{ deviceId: string; status: string; detail: string }> };
+    return new Map((status.devices ?? []).map((d) => [d.deviceId, d]));
+  } catch {
+    return new Map();
+  }
+}
+
+export async function watchdogStep(options: {
+  dataDir: string;
+  devices: readonly DeviceConfig[];
+  backend: SpoolerBackend;
+  log: Logger;
+  now?: Date;
+  startedAt: Date;
+  /** Kept by the caller across steps: since when each device has not been listening while the engine runs. */
+  notListening?: Map<string, Date>;
+}): Promise<WatchdogOutcome> {
+  const now = options.now ?? new Date();
+  const engine = engineLiveness(options.dataDir, now);
+  const givenBack: WatchdogOutcome['givenBack'] = [];
+  const states = engine.up ? deviceStates(options.dataDir) : new Map<string, { status: string; detail: string }>();
+  const notListening = options.notListening ?? new Map<string, Date>();
+  for (const entry of readTakeovers(options.dataDir)) {
+    if (entry.phase !== 'taken') continue;
+    const device = spoolerDevice(options.devices, entry.id);
+    const graceS = device && device.printer && 'spooler' in device.printer ? device.printer.give_back_after_s : entry.giveBackAfterS;
+    // Down since the engine's last sign of life (a bridge that never ran since the watchdog started counts from then);
+    // or, with the engine up, since its device was first seen not listening (its port taken by another program…).
+    const state = states.get(entry.id);
+    let downSince: Date | null = null;
+    if (!engine.up) downSince = engine.lastSeen ?? options.startedAt;
+    else if (state && state.status !== 'listening' && state.status !== 'starting') {
+      if (!notListening.has(entry.id)) notListening.set(entry.id, now);
+      downSince = notListening.get(entry.id)!;
+    } else notListening.delete(entry.id);
+    if (!downSince || now.getTime() - downSince.getTime() < graceS * 1000) continue;
+    try {
+      const done = await giveBack(options.backend, options.dataDir, entry.id, downSince, now);
+      if (!done) continue;
+      notListening.delete(entry.id);
+      const why = engine.up ? `the bridge runs but its device ${entry.id} has not been listening since ${downSince.toISOString()} (${state?.detail ?? 'no detail'})` : `the bridge has been down since ${downSince.toISOString()}`;
+      const message =
+        `${why[0]!.toUpperCase()}${why.slice(1)} (over ${graceS} s): the print queue ${entry.queue} prints straight to its printer again. ` +
+        'Receipts printed from now until the bridge is back are NOT captured; the bridge takes the queue over again once it listens.';
+      options.log.error('print queue given back to its printer: the bridge is down', { queue: entry.queue, device: entry.id, down_since: downSince.toISOString(), grace_s: graceS });
+      givenBack.push({ entry: done, message });
+    } catch (err) {
+      options.log.error('the watchdog could not give the print queue back', { queue: entry.queue, device: entry.id, error: err });
+    }
+  }
+  return { engine, givenBack };
+}
