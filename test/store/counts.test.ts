@@ -41,7 +41,7 @@ describe('outbox counts by state', () => {
       if (op <= 1) {
         const jobs = Array.from({ length: 1 + random(5) }, () => job());
         const results = store.journalBatch(jobs);
-        store.recordParseBatch(results.map((r) => parsed(r.id, (['pending', 'pending', 'review', 'unparsed'] as const)[random(4)])));
+        store.recordParseBatch(results.map((r) => parsed(r.id, (['pending', 'pending', 'review', 'unparsed'] as const)[random(4)]!)));
         done.push(`ingest ${jobs.length}`);
       } else if (op === 2) {
         done.push(`claim ${store.claim(1 + random(6), 1 << 20).length}`);
@@ -51,7 +51,7 @@ describe('outbox counts by state', () => {
         done.push('release');
       } else if (op === 4) {
         const flying = idsIn(store, 'in_flight');
-        store.settle(flying.slice(0, 1 + random(4)).map((id) => ({ id, status: (['accepted', 'duplicate', 'rejected'] as const)[random(3)] })));
+        store.settle(flying.slice(0, 1 + random(4)).map((id) => ({ id, status: (['accepted', 'duplicate', 'rejected'] as const)[random(3)]! })));
         done.push('settle');
       } else if (op === 5) {
         const id = pick(idsIn(store, 'rejected'));
@@ -59,7 +59,7 @@ describe('outbox counts by state', () => {
         done.push('retry');
       } else if (op === 6) {
         const id = pick([...idsIn(store, 'review'), ...idsIn(store, 'unparsed')]);
-        if (id) store.replaceParse(parsed(id, (['pending', 'review', 'unparsed'] as const)[random(3)]), 'profile fixed');
+        if (id) store.replaceParse(parsed(id, (['pending', 'review', 'unparsed'] as const)[random(3)]!), 'profile fixed');
         done.push('reparse');
       } else if (op === 7) {
         now += 40 * 86_400_000;
