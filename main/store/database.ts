@@ -29,8 +29,13 @@ export const CACHE_KIB = 64 * 1024;
  * per receipt, so checkpointing less often writes those pages back far fewer times (bench/store.ts).
  */
 export const WAL_CHECKPOINT_PAGES = (64 * 1024 * 1024) / PAGE_SIZE;
-/** How often the engine's checkpoint worker copies the WAL into the database file (StoreOptions.checkpointEveryMs). */
-export const ENGINE_CHECKPOINT_MS = 250;
+/**
+ * How often the engine's checkpoint worker copies the WAL into the database file (StoreOptions.checkpointEveryMs).
+ * Each checkpoint ends with an fsync of the database file beside the commits' own: every 2 s rather than every
+ * 250 ms took ingest from ~1,100 to ~1,430 jobs/s into 100,000 rows on the 2-core test machine, and a page
+ * dirtied many times in between is written back once.
+ */
+export const ENGINE_CHECKPOINT_MS = 2000;
 
 const KEY_SHAPE = /^[0-9a-f]{64}$/;
 
