@@ -1,13 +1,14 @@
 // Store figures: ingest into stores holding 0, 100,000 and 1,000,000 rows vs the bare library, durable single commit, bytes at rest, RSS.
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { transactionId, type Transaction } from '../main/receipts/transaction.js';
-import { applyCipher, CACHE_KIB, ENGINE_CHECKPOINT_MS, DATABASE_FILE, WAL_CHECKPOINT_PAGES, tuneConnection, KEY_NAME, latestVersion, MIGRATIONS, openStore, packBytes, PAGE_SIZE, type JournalInput, type ParsedJob, type Store } from '../main/store/index.js';
+import { applyCipher, CACHE_KIB, ENGINE_CHECKPOINT_MS, DATABASE_FILE, WAL_CHECKPOINT_PAGES, tuneConnection, KEY_NAME, latestVersion, LEGACY_PAGE_SIZE, MIGRATIONS, openStore, packBytes, PAGE_SIZE, type JournalInput, type ParsedJob, type Store } from '../main/store/index.js';
+import { ReceiptsView } from '../main/engine/receipts-view.js';
 import { migrate } from '../main/store/migrations.js';
 import { silentLogger } from '../main/telemetry/log.js';
 import { MemoryVault } from '../main/vault/index.js';
@@ -158,12 +159,12 @@ function bareIngestV3(db: Database.Database, rows: BareRow[]): number {
 }
 
 /**
- * A connection as the store opens one (cipher, WAL, FULL sync, its page cache and checkpoint interval), without
- * the Store around it; `before` is how schema 3's store opened it (16 MiB cache, SQLite's 1,000-page checkpoint).
+ * A connection as the store opens one (cipher, page size, WAL, FULL sync, its page cache and checkpoint interval), without
+ * the Store around it; `before` is how schema 3's store opened it (4 KiB pages, 16 MiB cache, SQLite's 1,000-page checkpoint).
  */
 function bareConnection(file: string, before = false): Database.Database {
   const db = new Database(file);
-  applyCipher(db, BENCH_KEY);
+  applyCipher(db, BENCH_KEY, before ? LEGACY_PAGE_SIZE : PAGE_SIZE);
   tuneConnection(db);
   if (before) {
     db.pragma('cache_size=-16384');
@@ -186,19 +187,23 @@ function benchVault(): MemoryVault {
  */
 async function scaleDatabase(rows: number, schema: 3 | 4): Promise<string> {
   const version = schema === 4 ? latestVersion() : 3;
-  const dir = join(tmpdir(), `taxpoynt-bench-store-v${version}-p${PAGE_SIZE}-f${FILL_FORMAT}-${rows}`);
+  const dir = join(tmpdir(), `taxpoynt-bench-store-v${version}-p${schema === 4 ? PAGE_SIZE : LEGACY_PAGE_SIZE}-f${FILL_FORMAT}-${rows}`);
   const file = join(dir, DATABASE_FILE);
-  if (existsSync(join(dir, 'complete'))) return file;
+  if (existsSync(join(dir, 'complete'))) {
+    builds.set(`${schema}:${rows}`, { seconds: Number(readFileSync(join(dir, 'complete'), 'utf8')) || 0, cached: true });
+    return file;
+  }
+  const started = performance.now();
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   if (schema === 4) {
     (await openStore({ dataDir: dir, vault: benchVault(), log: silentLogger })).close();
   } else {
-    const db = bareConnection(file);
+    const db = bareConnection(file, true);
     migrate(db, file, { migrations: MIGRATIONS.filter((m) => m.version <= 3), now: () => new Date(), log: silentLogger, close: () => db.close() });
     db.close();
   }
-  const db = bareConnection(file);
+  const db = bareConnection(file, schema === 3);
   db.pragma('synchronous=OFF');
   db.pragma('cache_size=-262144');
   const tx = JSON.stringify(sampleTransaction('ID')).replace('"id":"ID",', '').replace('"receipt_number":"R-1001",', '');
@@ -230,14 +235,28 @@ async function scaleDatabase(rows: number, schema: 3 | 4): Promise<string> {
   }
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
-  writeFileSync(join(dir, 'complete'), new Date().toISOString());
+  const seconds = (performance.now() - started) / 1000;
+  writeFileSync(join(dir, 'complete'), seconds.toFixed(1));
+  builds.set(`${schema}:${rows}`, { seconds, cached: false });
   return file;
 }
 
-/** A working copy of a cached database in its own data dir (each measurement starts from the same rows). */
+/** How long each scale database took to build (this run, or the run that cached it). */
+const builds = new Map<string, { seconds: number; cached: boolean }>();
+
+/**
+ * A working copy of a cached database in its own data dir (each measurement starts from the same rows), on disk
+ * before the clock starts: otherwise the first fsync of the measured writes would flush the whole copy.
+ */
 function copyOf(file: string, dir: string): string {
   mkdirSync(dir, { recursive: true });
   copyFileSync(file, join(dir, DATABASE_FILE));
+  const fd = openSync(join(dir, DATABASE_FILE), 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   return dir;
 }
 
@@ -247,6 +266,36 @@ interface ScaleFigures {
   bare: number;
   /** Schema 3's writes by the bare library at this size (the rate before issue 18). */
   before: number | null;
+  /** The receipts screen's queries after the ingest, median ms. */
+  reads: UiReads;
+}
+
+interface UiReads {
+  page: number;
+  state: number;
+  today: number;
+  number: number;
+}
+
+/** The receipts screen's queries (ReceiptsView, as the app runs them): a page of 50, filtered by state, by day and by receipt number; median of 5. */
+function uiReads(store: Store): UiReads {
+  const view = new ReceiptsView(store, () => new Date(NOW));
+  const day = NOW.slice(0, 10);
+  const time = (query: Parameters<ReceiptsView['list']>[0]): number => {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      view.list(query);
+      times.push(performance.now() - t);
+    }
+    return times.sort((a, b) => a - b)[2]!;
+  };
+  return {
+    page: time({ limit: 50 }),
+    state: time({ states: ['pending'], limit: 50 }),
+    today: time({ from: `${day}T00:00:00.000Z`, to: `${day}T23:59:59.999Z`, limit: 50 }),
+    number: time({ receiptNumber: 'R-4321', limit: 50 }),
+  };
 }
 
 async function ingestAtScale(rows: number, work: string, jobs: Buffer[], withBefore: boolean): Promise<ScaleFigures> {
@@ -255,6 +304,7 @@ async function ingestAtScale(rows: number, work: string, jobs: Buffer[], withBef
   const storeDir = copyOf(cached, join(work, `store-${rows}`));
   const store = await openStore({ dataDir: storeDir, vault: benchVault(), log: silentLogger, checkpointEveryMs: ENGINE_CHECKPOINT_MS });
   const storeRate = storeIngest(store, jobs);
+  const reads = uiReads(store);
   store.close();
   rmSync(storeDir, { recursive: true, force: true });
   const bareDir = copyOf(cached, join(work, `bare-${rows}`));
@@ -270,7 +320,7 @@ async function ingestAtScale(rows: number, work: string, jobs: Buffer[], withBef
     v3.close();
     rmSync(v3Dir, { recursive: true, force: true });
   }
-  return { rows, store: storeRate, bare: bareRate, before };
+  return { rows, store: storeRate, bare: bareRate, before, reads };
 }
 
 function singleCommits(commit: (n: number) => void): { p50: number; p99: number } {
@@ -345,7 +395,15 @@ export async function run(): Promise<BenchReport[]> {
     const empty = scales.find((s) => s.rows === 0) ?? scales[0]!;
     const big = scales.find((s) => s.rows === largest)!;
     for (const s of scales) {
-      if (s.rows > 0) console.log(`store ingest at ${s.rows} rows: ${rate(s.store)} jobs/s (${(s.store / empty.store).toFixed(2)}× an empty store)`);
+      console.log(`store ingest at ${s.rows} rows: ${rate(s.store)} jobs/s (${(s.store / empty.store).toFixed(2)}× an empty store)`);
+      console.log(`bare library at ${s.rows} rows: ${rate(s.bare)} jobs/s (the store at ${(s.store / s.bare).toFixed(2)}× the bare library)`);
+      const r = s.reads;
+      console.log(`receipts screen at ${s.rows} rows: page ${r.page.toFixed(1)} ms, pending ${r.state.toFixed(1)} ms, today ${r.today.toFixed(1)} ms, receipt number ${r.number.toFixed(1)} ms`);
+    }
+    if (big.before) console.log(`schema 3's writes at ${big.rows} rows (bare library, 4 KiB pages): ${rate(big.before)} jobs/s (the store at ${(big.store / big.before).toFixed(2)}× that)`);
+    for (const [key, b] of builds) {
+      const [schema, rows] = key.split(':');
+      console.log(`scale database schema ${schema === '4' ? latestVersion() : 3}, ${rows} rows: built in ${b.seconds.toFixed(0)} s${b.cached ? ' (by an earlier run, cached)' : ''}`);
     }
 
     // Durable single commits: capture → fsynced WAL (synchronous=FULL).
@@ -381,6 +439,12 @@ export async function run(): Promise<BenchReport[]> {
               ratio: { value: s.store / s.bare, against: 'bare library, same schema and writes, same size', target: { op: '>=' as const, value: 0.8 } },
             },
             { label: `bare library at ${s.rows.toLocaleString('en-US')} rows`, value: s.bare, unit: 'jobs/s' },
+            ...(['page', 'state', 'today', 'number'] as const).map((k) => ({
+              label: `receipts screen at ${s.rows.toLocaleString('en-US')} rows, ${{ page: 'newest 50', state: 'pending only', today: "today's", number: 'receipt number search' }[k]}`,
+              value: s.reads[k],
+              unit: 'ms',
+              ...(s.rows > 0 ? { ratio: { value: s.reads[k] / empty.reads[k], against: 'the same query on the empty store' } } : {}),
+            })),
           ]),
           {
             label: `bridge ingest at ${big.rows.toLocaleString('en-US')} rows vs an empty store`,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from '../telemetry/log.js';
 import type { Vault } from '../vault/index.js';
 import { Checkpointer } from './checkpointer.js';
-import { cipherPragmas, DATABASE_FILE, databaseExists, databaseKey, isUnreadable, moveAside, openEncrypted, WAL_CHECKPOINT_PAGES, type Db } from './database.js';
+import { cipherPragmas, DATABASE_FILE, databaseExists, databaseKey, isUnreadable, moveAside, openEncrypted, pageSizeOf, WAL_CHECKPOINT_PAGES, type Db } from './database.js';
 import type { StoreAlert } from './errors.js';
 import { IntegrityFailed, migrate, type Migration } from './migrations.js';
 import { Store, type BufferLimits } from './store.js';
@@ -13,7 +13,7 @@ import type { OutboxState } from './types.js';
 export { Store, sha256Hex } from './store.js';
 export type { JournalInput, JournalResult, StoredJob, RecordedReceipt, HistoryEntry, BufferLimits, StagedChunk, StagedStream } from './store.js';
 export { packBytes, unpackBytes } from './bytes.js';
-export { CACHE_KIB, ENGINE_CHECKPOINT_MS, DATABASE_FILE, KEY_NAME, PAGE_SIZE, WAL_CHECKPOINT_PAGES, applyCipher, openEncrypted, tuneConnection } from './database.js';
+export { CACHE_KIB, ENGINE_CHECKPOINT_MS, DATABASE_FILE, KEY_NAME, LEGACY_PAGE_SIZE, PAGE_SIZE, WAL_CHECKPOINT_PAGES, applyCipher, openEncrypted, pageSizeOf, tuneConnection } from './database.js';
 export { MIGRATIONS, latestVersion, checkIntegrity, type Migration } from './migrations.js';
 export * from './errors.js';
 export * from './types.js';
@@ -74,10 +74,17 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     });
   }
 
-  const db = openChecked(file, key, clock, alerts, options.quickCheckMaxBytes ?? 256 * 1024 * 1024);
-  let current = db;
+  let current = openChecked(file, key, clock, alerts, options.quickCheckMaxBytes ?? 256 * 1024 * 1024);
+  const steps = {
+    migrations: options.migrations,
+    now: clock,
+    log,
+    key,
+    close: () => current.close(),
+    reopen: () => (current = openEncrypted(file, key)),
+  };
   try {
-    migrate(current, file, { migrations: options.migrations, now: clock, log, close: () => current.close() });
+    current = migrate(current, file, steps).db;
   } catch (err) {
     if (!(err instanceof IntegrityFailed)) {
       if (current.open) current.close();
@@ -85,20 +92,23 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     }
     current.close();
     current = startAgain(file, key, clock, alerts, 'corrupt', err.message);
-    migrate(current, file, { migrations: options.migrations, now: clock, log, close: () => current.close() });
+    current = migrate(current, file, steps).db;
   }
 
   let checkpointer: Checkpointer | undefined;
   if (options.checkpointEveryMs) {
     // The committing connection checkpoints only if the worker falls far behind.
     current.pragma(`wal_autocheckpoint=${4 * WAL_CHECKPOINT_PAGES}`);
-    checkpointer = new Checkpointer(file, [...cipherPragmas(key), 'busy_timeout=1000', 'synchronous=FULL'], options.checkpointEveryMs, (message) =>
+    checkpointer = new Checkpointer(file, [...cipherPragmas(key, pageSizeOf(current)), 'busy_timeout=1000', 'synchronous=FULL'], options.checkpointEveryMs, (message) =>
       log.warn('background checkpoint failed; commits checkpoint themselves', { reason: message }),
     );
   }
   const store = new Store(current, file, log, clock, options.buffer ?? DEFAULT_BUFFER, checkpointer);
   for (const alert of alerts) store.raise(alert);
-  if (options.recoverInFlight === true) store.resetInFlight();
+  if (options.recoverInFlight === true) {
+    store.resetInFlight();
+    store.reconcileCounts();
+  }
   return store;
 }
 

@@ -1,9 +1,10 @@
 // Numbered schema migrations: each in its own transaction, recorded, preceded by an encrypted backup and integrity checks.
-import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../telemetry/log.js';
+import Database from 'better-sqlite3-multiple-ciphers';
 import type { Db } from './database.js';
-import { moveAside, ownerOnly } from './database.js';
+import { applyCipher, moveAside, ownerOnly, PAGE_SIZE, pageSizeOf } from './database.js';
 import { DatabaseNewerThanCode, MigrationFailed } from './errors.js';
 import { packBytes } from './bytes.js';
 import { OUTBOX_STATES } from './types.js';
@@ -11,7 +12,14 @@ import { OUTBOX_STATES } from './types.js';
 export interface Migration {
   version: number;
   name: string;
+  /** Runs inside the migration's transaction. */
   up(db: Db): void;
+  /**
+   * A migration that writes the database anew into another file (a new page size cannot be set in place):
+   * runs outside any transaction, makes `into` whole (its schema_migrations row included) and returns;
+   * migrate() then swaps the files.
+   */
+  rewrite?: (from: Db, into: string, keyHex: string, record: (db: Db) => void) => void;
 }
 
 const states = OUTBOX_STATES.map((s) => `'${s}'`).join(', ');
@@ -120,6 +128,14 @@ export const MIGRATIONS: Migration[] = [
         ALTER TABLE capture_chunks ADD COLUMN address TEXT;
       `);
     },
+  },
+  {
+    version: 6,
+    name: `${PAGE_SIZE / 1024} KiB pages: the database re-encrypted into a new file`,
+    up() {
+      // A database made at this page size already (every new one) has nothing to rewrite.
+    },
+    rewrite: rewritePages,
   },
 ];
 
@@ -236,6 +252,55 @@ function integerKeys(db: Db): void {
   `);
 }
 
+/**
+ * Migration 6 (issue 18 §2): every table, index and trigger copied, in key order, into a new file made at
+ * PAGE_SIZE, which then replaces the database. The old file is never written: a crash before the swap leaves
+ * it whole at the previous schema (and the half-made copy is removed at the next start).
+ */
+function rewritePages(from: Db, into: string, keyHex: string, record: (db: Db) => void): void {
+  rmSync(into, { force: true });
+  rmSync(`${into}-journal`, { force: true });
+  const fresh = new Database(into);
+  try {
+    applyCipher(fresh, keyHex, PAGE_SIZE);
+    fresh.pragma('journal_mode=DELETE');
+    fresh.pragma('synchronous=FULL');
+    fresh.pragma('temp_store=MEMORY');
+    fresh.pragma('cache_size=-65536');
+    // The old file is attached read-only at its own page size (the default for attachments, set after main is keyed).
+    fresh.pragma(`legacy_page_size=${pageSizeOf(from)}`);
+    fresh.prepare(`ATTACH ? AS old KEY "x'${keyHex}'"`).run(from.name);
+    const objects = fresh.prepare(`SELECT type, name, sql FROM old.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid`).all() as Array<{
+      type: string;
+      name: string;
+      sql: string;
+    }>;
+    const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+    fresh.transaction(() => {
+      for (const t of objects.filter((o) => o.type === 'table')) {
+        fresh.exec(t.sql);
+        fresh.exec(`INSERT INTO main.${quote(t.name)} SELECT * FROM old.${quote(t.name)}`);
+      }
+      // Indexes and triggers after the rows: each index built once, no trigger fired by the copy.
+      for (const o of objects.filter((o) => o.type !== 'table')) fresh.exec(o.sql);
+      for (const t of objects.filter((o) => o.type === 'table')) {
+        const count = (schema: string) => (fresh.prepare(`SELECT count(*) AS n FROM ${schema}.${quote(t.name)}`).get() as { n: number }).n;
+        if (count('main') !== count('old')) throw new Error(`table ${t.name} lost rows in the copy`);
+      }
+      record(fresh);
+    })();
+    fresh.exec('DETACH old');
+  } finally {
+    fresh.close();
+  }
+  const fd = openSync(into, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function latestVersion(migrations: Migration[] = MIGRATIONS): number {
   return migrations.reduce((max, m) => Math.max(max, m.version), 0);
 }
@@ -279,6 +344,8 @@ export interface MigrationOutcome {
   from: number;
   to: number;
   backup: string | null;
+  /** The connection to go on with: a new one when a migration rewrote the file. */
+  db: Db;
 }
 
 export class IntegrityFailed extends Error {
@@ -292,18 +359,19 @@ export class IntegrityFailed extends Error {
 /**
  * Brings the database to the newest schema. Refuses a newer database untouched. A failed step
  * rolls back; the database is then restored from the pre-migration backup and MigrationFailed thrown.
- * `reopen` is called with no argument to close the connection before the file is restored.
+ * `close` closes the connection (before the file is restored or replaced); `reopen` opens the file again
+ * after a migration rewrote it, and `key` is what the rewrite encrypts with.
  */
 export function migrate(
   db: Db,
   file: string,
-  options: { migrations?: Migration[]; now: () => Date; log: Logger; close: () => void },
+  options: { migrations?: Migration[]; now: () => Date; log: Logger; close: () => void; reopen?: () => Db; key?: string },
 ): MigrationOutcome {
   const migrations = [...(options.migrations ?? MIGRATIONS)].sort((a, b) => a.version - b.version);
   const latest = latestVersion(migrations);
   const from = currentVersion(db);
   if (from > latest) throw new DatabaseNewerThanCode(file, from, latest);
-  if (from === latest) return { from, to: from, backup: null };
+  if (from === latest) return { from, to: from, backup: null, db };
 
   let backup: string | null = null;
   if (from > 0) {
@@ -312,18 +380,21 @@ export function migrate(
     backup = backupDatabase(db, file, from, options.now());
     options.log.info('database backed up before migration', { from, to: latest, backup });
   }
-  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   for (const m of migrations.filter((m) => m.version > from)) {
+    const record = (target: Db) =>
+      target.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, options.now().toISOString());
     try {
-      db.transaction(() => {
-        m.up(db);
-        record.run(m.version, m.name, options.now().toISOString());
-      })();
+      if (m.rewrite && pageSizeOf(db) !== PAGE_SIZE) db = rewriteFile(db, file, m, record, options);
+      else
+        db.transaction(() => {
+          m.up(db);
+          record(db);
+        })();
     } catch (err) {
       const reason = (err as Error).message;
       options.log.error('database migration failed', { version: m.version, step: m.name, reason });
       if (backup && existsSync(backup)) {
-        options.close();
+        if (db.open) options.close();
         moveAside(file, 'failed-migration', options.now());
         copyFileSync(backup, file);
       }
@@ -331,5 +402,44 @@ export function migrate(
     }
     options.log.info('database migrated', { version: m.version, step: m.name });
   }
-  return { from, to: latest, backup };
+  return { from, to: latest, backup, db };
+}
+
+/**
+ * Runs a rewriting migration into `<file>.rewrite`, then swaps it in: the old file leaves WAL mode (its WAL
+ * copied in and removed, so no stale WAL can meet the new file), is closed, and the new file is renamed over
+ * it. Until the rename the old file is the database; after it, the new one, at the new schema version.
+ */
+function rewriteFile(db: Db, file: string, m: Migration, record: (db: Db) => void, options: { close: () => void; reopen?: () => Db; key?: string; log: Logger }): Db {
+  if (!options.key || !options.reopen) throw new Error('a rewriting migration needs the key and a way to reopen the database');
+  const into = `${file}.rewrite`;
+  const started = Date.now();
+  const previousPageSize = pageSizeOf(db);
+  try {
+    m.rewrite!(db, into, options.key, record);
+  } catch (err) {
+    rmSync(into, { force: true });
+    throw err;
+  }
+  db.pragma('journal_mode=DELETE');
+  options.close();
+  for (const suffix of ['-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true });
+  renameSync(into, file);
+  ownerOnly(file);
+  syncDirectory(dirname(file));
+  options.log.info('database rewritten', { version: m.version, step: m.name, ms: Date.now() - started, pageSize: PAGE_SIZE, previousPageSize });
+  return options.reopen();
+}
+
+/** Makes a rename durable (POSIX); Windows has no directory handles to sync. */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // not supported here
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

@@ -215,6 +215,8 @@ export class Store implements ForwardQueue {
       retry: db.prepare(`UPDATE outbox SET state = 'pending', attempts = 0, last_error = NULL, updated_at = ? WHERE seq = ?`),
       inFlight: db.prepare(`SELECT seq FROM outbox WHERE state = 'in_flight'`),
       counts: db.prepare('SELECT state, n FROM outbox_counts'),
+      countReal: db.prepare('SELECT state, count(*) AS n FROM outbox INDEXED BY outbox_state GROUP BY state'),
+      setCount: db.prepare('INSERT INTO outbox_counts (state, n) VALUES (?, ?) ON CONFLICT (state) DO UPDATE SET n = excluded.n'),
       oldestPending: db.prepare(`SELECT created_at FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1`),
       purgeable: db.prepare(`SELECT seq, journal_seq, updated_at FROM outbox WHERE state = ? AND seq > ? ORDER BY seq LIMIT ${PURGE_CHUNK}`),
       // A job's bytes go only when every receipt in it is acknowledged and past the retention period.
@@ -776,6 +778,27 @@ export class Store implements ForwardQueue {
       }
     })();
     for (const r of results) this.flying.delete(r.id);
+  }
+
+  /**
+   * Makes the kept counts agree with a real count of the outbox (done by the engine at start-up: one pass over
+   * the state index). The triggers keep them in the same transaction as every change, so a difference means
+   * the table was edited by hand or restored from elsewhere; it is corrected and logged. Returns the states corrected.
+   */
+  reconcileCounts(): OutboxState[] {
+    const corrected: OutboxState[] = [];
+    this.db.transaction(() => {
+      const kept = this.counts();
+      const real = Object.fromEntries(OUTBOX_STATES.map((s) => [s, 0])) as Record<OutboxState, number>;
+      for (const row of this.s.countReal!.all() as Array<{ state: OutboxState; n: number }>) real[row.state] = row.n;
+      for (const state of OUTBOX_STATES) {
+        if (kept[state] === real[state]) continue;
+        this.s.setCount!.run(state, real[state]);
+        corrected.push(state);
+      }
+      if (corrected.length) this.log.warn('outbox counts corrected from a real count', { kept, real });
+    })();
+    return corrected;
   }
 
   /** Rows per state, kept by the database's triggers as rows come and move (no count over the outbox). */

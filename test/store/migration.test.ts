@@ -91,7 +91,7 @@ describe('migration to schema 4 at 100,000 rows', () => {
     expect(store.integrity()).toEqual([]);
   });
 
-  it('keeps every journaled job byte for byte (now deflated on disk), and the jobs still awaiting a parse with their attempts', () => {
+  it('keeps every journaled job byte for byte (now deflated on disk), and the jobs still awaiting a parse with their attempts', { timeout: 300_000 }, () => {
     const db = store.connection;
     const rows: unknown[] = [];
     const stored = db.prepare('SELECT journaled_at, codepage FROM journal WHERE seq = ?');
@@ -107,7 +107,7 @@ describe('migration to schema 4 at 100,000 rows', () => {
     expect(db.prepare('SELECT count(*) AS n FROM journal WHERE encoding = 1').get()).toEqual({ n: ROWS + AWAITING });
     expect(store.unparsedJournal(1000)).toEqual(awaitingIds);
     expect(store.noteParseAttempt(awaitingIds.slice(0, 3))).toEqual([ROWS % 3, (ROWS + 1) % 3, (ROWS + 2) % 3].map((a) => a + 1));
-  }, 180_000);
+  });
 
   it('took an encrypted backup of schema 3 first', () => {
     expect(readdirSync(h.dataDir).filter((f) => f.startsWith('bridge.db.backup-v3-'))).toHaveLength(1);
