@@ -41,7 +41,7 @@ import {
   type DoubleByteName,
   type DoubleByteTable,
 } from './codepages.js';
-import { suspectEncoding } from './encoding-check.js';
+import { countGarble, countTextGarble, garbleCount, looksGarbled, ODD_WEIGHT, oddCharTable, suspectEncoding, textWeights } from './encoding-check.js';
 import type { Barcode, Code2D, DecodedLine, DecodedReceipt, DecoderOptions, DecoderWarning, LineStyle, ReceiptEnd, StatusQuery } from './types.js';
 
 const ESC = 0x1b;
@@ -141,7 +141,12 @@ const FOREIGN_JOBS: readonly { language: string; what: string; starts: readonly 
   { language: 'PostScript', what: 'page', starts: ['%!'] },
   { language: 'PDF', what: 'document', starts: ['%PDF-'] },
 ];
-const FOREIGN_SIGNATURES = FOREIGN_JOBS.flatMap((j) => j.starts.map((start) => ({ start, job: j })));
+/** The signatures as bytes, by their first byte. */
+const SIGNATURES_BY_FIRST: { bytes: Uint8Array; job: (typeof FOREIGN_JOBS)[number] }[][] = Array.from({ length: 256 }, () => []);
+for (const job of FOREIGN_JOBS) {
+  for (const start of job.starts) SIGNATURES_BY_FIRST[start.charCodeAt(0)]?.push({ bytes: Uint8Array.from(start, (ch) => ch.charCodeAt(0)), job });
+}
+const LONGEST_SIGNATURE = Math.max(...FOREIGN_JOBS.flatMap((j) => j.starts.map((s) => s.length)));
 /** Bytes a job may start with before its signature. */
 const SNIFF_LEADING = new Uint8Array(256);
 for (const b of [0x00, 0x04, 0x09, 0x0a, 0x0d, 0x20]) SNIFF_LEADING[b] = 1;
@@ -279,14 +284,28 @@ export class EscposStream {
   private suspectAt = 0;
   private framing = 0;
   private framingPos = 0;
-  /** Foreign-job sniffing: on from a receipt's first byte until its signature matches or cannot. */
+  /** Foreign-job sniffing: on from a receipt's first byte until its signature matches or cannot; each byte is looked at once. */
   private sniffOn = true;
+  /** Absolute offset of the next byte to sniff. */
   private sniffAt = 0;
-  private sniffed = '';
+  /** The receipt's first significant bytes so far (a signature's prefix). */
+  private readonly sniffed = new Uint8Array(LONGEST_SIGNATURE);
+  private sniffLen = 0;
   private foreign: { language: string; reason: string } | null = null;
   private readonly checkEncoding: boolean;
-  /** OR of the receipt's text bytes and characters: >= 0x80 when it holds non-ASCII text. */
-  private textHigh = 0;
+  // The code-page check (encoding-check.ts) counts as text is produced, so a receipt that reads right costs no
+  // second look: odd and non-ASCII characters in the current line (by byte with `weights`, the weights of
+  // `weightsFor`, the single-byte table in use), a garbage count over the receipt's lines that had odd ones,
+  /** Odd and non-ASCII characters in the current line. */
+  private lineOdd = 0;
+  private lineNonAscii = 0;
+  private weights: Uint32Array = new Uint32Array(256);
+  private weightsFor: Uint16Array | null = null;
+  private garble = garbleCount();
+  // and whether Kanji-mode bytes form UTF-8: sequences still open, well-formed and broken ones.
+  private u8Need = 0;
+  private u8Seqs = 0;
+  private u8Bad = 0;
   private readonly options: DecoderOptions;
 
   // printer state
@@ -377,6 +396,11 @@ export class EscposStream {
     this.lastMs = nowMs;
     this.cur = chunk;
     this.curBase = this.pos;
+    if (this.sniffOn) {
+      // A receipt starts here (or its first bytes went on past the last read): look for a foreign job.
+      if (this.sniffAt === this.curBase) this.sniff(chunk, 0);
+      else this.sniffOn = false;
+    }
     this.run(chunk);
     this.pos = this.curBase + chunk.length;
     this.stats.bytes += chunk.length;
@@ -431,22 +455,9 @@ export class EscposStream {
   // ---- the state machine -------------------------------------------------------------------
 
   private run(buf: Uint8Array): void {
-    const all = buf.length;
+    const n = buf.length;
     let i = 0;
-    while (i < all) {
-      // While a receipt's first bytes are sniffed for a foreign job, bytes go one at a time.
-      let n = all;
-      if (this.sniffOn) {
-        const abs = this.curBase + i;
-        if (abs === this.sniffAt) {
-          this.sniff(buf[i] as number);
-          if (this.state === S_FOREIGN) {
-            i++;
-            continue;
-          }
-        } else if (abs > this.sniffAt) this.sniffOn = false;
-        if (this.sniffOn) n = i + 1;
-      }
+    while (i < n) {
       const state = this.state;
       if (state === S_TEXT) {
         // Hot path: printable single-byte text.
@@ -646,6 +657,7 @@ export class EscposStream {
         case S_DBCS_TRAIL:
           this.state = S_TEXT;
           if (b >= 0x40 && b !== 0x7f && this.dbcs) {
+            this.utf8Tell(b);
             const s = this.dbcs.pair(this.dbcsLead, b);
             for (let k = 0; k < s.length; k++) this.appendChar(s.charCodeAt(k));
             i++;
@@ -662,19 +674,27 @@ export class EscposStream {
   /** Printable single-byte text from `i` up to a control byte or `stop`; returns the index after it. */
   private textRun(buf: Uint8Array, i: number, stop: number): number {
     const table = this.table;
+    if (this.weightsFor !== table) {
+      this.weights = textWeights(table);
+      this.weightsFor = table;
+    }
+    const weights = this.weights;
     const line = this.line;
     let len = this.lineLen;
-    let high = 0;
+    let w = 0;
     while (i < stop) {
       const b = buf[i] as number;
       if (b < 0x20) break;
-      high |= b;
+      w += weights[b] as number;
       const c = table[b] as number;
       if (c !== 0) line[len++] = c;
       i++;
     }
     this.lineLen = len;
-    this.textHigh |= high;
+    if (w !== 0) {
+      this.lineOdd += (w / ODD_WEIGHT) | 0;
+      this.lineNonAscii += w % ODD_WEIGHT;
+    }
     return i;
   }
 
@@ -695,6 +715,7 @@ export class EscposStream {
   }
 
   private kanjiByte(b: number): void {
+    this.utf8Tell(b);
     const dbcs = this.dbcs as DoubleByteTable;
     if (b >= 0x80 && dbcs.isLead[b]) {
       this.dbcsLead = b;
@@ -707,12 +728,30 @@ export class EscposStream {
     }
   }
 
+  /** Double-byte text's bytes, followed as UTF-8: UTF-8 read as GBK, Big5 ... is well-formed UTF-8, real double-byte text rarely is. */
+  private utf8Tell(b: number): void {
+    if (this.u8Need > 0) {
+      if ((b & 0xc0) === 0x80) {
+        if (--this.u8Need === 0) this.u8Seqs++;
+        return;
+      }
+      this.u8Need = 0;
+      this.u8Bad++;
+    }
+    if (b < 0x80) return;
+    if (b >= 0xc2 && b <= 0xf4) this.u8Need = b < 0xe0 ? 1 : b < 0xf0 ? 2 : 3;
+    else this.u8Bad++;
+  }
+
   private appendChar(c: number): void {
     if (c === 0) return;
     if (this.lineLen >= MAX_LINE) this.flushLine();
     if (this.lineLen === 0 && this.lineStyle < 0) this.lineStyle = this.styleKey();
     this.line[this.lineLen++] = c;
-    this.textHigh |= c;
+    if (c >= 0x80) {
+      this.lineNonAscii++;
+      this.lineOdd += ODD_CHARS[c] as number;
+    }
     this.stripe = false;
   }
 
@@ -826,31 +865,38 @@ export class EscposStream {
     this.state = s === ESC ? S_ESC : s === GS ? S_GS : s === FS ? S_FS : S_DLE;
   }
 
-  /** A receipt's next significant first byte; a full signature match makes the rest of the job foreign. */
-  private sniff(b: number): void {
-    this.sniffAt++;
-    if (this.sniffed.length === 0 && SNIFF_LEADING[b] === 1) return;
-    const sofar = this.sniffed + String.fromCharCode(b);
-    let open = false;
-    for (const sig of FOREIGN_SIGNATURES) {
-      if (!sig.start.startsWith(sofar)) continue;
-      if (sig.start.length === sofar.length) {
-        this.startForeign(sig.job);
+  /**
+   * Reads a receipt's first bytes from `buf[i]` on, up to a decision: a full signature match makes the rest of
+   * the job foreign, a byte no signature has there ends the sniffing. A read that ends first leaves the prefix
+   * in `sniffed` for the next; either way each byte is looked at once and the text path runs unhindered.
+   */
+  private sniff(buf: Uint8Array, i: number): void {
+    const sniffed = this.sniffed;
+    let len = this.sniffLen;
+    for (let k = i; k < buf.length; k++) {
+      const b = buf[k] as number;
+      if (len === 0 && SNIFF_LEADING[b] === 1) continue;
+      sniffed[len++] = b;
+      let open = false;
+      for (const sig of SIGNATURES_BY_FIRST[sniffed[0] as number] as (typeof SIGNATURES_BY_FIRST)[number]) {
+        if (!startsWith(sig.bytes, sniffed, len)) continue;
+        if (sig.bytes.length === len) {
+          this.startForeign(sig.job);
+          return;
+        }
+        open = true;
+      }
+      if (!open) {
+        this.sniffOn = false;
         return;
       }
-      open = true;
     }
-    this.sniffed = sofar;
-    if (!open) this.stopSniffing();
-  }
-
-  private stopSniffing(): void {
-    this.sniffOn = false;
-    this.sniffed = '';
+    this.sniffLen = len;
+    this.sniffAt = this.curBase + buf.length;
   }
 
   private startForeign(job: (typeof FOREIGN_JOBS)[number]): void {
-    this.stopSniffing();
+    this.sniffOn = false;
     // What the ESC/POS reading made of the signature so far is dropped with the printer state it set.
     this.clearLine();
     this.lines = [];
@@ -1367,6 +1413,8 @@ export class EscposStream {
   private clearLine(): void {
     this.lineLen = 0;
     this.lineStyle = -1;
+    this.lineOdd = 0;
+    this.lineNonAscii = 0;
   }
 
   /** The current line is printed (LF, CR, FF, ESC d ...). */
@@ -1377,6 +1425,11 @@ export class EscposStream {
     const text = end === 0 ? '' : this.lineBytes ? this.lineBytes.toString('utf16le', 0, end * 2) : String.fromCharCode.apply(null, line.subarray(0, end) as unknown as number[]);
     const style = STYLES[this.lineStyle >= 0 ? this.lineStyle : this.styleKey()] as LineStyle;
     const ink = end > 0;
+    if (this.lineNonAscii > 0 && !this.pageMode) {
+      // Only a line with odd characters can hold garbage; the others add their non-ASCII count.
+      if (this.lineOdd > 0) countGarble(line, end, this.garble);
+      else this.garble.nonAscii += this.lineNonAscii;
+    }
     this.clearLine();
     if (this.pageMode) {
       this.pageLines.push({ text, style });
@@ -1397,6 +1450,7 @@ export class EscposStream {
     for (const l of this.pageLines) {
       if (this.lines.length === 0 && l.text === '') continue;
       this.lines.push(l);
+      if (this.checkEncoding) countTextGarble(l.text, this.garble);
       if (l.text.trim() !== '') this.committed = true;
     }
     this.pageLines = [];
@@ -1461,6 +1515,8 @@ export class EscposStream {
     if (this.pageMode) return; // GS V is ignored in page mode
     if (this.lineLen > 0) this.flushLine();
     this.endReceipt(this.curBase + this.completedAt, kind, true);
+    // The next receipt starts with the next byte read (a cut that a command cut short ends before it: not sniffed).
+    if (this.state === S_TEXT && this.sniffOn && this.sniffAt === this.curBase + this.completedAt) this.sniff(this.cur, this.completedAt);
   }
 
   private endReceipt(endAbs: number, end: ReceiptEnd, lineAlreadyHandled: boolean): void {
@@ -1485,9 +1541,10 @@ export class EscposStream {
     if (this.foreign) {
       receipt.notReceipt = this.foreign;
       if (this.state === S_FOREIGN) this.state = S_TEXT;
-    } else if (this.checkEncoding && this.textHigh >= 0x80) {
-      // Only text with non-ASCII characters can be mis-decoded.
-      const w = suspectEncoding(receipt, this.startPage, (bytes, codepage) => redecodeText(bytes, codepage, this.options));
+    } else if (this.checkEncoding && (looksGarbled(this.garble) || (this.u8Seqs > 0 && this.u8Bad === 0))) {
+      // Only text that counts as garbage, or double-byte text shaped like UTF-8, is looked at again.
+      const utf8Like = this.u8Seqs > 0 && this.u8Bad === 0;
+      const w = suspectEncoding(receipt, this.startPage, utf8Like, (bytes, codepage) => redecodeText(bytes, codepage, this.options));
       if (w && warnings.length < MAX_WARNINGS) warnings.push(w);
     }
     this.out.push(receipt);
@@ -1499,15 +1556,18 @@ export class EscposStream {
     this.startPage = this.currentPageName();
   }
 
-  /** A receipt may start at `abs`: sniff its first bytes for a foreign job. */
+  /** A receipt may start at `abs`: its first bytes are sniffed for a foreign job when read (push, cut). */
   private sniffFrom(abs: number): void {
     this.sniffOn = true;
     this.sniffAt = abs;
-    this.sniffed = '';
+    this.sniffLen = 0;
   }
 
   private clearReceipt(): void {
-    this.textHigh = 0;
+    this.garble = garbleCount();
+    this.u8Need = 0;
+    this.u8Seqs = 0;
+    this.u8Bad = 0;
     this.foreign = null;
     this.codes = [];
     this.lines = [];
@@ -1572,6 +1632,14 @@ export class EscposStream {
 }
 
 const EMPTY = new Uint8Array(0);
+const ODD_CHARS = oddCharTable();
+
+/** `bytes` begins with the first `len` bytes of `prefix`. */
+function startsWith(bytes: Uint8Array, prefix: Uint8Array, len: number): boolean {
+  if (bytes.length < len) return false;
+  for (let k = 0; k < len; k++) if (bytes[k] !== prefix[k]) return false;
+  return true;
+}
 
 /** With `next`, the byte `b` starts a known command (a vendor framing counts). */
 function startsCommand(b: number, next: number): boolean {

@@ -136,6 +136,25 @@ describe('5. jobs that are not ESC/POS', () => {
     ]);
   });
 
+  it('a label job right after a receipt\'s cut, in the same read, is its own foreign job', () => {
+    const label = job('SIZE 60 mm, 40 mm\r\nCLS\r\nTEXT 10,10,"3",0,1,1,"Hello"\r\nPRINT 1\r\n');
+    const rs = decodeBoth(job(INIT, 'Receipt\n', CUT, label));
+    expect(rs.map((r) => [r.notReceipt?.language, receiptText(r), r.end])).toEqual([
+      [undefined, 'Receipt', 'cut'],
+      ['TSPL', '', 'end_of_data'],
+    ]);
+    expect(rs[1]?.raw).toEqual(label);
+  });
+
+  it('a cut whose feed byte went missing is not followed by a sniff of the command that cut it short', () => {
+    // GS V A, then ESC E ESC: PCL's signature would start at the ESC, but that ESC is the cut's interrupter.
+    const rs = decodeBoth(job(INIT, 'Receipt\n', [GS, 0x56, 0x41], [ESC, 0x45, ESC], '@', 'Next\n', CUT));
+    expect(rs.map((r) => [r.notReceipt, receiptText(r)])).toEqual([
+      [undefined, 'Receipt'],
+      [undefined, 'Next'],
+    ]);
+  });
+
   it('a receipt that merely starts with a word like "SIZE" in a line of its own is still a receipt', () => {
     const rs = decodeBoth(job(INIT, 'SIZE M T-SHIRT   2,500.00\n', CUT));
     expect(rs[0]?.notReceipt).toBeUndefined();
