@@ -41,7 +41,7 @@ import {
   type DoubleByteName,
   type DoubleByteTable,
 } from './codepages.js';
-import { countGarble, countTextGarble, garbleCount, looksGarbled, ODD_WEIGHT, oddCharTable, suspectEncoding, textWeights } from './encoding-check.js';
+import { countGarble, countTextGarble, garbleCount, looksGarbled, oddByteTable, oddCharTable, suspectEncoding } from './encoding-check.js';
 import type { Barcode, Code2D, DecodedLine, DecodedReceipt, DecoderOptions, DecoderWarning, LineStyle, ReceiptEnd, StatusQuery } from './types.js';
 
 const ESC = 0x1b;
@@ -294,13 +294,11 @@ export class EscposStream {
   private foreign: { language: string; reason: string } | null = null;
   private readonly checkEncoding: boolean;
   // The code-page check (encoding-check.ts) counts as text is produced, so a receipt that reads right costs no
-  // second look: odd and non-ASCII characters in the current line (by byte with `weights`, the weights of
-  // `weightsFor`, the single-byte table in use), a garbage count over the receipt's lines that had odd ones,
-  /** Odd and non-ASCII characters in the current line. */
+  // second look: odd characters in the current line (by byte with `oddBytes`, for `oddFor`, the single-byte
+  // table in use), a garbage count over the receipt's lines that had odd ones,
   private lineOdd = 0;
-  private lineNonAscii = 0;
-  private weights: Uint32Array = new Uint32Array(256);
-  private weightsFor: Uint16Array | null = null;
+  private oddBytes: Uint8Array = EMPTY;
+  private oddFor: Uint16Array | null = null;
   private garble = garbleCount();
   // and whether Kanji-mode bytes form UTF-8: sequences still open, well-formed and broken ones.
   private u8Need = 0;
@@ -506,14 +504,6 @@ export class EscposStream {
           this.completedAt = ++i;
           this.begin(P_FS, b, FS_LEN[b] as number);
           break;
-        case S_DLE:
-          if (b === 0x04 || b === 0x05 || b === 0x14) {
-            this.completedAt = ++i;
-            this.begin(P_DLE, b, 1);
-          } else {
-            this.state = S_TEXT; // DLE alone is not a command: the byte is read again as text
-          }
-          break;
         case S_PARAMS:
           if (b === ESC || b === GS || b === FS || b === DLE) {
             // Maybe a command, if the next byte makes one (S_PARAM_PREFIX decides).
@@ -530,47 +520,6 @@ export class EscposStream {
             this.completedAt = i;
             this.complete();
           }
-          break;
-        case S_PARAM_PREFIX:
-          // `b` is read again in the state this leaves.
-          if (startsCommand(this.suspect, b)) this.paramsCutShort();
-          else {
-            this.params[this.pCount++] = this.suspect;
-            this.state = S_PARAMS;
-            if (this.pCount === this.need) {
-              this.state = S_TEXT;
-              this.completedAt = i;
-              this.complete();
-            }
-          }
-          break;
-        case S_OPT_PARAM:
-          this.state = S_TEXT;
-          if (OPTIONAL_VALUES[b] === 1) {
-            this.params[this.pCount++] = b;
-            i++;
-          }
-          this.completedAt = i;
-          this.complete();
-          break;
-        case S_FRAMING: {
-          const f = FRAMINGS[this.framing] as (typeof FRAMINGS)[number];
-          if (b !== f.bytes[this.framingPos]) {
-            // Not the framing after all: an unknown command, the byte is read again.
-            this.state = S_TEXT;
-            this.unknownCommand(this.framingPos);
-            break;
-          }
-          i++;
-          if (++this.framingPos === f.bytes.length) {
-            this.state = S_TEXT;
-            this.completedAt = i;
-            if (f.end) this.cut(f.end);
-          }
-          break;
-        }
-        case S_FOREIGN:
-          i = n;
           break;
         case S_SKIP: {
           if (!this.watch) {
@@ -609,92 +558,148 @@ export class EscposStream {
           }
           break;
         }
-        case S_NULTERM:
-          if (b === 0) {
-            i++;
-            this.state = S_TEXT;
-            this.dataDone();
-          } else if (b < 0x20 || this.capLen >= 255) {
-            // A barcode without its NUL: resynchronise on this byte.
-            this.state = S_TEXT;
-            this.warn('truncated_block', this.cmdStart, `barcode at offset ${this.cmdStart} has no terminating NUL; resynchronised`);
-          } else {
-            this.captureBytes(buf, i, 1);
-            i++;
-          }
-          break;
-        case S_TABS:
-          if (b === 0 || this.tabCount >= 32 || b <= this.tabPrev) {
-            this.state = S_TEXT;
-            if (b === 0) i++; // a value not above the previous one ends the list and is read again as data
-            if (this.tabCount === 0 && b === 0) this.tabs = [];
-          } else {
-            if (this.tabCount === 0) this.tabs = [];
-            this.tabs.push(b);
-            this.tabCount++;
-            this.tabPrev = b;
-            i++;
-          }
-          break;
-        case S_UTF8:
-          if ((b & 0xc0) === 0x80) {
-            this.utfCp = (this.utfCp << 6) | (b & 0x3f);
-            i++;
-            if (--this.utfNeed === 0) {
-              this.state = S_TEXT;
-              const cp = this.utfCp;
-              if (cp < this.utfMin || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) this.appendChar(0xfffd);
-              else if (cp >= 0x10000) {
-                this.appendChar(0xd800 + ((cp - 0x10000) >> 10));
-                this.appendChar(0xdc00 + ((cp - 0x10000) & 0x3ff));
-              } else if (cp >= 0xa0 && cp !== 0xfeff && !(cp >= 0x2028 && cp <= 0x202e) && !(cp >= 0x200b && cp <= 0x200f)) this.appendChar(cp);
-            }
-          } else {
-            this.state = S_TEXT; // a sequence cut short prints one replacement glyph; the byte is read again
-            this.appendChar(0xfffd);
-          }
-          break;
-        case S_DBCS_TRAIL:
-          this.state = S_TEXT;
-          if (b >= 0x40 && b !== 0x7f && this.dbcs) {
-            this.utf8Tell(b);
-            const s = this.dbcs.pair(this.dbcsLead, b);
-            for (let k = 0; k < s.length; k++) this.appendChar(s.charCodeAt(k));
-            i++;
-          } else {
-            this.appendChar(0xfffd); // a lead byte without its trail byte; the byte is read again
-          }
-          break;
         default:
-          this.state = S_TEXT;
+          i = this.runRare(state, buf, i, n);
       }
     }
+  }
+
+  /** The states `run` reaches seldom (kept out of it so that its hot loop compiles tight): returns the next index. */
+  private runRare(state: number, buf: Uint8Array, i: number, n: number): number {
+    const b = buf[i] as number;
+    switch (state) {
+      case S_DLE:
+        if (b === 0x04 || b === 0x05 || b === 0x14) {
+          this.completedAt = ++i;
+          this.begin(P_DLE, b, 1);
+        } else {
+          this.state = S_TEXT; // DLE alone is not a command: the byte is read again as text
+        }
+        break;
+      case S_PARAM_PREFIX:
+        // `b` is read again in the state this leaves.
+        if (startsCommand(this.suspect, b)) this.paramsCutShort();
+        else {
+          this.params[this.pCount++] = this.suspect;
+          this.state = S_PARAMS;
+          if (this.pCount === this.need) {
+            this.state = S_TEXT;
+            this.completedAt = i;
+            this.complete();
+          }
+        }
+        break;
+      case S_OPT_PARAM:
+        this.state = S_TEXT;
+        if (OPTIONAL_VALUES[b] === 1) {
+          this.params[this.pCount++] = b;
+          i++;
+        }
+        this.completedAt = i;
+        this.complete();
+        break;
+      case S_FRAMING: {
+        const f = FRAMINGS[this.framing] as (typeof FRAMINGS)[number];
+        if (b !== f.bytes[this.framingPos]) {
+          // Not the framing after all: an unknown command, the byte is read again.
+          this.state = S_TEXT;
+          this.unknownCommand(this.framingPos);
+          break;
+        }
+        i++;
+        if (++this.framingPos === f.bytes.length) {
+          this.state = S_TEXT;
+          this.completedAt = i;
+          if (f.end) this.cut(f.end);
+        }
+        break;
+      }
+      case S_FOREIGN:
+        i = n;
+        break;
+      case S_NULTERM:
+        if (b === 0) {
+          i++;
+          this.state = S_TEXT;
+          this.dataDone();
+        } else if (b < 0x20 || this.capLen >= 255) {
+          // A barcode without its NUL: resynchronise on this byte.
+          this.state = S_TEXT;
+          this.warn('truncated_block', this.cmdStart, `barcode at offset ${this.cmdStart} has no terminating NUL; resynchronised`);
+        } else {
+          this.captureBytes(buf, i, 1);
+          i++;
+        }
+        break;
+      case S_TABS:
+        if (b === 0 || this.tabCount >= 32 || b <= this.tabPrev) {
+          this.state = S_TEXT;
+          if (b === 0) i++; // a value not above the previous one ends the list and is read again as data
+          if (this.tabCount === 0 && b === 0) this.tabs = [];
+        } else {
+          if (this.tabCount === 0) this.tabs = [];
+          this.tabs.push(b);
+          this.tabCount++;
+          this.tabPrev = b;
+          i++;
+        }
+        break;
+      case S_UTF8:
+        if ((b & 0xc0) === 0x80) {
+          this.utfCp = (this.utfCp << 6) | (b & 0x3f);
+          i++;
+          if (--this.utfNeed === 0) {
+            this.state = S_TEXT;
+            const cp = this.utfCp;
+            if (cp < this.utfMin || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) this.appendChar(0xfffd);
+            else if (cp >= 0x10000) {
+              this.appendChar(0xd800 + ((cp - 0x10000) >> 10));
+              this.appendChar(0xdc00 + ((cp - 0x10000) & 0x3ff));
+            } else if (cp >= 0xa0 && cp !== 0xfeff && !(cp >= 0x2028 && cp <= 0x202e) && !(cp >= 0x200b && cp <= 0x200f)) this.appendChar(cp);
+          }
+        } else {
+          this.state = S_TEXT; // a sequence cut short prints one replacement glyph; the byte is read again
+          this.appendChar(0xfffd);
+        }
+        break;
+      case S_DBCS_TRAIL:
+        this.state = S_TEXT;
+        if (b >= 0x40 && b !== 0x7f && this.dbcs) {
+          this.utf8Tell(b);
+          const s = this.dbcs.pair(this.dbcsLead, b);
+          for (let k = 0; k < s.length; k++) this.appendChar(s.charCodeAt(k));
+          i++;
+        } else {
+          this.appendChar(0xfffd); // a lead byte without its trail byte; the byte is read again
+        }
+        break;
+      default:
+        this.state = S_TEXT;
+    }
+    return i;
   }
 
   /** Printable single-byte text from `i` up to a control byte or `stop`; returns the index after it. */
   private textRun(buf: Uint8Array, i: number, stop: number): number {
     const table = this.table;
-    if (this.weightsFor !== table) {
-      this.weights = textWeights(table);
-      this.weightsFor = table;
+    if (this.oddFor !== table) {
+      this.oddBytes = oddByteTable(table);
+      this.oddFor = table;
     }
-    const weights = this.weights;
+    const oddBytes = this.oddBytes;
     const line = this.line;
     let len = this.lineLen;
-    let w = 0;
+    let odd = 0;
     while (i < stop) {
       const b = buf[i] as number;
       if (b < 0x20) break;
-      w += weights[b] as number;
+      odd += oddBytes[b] as number;
       const c = table[b] as number;
       if (c !== 0) line[len++] = c;
       i++;
     }
     this.lineLen = len;
-    if (w !== 0) {
-      this.lineOdd += (w / ODD_WEIGHT) | 0;
-      this.lineNonAscii += w % ODD_WEIGHT;
-    }
+    this.lineOdd += odd;
     return i;
   }
 
@@ -748,10 +753,7 @@ export class EscposStream {
     if (this.lineLen >= MAX_LINE) this.flushLine();
     if (this.lineLen === 0 && this.lineStyle < 0) this.lineStyle = this.styleKey();
     this.line[this.lineLen++] = c;
-    if (c >= 0x80) {
-      this.lineNonAscii++;
-      this.lineOdd += ODD_CHARS[c] as number;
-    }
+    this.lineOdd += ODD_CHARS[c] as number;
     this.stripe = false;
   }
 
@@ -950,7 +952,11 @@ export class EscposStream {
       bigger.set(this.capture.subarray(0, this.capLen));
       this.capture = bigger;
     }
-    this.capture.set(buf.subarray(from, from + take), this.capLen);
+    if (take <= 16) {
+      // Barcode data comes a byte at a time (strict systems stop at a control byte): no view per byte.
+      const capture = this.capture;
+      for (let k = 0; k < take; k++) capture[this.capLen + k] = buf[from + k] as number;
+    } else this.capture.set(buf.subarray(from, from + take), this.capLen);
     this.capLen += take;
   }
 
@@ -1414,7 +1420,6 @@ export class EscposStream {
     this.lineLen = 0;
     this.lineStyle = -1;
     this.lineOdd = 0;
-    this.lineNonAscii = 0;
   }
 
   /** The current line is printed (LF, CR, FF, ESC d ...). */
@@ -1425,11 +1430,9 @@ export class EscposStream {
     const text = end === 0 ? '' : this.lineBytes ? this.lineBytes.toString('utf16le', 0, end * 2) : String.fromCharCode.apply(null, line.subarray(0, end) as unknown as number[]);
     const style = STYLES[this.lineStyle >= 0 ? this.lineStyle : this.styleKey()] as LineStyle;
     const ink = end > 0;
-    if (this.lineNonAscii > 0 && !this.pageMode) {
-      // Only a line with odd characters can hold garbage; the others add their non-ASCII count.
-      if (this.lineOdd > 0) countGarble(line, end, this.garble);
-      else this.garble.nonAscii += this.lineNonAscii;
-    }
+    // Only a line with odd characters can hold garbage (the count then holds the non-ASCII characters of those
+    // lines only: it can say "garbage" more often than the whole text would, never less).
+    if (this.lineOdd > 0 && !this.pageMode) countGarble(line, end, this.garble);
     this.clearLine();
     if (this.pageMode) {
       this.pageLines.push({ text, style });

@@ -79,24 +79,16 @@ export function oddCharTable(): Uint8Array {
   return odd;
 }
 
-/** `textWeights`: a byte's weight has ODD_WEIGHT for an odd character and 1 for any non-ASCII one. */
-export const ODD_WEIGHT = 0x10000;
-const weightsByTable = new WeakMap<Uint16Array, Uint32Array>();
-/**
- * Weights by byte in a single-byte code page's table (byte → character), for the decoder to sum as it reads
- * text: a run of up to 65,535 characters sums to (odd characters × ODD_WEIGHT + non-ASCII characters).
- */
-export function textWeights(table: Uint16Array): Uint32Array {
-  let w = weightsByTable.get(table);
-  if (w) return w;
-  const odd = oddCharTable();
-  w = new Uint32Array(256);
-  for (let b = 0; b < 256; b++) {
-    const c = table[b] as number;
-    w[b] = (odd[c] as number) * ODD_WEIGHT + (c >= 0x80 ? 1 : 0);
-  }
-  weightsByTable.set(table, w);
-  return w;
+const oddByTable = new WeakMap<Uint16Array, Uint8Array>();
+/** `oddCharTable` by byte in a single-byte code page's table (byte → character): what the decoder adds up as it reads text. */
+export function oddByteTable(table: Uint16Array): Uint8Array {
+  let odd = oddByTable.get(table);
+  if (odd) return odd;
+  const chars = oddCharTable();
+  odd = new Uint8Array(256);
+  for (let b = 0; b < 256; b++) odd[b] = chars[table[b] as number] as number;
+  oddByTable.set(table, odd);
+  return odd;
 }
 
 /** What garbage counts in a text: bad characters (CP437's Greek among them kept apart) among the non-ASCII ones. */
@@ -112,29 +104,54 @@ export function garbleCount(): GarbleCount {
   return { bad: 0, greek: 0, greekOutside437: 0, nonAscii: 0 };
 }
 
-/** Adds the counts of the characters `chars[0..n)`, a line or a text (neighbours beyond it count as none). */
-export function countGarble(chars: Uint16Array, n: number, into: GarbleCount): void {
+// What `countGarble` reads per character, one table lookup: the classes above recast so that each rule is
+// a shift and a mask, with no branch per character (code-page tables mix the classes at random).
+const C_BOX = 1;
+const C_UNLIKELY = 2; // an unlikely symbol other than CP437's Greek letters
+const C_NEAR = 4; // makes a box-drawing neighbour bad: a letter, a digit, an unlikely symbol
+const C_LEAD = 8;
+const C_CONT = 16;
+const C_GREEK437 = 32;
+const C_GREEK_OTHER = 64;
+const C_NON_ASCII = 128;
+let countClasses: Uint8Array | null = null;
+function countTable(): Uint8Array {
+  if (countClasses) return countClasses;
   const t = classTable();
+  const cc = new Uint8Array(0x10000);
+  for (let c = 0; c < 0x10000; c++) {
+    const f = t[c] as number;
+    let x = (f & (F_ALNUM | F_UNLIKELY) ? C_NEAR : 0) | (c >= 0x80 ? C_NON_ASCII : 0);
+    // Greek text uses letters CP437 lacks; garbage from CP437 only the twelve it has.
+    if (c >= 0x386 && c <= 0x3ce) x |= f & F_UNLIKELY ? C_GREEK437 : C_GREEK_OTHER;
+    else if (c >= 0x80) x |= (f & F_BOX ? C_BOX : 0) | (f & F_UNLIKELY ? C_UNLIKELY : 0) | (f & F_LEAD ? C_LEAD : 0) | (f & F_CONT ? C_CONT : 0);
+    cc[c] = x;
+  }
+  countClasses = cc;
+  return cc;
+}
+
+/**
+ * Adds the counts of the characters `chars[0..n)`, a line or a text (neighbours beyond it count as none): bad
+ * are unlikely symbols, box drawing beside a letter, digit or unlikely symbol, and a UTF-8 lead byte read as
+ * Latin before a continuation byte.
+ */
+export function countGarble(chars: Uint16Array, n: number, into: GarbleCount): void {
+  const cc = countTable();
   let bad = 0;
-  let nonAscii = 0;
   let greek = 0;
   let greekOutside437 = 0;
+  let nonAscii = 0;
+  let prev = 0;
+  let f = n > 0 ? (cc[chars[0] as number] as number) : 0;
   for (let k = 0; k < n; k++) {
-    const c = chars[k] as number;
-    if (c < 0x80) continue;
-    nonAscii++;
-    const f = t[c] as number;
-    if (c >= 0x386 && c <= 0x3ce) {
-      // Greek text uses letters CP437 lacks; garbage from CP437 only the twelve it has.
-      if (f & F_UNLIKELY) greek++;
-      else greekOutside437++;
-      continue;
-    }
-    if (f & F_UNLIKELY) bad++;
-    else if (f & F_BOX) {
-      const near = (k > 0 ? (t[chars[k - 1] as number] as number) : 0) | (k + 1 < n ? (t[chars[k + 1] as number] as number) : 0);
-      if (near & (F_ALNUM | F_UNLIKELY)) bad++;
-    } else if (f & F_LEAD && k + 1 < n && (t[chars[k + 1] as number] as number) & F_CONT) bad++;
+    const next = k + 1 < n ? (cc[chars[k + 1] as number] as number) : 0;
+    bad += ((f >> 1) & 1) + (f & ((prev | next) >> 2) & 1) + ((f >> 3) & (next >> 4) & 1);
+    greek += (f >> 5) & 1;
+    greekOutside437 += (f >> 6) & 1;
+    nonAscii += f >> 7;
+    prev = f;
+    f = next;
   }
   into.bad += bad;
   into.greek += greek;
