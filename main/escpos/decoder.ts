@@ -294,12 +294,11 @@ export class EscposStream {
   private foreign: { language: string; reason: string } | null = null;
   private readonly checkEncoding: boolean;
   // The code-page check (encoding-check.ts) counts as text is produced, so a receipt that reads right costs no
-  // second look: odd characters in the current line (by byte with `oddBytes`, for `oddFor`, the single-byte
-  // table in use), a garbage count over the receipt's lines that had odd ones,
+  // second look: odd characters in the current line (by byte with `oddBytes`, set with `table`), a garbage
+  // count over the receipt's lines that had odd ones,
   private lineOdd = 0;
   private oddBytes: Uint8Array = EMPTY;
-  private oddFor: Uint16Array | null = null;
-  private garble = garbleCount();
+  private readonly garble = garbleCount();
   // and whether Kanji-mode bytes form UTF-8: sequences still open, well-formed and broken ones.
   private u8Need = 0;
   private u8Seqs = 0;
@@ -682,10 +681,6 @@ export class EscposStream {
   /** Printable single-byte text from `i` up to a control byte or `stop`; returns the index after it. */
   private textRun(buf: Uint8Array, i: number, stop: number): number {
     const table = this.table;
-    if (this.oddFor !== table) {
-      this.oddBytes = oddByteTable(table);
-      this.oddFor = table;
-    }
     const oddBytes = this.oddBytes;
     const line = this.line;
     let len = this.lineLen;
@@ -1113,6 +1108,7 @@ export class EscposStream {
         if (hasNationalSet(a)) {
           this.national = a;
           this.table = composeTable(this.baseTable, a);
+          this.oddBytes = oddByteTable(this.table);
         } else this.warn('invalid_parameter', this.cmdStart, `ESC R ${a} at offset ${this.cmdStart}: unsupported character set, kept the current one`);
         break;
       case 0x61: // ESC a n
@@ -1375,6 +1371,7 @@ export class EscposStream {
     this.pageName = name;
     this.baseTable = singleByteTable(name);
     this.table = composeTable(this.baseTable, this.national);
+    this.oddBytes = oddByteTable(this.table);
   }
 
   // ---- printer model -------------------------------------------------------------------------
@@ -1483,6 +1480,7 @@ export class EscposStream {
     this.national = 0;
     this.baseTable = singleByteTable(this.defaultPage);
     this.table = this.baseTable;
+    this.oddBytes = oddByteTable(this.table);
     this.kanji = this.defaultKanji;
     this.utf8 = this.defaultUtf8;
     this.dbcsName = this.defaultDbcs;
@@ -1567,7 +1565,8 @@ export class EscposStream {
   }
 
   private clearReceipt(): void {
-    this.garble = garbleCount();
+    const g = this.garble;
+    g.bad = g.greek = g.greekOutside437 = g.nonAscii = 0;
     this.u8Need = 0;
     this.u8Seqs = 0;
     this.u8Bad = 0;
