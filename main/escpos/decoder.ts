@@ -41,7 +41,7 @@ import {
   type DoubleByteName,
   type DoubleByteTable,
 } from './codepages.js';
-import { countGarble, countTextGarble, garbleCount, looksGarbled, oddByteTable, oddCharTable, suspectEncoding } from './encoding-check.js';
+import { countGarble, countTextGarble, garbleCount, looksGarbled, oddCharTable, textTable, suspectEncoding } from './encoding-check.js';
 import type { Barcode, Code2D, DecodedLine, DecodedReceipt, DecoderOptions, DecoderWarning, LineStyle, ReceiptEnd, StatusQuery } from './types.js';
 
 const ESC = 0x1b;
@@ -294,10 +294,10 @@ export class EscposStream {
   private foreign: { language: string; reason: string } | null = null;
   private readonly checkEncoding: boolean;
   // The code-page check (encoding-check.ts) counts as text is produced, so a receipt that reads right costs no
-  // second look: odd characters in the current line (by byte with `oddBytes`, set with `table`), a garbage
+  // second look: odd characters in the current line (by byte with `textTable`, set with `table`), a garbage
   // count over the receipt's lines that had odd ones,
   private lineOdd = 0;
-  private oddBytes: Uint8Array = EMPTY;
+  private textTable: Uint32Array = new Uint32Array(0);
   private readonly garble = garbleCount();
   // and whether Kanji-mode bytes form UTF-8: sequences still open, well-formed and broken ones.
   private u8Need = 0;
@@ -680,17 +680,19 @@ export class EscposStream {
 
   /** Printable single-byte text from `i` up to a control byte or `stop`; returns the index after it. */
   private textRun(buf: Uint8Array, i: number, stop: number): number {
-    const table = this.table;
-    const oddBytes = this.oddBytes;
+    const table = this.textTable;
     const line = this.line;
     let len = this.lineLen;
     let odd = 0;
     while (i < stop) {
       const b = buf[i] as number;
       if (b < 0x20) break;
-      odd += oddBytes[b] as number;
+      // The character in the low 16 bits (the store keeps those), whether it is odd above them.
       const c = table[b] as number;
-      if (c !== 0) line[len++] = c;
+      if (c !== 0) {
+        line[len++] = c;
+        odd += c >> 16;
+      }
       i++;
     }
     this.lineLen = len;
@@ -1108,7 +1110,7 @@ export class EscposStream {
         if (hasNationalSet(a)) {
           this.national = a;
           this.table = composeTable(this.baseTable, a);
-          this.oddBytes = oddByteTable(this.table);
+          this.textTable = textTable(this.table);
         } else this.warn('invalid_parameter', this.cmdStart, `ESC R ${a} at offset ${this.cmdStart}: unsupported character set, kept the current one`);
         break;
       case 0x61: // ESC a n
@@ -1371,7 +1373,7 @@ export class EscposStream {
     this.pageName = name;
     this.baseTable = singleByteTable(name);
     this.table = composeTable(this.baseTable, this.national);
-    this.oddBytes = oddByteTable(this.table);
+    this.textTable = textTable(this.table);
   }
 
   // ---- printer model -------------------------------------------------------------------------
@@ -1480,7 +1482,7 @@ export class EscposStream {
     this.national = 0;
     this.baseTable = singleByteTable(this.defaultPage);
     this.table = this.baseTable;
-    this.oddBytes = oddByteTable(this.table);
+    this.textTable = textTable(this.table);
     this.kanji = this.defaultKanji;
     this.utf8 = this.defaultUtf8;
     this.dbcsName = this.defaultDbcs;

@@ -79,16 +79,22 @@ export function oddCharTable(): Uint8Array {
   return odd;
 }
 
-const oddByTable = new WeakMap<Uint16Array, Uint8Array>();
-/** `oddCharTable` by byte in a single-byte code page's table (byte → character): what the decoder adds up as it reads text. */
-export function oddByteTable(table: Uint16Array): Uint8Array {
-  let odd = oddByTable.get(table);
-  if (odd) return odd;
-  const chars = oddCharTable();
-  odd = new Uint8Array(256);
-  for (let b = 0; b < 256; b++) odd[b] = chars[table[b] as number] as number;
-  oddByTable.set(table, odd);
-  return odd;
+const textTables = new WeakMap<Uint16Array, Uint32Array>();
+/**
+ * A single-byte code page's table (byte → character) for the decoder's text loop: the character in the low 16
+ * bits, 1 above them when it is odd (`oddCharTable`), so one lookup gives both.
+ */
+export function textTable(table: Uint16Array): Uint32Array {
+  let t = textTables.get(table);
+  if (t) return t;
+  const odd = oddCharTable();
+  t = new Uint32Array(256);
+  for (let b = 0; b < 256; b++) {
+    const c = table[b] as number;
+    t[b] = c | ((odd[c] as number) << 16);
+  }
+  textTables.set(table, t);
+  return t;
 }
 
 /** What garbage counts in a text: bad characters (CP437's Greek among them kept apart) among the non-ASCII ones. */
