@@ -294,7 +294,7 @@ export class EscposStream {
   private foreign: { language: string; reason: string } | null = null;
   private readonly checkEncoding: boolean;
   // The code-page check (encoding-check.ts) counts as text is produced, so a receipt that reads right costs no
-  // second look: odd characters in the current line (by byte with `textTable`, set with `table`), a garbage
+  // second look: whether the current line has odd characters (by byte with `textTable`, set with `table`), a garbage
   // count over the receipt's lines that had odd ones,
   private lineOdd = 0;
   private textTable: Uint32Array = new Uint32Array(0);
@@ -683,20 +683,18 @@ export class EscposStream {
     const table = this.textTable;
     const line = this.line;
     let len = this.lineLen;
-    let odd = 0;
+    let seen = 0;
     while (i < stop) {
       const b = buf[i] as number;
       if (b < 0x20) break;
       // The character in the low 16 bits (the store keeps those), whether it is odd above them.
       const c = table[b] as number;
-      if (c !== 0) {
-        line[len++] = c;
-        odd += c >> 16;
-      }
+      seen |= c;
+      if (c !== 0) line[len++] = c;
       i++;
     }
     this.lineLen = len;
-    this.lineOdd += odd;
+    this.lineOdd |= seen >> 16;
     return i;
   }
 
@@ -750,7 +748,7 @@ export class EscposStream {
     if (this.lineLen >= MAX_LINE) this.flushLine();
     if (this.lineLen === 0 && this.lineStyle < 0) this.lineStyle = this.styleKey();
     this.line[this.lineLen++] = c;
-    this.lineOdd += ODD_CHARS[c] as number;
+    this.lineOdd |= ODD_CHARS[c] as number;
     this.stripe = false;
   }
 
@@ -1431,7 +1429,7 @@ export class EscposStream {
     const ink = end > 0;
     // Only a line with odd characters can hold garbage (the count then holds the non-ASCII characters of those
     // lines only: it can say "garbage" more often than the whole text would, never less).
-    if (this.lineOdd > 0 && !this.pageMode) countGarble(line, end, this.garble);
+    if (this.lineOdd !== 0 && !this.pageMode) countGarble(line, end, this.garble);
     this.clearLine();
     if (this.pageMode) {
       this.pageLines.push({ text, style });
