@@ -25,7 +25,13 @@
 // - Foreign jobs (FOREIGN_JOBS): a receipt whose first bytes are a label or page language's signature
 //   (TSPL, ZPL, EPL, PCL, PostScript, PDF) is read no further: every byte up to the idle gap or the end
 //   of the data is that job's, and the receipt carries `notReceipt` and no lines. To add a language:
-//   append its signatures to FOREIGN_JOBS.
+//   append its signatures to FOREIGN_JOBS. A receipt's first bytes are read for a signature once, when a
+//   read starts or a cut ends a receipt, never in the byte loop.
+// - The code-page check (encoding-check.ts) costs nothing extra on text that reads right: the text loop's
+//   table gives each byte's character and whether it is odd (box drawing, U+FFFD, unlikely symbols); only a
+//   line with an odd character is counted for garbage when it is printed, and only a receipt whose count
+//   says garbage (or whose double-byte text is shaped like UTF-8) is read again in other code pages.
+// - Hot loop: run() keeps the common states; the rare ones are in runRare(), so run() compiles tight.
 // - Bounds: a line is broken at 4096 characters, a receipt keeps at most 100 warnings, a 2D-code or
 //   barcode payload at most 64 KiB; nothing else is allocated per byte.
 import {
