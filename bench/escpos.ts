@@ -1,6 +1,7 @@
 // Decoder throughput on the public corpus concatenated, beside a plain byte-scan loop and (optionally) an earlier build of the decoder, same run.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inflateSync } from 'node:zlib';
@@ -64,12 +65,44 @@ function throughputs(bytes: Uint8Array, fns: (() => unknown)[], rounds = 5, minM
   return best;
 }
 
-/** An earlier build of the decoder to compare with in the same run: TAXPOYNT_BASELINE_DECODER = its compiled escpos index.js. */
-async function baselineDecoder(): Promise<{ path: string; decode: (b: Uint8Array) => unknown[] } | null> {
-  const path = process.env.TAXPOYNT_BASELINE_DECODER;
-  if (!path) return null;
-  const mod = (await import(pathToFileURL(resolve(path)).href)) as { decode: (b: Uint8Array) => unknown[] };
-  return { path, decode: mod.decode };
+/** The decoder as it was before issue 15 (real-till quirks, foreign jobs, the code-page check): "today" for its throughput figure. */
+const BASELINE_COMMIT = '6512b7d6cfbe2cf43b68513b4c368b7b8e3cd25a';
+
+/**
+ * That commit's `main/escpos`, taken from git and compiled once into the OS temp dir (keyed by commit). Null with
+ * the reason when it cannot be built (no git, a shallow clone without that commit).
+ */
+function buildBaseline(): { path: string } | { error: string } {
+  const repo = resolve(here, '../..');
+  const out = join(tmpdir(), `taxpoynt-baseline-decoder-${BASELINE_COMMIT.slice(0, 12)}`);
+  const index = join(out, 'js', 'index.js');
+  if (existsSync(index)) return { path: index };
+  try {
+    const files = execFileSync('git', ['-C', repo, 'ls-tree', '--name-only', BASELINE_COMMIT, 'main/escpos/'], { encoding: 'utf8' }).split('\n').filter((f) => f.endsWith('.ts'));
+    mkdirSync(join(out, 'ts'), { recursive: true });
+    for (const f of files) writeFileSync(join(out, 'ts', f.slice('main/escpos/'.length)), execFileSync('git', ['-C', repo, 'show', `${BASELINE_COMMIT}:${f}`]));
+    writeFileSync(join(out, 'package.json'), '{"type":"module"}\n');
+    const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
+    const options = ['--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--lib', 'ES2023', '--types', 'node', '--skipLibCheck'];
+    execFileSync(process.execPath, [tsc, ...options, '--typeRoots', join(repo, 'node_modules', '@types'), '--outDir', join(out, 'js'), ...files.map((f) => join(out, 'ts', f.slice('main/escpos/'.length)))], { stdio: 'pipe' });
+    return { path: index };
+  } catch (err) {
+    return { error: (err as Error).message.split('\n')[0] ?? 'unknown error' };
+  }
+}
+
+/**
+ * The decoder to compare with in the same run: TAXPOYNT_BASELINE_DECODER = a compiled escpos index.js, else the
+ * pre-issue-15 decoder built from git (TAXPOYNT_BASELINE_DECODER=none: no baseline).
+ */
+async function baselineDecoder(): Promise<{ path: string; what: string; decode: (b: Uint8Array) => unknown[] } | { error: string }> {
+  const given = process.env.TAXPOYNT_BASELINE_DECODER;
+  if (given === 'none') return { error: 'TAXPOYNT_BASELINE_DECODER=none' };
+  const built = given ? { path: given } : buildBaseline();
+  if ('error' in built) return built;
+  const mod = (await import(pathToFileURL(resolve(built.path)).href)) as { decode: (b: Uint8Array) => unknown[] };
+  const what = given ? `TAXPOYNT_BASELINE_DECODER=${given}` : `commit ${BASELINE_COMMIT.slice(0, 7)} (the decoder before issue 15), compiled from git to ${built.path}`;
+  return { path: built.path, what, decode: mod.decode };
 }
 
 /** What the figures were measured on: they are only comparable within one run on one machine. */
@@ -100,7 +133,8 @@ let sink = 0;
 export async function run(): Promise<BenchReport> {
   const machine = machineNote();
   const bytes = corpus();
-  const baseline = await baselineDecoder();
+  const found = await baselineDecoder();
+  const baseline = 'error' in found ? null : found;
   // The cheapest loop that looks at every byte (what a "decoder" costs at minimum): a reference, not a target.
   const scan = () => {
     let lf = 0;
@@ -122,15 +156,19 @@ export async function run(): Promise<BenchReport> {
   const wholeText = () => {
     sink += decode(text).length;
   };
+  const beforeText = () => {
+    sink += baseline ? baseline.decode(text).length : 0;
+  };
   for (let k = 0; k < 20; k++) {
     scan();
     whole();
     if (baseline) before();
     chunked();
     wholeText();
+    if (baseline) beforeText();
   }
   const [base, dec, str, old] = throughputs(bytes, baseline ? [scan, whole, chunked, before] : [scan, whole, chunked]) as [number, number, number, number | undefined];
-  const [txt] = throughputs(text, [wholeText]) as [number];
+  const [txt, oldTxt] = throughputs(text, baseline ? [wholeText, beforeText] : [wholeText]) as [number, number | undefined];
   const lineRate = 115_200 / 10; // bytes per second on an 8N1 serial line
   const cpuShare = (lineRate / (Math.min(dec, txt) * 1e6)) * 100;
   const figures: BenchReport['figures'] = [
@@ -145,6 +183,12 @@ export async function run(): Promise<BenchReport> {
   figures.push(
     { label: 'stream throughput, 64-byte chunks (serial-sized pushes)', value: str, unit: 'MB/s', ratio: { value: str / dec, against: 'whole-job decode' } },
     { label: 'decode throughput, text-only receipts (no images)', value: txt, unit: 'MB/s', target: { op: '>=', value: 50 } },
+    ...(baseline && oldTxt !== undefined
+      ? [
+          { label: 'baseline build decode throughput, text-only receipts', value: oldTxt, unit: 'MB/s' },
+          { label: 'text-only decode throughput against the baseline build', value: txt, unit: 'MB/s', ratio: { value: txt / oldTxt, against: 'baseline build' } },
+        ]
+      : []),
     { label: 'CPU share at 115,200 baud', value: cpuShare, unit: '%', target: { op: '<', value: 0.1 } },
   );
   return {
@@ -156,8 +200,8 @@ export async function run(): Promise<BenchReport> {
       `MB/s per second of process CPU time (one core), best of 5 interleaved rounds; CPU share = 11,520 B/s ÷ the slower of the two decode figures`,
       'the decoder / byte-scan ratio is what this run measured on this machine, not a constant: it moves with the CPU and the JIT (issue 18)',
       baseline
-        ? `baseline build: ${baseline.path}`
-        : 'no baseline build: set TAXPOYNT_BASELINE_DECODER to an earlier build\'s escpos index.js to compare in the same run (README, Benchmarks)',
+        ? `baseline build: ${baseline.what}; both decode the same bytes in the same process, rounds interleaved`
+        : `no baseline build (${'error' in found ? found.error : ''}): the pre-issue-15 decoder is built from git commit ${BASELINE_COMMIT.slice(0, 7)}, or set TAXPOYNT_BASELINE_DECODER to a compiled escpos index.js (README, Benchmarks)`,
     ],
   };
 }

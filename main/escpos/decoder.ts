@@ -25,10 +25,16 @@
 // - Foreign jobs (FOREIGN_JOBS): a receipt whose first bytes are a label or page language's signature
 //   (TSPL, ZPL, EPL, PCL, PostScript, PDF) is read no further: every byte up to the idle gap or the end
 //   of the data is that job's, and the receipt carries `notReceipt` and no lines. To add a language:
-//   append its signatures to FOREIGN_JOBS.
+//   append its signatures to FOREIGN_JOBS. A receipt's first bytes are read for a signature once, when a
+//   read starts or a cut ends a receipt, never in the byte loop.
+// - The code-page check (encoding-check.ts) costs nothing extra on text that reads right: the text loop's
+//   table gives each byte's character and whether it is odd (box drawing, U+FFFD, unlikely symbols); only a
+//   line with an odd character is counted for garbage when it is printed, and only a receipt whose count
+//   says garbage (or whose double-byte text is shaped like UTF-8) is read again in other code pages.
 // - Pictures: raster data (GS v 0, ESC *, GS ( L / GS 8 L fn 112/113) is collected as it is skipped and
 //   decoded into `pictures` when its block ends (or is cut short); consecutive bands of one command join
 //   (printImage). NV/downloaded images print as 'logo' placeholders. main/escpos/README.md has the table.
+// - Hot loop: run() keeps the common states; the rare ones are in runRare(), so run() compiles tight.
 // - Bounds: a line is broken at 4096 characters, a receipt keeps at most 100 warnings, 4096 pictures and
 //   16 MiB of picture dots, a 2D-code or barcode payload at most 64 KiB; nothing else is allocated per byte.
 import {
@@ -44,7 +50,7 @@ import {
   type DoubleByteName,
   type DoubleByteTable,
 } from './codepages.js';
-import { suspectEncoding } from './encoding-check.js';
+import { countGarble, countTextGarble, garbleCount, looksGarbled, oddCharTable, textTable, suspectEncoding } from './encoding-check.js';
 import { clearPadding, columnsToRows, paperDotsFor, rowBytes, scaleBitmap, widenBitmap } from './raster.js';
 import type { Barcode, Bitmap, Code2D, DecodedLine, DecodedReceipt, DecoderOptions, DecoderWarning, LineStyle, Picture, ReceiptEnd, StatusQuery } from './types.js';
 
@@ -150,7 +156,12 @@ const FOREIGN_JOBS: readonly { language: string; what: string; starts: readonly 
   { language: 'PostScript', what: 'page', starts: ['%!'] },
   { language: 'PDF', what: 'document', starts: ['%PDF-'] },
 ];
-const FOREIGN_SIGNATURES = FOREIGN_JOBS.flatMap((j) => j.starts.map((start) => ({ start, job: j })));
+/** The signatures as bytes, by their first byte. */
+const SIGNATURES_BY_FIRST: { bytes: Uint8Array; job: (typeof FOREIGN_JOBS)[number] }[][] = Array.from({ length: 256 }, () => []);
+for (const job of FOREIGN_JOBS) {
+  for (const start of job.starts) SIGNATURES_BY_FIRST[start.charCodeAt(0)]?.push({ bytes: Uint8Array.from(start, (ch) => ch.charCodeAt(0)), job });
+}
+const LONGEST_SIGNATURE = Math.max(...FOREIGN_JOBS.flatMap((j) => j.starts.map((s) => s.length)));
 /** Bytes a job may start with before its signature. */
 const SNIFF_LEADING = new Uint8Array(256);
 for (const b of [0x00, 0x04, 0x09, 0x0a, 0x0d, 0x20]) SNIFF_LEADING[b] = 1;
@@ -288,14 +299,25 @@ export class EscposStream {
   private suspectAt = 0;
   private framing = 0;
   private framingPos = 0;
-  /** Foreign-job sniffing: on from a receipt's first byte until its signature matches or cannot. */
+  /** Foreign-job sniffing: on from a receipt's first byte until its signature matches or cannot; each byte is looked at once. */
   private sniffOn = true;
+  /** Absolute offset of the next byte to sniff. */
   private sniffAt = 0;
-  private sniffed = '';
+  /** The receipt's first significant bytes so far (a signature's prefix). */
+  private readonly sniffed = new Uint8Array(LONGEST_SIGNATURE);
+  private sniffLen = 0;
   private foreign: { language: string; reason: string } | null = null;
   private readonly checkEncoding: boolean;
-  /** OR of the receipt's text bytes and characters: >= 0x80 when it holds non-ASCII text. */
-  private textHigh = 0;
+  // The code-page check (encoding-check.ts) counts as text is produced, so a receipt that reads right costs no
+  // second look: whether the current line has odd characters (by byte with `textTable`, set with `table`), a garbage
+  // count over the receipt's lines that had odd ones,
+  private lineOdd = 0;
+  private textTable: Uint32Array = new Uint32Array(0);
+  private readonly garble = garbleCount();
+  // and whether Kanji-mode bytes form UTF-8: sequences still open, well-formed and broken ones.
+  private u8Need = 0;
+  private u8Seqs = 0;
+  private u8Bad = 0;
   private readonly options: DecoderOptions;
 
   // printer state
@@ -415,6 +437,11 @@ export class EscposStream {
     this.lastMs = nowMs;
     this.cur = chunk;
     this.curBase = this.pos;
+    if (this.sniffOn) {
+      // A receipt starts here (or its first bytes went on past the last read): look for a foreign job.
+      if (this.sniffAt === this.curBase) this.sniff(chunk, 0);
+      else this.sniffOn = false;
+    }
     this.run(chunk);
     this.pos = this.curBase + chunk.length;
     this.stats.bytes += chunk.length;
@@ -471,22 +498,9 @@ export class EscposStream {
   // ---- the state machine -------------------------------------------------------------------
 
   private run(buf: Uint8Array): void {
-    const all = buf.length;
+    const n = buf.length;
     let i = 0;
-    while (i < all) {
-      // While a receipt's first bytes are sniffed for a foreign job, bytes go one at a time.
-      let n = all;
-      if (this.sniffOn) {
-        const abs = this.curBase + i;
-        if (abs === this.sniffAt) {
-          this.sniff(buf[i] as number);
-          if (this.state === S_FOREIGN) {
-            i++;
-            continue;
-          }
-        } else if (abs > this.sniffAt) this.sniffOn = false;
-        if (this.sniffOn) n = i + 1;
-      }
+    while (i < n) {
       const state = this.state;
       if (state === S_TEXT) {
         // Hot path: printable single-byte text.
@@ -535,14 +549,6 @@ export class EscposStream {
           this.completedAt = ++i;
           this.begin(P_FS, b, FS_LEN[b] as number);
           break;
-        case S_DLE:
-          if (b === 0x04 || b === 0x05 || b === 0x14) {
-            this.completedAt = ++i;
-            this.begin(P_DLE, b, 1);
-          } else {
-            this.state = S_TEXT; // DLE alone is not a command: the byte is read again as text
-          }
-          break;
         case S_PARAMS:
           if (b === ESC || b === GS || b === FS || b === DLE) {
             // Maybe a command, if the next byte makes one (S_PARAM_PREFIX decides).
@@ -559,47 +565,6 @@ export class EscposStream {
             this.completedAt = i;
             this.complete();
           }
-          break;
-        case S_PARAM_PREFIX:
-          // `b` is read again in the state this leaves.
-          if (startsCommand(this.suspect, b)) this.paramsCutShort();
-          else {
-            this.params[this.pCount++] = this.suspect;
-            this.state = S_PARAMS;
-            if (this.pCount === this.need) {
-              this.state = S_TEXT;
-              this.completedAt = i;
-              this.complete();
-            }
-          }
-          break;
-        case S_OPT_PARAM:
-          this.state = S_TEXT;
-          if (OPTIONAL_VALUES[b] === 1) {
-            this.params[this.pCount++] = b;
-            i++;
-          }
-          this.completedAt = i;
-          this.complete();
-          break;
-        case S_FRAMING: {
-          const f = FRAMINGS[this.framing] as (typeof FRAMINGS)[number];
-          if (b !== f.bytes[this.framingPos]) {
-            // Not the framing after all: an unknown command, the byte is read again.
-            this.state = S_TEXT;
-            this.unknownCommand(this.framingPos);
-            break;
-          }
-          i++;
-          if (++this.framingPos === f.bytes.length) {
-            this.state = S_TEXT;
-            this.completedAt = i;
-            if (f.end) this.cut(f.end);
-          }
-          break;
-        }
-        case S_FOREIGN:
-          i = n;
           break;
         case S_SKIP: {
           const from = i;
@@ -640,83 +605,144 @@ export class EscposStream {
           }
           break;
         }
-        case S_NULTERM:
-          if (b === 0) {
-            i++;
-            this.state = S_TEXT;
-            this.dataDone();
-          } else if (b < 0x20 || this.capLen >= 255) {
-            // A barcode without its NUL: resynchronise on this byte.
-            this.state = S_TEXT;
-            this.warn('truncated_block', this.cmdStart, `barcode at offset ${this.cmdStart} has no terminating NUL; resynchronised`);
-          } else {
-            this.captureBytes(buf, i, 1);
-            i++;
-          }
-          break;
-        case S_TABS:
-          if (b === 0 || this.tabCount >= 32 || b <= this.tabPrev) {
-            this.state = S_TEXT;
-            if (b === 0) i++; // a value not above the previous one ends the list and is read again as data
-            if (this.tabCount === 0 && b === 0) this.tabs = [];
-          } else {
-            if (this.tabCount === 0) this.tabs = [];
-            this.tabs.push(b);
-            this.tabCount++;
-            this.tabPrev = b;
-            i++;
-          }
-          break;
-        case S_UTF8:
-          if ((b & 0xc0) === 0x80) {
-            this.utfCp = (this.utfCp << 6) | (b & 0x3f);
-            i++;
-            if (--this.utfNeed === 0) {
-              this.state = S_TEXT;
-              const cp = this.utfCp;
-              if (cp < this.utfMin || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) this.appendChar(0xfffd);
-              else if (cp >= 0x10000) {
-                this.appendChar(0xd800 + ((cp - 0x10000) >> 10));
-                this.appendChar(0xdc00 + ((cp - 0x10000) & 0x3ff));
-              } else if (cp >= 0xa0 && cp !== 0xfeff && !(cp >= 0x2028 && cp <= 0x202e) && !(cp >= 0x200b && cp <= 0x200f)) this.appendChar(cp);
-            }
-          } else {
-            this.state = S_TEXT; // a sequence cut short prints one replacement glyph; the byte is read again
-            this.appendChar(0xfffd);
-          }
-          break;
-        case S_DBCS_TRAIL:
-          this.state = S_TEXT;
-          if (b >= 0x40 && b !== 0x7f && this.dbcs) {
-            const s = this.dbcs.pair(this.dbcsLead, b);
-            for (let k = 0; k < s.length; k++) this.appendChar(s.charCodeAt(k));
-            i++;
-          } else {
-            this.appendChar(0xfffd); // a lead byte without its trail byte; the byte is read again
-          }
-          break;
         default:
-          this.state = S_TEXT;
+          i = this.runRare(state, buf, i, n);
       }
     }
   }
 
+  /** The states `run` reaches seldom (kept out of it so that its hot loop compiles tight): returns the next index. */
+  private runRare(state: number, buf: Uint8Array, i: number, n: number): number {
+    const b = buf[i] as number;
+    switch (state) {
+      case S_DLE:
+        if (b === 0x04 || b === 0x05 || b === 0x14) {
+          this.completedAt = ++i;
+          this.begin(P_DLE, b, 1);
+        } else {
+          this.state = S_TEXT; // DLE alone is not a command: the byte is read again as text
+        }
+        break;
+      case S_PARAM_PREFIX:
+        // `b` is read again in the state this leaves.
+        if (startsCommand(this.suspect, b)) this.paramsCutShort();
+        else {
+          this.params[this.pCount++] = this.suspect;
+          this.state = S_PARAMS;
+          if (this.pCount === this.need) {
+            this.state = S_TEXT;
+            this.completedAt = i;
+            this.complete();
+          }
+        }
+        break;
+      case S_OPT_PARAM:
+        this.state = S_TEXT;
+        if (OPTIONAL_VALUES[b] === 1) {
+          this.params[this.pCount++] = b;
+          i++;
+        }
+        this.completedAt = i;
+        this.complete();
+        break;
+      case S_FRAMING: {
+        const f = FRAMINGS[this.framing] as (typeof FRAMINGS)[number];
+        if (b !== f.bytes[this.framingPos]) {
+          // Not the framing after all: an unknown command, the byte is read again.
+          this.state = S_TEXT;
+          this.unknownCommand(this.framingPos);
+          break;
+        }
+        i++;
+        if (++this.framingPos === f.bytes.length) {
+          this.state = S_TEXT;
+          this.completedAt = i;
+          if (f.end) this.cut(f.end);
+        }
+        break;
+      }
+      case S_FOREIGN:
+        i = n;
+        break;
+      case S_NULTERM:
+        if (b === 0) {
+          i++;
+          this.state = S_TEXT;
+          this.dataDone();
+        } else if (b < 0x20 || this.capLen >= 255) {
+          // A barcode without its NUL: resynchronise on this byte.
+          this.state = S_TEXT;
+          this.warn('truncated_block', this.cmdStart, `barcode at offset ${this.cmdStart} has no terminating NUL; resynchronised`);
+        } else {
+          this.captureBytes(buf, i, 1);
+          i++;
+        }
+        break;
+      case S_TABS:
+        if (b === 0 || this.tabCount >= 32 || b <= this.tabPrev) {
+          this.state = S_TEXT;
+          if (b === 0) i++; // a value not above the previous one ends the list and is read again as data
+          if (this.tabCount === 0 && b === 0) this.tabs = [];
+        } else {
+          if (this.tabCount === 0) this.tabs = [];
+          this.tabs.push(b);
+          this.tabCount++;
+          this.tabPrev = b;
+          i++;
+        }
+        break;
+      case S_UTF8:
+        if ((b & 0xc0) === 0x80) {
+          this.utfCp = (this.utfCp << 6) | (b & 0x3f);
+          i++;
+          if (--this.utfNeed === 0) {
+            this.state = S_TEXT;
+            const cp = this.utfCp;
+            if (cp < this.utfMin || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) this.appendChar(0xfffd);
+            else if (cp >= 0x10000) {
+              this.appendChar(0xd800 + ((cp - 0x10000) >> 10));
+              this.appendChar(0xdc00 + ((cp - 0x10000) & 0x3ff));
+            } else if (cp >= 0xa0 && cp !== 0xfeff && !(cp >= 0x2028 && cp <= 0x202e) && !(cp >= 0x200b && cp <= 0x200f)) this.appendChar(cp);
+          }
+        } else {
+          this.state = S_TEXT; // a sequence cut short prints one replacement glyph; the byte is read again
+          this.appendChar(0xfffd);
+        }
+        break;
+      case S_DBCS_TRAIL:
+        this.state = S_TEXT;
+        if (b >= 0x40 && b !== 0x7f && this.dbcs) {
+          this.utf8Tell(b);
+          const s = this.dbcs.pair(this.dbcsLead, b);
+          for (let k = 0; k < s.length; k++) this.appendChar(s.charCodeAt(k));
+          i++;
+        } else {
+          this.appendChar(0xfffd); // a lead byte without its trail byte; the byte is read again
+        }
+        break;
+      default:
+        this.state = S_TEXT;
+    }
+    return i;
+  }
+
   /** Printable single-byte text from `i` up to a control byte or `stop`; returns the index after it. */
   private textRun(buf: Uint8Array, i: number, stop: number): number {
-    const table = this.table;
+    const table = this.textTable;
     const line = this.line;
     let len = this.lineLen;
-    let high = 0;
+    let seen = 0;
     while (i < stop) {
       const b = buf[i] as number;
       if (b < 0x20) break;
-      high |= b;
+      // The character in the low 16 bits (the store keeps those), whether it is odd above them.
       const c = table[b] as number;
+      seen |= c;
       if (c !== 0) line[len++] = c;
       i++;
     }
     this.lineLen = len;
-    this.textHigh |= high;
+    this.lineOdd |= seen >> 16;
     return i;
   }
 
@@ -737,6 +763,7 @@ export class EscposStream {
   }
 
   private kanjiByte(b: number): void {
+    this.utf8Tell(b);
     const dbcs = this.dbcs as DoubleByteTable;
     if (b >= 0x80 && dbcs.isLead[b]) {
       this.dbcsLead = b;
@@ -749,12 +776,27 @@ export class EscposStream {
     }
   }
 
+  /** Double-byte text's bytes, followed as UTF-8: UTF-8 read as GBK, Big5 ... is well-formed UTF-8, real double-byte text rarely is. */
+  private utf8Tell(b: number): void {
+    if (this.u8Need > 0) {
+      if ((b & 0xc0) === 0x80) {
+        if (--this.u8Need === 0) this.u8Seqs++;
+        return;
+      }
+      this.u8Need = 0;
+      this.u8Bad++;
+    }
+    if (b < 0x80) return;
+    if (b >= 0xc2 && b <= 0xf4) this.u8Need = b < 0xe0 ? 1 : b < 0xf0 ? 2 : 3;
+    else this.u8Bad++;
+  }
+
   private appendChar(c: number): void {
     if (c === 0) return;
     if (this.lineLen >= MAX_LINE) this.flushLine();
     if (this.lineLen === 0 && this.lineStyle < 0) this.lineStyle = this.styleKey();
     this.line[this.lineLen++] = c;
-    this.textHigh |= c;
+    this.lineOdd |= ODD_CHARS[c] as number;
     this.stripe = false;
   }
 
@@ -868,31 +910,38 @@ export class EscposStream {
     this.state = s === ESC ? S_ESC : s === GS ? S_GS : s === FS ? S_FS : S_DLE;
   }
 
-  /** A receipt's next significant first byte; a full signature match makes the rest of the job foreign. */
-  private sniff(b: number): void {
-    this.sniffAt++;
-    if (this.sniffed.length === 0 && SNIFF_LEADING[b] === 1) return;
-    const sofar = this.sniffed + String.fromCharCode(b);
-    let open = false;
-    for (const sig of FOREIGN_SIGNATURES) {
-      if (!sig.start.startsWith(sofar)) continue;
-      if (sig.start.length === sofar.length) {
-        this.startForeign(sig.job);
+  /**
+   * Reads a receipt's first bytes from `buf[i]` on, up to a decision: a full signature match makes the rest of
+   * the job foreign, a byte no signature has there ends the sniffing. A read that ends first leaves the prefix
+   * in `sniffed` for the next; either way each byte is looked at once and the text path runs unhindered.
+   */
+  private sniff(buf: Uint8Array, i: number): void {
+    const sniffed = this.sniffed;
+    let len = this.sniffLen;
+    for (let k = i; k < buf.length; k++) {
+      const b = buf[k] as number;
+      if (len === 0 && SNIFF_LEADING[b] === 1) continue;
+      sniffed[len++] = b;
+      let open = false;
+      for (const sig of SIGNATURES_BY_FIRST[sniffed[0] as number] as (typeof SIGNATURES_BY_FIRST)[number]) {
+        if (!startsWith(sig.bytes, sniffed, len)) continue;
+        if (sig.bytes.length === len) {
+          this.startForeign(sig.job);
+          return;
+        }
+        open = true;
+      }
+      if (!open) {
+        this.sniffOn = false;
         return;
       }
-      open = true;
     }
-    this.sniffed = sofar;
-    if (!open) this.stopSniffing();
-  }
-
-  private stopSniffing(): void {
-    this.sniffOn = false;
-    this.sniffed = '';
+    this.sniffLen = len;
+    this.sniffAt = this.curBase + buf.length;
   }
 
   private startForeign(job: (typeof FOREIGN_JOBS)[number]): void {
-    this.stopSniffing();
+    this.sniffOn = false;
     // What the ESC/POS reading made of the signature so far is dropped with the printer state it set.
     this.clearLine();
     this.lines = [];
@@ -948,7 +997,11 @@ export class EscposStream {
       bigger.set(this.capture.subarray(0, this.capLen));
       this.capture = bigger;
     }
-    this.capture.set(buf.subarray(from, from + take), this.capLen);
+    if (take <= 16) {
+      // Barcode data comes a byte at a time (strict systems stop at a control byte): no view per byte.
+      const capture = this.capture;
+      for (let k = 0; k < take; k++) capture[this.capLen + k] = buf[from + k] as number;
+    } else this.capture.set(buf.subarray(from, from + take), this.capLen);
     this.capLen += take;
   }
 
@@ -1115,6 +1168,7 @@ export class EscposStream {
         if (hasNationalSet(a)) {
           this.national = a;
           this.table = composeTable(this.baseTable, a);
+          this.textTable = textTable(this.table);
         } else this.warn('invalid_parameter', this.cmdStart, `ESC R ${a} at offset ${this.cmdStart}: unsupported character set, kept the current one`);
         break;
       case 0x61: // ESC a n
@@ -1406,6 +1460,7 @@ export class EscposStream {
     this.pageName = name;
     this.baseTable = singleByteTable(name);
     this.table = composeTable(this.baseTable, this.national);
+    this.textTable = textTable(this.table);
   }
 
   // ---- printer model -------------------------------------------------------------------------
@@ -1450,6 +1505,7 @@ export class EscposStream {
   private clearLine(): void {
     this.lineLen = 0;
     this.lineStyle = -1;
+    this.lineOdd = 0;
   }
 
   /** The current line is printed (LF, CR, FF, ESC d ...). */
@@ -1460,6 +1516,9 @@ export class EscposStream {
     const text = end === 0 ? '' : this.lineBytes ? this.lineBytes.toString('utf16le', 0, end * 2) : String.fromCharCode.apply(null, line.subarray(0, end) as unknown as number[]);
     const style = STYLES[this.lineStyle >= 0 ? this.lineStyle : this.styleKey()] as LineStyle;
     const ink = end > 0;
+    // Only a line with odd characters can hold garbage (the count then holds the non-ASCII characters of those
+    // lines only: it can say "garbage" more often than the whole text would, never less).
+    if (this.lineOdd !== 0 && !this.pageMode) countGarble(line, end, this.garble);
     this.clearLine();
     const feed = this.stripeFeed;
     this.stripeFeed = false;
@@ -1483,6 +1542,7 @@ export class EscposStream {
     for (const l of this.pageLines) {
       if (this.lines.length === 0 && l.text === '') continue;
       this.lines.push(l);
+      if (this.checkEncoding) countTextGarble(l.text, this.garble);
       if (l.text.trim() !== '') this.committed = true;
     }
     this.pageLines = [];
@@ -1698,6 +1758,7 @@ export class EscposStream {
     this.national = 0;
     this.baseTable = singleByteTable(this.defaultPage);
     this.table = this.baseTable;
+    this.textTable = textTable(this.table);
     this.kanji = this.defaultKanji;
     this.utf8 = this.defaultUtf8;
     this.dbcsName = this.defaultDbcs;
@@ -1733,6 +1794,8 @@ export class EscposStream {
     if (this.pageMode) return; // GS V is ignored in page mode
     if (this.lineLen > 0) this.flushLine();
     this.endReceipt(this.curBase + this.completedAt, kind, true);
+    // The next receipt starts with the next byte read (a cut that a command cut short ends before it: not sniffed).
+    if (this.state === S_TEXT && this.sniffOn && this.sniffAt === this.curBase + this.completedAt) this.sniff(this.cur, this.completedAt);
   }
 
   private endReceipt(endAbs: number, end: ReceiptEnd, lineAlreadyHandled: boolean): void {
@@ -1760,9 +1823,10 @@ export class EscposStream {
     if (this.foreign) {
       receipt.notReceipt = this.foreign;
       if (this.state === S_FOREIGN) this.state = S_TEXT;
-    } else if (this.checkEncoding && this.textHigh >= 0x80) {
-      // Only text with non-ASCII characters can be mis-decoded.
-      const w = suspectEncoding(receipt, this.startPage, (bytes, codepage) => redecodeText(bytes, codepage, this.options));
+    } else if (this.checkEncoding && (looksGarbled(this.garble) || (this.u8Seqs > 0 && this.u8Bad === 0))) {
+      // Only text that counts as garbage, or double-byte text shaped like UTF-8, is looked at again.
+      const utf8Like = this.u8Seqs > 0 && this.u8Bad === 0;
+      const w = suspectEncoding(receipt, this.startPage, utf8Like, (bytes, codepage) => redecodeText(bytes, codepage, this.options));
       if (w && warnings.length < MAX_WARNINGS) warnings.push(w);
     }
     this.out.push(receipt);
@@ -1774,15 +1838,19 @@ export class EscposStream {
     this.startPage = this.currentPageName();
   }
 
-  /** A receipt may start at `abs`: sniff its first bytes for a foreign job. */
+  /** A receipt may start at `abs`: its first bytes are sniffed for a foreign job when read (push, cut). */
   private sniffFrom(abs: number): void {
     this.sniffOn = true;
     this.sniffAt = abs;
-    this.sniffed = '';
+    this.sniffLen = 0;
   }
 
   private clearReceipt(): void {
-    this.textHigh = 0;
+    const g = this.garble;
+    g.bad = g.greek = g.greekOutside437 = g.nonAscii = 0;
+    this.u8Need = 0;
+    this.u8Seqs = 0;
+    this.u8Bad = 0;
     this.foreign = null;
     this.codes = [];
     this.lines = [];
@@ -1851,6 +1919,14 @@ export class EscposStream {
 }
 
 const EMPTY = new Uint8Array(0);
+const ODD_CHARS = oddCharTable();
+
+/** `bytes` begins with the first `len` bytes of `prefix`. */
+function startsWith(bytes: Uint8Array, prefix: Uint8Array, len: number): boolean {
+  if (bytes.length < len) return false;
+  for (let k = 0; k < len; k++) if (bytes[k] !== prefix[k]) return false;
+  return true;
+}
 
 /** With `next`, the byte `b` starts a known command (a vendor framing counts). */
 function startsCommand(b: number, next: number): boolean {

@@ -1,5 +1,7 @@
 // Quirks of real tills and drivers (issue 15): each byte sequence decoded whole and byte by byte (commands split across reads).
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { suspectEncoding } from '../../main/escpos/encoding-check.js';
 import { decode, EscposStream, paperLines, receiptText, type DecodedReceipt, type DecoderOptions } from '../../main/escpos/index.js';
 
 const ESC = 0x1b;
@@ -136,6 +138,25 @@ describe('5. jobs that are not ESC/POS', () => {
     ]);
   });
 
+  it('a label job right after a receipt\'s cut, in the same read, is its own foreign job', () => {
+    const label = job('SIZE 60 mm, 40 mm\r\nCLS\r\nTEXT 10,10,"3",0,1,1,"Hello"\r\nPRINT 1\r\n');
+    const rs = decodeBoth(job(INIT, 'Receipt\n', CUT, label));
+    expect(rs.map((r) => [r.notReceipt?.language, receiptText(r), r.end])).toEqual([
+      [undefined, 'Receipt', 'cut'],
+      ['TSPL', '', 'end_of_data'],
+    ]);
+    expect(rs[1]?.raw).toEqual(label);
+  });
+
+  it('a cut whose feed byte went missing is not followed by a sniff of the command that cut it short', () => {
+    // GS V A, then ESC E ESC: PCL's signature would start at the ESC, but that ESC is the cut's interrupter.
+    const rs = decodeBoth(job(INIT, 'Receipt\n', [GS, 0x56, 0x41], [ESC, 0x45, ESC], '@', 'Next\n', CUT));
+    expect(rs.map((r) => [r.notReceipt, receiptText(r)])).toEqual([
+      [undefined, 'Receipt'],
+      [undefined, 'Next'],
+    ]);
+  });
+
   it('a receipt that merely starts with a word like "SIZE" in a line of its own is still a receipt', () => {
     const rs = decodeBoth(job(INIT, 'SIZE M T-SHIRT   2,500.00\n', CUT));
     expect(rs[0]?.notReceipt).toBeUndefined();
@@ -185,6 +206,38 @@ describe('6. garbage says it is garbage', () => {
     for (const r of [cp858[0], frame[0], gbk[0]]) expect(suspect(r)).toEqual([]);
   });
 });
+
+describe('6. the running count the decoder keeps never misses garbage the whole-text check sees', () => {
+  // The decoder counts odd characters while it reads and looks at the whole text again only when the count
+  // says so; looking at every receipt's whole text (what it did before) must find nothing more.
+  const fragments = [
+    utf8('Café crème brûlée 1,500.00'),
+    utf8('Thank you – à bientôt'),
+    Buffer.from([0xcf, 0xf0, 0xe8, 0xe2, 0xe5, 0xf2]), // Cyrillic in WPC1251
+    Buffer.from('\xc9\xcd\xcd\xbb\xba TOTAL\xba\xb0\xb1\xb2', 'latin1'), // CP437 box drawing, some beside letters
+    Buffer.from('Caf\x82 \x9c5.00 \xe0\xe1\xe2\xe3\xe4\xe5', 'latin1'),
+    utf8(Buffer.from(utf8('Crème 500.00')).toString('latin1')), // UTF-8 encoded twice
+    Buffer.from('TOTAL 12,345.00 NGN', 'latin1'),
+    [0x0a], [0x0d], [0x0a], [ESC, 0x74, 19], [ESC, 0x74, 16], [ESC, 0x74, 0], [ESC, 0x52, 3], [ESC, 0x4c], [0x0c], [ESC, 0x53], [0x18], INIT, CUT,
+  ];
+  const jobArb = fc.array(fc.integer({ min: 0, max: fragments.length - 1 }), { maxLength: 40 }).map((ks) => job(...ks.map((k) => fragments[k] as number[] | Uint8Array), CUT));
+
+  it('random receipts of mixed encodings, page switches, page mode and cancelled lines: the same warnings either way', () => {
+    fc.assert(
+      fc.property(jobArb, fc.constantFrom('CP437', 'WPC1252', 'UTF-8'), (bytes, codepage) => {
+        for (const r of decode(bytes, { codepage })) {
+          if (r.notReceipt) continue;
+          const redecode = (raw: Uint8Array, page: string) => receiptTexts(decode(raw, { codepage: page, checkEncoding: false }));
+          const full = suspectEncoding({ ...r, warnings: [] }, r.startCodepage, false, redecode);
+          expect(r.warnings.filter((w) => w.code === 'suspect_encoding')).toEqual(full ? [full] : []);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+const receiptTexts = (rs: DecodedReceipt[]) => rs.map(receiptText).join('\n');
 
 describe('7. DataMatrix, Aztec, MaxiCode, GS1 DataBar keep their payloads', () => {
   const store = (cn: number, data: string) => [GS, 0x28, 0x6b, (data.length + 3) & 0xff, (data.length + 3) >> 8, cn, 80, 48, ...Buffer.from(data, 'latin1')];
