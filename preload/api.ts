@@ -8,7 +8,7 @@ export const MoneyText = z.string().regex(/^-?\d+\.\d{2}$/);
 /** ISO 8601 instant. */
 export const Instant = z.string().min(1);
 
-export const OUTBOX_STATES = ['pending', 'in_flight', 'accepted', 'duplicate', 'rejected', 'review', 'unparsed'] as const;
+export const OUTBOX_STATES = ['pending', 'in_flight', 'accepted', 'duplicate', 'rejected', 'review', 'unparsed', 'reading'] as const;
 export const ReceiptState = z.enum(OUTBOX_STATES);
 export type ReceiptState = z.infer<typeof ReceiptState>;
 
@@ -248,7 +248,7 @@ export const ProfileTryResult = z.object({
   deviceId: z.string(),
   receiptNumber: z.string().nullable(),
   before: ReceiptState.nullable(),
-  after: z.enum(['pending', 'review', 'unparsed']),
+  after: z.enum(['pending', 'review', 'unparsed', 'reading']),
   total: MoneyText.nullable(),
   problems: z.array(Problem),
 });

@@ -8,6 +8,7 @@ import {
   UnknownCodepageError,
   type DecodedReceipt,
 } from '../escpos/index.js';
+import { readAll, type PictureLines } from '../ocr/index.js';
 import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js';
 import { readInput } from './input.js';
 
@@ -39,6 +40,16 @@ export function receiptJson(r: DecodedReceipt): {
   };
 }
 
+/** `ocr` in `decode --json`: which lines were read from pictures, and how sure the engine was (0 to 1). */
+export function ocrJson(read: PictureLines): { pictures: number; confidence: number; lines: Array<{ line: number; confidence: number; words: Array<{ text: string; confidence: number }> }> } {
+  const round = (n: number): number => Math.round(n * 100) / 100;
+  return {
+    pictures: read.pictures,
+    confidence: round(read.confidence),
+    lines: read.lines.map((l) => ({ line: l.line, confidence: round(l.confidence), words: l.words.map((w) => ({ text: w.text, confidence: round(w.confidence) })) })),
+  };
+}
+
 /** Plain output of one receipt: what a job that is no receipt is, else its text wrapped at the paper's columns. */
 export function receiptPaperText(r: DecodedReceipt, columns: number): string {
   if (r.notReceipt) return `[${r.notReceipt.reason}]`;
@@ -56,7 +67,8 @@ export const command: Command = {
     '  a job that is not ESC/POS (TSPL, ZPL, EPL, PCL, PostScript) prints what it is instead.',
     '  Code-page warnings (text that another code page reads cleanly) go to standard error.',
     '  --json: { "receipts": [ { "lines", "end", "qr", "pdf417", "barcodes", "codes", "images", "notReceipt"?, "warnings" } ] }',
-    '    with the logical (unwrapped) lines.',
+    '    with the logical (unwrapped) lines; a receipt printed as pictures has their text read (OCR) among its lines,',
+    '    and "ocr": { "pictures", "confidence", "lines": [ { "line", "confidence", "words" } ] } says which lines were read.',
     `  --columns: characters per printed line (32 for 58 mm, 42, 48 for 80 mm); default ${DEFAULT_COLUMNS}.`,
     '  --codepage: the printer\'s default code page (after ESC @), default CP437. One of:',
     `    ${listCodepages().join(' ')}`,
@@ -92,9 +104,11 @@ export const command: Command = {
       throw new UsageError(`--columns wants a whole number of characters per line (32, 42, 48 ...), got "${values.columns}"`);
     }
     const bytes = await readInput(ctx, positionals[0]);
-    const receipts = decode(bytes, codepage ? { codepage } : undefined);
+    // Receipts printed as pictures: their text is read (OCR) before anything is printed.
+    const read = await readAll(decode(bytes, codepage ? { codepage } : undefined));
+    const receipts = read.map((r) => r.receipt);
     if (values.json) {
-      writeJson(ctx.stdout, { receipts: receipts.map(receiptJson) });
+      writeJson(ctx.stdout, { receipts: read.map((r) => ({ ...receiptJson(r.receipt), ...(r.read ? { ocr: ocrJson(r.read) } : {}) })) });
       return 0;
     }
     receipts.forEach((r, k) => {

@@ -129,7 +129,7 @@ interface JournalDbRow {
 }
 
 const TERMINAL: ReadonlySet<OutboxState> = new Set(['accepted', 'duplicate']);
-const REPARSABLE: ReadonlySet<OutboxState> = new Set(['review', 'unparsed']);
+const REPARSABLE: ReadonlySet<OutboxState> = new Set(['review', 'unparsed', 'reading']);
 const PURGE_CHUNK = 500;
 const FLUSH_INTERVAL_MS = 5000;
 
@@ -190,6 +190,7 @@ export class Store implements ForwardQueue {
       stateAt: db.prepare('SELECT state FROM outbox WHERE seq = ?'),
       listAll: db.prepare('SELECT * FROM outbox ORDER BY seq DESC LIMIT ?'),
       listState: db.prepare('SELECT * FROM outbox WHERE state = ? ORDER BY seq LIMIT ?'),
+      idsInState: db.prepare('SELECT seq, id FROM outbox WHERE state = ? AND seq > ? ORDER BY seq LIMIT ?'),
       history: db.prepare('INSERT INTO outbox_history (outbox_seq, from_state, to_state, at, note) VALUES (?, ?, ?, ?, ?)'),
       readHistory: db.prepare(
         'SELECT from_state, to_state, at, note FROM outbox_history WHERE outbox_seq = (SELECT seq FROM outbox WHERE id = ?) ORDER BY seq',
@@ -684,6 +685,11 @@ export class Store implements ForwardQueue {
     return rows.map(toRow);
   }
 
+  /** Ids of the rows in a state, oldest first, after the row `afterSeq` (a cursor: 0 to start). */
+  idsInState(state: OutboxState, afterSeq: number, limit: number): Array<{ seq: number; id: string }> {
+    return this.s.idsInState!.all(state, afterSeq, limit) as Array<{ seq: number; id: string }>;
+  }
+
   history(id: string): HistoryEntry[] {
     return (this.s.readHistory!.all(id) as Array<{ from_state: OutboxState | null; to_state: OutboxState; at: string; note: string | null }>).map(
       (r) => ({ from: r.from_state, to: r.to_state, at: r.at, note: r.note }),
@@ -696,11 +702,14 @@ export class Store implements ForwardQueue {
     if (!row) throw new OutboxRowNotFound(id);
     if (row.state === 'pending') return toRow(row);
     if (row.state !== 'rejected') {
-      const hint = REPARSABLE.has(row.state)
-        ? `fix the device's profile and run \`taxpoynt-bridge queue reprocess ${id} [--profile P]\`.`
-        : TERMINAL.has(row.state)
-          ? 'it is already registered at the cloud.'
-          : 'it is being sent now; wait for the answer.';
+      const hint =
+        row.state === 'reading'
+          ? 'it was printed as a picture and its text is being read; it is sent once read.'
+          : REPARSABLE.has(row.state)
+            ? `fix the device's profile and run \`taxpoynt-bridge queue reprocess ${id} [--profile P]\`.`
+            : TERMINAL.has(row.state)
+              ? 'it is already registered at the cloud.'
+              : 'it is being sent now; wait for the answer.';
       throw new InvalidStateChange(id, row.state, 'retried', hint);
     }
     const at = this.now();

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_FILE, KEY_NAME, MIGRATIONS, OUTBOX_STATES, openEncrypted, type Store } from '../../main/store/index.js';
+import { DATABASE_FILE, KEY_NAME, MIGRATIONS, OUTBOX_STATES, latestVersion, openEncrypted, type Store } from '../../main/store/index.js';
 import { migrate } from '../../main/store/migrations.js';
 import { silentLogger } from '../../main/telemetry/log.js';
 import { transactionId } from '../../main/receipts/transaction.js';
@@ -79,7 +79,7 @@ describe('migration to schema 4 at 100,000 rows', () => {
 
   it('keeps every outbox row, its state and its history, and counts them by state', () => {
     const db = store.connection;
-    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: 4 });
+    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: latestVersion() });
     expect(digest(db.prepare('SELECT seq, id, device_id, state, tx_json, problems_json, attempts, last_error, irn, created_at, updated_at FROM outbox ORDER BY seq').all())).toBe(before.outbox);
     expect(digest(db.prepare('SELECT o.id, h.from_state, h.to_state, h.at, h.note FROM outbox_history h JOIN outbox o ON o.seq = h.outbox_seq ORDER BY h.seq').all())).toBe(before.history);
     expect(store.counts()).toEqual({ ...Object.fromEntries(OUTBOX_STATES.map((s) => [s, 0])), ...counts });

@@ -1,0 +1,62 @@
+// A printed picture as the OCR engine takes it: which pictures hold text, and the 1-bit bitmap as a PBM file with a white margin.
+import type { Bitmap } from '../escpos/types.js';
+
+/**
+ * The smallest picture worth reading: about two lines of printer text (font A is 24 dots tall) and a
+ * few characters wide. Anything smaller is a logo, a rule or a stamp.
+ */
+export const MIN_TEXT_HEIGHT = 40;
+export const MIN_TEXT_WIDTH = 96;
+
+/** Whether a picture may hold text: tall and wide enough, and neither blank nor a solid block. */
+export function holdsText(bitmap: Bitmap): boolean {
+  if (bitmap.width < MIN_TEXT_WIDTH || bitmap.height < MIN_TEXT_HEIGHT) return false;
+  const ink = inkShare(bitmap);
+  return ink > 0.002 && ink < 0.5;
+}
+
+function inkShare(bitmap: Bitmap): number {
+  let dots = 0;
+  for (const byte of bitmap.data) dots += BITS[byte]!;
+  return dots / Math.max(1, bitmap.width * bitmap.height);
+}
+
+const BITS = Uint8Array.from({ length: 256 }, (_, b) => {
+  let n = 0;
+  for (let v = b; v; v >>= 1) n += v & 1;
+  return n;
+});
+
+/** White dots added on every side: the engine finds text touching the edge less reliably. */
+const MARGIN = 16;
+
+/**
+ * The bitmap as a binary PBM (P4: rows of ceil(width / 8) bytes, MSB leftmost, 1 = black, the same
+ * layout as Bitmap), blank rows above and below the ink dropped and a white margin added. Leptonica,
+ * inside the engine, reads it without a PNG encode and decode.
+ */
+export function pbmOf(bitmap: Bitmap): { file: Buffer; top: number } {
+  const stride = Math.ceil(bitmap.width / 8);
+  let top = 0;
+  let bottom = bitmap.height;
+  while (top < bottom && blankRow(bitmap.data, top * stride, stride)) top++;
+  while (bottom > top && blankRow(bitmap.data, (bottom - 1) * stride, stride)) bottom--;
+  const width = bitmap.width + 2 * MARGIN;
+  const height = bottom - top + 2 * MARGIN;
+  const outStride = Math.ceil(width / 8);
+  const header = Buffer.from(`P4\n${width} ${height}\n`, 'ascii');
+  const file = Buffer.alloc(header.length + outStride * height);
+  header.copy(file);
+  // MARGIN is a whole number of bytes, so each row is copied byte for byte.
+  const shift = MARGIN / 8;
+  for (let y = top; y < bottom; y++) {
+    const at = header.length + (y - top + MARGIN) * outStride + shift;
+    file.set(bitmap.data.subarray(y * stride, y * stride + stride), at);
+  }
+  return { file, top: top - MARGIN };
+}
+
+function blankRow(data: Uint8Array, start: number, stride: number): boolean {
+  for (let i = start; i < start + stride; i++) if (data[i]) return false;
+  return true;
+}
