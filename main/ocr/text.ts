@@ -23,9 +23,6 @@ export interface OcrText {
   confidence: number;
 }
 
-/** Words the engine is less sure of than this are noise (a logo's strokes, a stamp), not text. */
-const NOISE = 0.3;
-
 /** The engine's page as lines; `top` is where the image it read starts in the picture (its blank rows were cut). */
 export function linesOf(page: Page, top = 0): OcrText {
   const raw: Array<{ words: Array<OcrWord & { x0: number; x1: number }>; y: number }> = [];
@@ -34,7 +31,8 @@ export function linesOf(page: Page, top = 0): OcrText {
       for (const line of paragraph.lines) {
         const words = line.words
           .map((w) => ({ text: w.text.trim(), confidence: w.confidence / 100, x0: w.bbox.x0, x1: w.bbox.x1 }))
-          .filter((w) => w.text !== '' && w.confidence >= NOISE);
+          // Every word is kept, however unsure: a field read from an unsure word sends the receipt to review.
+          .filter((w) => w.text !== '');
         if (words.length) raw.push({ words, y: line.bbox.y0 + top });
       }
     }

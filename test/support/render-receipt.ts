@@ -6,7 +6,7 @@ import { printReceipt, type ReceiptSpec } from '../../sandbox/receipt-printer.js
 
 /** 58 mm paper is 384 dots at 203 dpi, 80 mm paper 576. */
 export type PaperDots = 384 | 576;
-/** 'mono': DejaVu Sans Mono, each character in its column; 'proportional': Liberation Sans, columns laid out as a POS program places them. */
+/** 'mono': Liberation Mono (Courier New's metrics, a common driver font), each character in its column; 'proportional': Liberation Sans, columns laid out as a POS program places them. */
 export type ReceiptFont = 'mono' | 'proportional';
 
 export interface RenderOptions {
@@ -17,7 +17,7 @@ export interface RenderOptions {
 }
 
 const FONT_FILES = {
-  mono: { regular: '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf', bold: '/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf', family: 'ReceiptMono' },
+  mono: { regular: '/usr/share/fonts/truetype/liberation2/LiberationMono-Regular.ttf', bold: '/usr/share/fonts/truetype/liberation2/LiberationMono-Bold.ttf', family: 'ReceiptMono' },
   proportional: { regular: '/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf', bold: '/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf', family: 'ReceiptSans' },
 } as const;
 
@@ -51,8 +51,8 @@ export function renderReceipt(spec: ReceiptSpec, dots: PaperDots, font: ReceiptF
 export function renderLines(lines: DecodedLine[], options: RenderOptions): Bitmap {
   registerFonts();
   const cell = options.dots / options.columns;
-  // DejaVu Sans Mono advances 0.602 em: the font size that makes one character one cell.
-  const px = options.font === 'mono' ? cell / 0.602 : cell * 1.6;
+  // Liberation Mono (Courier New's metrics) advances 0.6 em: the font size that makes one character one cell.
+  const px = options.font === 'mono' ? cell / 0.6 : cell * 1.6;
   const lineHeight = Math.ceil(px * 1.25);
   const heights = lines.map((l) => (l.style.doubleHeight ? 2 : 1) * lineHeight);
   const height = heights.reduce((s, h) => s + h, 0) + 2 * lineHeight;
