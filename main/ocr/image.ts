@@ -35,7 +35,7 @@ const MARGIN = 16;
  * layout as Bitmap), blank rows above and below the ink dropped and a white margin added. Leptonica,
  * inside the engine, reads it without a PNG encode and decode.
  */
-export function pbmOf(bitmap: Bitmap): { file: Buffer; top: number } {
+export function pbmOf(bitmap: Bitmap): { file: Buffer; top: number; left: number } {
   const stride = Math.ceil(bitmap.width / 8);
   let top = 0;
   let bottom = bitmap.height;
@@ -53,10 +53,28 @@ export function pbmOf(bitmap: Bitmap): { file: Buffer; top: number } {
     const at = header.length + (y - top + MARGIN) * outStride + shift;
     file.set(bitmap.data.subarray(y * stride, y * stride + stride), at);
   }
-  return { file, top: top - MARGIN };
+  return { file, top: top - MARGIN, left: -MARGIN };
 }
 
 function blankRow(data: Uint8Array, start: number, stride: number): boolean {
   for (let i = start; i < start + stride; i++) if (data[i]) return false;
   return true;
+}
+
+/** The part of a bitmap inside a box (clipped to the bitmap), as a bitmap of its own. */
+export function cropBitmap(bitmap: Bitmap, box: { x0: number; y0: number; x1: number; y1: number }): Bitmap {
+  const x0 = Math.max(0, Math.floor(box.x0));
+  const y0 = Math.max(0, Math.floor(box.y0));
+  const width = Math.max(1, Math.min(bitmap.width, Math.ceil(box.x1)) - x0);
+  const height = Math.max(1, Math.min(bitmap.height, Math.ceil(box.y1)) - y0);
+  const stride = Math.ceil(bitmap.width / 8);
+  const outStride = Math.ceil(width / 8);
+  const data = new Uint8Array(outStride * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const sx = x0 + x;
+      if ((bitmap.data[(y0 + y) * stride + (sx >> 3)]! >> (7 - (sx & 7))) & 1) data[y * outStride + (x >> 3)]! |= 0x80 >> (x & 7);
+    }
+  }
+  return { width, height, data };
 }

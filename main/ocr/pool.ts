@@ -129,13 +129,13 @@ export class OcrPool {
   private run(slot: Slot, job: Job): void {
     slot.busy = true;
     if (slot.idle) clearTimeout(slot.idle);
-    const { file, top } = pbmOf(job.bitmap);
+    const { file, top, left } = pbmOf(job.bitmap);
     slot.worker
       .then((w) => w.recognize(file, {}, { text: false, blocks: true }))
       .then(
         (result) => {
           this.read++;
-          job.resolve(linesOf(result.data, top));
+          job.resolve(linesOf(result.data, top, left));
           this.release(slot);
         },
         (err: unknown) => {

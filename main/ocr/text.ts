@@ -5,6 +5,8 @@ export interface OcrWord {
   text: string;
   /** The engine's confidence in the word, 0 to 1. */
   confidence: number;
+  /** Where the word is in the picture, in dots. */
+  box?: { x0: number; y0: number; x1: number; y1: number };
 }
 
 export interface OcrLine {
@@ -24,13 +26,19 @@ export interface OcrText {
 }
 
 /** The engine's page as lines; `top` is where the image it read starts in the picture (its blank rows were cut). */
-export function linesOf(page: Page, top = 0): OcrText {
+export function linesOf(page: Page, top = 0, left = 0): OcrText {
   const raw: Array<{ words: Array<OcrWord & { x0: number; x1: number }>; y: number }> = [];
   for (const block of page.blocks ?? []) {
     for (const paragraph of block.paragraphs) {
       for (const line of paragraph.lines) {
         const words = line.words
-          .map((w) => ({ text: w.text.trim(), confidence: w.confidence / 100, x0: w.bbox.x0, x1: w.bbox.x1 }))
+          .map((w) => ({
+            text: w.text.trim(),
+            confidence: w.confidence / 100,
+            x0: w.bbox.x0,
+            x1: w.bbox.x1,
+            box: { x0: w.bbox.x0 + left, y0: w.bbox.y0 + top, x1: w.bbox.x1 + left, y1: w.bbox.y1 + top },
+          }))
           // Every word is kept, however unsure: a field read from an unsure word sends the receipt to review.
           .filter((w) => w.text !== '');
         if (words.length) raw.push({ words, y: line.bbox.y0 + top });
@@ -41,11 +49,11 @@ export function linesOf(page: Page, top = 0): OcrText {
   // One character's width across the picture: the median over words (a receipt keeps one font size for most lines).
   const widths = raw.flatMap((l) => l.words.map((w) => (w.x1 - w.x0) / Math.max(1, [...w.text].length))).sort((a, b) => a - b);
   const cell = widths.length ? widths[Math.floor(widths.length / 2)]! : 12;
-  const left = raw.length ? Math.min(...raw.map((l) => l.words[0]!.x0)) : 0;
+  const margin = raw.length ? Math.min(...raw.map((l) => l.words[0]!.x0)) : 0;
   let sum = 0;
   let count = 0;
   const lines = raw.map((l): OcrLine => {
-    let text = ' '.repeat(Math.max(0, Math.round((l.words[0]!.x0 - left) / cell)));
+    let text = ' '.repeat(Math.max(0, Math.round((l.words[0]!.x0 - margin) / cell)));
     l.words.forEach((w, i) => {
       if (i > 0) text += ' '.repeat(Math.max(1, Math.round((w.x0 - l.words[i - 1]!.x1) / cell)));
       text += w.text;
@@ -53,7 +61,7 @@ export function linesOf(page: Page, top = 0): OcrText {
       count++;
     });
     const confidence = l.words.reduce((s, w) => s + w.confidence, 0) / l.words.length;
-    return { text, confidence, words: l.words.map((w) => ({ text: w.text, confidence: w.confidence })), y: l.y };
+    return { text, confidence, words: l.words.map((w) => ({ text: w.text, confidence: w.confidence, box: w.box })), y: l.y };
   });
   return { lines, confidence: count ? sum / count : 0 };
 }

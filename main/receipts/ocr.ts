@@ -32,6 +32,8 @@ const AMOUNT = /^[-+]?(?:NGN|N)?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}$/;
 /** The line with each amount-shaped token that holds a look-alike letter read as digits; the same line when none. */
 export function amountReading(text: string): string {
   return text.replace(TOKEN, (token) => {
+    // "1.000.00": a thousands comma read as a point (the last point is the decimal one).
+    if (/^[-+]?(?:NGN|N)?\d{1,3}(?:\.\d{3})+\.\d{2}$/.test(token)) return token.replace(/\.(?=\d{3}[.])/g, ',');
     const prefix = /^[-+]?(?:NGN|N)?/.exec(token)![0];
     const body = token.slice(prefix.length);
     const digits = body.replace(/[OoDQIl|iSsBZzg]/g, (ch) => LOOK_ALIKES[ch]!);
@@ -46,15 +48,24 @@ export function amountReading(text: string): string {
  */
 const CARD_MASK = /^(\s*card\s*:?\s+)((?:[^\s\d]+\s+){1,3})(\d{4})\s*$/i;
 
+/**
+ * A card number the engine read in full but not exactly (so no checksum finds it): 13 to 19 digits in
+ * groups are masked to their last four before anything stores the line.
+ */
+const LONG_NUMBER = /(?<![\d])(?:\d[ -]?){9,15}(\d{4})(?![\d])/g;
+
 /** A time printed after a date whose colon the engine read as a point or comma ("08.06"): only right after a date. */
 const TIME_AFTER_DATE = /(\d{1,4}[/.-](?:\d{1,2}|[A-Za-z]{3})[/.-]\d{2,4}\s+)([01]?\d|2[0-3])[.,;]([0-5]\d)(?=\s|$)/;
 
 /** The line as an OCR'd receipt line is parsed: look-alike letters in amounts read as digits, a card's mask and a time's colon given back. */
 export function pictureLineReading(text: string): string {
   return amountReading(text)
+    .replace(LONG_NUMBER, (run: string, last4: string) => (run.replace(/\D/g, '').length >= 13 ? `**** **** **** ${last4}` : run))
     .replace(CARD_MASK, (_, label: string, _mask: string, last4: string) => `${label}**** **** **** ${last4}`)
     .replace(TIME_AFTER_DATE, (_, date: string, h: string, m: string) => `${date}${h}:${m}`);
 }
+
+const CARD_LINE = /^\s*card\s*(?:no\.?|number|#)?\s*:/i;
 
 const ARITHMETIC = new Set(['lines_subtotal_mismatch', 'tax_rate_mismatch', 'tax_sum_mismatch', 'total_mismatch', 'vat_inclusive', 'payments_short', 'payments_over', 'line_arithmetic', 'change_mismatch', 'tax_base_unknown']);
 
@@ -77,6 +88,10 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   if (!result.transaction) return result;
   const tx: Transaction = { ...result.transaction, source: { ...result.transaction.source, ocr: { engine: ocr.engine, mean_confidence: ocr.confidence.toFixed(2) } } };
   const problems = [...result.problems, ...lowConfidence(tx, texts, ocr, ctx.profile.dates.order)];
+  // A card's number was printed but its last four could not be read from the picture.
+  if (tx.payments.some((p) => p.method === 'card' && !p.card_last4) && ocr.lines.some((l) => CARD_LINE.test(texts[l.line] ?? ''))) {
+    problems.push({ code: 'ocr_card_unread', field: 'payments', message: "The card number's last four digits could not be read from the picture of the receipt: check them against the paper receipt." });
+  }
   if (ocr.lines.length === 0) {
     problems.push({ code: 'ocr_no_text', field: 'raw', message: 'The receipt was printed as a picture and no text could be read from it.' });
   }

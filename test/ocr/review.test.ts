@@ -25,6 +25,7 @@ describe('amounts read with look-alike letters', () => {
     expect(amountReading('CASH                  6,OOO.OO')).toBe('CASH                  6,000.00');
     expect(amountReading('CHANGE                  l25.00')).toBe('CHANGE                  125.00');
     expect(amountReading('TOTAL NGN 1,2B0.00')).toBe('TOTAL NGN 1,280.00');
+    expect(amountReading('DISCOUNT  -1.000.00')).toBe('DISCOUNT  -1,000.00');
     // No digit to begin with, or not an amount's shape: left as printed, a digit is never made up.
     expect(amountReading('TOTAL SOO.OO')).toBe('TOTAL SOO.OO');
     expect(amountReading('Receipt No: R0O123')).toBe('Receipt No: R0O123');
@@ -35,6 +36,8 @@ describe('amounts read with look-alike letters', () => {
     expect(pictureLineReading('  Card:  "rrr  mews  weer  1993')).toBe('  Card:  **** **** **** 1993');
     expect(pictureLineReading('Date: 2026-08-02 08.06')).toBe('Date: 2026-08-02 08:06');
     expect(pictureLineReading('SUBTOTAL 08.06')).toBe('SUBTOTAL 08.06');
+    // A full card number misread (its checksum fails) is still masked: it never reaches the store.
+    expect(pictureLineReading('  Card: 4111 1111 1111 1112')).toBe('  Card: **** **** **** 1112');
   });
 
   it('a receipt whose look-alike amounts add up once read as digits is ok, with the digits', () => {
@@ -80,6 +83,13 @@ describe('fields read from unsure words', () => {
       expect(result.status, field).toBe('review');
       expect(result.problems.map((p) => p.field), field).toEqual([field]);
     }
+  });
+
+  it('a card payment whose printed card number could not be read goes to review', () => {
+    const lines = [...swap(receiptLines(), 'CASH                  6,000.00', 'CARD                  5,375.00').filter((l) => !l.startsWith('CHANGE')).slice(0, -1), 'Card: **#**% *x%x sxix glg3', 'Thank you'];
+    const result = readAs(lines);
+    expect(result.status).toBe('review');
+    expect(result.problems.map((p) => p.code)).toEqual(['ocr_card_unread']);
   });
 
   it('the same receipt read with sure words is ok', () => {
