@@ -1,9 +1,12 @@
-// `decode <file|-> [--json] [--codepage NAME] [--columns N]`: prints the receipts an ESC/POS print job holds, as the paper shows them.
+// `decode <file|-> [--json] [--codepage NAME] [--columns N] [--png OUT.png]`: prints the receipts an ESC/POS print job holds, as the paper shows them.
+import { writeFile } from 'node:fs/promises';
 import {
   canonicalCodepage,
   decode,
   DEFAULT_COLUMNS,
+  encodePng,
   listCodepages,
+  paperImage,
   paperLines,
   UnknownCodepageError,
   type DecodedReceipt,
@@ -15,6 +18,20 @@ import { readInput } from './input.js';
 /** The line printed between two receipts in plain output. */
 export const RECEIPT_SEPARATOR = '='.repeat(48);
 
+/** A picture in `--json`: where it printed and its size, without its dots. */
+export interface PictureJson {
+  kind: 'raster' | 'logo';
+  source: string;
+  /** Text lines before it (it sits between lines[line - 1] and lines[line]). */
+  line: number;
+  align: string;
+  width: number;
+  height: number;
+  paperDots: number;
+  /** Byte offset of its first command in the receipt's raw bytes. */
+  offset: number;
+}
+
 /** The `--json` shape: one object per receipt. */
 export function receiptJson(r: DecodedReceipt): {
   lines: string[];
@@ -24,6 +41,7 @@ export function receiptJson(r: DecodedReceipt): {
   barcodes: { type: string; value: string }[];
   codes: { type: string; value: string }[];
   images: number;
+  pictures: PictureJson[];
   notReceipt?: { language: string; reason: string };
   warnings: { code: string; offset: number; message: string }[];
 } {
@@ -35,6 +53,7 @@ export function receiptJson(r: DecodedReceipt): {
     barcodes: r.barcodes,
     codes: r.codes ?? [],
     images: r.images,
+    pictures: (r.pictures ?? []).map(({ kind, source, line, align, width, height, paperDots, offset }) => ({ kind, source, line, align, width, height, paperDots, offset })),
     ...(r.notReceipt ? { notReceipt: r.notReceipt } : {}),
     warnings: r.warnings,
   };
@@ -62,13 +81,16 @@ export const command: Command = {
   name: 'decode',
   summary: 'print the receipts (text, codes, how each ended) that an ESC/POS print job holds',
   usage: [
-    '  taxpoynt-bridge decode <file|-> [--json] [--codepage NAME] [--columns N]',
+    '  taxpoynt-bridge decode <file|-> [--json] [--codepage NAME] [--columns N] [--png OUT.png]',
     '  Plain output: each receipt\'s text as printed on paper, receipts separated by a line of "=";',
     '  a job that is not ESC/POS (TSPL, ZPL, EPL, PCL, PostScript) prints what it is instead.',
     '  Code-page warnings (text that another code page reads cleanly) go to standard error.',
-    '  --json: { "receipts": [ { "lines", "end", "qr", "pdf417", "barcodes", "codes", "images", "notReceipt"?, "warnings" } ] }',
-    '    with the logical (unwrapped) lines; a receipt printed as pictures has their text read (OCR) among its lines,',
-    '    and "ocr": { "pictures", "confidence", "lines": [ { "line", "confidence", "words" } ] } says which lines were read.',
+    '  --json: { "receipts": [ { "lines", "end", "qr", "pdf417", "barcodes", "codes", "images", "pictures", "notReceipt"?, "warnings" } ] }',
+    '    with the logical (unwrapped) lines; each picture as { kind (raster|logo), source (GS v 0, ESC *, GS ( L ...), line, align,',
+    '    width, height, paperDots, offset }, without its dots. A receipt printed as pictures has their text read (OCR) among',
+    '    its lines, and "ocr": { "pictures", "confidence", "lines": [ { "line", "confidence", "words" } ] } says which lines were read.',
+    '  --png OUT.png: also writes the receipts as the paper looks (text, pictures at their places, cuts between) to OUT.png,',
+    '    a 1-bit PNG as wide as the paper in dots (384 for 58 mm, 576 for 80 mm).',
     `  --columns: characters per printed line (32 for 58 mm, 42, 48 for 80 mm); default ${DEFAULT_COLUMNS}.`,
     '  --codepage: the printer\'s default code page (after ESC @), default CP437. One of:',
     `    ${listCodepages().join(' ')}`,
@@ -79,6 +101,7 @@ export const command: Command = {
       allowPositionals: true,
       options: {
         json: { type: 'boolean', default: false },
+        png: { type: 'string' },
         codepage: { type: 'string' },
         columns: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -104,8 +127,18 @@ export const command: Command = {
       throw new UsageError(`--columns wants a whole number of characters per line (32, 42, 48 ...), got "${values.columns}"`);
     }
     const bytes = await readInput(ctx, positionals[0]);
+    const decoded = decode(bytes, codepage ? { codepage } : undefined);
+    if (values.png !== undefined) {
+      if (values.png === '') throw new UsageError('--png wants the path of the PNG file to write, e.g. --png receipt.png');
+      if (decoded.length === 0) ctx.stderr.write(`the job holds no receipt: ${values.png} is a blank page\n`);
+      try {
+        await writeFile(values.png, encodePng(paperImage(decoded, { columns })));
+      } catch (err) {
+        throw new UsageError(`cannot write ${values.png}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (err as Error).message}`);
+      }
+    }
     // Receipts printed as pictures: their text is read (OCR) before anything is printed.
-    const read = await readAll(decode(bytes, codepage ? { codepage } : undefined));
+    const read = await readAll(decoded);
     const receipts = read.map((r) => r.receipt);
     if (values.json) {
       writeJson(ctx.stdout, { receipts: read.map((r) => ({ ...receiptJson(r.receipt), ...(r.read ? { ocr: ocrJson(r.read) } : {}) })) });

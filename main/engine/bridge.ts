@@ -446,7 +446,7 @@ export class Bridge extends EventEmitter {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
-    this.updates?.stop();
+    await this.updates?.stop().catch((err: unknown) => this.log.error('updates did not stop cleanly', { error: err }));
     await this.captureChange.catch(() => undefined);
     await this.capture?.stop().catch((err) => this.log.error('capture did not stop cleanly', { error: err }));
     this.captureQueue.drain();
@@ -458,6 +458,7 @@ export class Bridge extends EventEmitter {
       // the status file is a convenience
     }
     this.store.close();
+    await this.store.whenClosed();
     this.lock?.release();
     this.log.info('bridge stopped');
   }

@@ -26,7 +26,10 @@
 //   (TSPL, ZPL, EPL, PCL, PostScript, PDF) is read no further: every byte up to the idle gap or the end
 //   of the data is that job's, and the receipt carries `notReceipt` and no lines. To add a language:
 //   append its signatures to FOREIGN_JOBS.
-// - Bounds: a line is broken at 4096 characters, a receipt keeps at most 100 warnings, a 2D-code or
+// - Pictures: raster data (GS v 0, ESC *, GS ( L / GS 8 L fn 112/113) is collected as it is skipped and
+//   decoded into `pictures` when its block ends (or is cut short); consecutive bands of one command join
+//   (printImage). NV/downloaded images print as 'logo' placeholders. main/escpos/README.md has the table.
+// - Bounds: a line is broken at 4096 characters, 16 MiB of pictures a receipt, a receipt keeps at most 100 warnings, a 2D-code or
 //   barcode payload at most 64 KiB; nothing else is allocated per byte.
 import {
   canonicalCodepage,
@@ -42,7 +45,8 @@ import {
   type DoubleByteTable,
 } from './codepages.js';
 import { suspectEncoding } from './encoding-check.js';
-import type { Barcode, Code2D, DecodedLine, DecodedReceipt, DecoderOptions, DecoderWarning, LineStyle, ReceiptEnd, StatusQuery } from './types.js';
+import { clearPadding, columnsToRows, paperDotsFor, rowBytes, scaleBitmap, widenBitmap } from './raster.js';
+import type { Barcode, Bitmap, Code2D, DecodedLine, DecodedReceipt, DecoderOptions, DecoderWarning, LineStyle, Picture, ReceiptEnd, StatusQuery } from './types.js';
 
 const ESC = 0x1b;
 const GS = 0x1d;
@@ -78,14 +82,19 @@ const D_NONE = 0;
 const D_GRAPHICS_STORE = 1;
 const D_2D_STORE = 2;
 const D_BARCODE = 4;
-const D_STRIPE_IMAGE = 5;
+const D_GS_V0 = 5;
 const D_FSQ_NEXT = 6;
 const D_ESCAMP_NEXT = 7;
+const D_ESC_STAR = 8;
 
 const MAX_LINE = 4096;
 const MAX_CAPTURE = 65_536;
 const MAX_WARNINGS = 100;
 const DEFAULT_IDLE_MS = 2000;
+/** Picture bytes (1 bit a dot, after scaling) a receipt keeps: 16 MiB is an 80 mm receipt 29 m long. */
+const MAX_PICTURE_BYTES = 16 << 20;
+/** Pictures a receipt keeps (a job of nothing but 4-byte logo commands must not grow without end). */
+const MAX_PICTURES = 4096;
 
 /** Header length marking the first command of a vendor framing (FRAMINGS). */
 const FRAMING = -2;
@@ -317,6 +326,27 @@ export class EscposStream {
   /** Stored 2D-code payloads by cn - 48 (GS ( k cn 80), printed by GS ( k cn 81. */
   private stored2d: (string | null)[] = [null, null, null, null, null, null, null];
   private stripe = false;
+  /** An ESC * stripe sits in the line buffer: the line end that prints it is no blank line. */
+  private stripeFeed = false;
+  /** Graphics stored in the print buffer (GS ( L / GS 8 L fn 112, 113), printed by fn 50; the command that stored them. */
+  private gfx: Bitmap | null = null;
+  private gfxSource = '';
+  private gfxAt = 0;
+
+  // raster data being read (GS v 0, ESC *, graphics store): kept up to rKeep bytes, decoded when the block ends
+  private rOn = false;
+  private rBuf: Uint8Array = new Uint8Array(0);
+  private rLen = 0;
+  private rKeep = 0;
+  private rDeclared = 0;
+  private rAt = 0;
+  /** Header of the raster command being read: width (GS v 0: bytes; ESC *, graphics: dots or columns), height, mode/scale, source. */
+  private rX = 0;
+  private rY = 0;
+  private rMode = 0;
+  private rScaleX = 1;
+  private rScaleY = 1;
+  private rSource = '';
 
   // current line
   private line = new Uint16Array(MAX_LINE + 8);
@@ -331,7 +361,12 @@ export class EscposStream {
   private pdf417: string[] = [];
   private barcodes: Barcode[] = [];
   private codes: Code2D[] = [];
-  private images = 0;
+  private pictures: Picture[] = [];
+  /** The last picture while bands may still join it; its rows live in openRows until it is closed. */
+  private openPic: Picture | null = null;
+  private openRows: Uint8Array = new Uint8Array(0);
+  private pictureBytes = 0;
+  private picturesFull = false;
   private warnings: DecoderWarning[] = [];
   private warnAbs: number[] = [];
   private suppressed = 0;
@@ -400,6 +435,7 @@ export class EscposStream {
     this.out = [];
     if (this.state !== S_TEXT && this.state !== S_DBCS_TRAIL && this.state !== S_UTF8 && this.state !== S_FOREIGN && this.state !== S_OPT_PARAM) {
       this.warn('truncated_block', this.cmdStart, `command at offset ${this.cmdStart} is cut short by the end of the data`);
+      if (this.rOn) this.rasterCutShort();
     }
     this.state = S_TEXT;
     this.eolSkip = 0;
@@ -419,6 +455,7 @@ export class EscposStream {
     if (!this.committed && !this.lineHasInk()) return;
     if (this.state !== S_TEXT && this.state !== S_FOREIGN && this.state !== S_OPT_PARAM) {
       this.warn('truncated_block', this.cmdStart, `command at offset ${this.cmdStart} was left unfinished when the printer went idle`);
+      if (this.rOn) this.rasterCutShort();
       this.state = S_TEXT;
       this.dataKind = D_NONE;
       this.strictBarcode = false;
@@ -562,6 +599,7 @@ export class EscposStream {
           i = n;
           break;
         case S_SKIP: {
+          const from = i;
           if (!this.watch) {
             const take = Math.min(this.dataLeft, n - i);
             i += take;
@@ -569,6 +607,7 @@ export class EscposStream {
           } else {
             i = this.skipWatching(buf, i, n);
           }
+          if (this.rOn) this.rasterBytes(buf, from, i);
           if (this.dataLeft === 0 && this.state === S_SKIP) {
             this.state = S_TEXT;
             this.dataDone();
@@ -854,6 +893,8 @@ export class EscposStream {
     // What the ESC/POS reading made of the signature so far is dropped with the printer state it set.
     this.clearLine();
     this.lines = [];
+    this.pictures = [];
+    this.openPic = null;
     this.warnings = [];
     this.warnAbs = [];
     this.resetPrinter();
@@ -933,8 +974,14 @@ export class EscposStream {
           this.watchPos = 0;
           this.warn('truncated_block', this.cmdStart, `graphics block at offset ${this.cmdStart} declares more bytes than precede the next print command; resynchronised`);
           this.state = S_TEXT;
+          if (this.rOn) {
+            // The data is what came before the print command's 7 bytes.
+            this.rasterBytes(buf, i, k);
+            this.rLen = Math.max(0, Math.min(this.rLen, this.rDeclared - this.dataLeft - 7));
+            this.graphicsStored();
+          }
           this.dataKind = D_NONE;
-          this.printImage(false);
+          this.printGraphics();
           return k;
         }
         p = b === GS ? 1 : 0;
@@ -1012,10 +1059,13 @@ export class EscposStream {
         break;
       case 0x2a: {
         // ESC * m nL nH d1..dk: bit image stripe
+        // m 0: 8-dot single density (each dot 2 wide, 3 tall at 203 dpi), 1: 8-dot double, 32: 24-dot single (2 wide), 33: 24-dot double.
         const n = (p[1] as number) + (p[2] as number) * 256;
-        if (a === 0 || a === 1) this.skip(n, D_STRIPE_IMAGE);
-        else if (a === 32 || a === 33) this.skip(3 * n, D_STRIPE_IMAGE);
-        else this.warn('invalid_parameter', this.cmdStart, `ESC * at offset ${this.cmdStart} has an invalid mode ${a}`);
+        if (a === 0 || a === 1 || a === 32 || a === 33) {
+          const bytes = a >= 32 ? 3 : 1;
+          this.rasterStart('ESC *', n, bytes, a, a === 0 || a === 32 ? 2 : 1, a < 32 ? 3 : 1, n * bytes);
+          this.skip(n * bytes, D_ESC_STAR);
+        } else this.warn('invalid_parameter', this.cmdStart, `ESC * at offset ${this.cmdStart} has an invalid mode ${a}`);
         break;
       }
       case 0x2d: // ESC - n
@@ -1114,7 +1164,7 @@ export class EscposStream {
         this.skip(a * (p[1] as number) * 8, D_NONE);
         break;
       case 0x2f: // GS / m: print downloaded bit image
-        this.printImage(false);
+        this.printImage(false, null, 'GS /', this.cmdStart);
         break;
       case 0x43: // GS C: counter printing
         if (this.stage === 0) {
@@ -1157,9 +1207,12 @@ export class EscposStream {
           this.warn('invalid_parameter', this.cmdStart, `GS v at offset ${this.cmdStart}: expected "0" after GS v`);
           return;
         }
+        // m (p[1]) 0-3 or 48-51: bit 0 doubles the width, bit 1 the height. x is in bytes (8 dots).
+        const m = (p[1] as number) & 3;
         const x = (p[2] as number) + (p[3] as number) * 256;
         const y = (p[4] as number) + (p[5] as number) * 256;
-        this.skip(x * y, D_STRIPE_IMAGE);
+        this.rasterStart('GS v 0', x, y, m, (m & 1) + 1, (m >> 1) + 1, x * y);
+        this.skip(x * y, D_GS_V0);
         break;
       }
       default:
@@ -1211,9 +1264,30 @@ export class EscposStream {
 
   /** GS ( L / GS 8 L function `fn` with `rest` data bytes after m and fn. */
   private graphics(fn: number, rest: number): void {
-    if (fn === 50 || fn === 2 || fn === 69 || fn === 85) {
-      this.printImage(false);
+    const source = this.cmd === 0x38 ? 'GS 8 L' : 'GS ( L';
+    if (fn === 50 || fn === 2) {
+      this.printGraphics();
       this.skip(rest, D_NONE);
+    } else if (fn === 69 || fn === 85) {
+      // Print NV / download graphics: stored in the printer, not in the job.
+      this.printImage(false, null, source, this.cmdStart);
+      this.skip(rest, D_NONE);
+    } else if ((fn === 112 || fn === 113) && this.stage === 1 && rest >= 8) {
+      this.more(8, 2); // a bx by c xL xH yL yH
+    } else if ((fn === 112 || fn === 113) && this.stage === 2) {
+      // Store graphics in the print buffer: fn 112 raster rows, fn 113 columns; bx, by scale 1 or 2; c the colour plane.
+      const h = this.pCount - 8;
+      const p = this.params;
+      const bx = p[h + 1] === 2 ? 2 : 1;
+      const by = p[h + 2] === 2 ? 2 : 1;
+      const x = (p[h + 4] as number) + (p[h + 5] as number) * 256;
+      const y = (p[h + 6] as number) + (p[h + 7] as number) * 256;
+      const need = fn === 112 ? rowBytes(x) * y : x * ((y + 7) >> 3);
+      const data = rest - 8;
+      if (data < need) this.warn('truncated_block', this.cmdStart, `${source} graphics at offset ${this.cmdStart} declare ${x}×${y} dots (${need} bytes) but hold ${data} bytes`);
+      this.rasterStart(source, x, y, fn, bx, by, Math.min(data, need));
+      this.rDeclared = data; // all of it is skipped; the bytes past `need` are not the picture's
+      this.skip(data, D_GRAPHICS_STORE, true);
     } else if (fn === 112 || fn === 113 || fn === 67 || fn === 68 || fn === 83) {
       this.skip(rest, D_GRAPHICS_STORE, true);
     } else this.skip(rest, D_NONE);
@@ -1244,7 +1318,7 @@ export class EscposStream {
         this.skip(72, D_NONE);
         break;
       case 0x70: // FS p n m: print NV bit image
-        this.printImage(false);
+        this.printImage(false, null, 'FS p', this.cmdStart);
         break;
       case 0x71: // FS q n [xL xH yL yH d...]...: define NV bit images
         if (this.stage === 0) {
@@ -1286,6 +1360,13 @@ export class EscposStream {
   private dataDone(): void {
     switch (this.dataKind) {
       case D_GRAPHICS_STORE:
+        if (this.rOn) this.graphicsStored();
+        break;
+      case D_GS_V0:
+        this.gsV0Done();
+        break;
+      case D_ESC_STAR:
+        this.escStarDone();
         break;
       case D_2D_STORE:
         this.stored2d[this.codeCn - 48] = payloadText(this.capture.subarray(0, this.capLen));
@@ -1298,9 +1379,6 @@ export class EscposStream {
         this.printed();
         break;
       }
-      case D_STRIPE_IMAGE:
-        this.printImage(true);
-        break;
       case D_FSQ_NEXT:
         if (this.loopLeft > 0) this.more(4, 1);
         break;
@@ -1378,6 +1456,9 @@ export class EscposStream {
     const style = STYLES[this.lineStyle >= 0 ? this.lineStyle : this.styleKey()] as LineStyle;
     const ink = end > 0;
     this.clearLine();
+    const feed = this.stripeFeed;
+    this.stripeFeed = false;
+    if (feed && !ink) return; // the line end printed an ESC * stripe
     if (this.pageMode) {
       this.pageLines.push({ text, style });
       return;
@@ -1407,14 +1488,198 @@ export class EscposStream {
     this.stripe = false;
   }
 
-  /** An image was printed; consecutive stripes (ESC *, GS v 0 bands) with nothing between them are one image. */
-  private printImage(stripe: boolean): void {
+  /**
+   * A picture was printed: `bitmap`, or with null a logo the printer holds (NV or downloaded image).
+   * Consecutive stripes of one command (ESC *, GS v 0 bands) with nothing printed between them are one picture.
+   */
+  private printImage(stripe: boolean, bitmap: Bitmap | null, source: string, at: number): void {
     // An image takes the print position's line: text before it is printed, a run of mere spaces is not.
     if (this.lineHasInk()) this.flushLine();
     else if (this.lineLen > 0) this.clearLine();
-    if (!(stripe && this.stripe)) this.images++;
+    const open = this.openPic;
+    if (bitmap !== null && stripe && this.stripe && open !== null && open.source === source) this.growPicture(open, bitmap);
+    else {
+      this.closePicture();
+      if (this.pictures.length >= MAX_PICTURES) {
+        if (!this.picturesFull) this.warn('invalid_parameter', at, `more than ${MAX_PICTURES} pictures in one receipt: the picture at offset ${at} and those after it are not kept`);
+        this.picturesFull = true;
+        this.committed = true;
+        this.stripe = false;
+        return;
+      }
+      const pic: Picture = {
+        kind: bitmap ? 'raster' : 'logo',
+        source,
+        line: this.lines.length,
+        align: ALIGNS[this.align] ?? 'left',
+        width: 0,
+        height: 0,
+        data: EMPTY,
+        paperDots: 0,
+        offset: at,
+      };
+      this.pictures.push(pic);
+      if (bitmap) {
+        this.openPic = pic;
+        this.growPicture(pic, bitmap);
+      }
+    }
     this.committed = true;
     this.stripe = stripe;
+  }
+
+  /** Appends a band's rows to the open picture (the wider of the two sets the width). The band's data becomes the picture's. */
+  private growPicture(pic: Picture, band: Bitmap): void {
+    this.pictureBytes += band.data.length;
+    if (pic.height === 0) {
+      pic.width = band.width;
+      pic.height = band.height;
+      pic.paperDots = paperDotsFor(band.width);
+      this.openRows = band.data;
+      return;
+    }
+    if (band.width > pic.width) {
+      const widened = widenBitmap({ width: pic.width, height: pic.height, data: this.openRows.subarray(0, rowBytes(pic.width) * pic.height) }, band.width);
+      this.openRows = widened.data;
+    }
+    pic.width = Math.max(pic.width, band.width);
+    const stride = rowBytes(pic.width);
+    const rows = band.width < pic.width ? widenBitmap(band, pic.width).data : band.data;
+    const need = stride * (pic.height + band.height);
+    if (need > this.openRows.length) {
+      const bigger = new Uint8Array(Math.max(need, this.openRows.length * 2));
+      bigger.set(this.openRows.subarray(0, stride * pic.height));
+      this.openRows = bigger;
+    }
+    this.openRows.set(rows.subarray(0, stride * band.height), stride * pic.height);
+    pic.height += band.height;
+    pic.paperDots = paperDotsFor(pic.width);
+  }
+
+  /** The open picture takes no more bands: its rows are copied out to their exact size. */
+  private closePicture(): void {
+    const pic = this.openPic;
+    if (pic === null) return;
+    const size = rowBytes(pic.width) * pic.height;
+    pic.data = this.openRows.length === size ? this.openRows : this.openRows.slice(0, size);
+    this.openPic = null;
+    this.openRows = EMPTY;
+  }
+
+  /**
+   * A raster command's header is read: its data (`declared` bytes) follows. Up to the receipt's picture budget
+   * is kept; `sx`, `sy` are the printer's dot scaling.
+   */
+  private rasterStart(source: string, x: number, y: number, mode: number, sx: number, sy: number, declared: number): void {
+    this.rOn = true;
+    this.rLen = 0;
+    this.rDeclared = declared;
+    this.rKeep = Math.min(declared, Math.max(0, Math.floor((MAX_PICTURE_BYTES - this.pictureBytes) / (sx * sy))));
+    if (this.rKeep < declared) {
+      this.warn('invalid_parameter', this.cmdStart, `${source} image at offset ${this.cmdStart} goes past the ${MAX_PICTURE_BYTES >> 20} MiB of pictures a receipt keeps; only its first ${this.rKeep} bytes are kept`);
+    }
+    // A little room up front (a lying header costs at most 4 KiB); more grows, doubling, as bytes come.
+    if (this.rBuf.length === 0) this.rBuf = new Uint8Array(Math.min(this.rKeep, 4096));
+    this.rAt = this.cmdStart;
+    this.rSource = source;
+    this.rX = x;
+    this.rY = y;
+    this.rMode = mode;
+    this.rScaleX = sx;
+    this.rScaleY = sy;
+  }
+
+  /** Raster data bytes `buf[from, to)` arrived. */
+  private rasterBytes(buf: Uint8Array, from: number, to: number): void {
+    const take = Math.min(to - from, this.rKeep - this.rLen);
+    if (take <= 0) return;
+    if (this.rLen + take > this.rBuf.length) {
+      const bigger = new Uint8Array(Math.min(this.rKeep, Math.max(this.rBuf.length * 2, this.rLen + take, 4096)));
+      bigger.set(this.rBuf.subarray(0, this.rLen));
+      this.rBuf = bigger;
+    }
+    this.rBuf.set(buf.subarray(from, from + take), this.rLen);
+    this.rLen += take;
+  }
+
+  /** The raster block ends with less data than declared (end of data, idle): the rows that came are printed. */
+  private rasterCutShort(): void {
+    const kind = this.dataKind;
+    this.dataKind = D_NONE;
+    if (kind === D_GS_V0) this.gsV0Done();
+    else if (kind === D_ESC_STAR) this.escStarDone();
+    else this.rasterEnd();
+  }
+
+  private rasterEnd(): void {
+    this.rOn = false;
+    if (this.rBuf.length > 1 << 20) this.rBuf = EMPTY;
+  }
+
+  /** The raster bytes read, `length` of them: the buffer itself when they fill most of it (the next block gets a new one), else a copy. */
+  private rasterData(length: number): Uint8Array {
+    if (length < this.rBuf.length >> 1) return this.rBuf.slice(0, length);
+    const data = this.rBuf.length === length ? this.rBuf : this.rBuf.subarray(0, length);
+    this.rBuf = EMPTY;
+    return data;
+  }
+
+  /** GS v 0 data read: rX bytes a row, rY rows (fewer when cut short). */
+  private gsV0Done(): void {
+    const stride = this.rX;
+    const rows = stride === 0 ? 0 : Math.min(this.rY, Math.floor(this.rLen / stride));
+    if (rows > 0) {
+      const band = { width: stride * 8, height: rows, data: this.rasterData(stride * rows) };
+      this.printImage(true, scaleBitmap(band, this.rScaleX, this.rScaleY), this.rSource, this.rAt);
+    }
+    this.rasterEnd();
+  }
+
+  /** ESC * data read: rX columns of rY bytes (1 or 3), each column's first byte its top. */
+  private escStarDone(): void {
+    const columns = Math.min(this.rX, Math.floor(this.rLen / this.rY));
+    if (columns > 0) {
+      const band = columnsToRows(this.rBuf, columns, this.rY);
+      this.printImage(true, scaleBitmap(band, this.rScaleX, this.rScaleY), this.rSource, this.rAt);
+      this.stripeFeed = true;
+    }
+    this.rasterEnd();
+  }
+
+  /** GS ( L / GS 8 L fn 112 or 113 data read (all of it, or what came before a print command cut it short). */
+  private graphicsStored(): void {
+    const x = this.rX;
+    const y = this.rY;
+    let bitmap: Bitmap;
+    if (this.rMode === 112) {
+      const stride = rowBytes(x);
+      const rows = stride === 0 ? 0 : Math.min(y, Math.floor(this.rLen / stride));
+      bitmap = clearPadding({ width: x, height: rows, data: this.rasterData(stride * rows) });
+    } else {
+      const perColumn = (y + 7) >> 3;
+      const columns = perColumn === 0 ? 0 : Math.min(x, Math.floor(this.rLen / perColumn));
+      bitmap = columnsToRows(this.rBuf, columns, perColumn, columns > 0 ? y : 0);
+    }
+    bitmap = scaleBitmap(bitmap, this.rScaleX, this.rScaleY);
+    const prev = this.gfx;
+    if (prev && prev.width === bitmap.width && prev.height === bitmap.height) {
+      // Another colour plane of the same graphics: any ink prints black.
+      for (let k = 0; k < prev.data.length; k++) prev.data[k] = (prev.data[k] as number) | (bitmap.data[k] as number);
+    } else if (bitmap.width > 0 && bitmap.height > 0) {
+      this.gfx = bitmap;
+      this.gfxSource = this.rSource;
+      this.gfxAt = this.rAt;
+    } else this.gfx = null;
+    this.rasterEnd();
+  }
+
+  /** GS ( L fn 50 / fn 2: the graphics in the print buffer are printed, and the buffer cleared. */
+  private printGraphics(): void {
+    const gfx = this.gfx;
+    if (gfx === null) return;
+    this.gfx = null;
+    // Drivers print a tall picture as graphics band after band: consecutive ones are one picture.
+    this.printImage(true, gfx, this.gfxSource, this.gfxAt);
   }
 
   private currentPageName(): string {
@@ -1470,13 +1735,16 @@ export class EscposStream {
     const warnings = this.warnings;
     for (let k = 0; k < warnings.length; k++) (warnings[k] as DecoderWarning).offset = Math.max(0, (this.warnAbs[k] as number) - this.rStart);
     if (this.suppressed > 0) warnings.push({ code: 'resync', offset: 0, message: `${this.suppressed} further warnings suppressed` });
+    this.closePicture();
+    for (const pic of this.pictures) pic.offset = Math.max(0, pic.offset - this.rStart);
     const receipt: DecodedReceipt = {
       lines: this.lines,
       qr: this.qr,
       pdf417: this.pdf417,
       barcodes: this.barcodes,
       codes: this.codes,
-      images: this.images,
+      images: this.pictures.length,
+      pictures: this.pictures,
       end,
       warnings,
       raw: this.rawSpan(this.rStart, endAbs),
@@ -1514,7 +1782,11 @@ export class EscposStream {
     this.qr = [];
     this.pdf417 = [];
     this.barcodes = [];
-    this.images = 0;
+    this.pictures = [];
+    this.openPic = null;
+    this.pictureBytes = 0;
+    this.picturesFull = false;
+    this.stripeFeed = false;
     this.warnings = [];
     this.warnAbs = [];
     this.suppressed = 0;

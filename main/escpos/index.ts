@@ -1,9 +1,11 @@
-// The ESC/POS decoder's public surface: whole-job decode, the streaming decoder, receipt text and code pages.
+// The ESC/POS decoder's public surface: whole-job decode, the streaming decoder, receipt text, code pages, pictures and the paper image.
 import { EscposStream } from './decoder.js';
 import type { DecodedReceipt, DecoderOptions } from './types.js';
 
 export { EscposStream, type DecoderStats } from './decoder.js';
 export { charColumns, DEFAULT_COLUMNS, PAPER_COLUMNS, paperLines } from './paper.js';
+export { encodePng, paperImage, paperWidth, type PaperImageOptions } from './page.js';
+export { dotAt, PAPER_DOTS, paperDotsFor, rowBytes, scaleBitmap } from './raster.js';
 export { canonicalCodepage, listCodepages, UnknownCodepageError } from './codepages.js';
 export type {
   Barcode,

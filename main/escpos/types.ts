@@ -57,7 +57,7 @@ export interface Picture extends Bitmap {
   line: number;
   /** Justification in force (ESC a) when it printed. */
   align: LineStyle['align'];
-  /** The paper width in dots the picture implies: 384 (58 mm), 576 (80 mm), or its own width when wider. */
+  /** The paper width in dots the picture implies: 384 (58 mm), 576 (80 mm), or its own width when wider; 0 for a logo. */
   paperDots: number;
   /** Byte offset of its first command in the receipt's raw bytes. */
   offset: number;

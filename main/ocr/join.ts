@@ -36,7 +36,10 @@ export function joinPictureText(receipt: DecodedReceipt, reads: OcrText[]): { re
   let next = 0;
   let sum = 0;
   let words = 0;
+  // Each picture's place among the joined lines: its read lines start there.
+  const placed = new Map<Picture, number>();
   const insert = (text: OcrText): void => {
+    placed.set(pictures[next - 1]!, lines.length);
     for (const l of text.lines) {
       read.push({ line: lines.length, confidence: l.confidence, words: l.words });
       lines.push({ text: l.text, style: { ...PLAIN, align: 'left' } });
@@ -51,5 +54,13 @@ export function joinPictureText(receipt: DecodedReceipt, reads: OcrText[]): { re
     lines.push(line);
   });
   while (next < pictures.length) insert(reads[next++]!);
-  return { receipt: { ...receipt, lines }, read: { lines: read, confidence: words ? sum / words : 0, pictures: pictures.length } };
+  // A picture not read (a logo) moves down by the lines read from the pictures printed before it.
+  let shift = 0;
+  const all = (receipt.pictures ?? []).map((p) => {
+    const at = placed.get(p);
+    if (at === undefined) return { ...p, line: p.line + shift };
+    shift += reads[pictures.indexOf(p)]!.lines.length;
+    return { ...p, line: at };
+  });
+  return { receipt: { ...receipt, lines, pictures: all }, read: { lines: read, confidence: words ? sum / words : 0, pictures: pictures.length } };
 }

@@ -33,6 +33,7 @@ parentPort.on('message', () => {
 export class Checkpointer {
   private readonly worker: Worker;
   private stopped = false;
+  private readonly exited: Promise<void>;
 
   /** `pragmas` open the database as the store's connection does (cipher and key first). */
   constructor(file: string, pragmas: string[], everyMs: number, onError: (message: string) => void) {
@@ -40,12 +41,18 @@ export class Checkpointer {
     this.worker = new Worker(WORKER, { eval: true, workerData: { file, pragmas, everyMs, driver } });
     this.worker.on('message', (m: { error?: string }) => m.error && onError(m.error));
     this.worker.on('error', (err) => onError(err.message));
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.unref();
   }
 
-  stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.worker.postMessage('stop');
+  /** Asks the worker to close its connection; resolves once it has (its close may still write the database's files). */
+  stop(): Promise<void> {
+    if (!this.stopped) {
+      this.stopped = true;
+      // Held by the event loop until it has closed its connection: an unref'd worker would let the process end first.
+      this.worker.ref();
+      this.worker.postMessage('stop');
+    }
+    return this.exited;
   }
 }

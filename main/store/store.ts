@@ -144,6 +144,7 @@ export class Store implements ForwardQueue {
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly memoryAlerts: StoreAlert[] = [];
   private closed = false;
+  private workerClosed: Promise<void> = Promise.resolve();
   /**
    * Jobs journaled whose parse is not recorded yet, by job id (few: a commit's worth, or what a crash
    * left): dedup of a job sent twice before its parse, and the job a ParsedJob without a seq belongs to.
@@ -879,8 +880,13 @@ export class Store implements ForwardQueue {
     }
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.closed = true;
-    this.checkpointer?.stop();
+    this.workerClosed = this.checkpointer?.stop() ?? Promise.resolve();
     this.db.close();
+  }
+
+  /** Resolves once every connection close() began has finished, the checkpoint worker's too: only then may the data dir be moved or removed. */
+  whenClosed(): Promise<void> {
+    return this.workerClosed;
   }
 }
 

@@ -127,7 +127,11 @@ export class UpdateService {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.busy;
+    // A check or download in flight writes under the data dir: wait for it, but never hold a quit for long.
+    if (!this.busy) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.busy, new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)))]);
+    clearTimeout(timer);
   }
 
   /** One step of the loop: a due check (and its background download), then the install decision. */

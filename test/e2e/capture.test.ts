@@ -5,7 +5,7 @@ import { pairDevice } from '../../main/cloud/index.js';
 import { KeychainVault } from '../../main/vault/index.js';
 import { go, launchBrowser, openApp, serveRenderer, type AppPage } from './harness.js';
 import { hasKeyring, printTo, ptyPair, seeded, startEngine, startWorld, type Pty, type World } from './engine.js';
-import { goodReceipt, tipReceipt, TIP_PROFILE } from './receipts.js';
+import { goodReceipt, svcFeeReceipt, SVC_FEE_PROFILE } from './receipts.js';
 import { lacks } from '../support/platform.js';
 
 describe.runIf(hasKeyring && !lacks('ptys', 'the app capture tests'))('devices and receipts in the app', () => {
@@ -67,7 +67,7 @@ describe.runIf(hasKeyring && !lacks('ptys', 'the app capture tests'))('devices a
 
   it('a receipt that does not add up is held for review with its reason; a profile fix and reprocess send it on', async () => {
     const { page } = app;
-    const { spec, bytes } = tipReceipt(rng);
+    const { spec, bytes } = svcFeeReceipt(rng);
     await printTo(pty.pos, bytes);
     const preview = page.getByTestId('live-preview');
     await expect.poll(() => preview.getByTestId('receipt-state').textContent(), { timeout: 15_000 }).toBe('Needs review');
@@ -80,14 +80,14 @@ describe.runIf(hasKeyring && !lacks('ptys', 'the app capture tests'))('devices a
     expect(await row.textContent()).toMatch(/Needs review.*(VAT|total)/);
     expect(world.sandbox.state.transactions[await rowId(page, spec.receiptNumber)]).toBeUndefined();
 
-    // The fix: a profile that reads "Tip" as a service charge, tried on the captured receipts before saving.
+    // The fix: a profile that reads "Svc Fee" as a service charge, tried on the captured receipts before saving.
     await go(page, 'profiles');
     await page.getByRole('button', { name: /generic@1/ }).click();
     const editor = page.getByTestId('profile-editor');
     await expect.poll(() => editor.inputValue()).toContain('"generic"');
     await editor.fill('{ "name": "shop", ');
     await page.getByTestId('profile-issues').getByText(/Not valid JSON/).waitFor();
-    await editor.fill(TIP_PROFILE);
+    await editor.fill(SVC_FEE_PROFILE);
     await page.getByLabel('Save as (name@version)').fill('shop@1');
     const tried = page.getByTestId('profile-try').getByRole('row').filter({ hasText: spec.receiptNumber });
     await expect.poll(() => tried.textContent(), { timeout: 10_000 }).toMatch(/Needs review.*Parses/);

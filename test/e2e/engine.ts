@@ -10,6 +10,7 @@ import { writeConfigFile } from '../../main/engine/config.js';
 import { createDispatcher, type Dispatcher } from '../../main/engine/dispatcher.js';
 import { platformAutostart } from '../../main/engine/autostart.js';
 import { KeychainVault } from '../../main/vault/index.js';
+import { listSerialPorts } from '../../main/capture/index.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/server.js';
 import { waitFor } from './harness.js';
 
@@ -132,6 +133,8 @@ export async function startEngine(world: World, devices: unknown[] = []): Promis
       statusIntervalMs: 250,
       autostart: platformAutostart({ platform: 'win32', exec: [process.execPath], dataDir }),
       pairing: { deviceName: 'Front till' },
+      // udev does not list pseudo-terminals: the world's ptys are listed beside what the OS lists, as a plugged-in USB adapter would be.
+      serialPorts: async () => [...(await listSerialPorts().catch(() => [])), ...world.ptys.map((p) => ({ path: p.bridge }))],
     });
     await dispatcher.ready;
     const engine: Engine = {

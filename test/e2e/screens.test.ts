@@ -6,7 +6,7 @@ import { KeychainVault } from '../../main/vault/index.js';
 import { printReceipt, randomReceiptSpec, type ReceiptSpec } from '../../sandbox/receipt-printer.js';
 import { go, launchBrowser, openApp, screenshot, seriousViolations, serveRenderer, waitFor, type AppPage } from './harness.js';
 import { hasKeyring, printTo, ptyPair, SECRET_NAMES, seeded, startEngine, startWorld, type World } from './engine.js';
-import { goodReceipt, tipReceipt } from './receipts.js';
+import { goodReceipt, svcFeeReceipt } from './receipts.js';
 import { lacks } from '../support/platform.js';
 
 const SCREENS = ['status', 'pairing', 'devices', 'receipts', 'profiles', 'settings', 'diagnostics'] as const;
@@ -50,7 +50,7 @@ describe.runIf(hasKeyring && !lacks('ptys', 'the screens tests'))('every screen 
     const card = fullPanReceipt(rng);
     secrets.push(card.pan);
     await printTo(tills[0]!.pos, card.bytes);
-    const tip = tipReceipt(rng);
+    const tip = svcFeeReceipt(rng);
     reviewNumber = tip.spec.receiptNumber;
     await printTo(tills[0]!.pos, tip.bytes);
     await waitFor(() => {

@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decode, EscposStream, type DecodedReceipt } from '../../main/escpos/index.js';
+import { printedAs, randomBitmap, rasterJob, toEscStar, toGsL, toGsV0, type Dialect } from '../support/raster-escpos.js';
 import { corpusFiles } from './corpus-files.js';
 
 const SECONDS = Number(process.env.TAXPOYNT_FUZZ_SECONDS ?? '10');
@@ -58,6 +59,17 @@ const SHAPES: number[][] = [
   [0x1d, 0x38, 0x4c, 0x0b, 0x00, 0x00, 0x00, 0x30, 0x70, 0x30, 0x02, 0x02, 0x31, 0x10, 0x00, 0x01, 0x00],
   [0x1c, 0x70, 0x01, 0x00],
   [0x1d, 0x2f, 0x00],
+  // More raster shapes: GS v 0 scale modes, ESC * 24-dot with its line feed, GS ( L columns (fn 113), NV and download
+  // graphics printed by reference (fn 69, fn 85), a band inside Xprinter's driver frame, a store that lies about its size.
+  [0x1d, 0x76, 0x30, 0x33, 0x01, 0x00, 0x02, 0x00, 0x81, 0x7e],
+  [0x1d, 0x76, 0x30, 0x31, 0x02, 0x00, 0x01, 0x00, 0xf0, 0x0f],
+  [0x1b, 0x2a, 0x20, 0x01, 0x00, 0xaa, 0x55, 0xff, 0x0a],
+  [0x1b, 0x2a, 0x01, 0x02, 0x00, 0x18, 0x3c, 0x0a],
+  [0x1d, 0x28, 0x4c, 0x0c, 0x00, 0x30, 0x71, 0x30, 0x02, 0x01, 0x31, 0x02, 0x00, 0x09, 0x00, 0xff, 0x80],
+  [0x1d, 0x28, 0x4c, 0x06, 0x00, 0x30, 0x45, 0x20, 0x20, 0x01, 0x01],
+  [0x1d, 0x38, 0x4c, 0x04, 0x00, 0x00, 0x00, 0x30, 0x55, 0x20, 0x20],
+  [0x1d, 0x55, 0x42, 0x02, 0x18, 0x1d, 0x76, 0x30, 0x00, 0x01, 0x00, 0x02, 0x00, 0x3c, 0x42, 0x1d, 0x53, 0x1b, 0x72, 0x1d, 0x54],
+  [0x1d, 0x28, 0x4c, 0x0a, 0x00, 0x30, 0x70, 0x30, 0x01, 0x01, 0x31, 0x40, 0x00, 0x40, 0x00, 0x1d, 0x28, 0x4c, 0x02, 0x00, 0x30, 0x32],
 ];
 const shapedJob = fc
   .array(fc.oneof(fc.constantFrom(...SHAPES), fc.array(byte, { maxLength: 12 }), fc.constantFrom([0x41, 0x42, 0x0a], [0x20, 0x31, 0x2e, 0x30, 0x0a])), { maxLength: 96 })
@@ -129,6 +141,44 @@ describe('decoder fuzz', () => {
       fc.assert(
         fc.property(shapedJob, chunkSizes, codepage, (bytes, sizes, page) => check(bytes, sizes, page)),
         { numRuns: 1_000_000, interruptAfterTimeLimit: BUDGET_MS / 2, markInterruptAsFailure: false },
+      );
+    },
+    BUDGET_MS + 30_000,
+  );
+
+  it(
+    'random pictures in every raster dialect, read in random chunks, come back dot for dot',
+    () => {
+      const dialects: { dialect: Dialect; mode: number; wrap: (b: Parameters<typeof toGsV0>[0]) => Uint8Array }[] = [
+        ...[0, 1, 2, 3, 48, 51].map((mode) => ({ dialect: 'GS v 0' as Dialect, mode, wrap: (b: Parameters<typeof toGsV0>[0]) => toGsV0(b, { mode: mode as 0, band: 5 }) })),
+        ...[0, 1, 32, 33].map((mode) => ({ dialect: 'ESC *' as Dialect, mode, wrap: (b: Parameters<typeof toGsV0>[0]) => toEscStar(b, { mode: mode as 0 }) })),
+        { dialect: 'GS ( L', mode: 0, wrap: (b) => toGsL(b, { band: 9 }) },
+        { dialect: 'GS ( L', mode: 0, wrap: (b) => toGsL(b, { columns: true }) },
+        { dialect: 'GS 8 L', mode: 0, wrap: (b) => toGsL(b, { big: true }) },
+      ];
+      const picture = fc.record({
+        width: fc.integer({ min: 1, max: 80 }),
+        height: fc.integer({ min: 1, max: 60 }),
+        seed: fc.nat(),
+        which: fc.nat({ max: dialects.length - 1 }),
+      });
+      fc.assert(
+        fc.property(picture, chunkSizes, ({ width, height, seed, which }, sizes) => {
+          const d = dialects[which] as (typeof dialects)[number];
+          const b = randomBitmap(width, height, seed);
+          const bytes = rasterJob(d.wrap(b));
+          const s = new EscposStream();
+          const rs: DecodedReceipt[] = [];
+          for (let at = 0, k = 0; at < bytes.length; at += sizes[k++ % sizes.length] as number) {
+            rs.push(...s.push(bytes.subarray(at, at + (sizes[k % sizes.length] as number)), 0).receipts);
+          }
+          rs.push(...s.end());
+          const want = printedAs(b, d.dialect, d.mode);
+          const got = rs[0]?.pictures?.[0];
+          expect([rs.length, rs[0]?.images, got?.width, got?.height]).toEqual([1, 1, want.width, want.height]);
+          expect(Buffer.from(got?.data ?? []).equals(Buffer.from(want.data))).toBe(true);
+        }),
+        { numRuns: 1_000_000, interruptAfterTimeLimit: BUDGET_MS / 4, markInterruptAsFailure: false },
       );
     },
     BUDGET_MS + 30_000,

@@ -1,5 +1,5 @@
 // The journal and outbox over real SQLCipher and a real keychain: dedup, states, forwarding moves, retention.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
@@ -29,6 +29,19 @@ describe('encrypted store', () => {
     const again = await h.open();
     expect(again.unparsedJournal()).toHaveLength(1);
     expect(await h.vault.get('database-key')).toBe(key);
+  });
+
+  it('with the checkpoint worker, a closed store leaves nothing open: the WAL is folded back and the data dir can go', async () => {
+    const store = await h.open({ checkpointEveryMs: 20 });
+    for (let i = 0; i < 50; i++) store.journal(job());
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    store.close();
+    await store.whenClosed();
+    // The last connection to close removes the WAL and its index; a worker still open would keep them.
+    expect(existsSync(join(h.dataDir, 'bridge.db-wal'))).toBe(false);
+    expect(existsSync(join(h.dataDir, 'bridge.db-shm'))).toBe(false);
+    const again = await h.open();
+    expect(again.unparsedJournal()).toHaveLength(50);
   });
 
   it('stores the same job captured twice once, under the id derived from device and bytes', async () => {
