@@ -1,17 +1,23 @@
 // Receipts printed as pictures read back with the real tesseract.js engine: each parses to the transaction it was drawn from, or waits in review.
 import { afterAll, describe, expect, it } from 'vitest';
+import { decode } from '../../main/escpos/index.js';
 import { OCR_ENGINE, OcrPool, readPictures } from '../../main/ocr/index.js';
 import { parseReadReceipt, type ParseResult } from '../../main/receipts/index.js';
 import { contextFor } from '../receipts/decoded.js';
 import { differences } from '../support/receipt-truth.js';
 import { renderReceipt } from '../support/render-receipt.js';
-import { pictureReceipt, renderedCases, type RenderedCase } from './support.js';
+import type { Dialect } from '../support/raster-escpos.js';
+import { DIALECTS, rasterReceiptJob, renderedCases, type RenderedCase } from './support.js';
 
 const pool = new OcrPool();
 afterAll(() => pool.close());
 
-async function readBack(c: Pick<RenderedCase, 'bitmap'>): Promise<ParseResult> {
-  const receipt = pictureReceipt(c.bitmap);
+/** The bitmap printed as a raster job in `dialect`, decoded (the picture back from the bytes), its text read and parsed. */
+async function readBack(c: Pick<RenderedCase, 'bitmap'>, dialect: Dialect = 'GS v 0'): Promise<ParseResult> {
+  const receipts = decode(rasterReceiptJob(c.bitmap, dialect));
+  expect(receipts).toHaveLength(1);
+  const receipt = receipts[0]!;
+  expect(receipt.pictures?.map((p) => [p.kind, p.source, p.width, p.paperDots])).toEqual([['raster', dialect, c.bitmap.width, c.bitmap.width]]);
   const read = await readPictures(receipt, pool);
   expect(read).not.toBeNull();
   return parseReadReceipt(read!.receipt, contextFor(read!.receipt), { engine: OCR_ENGINE, ...read!.read });
@@ -21,8 +27,8 @@ describe('receipts printed as pictures, read with tesseract.js', () => {
   const cases = renderedCases(1602, 2);
   const outcomes: Array<{ c: RenderedCase; result: ParseResult }> = [];
 
-  it.each(cases.map((c, i) => [`${c.dots} dots, ${c.font}, ${c.spec.layout} #${i}`, c] as const))('%s: the transaction it was drawn from, or review', async (_, c) => {
-    const result = await readBack(c);
+  it.each(cases.map((c, i) => [`${c.dots} dots, ${c.font}, ${DIALECTS[i % DIALECTS.length]}, ${c.spec.layout} #${i}`, c, DIALECTS[i % DIALECTS.length]!] as const))('%s: the transaction it was drawn from, or review', async (_, c, dialect) => {
+    const result = await readBack(c, dialect);
     outcomes.push({ c, result });
     if (result.status === 'ok') {
       expect(differences(c.spec, result, { descriptionEdits: 2 })).toEqual([]);
@@ -55,7 +61,9 @@ describe('receipts printed as pictures, read with tesseract.js', () => {
     const before = pool.read;
     const logo = renderReceipt(cases[0]!.spec, 384, 'mono');
     const small = { width: logo.width, height: 32, data: logo.data.subarray(0, Math.ceil(logo.width / 8) * 32) };
-    expect(await readPictures(pictureReceipt(small), pool)).toBeNull();
+    const [receipt] = decode(rasterReceiptJob(small, 'GS v 0'));
+    expect(receipt!.pictures).toHaveLength(1);
+    expect(await readPictures(receipt!, pool)).toBeNull();
     expect(pool.read).toBe(before);
   });
 });

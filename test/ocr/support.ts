@@ -1,5 +1,6 @@
 // Receipts printed as pictures for the OCR tests: rendered from sandbox specs at 58 and 80 mm, in a monospaced and a proportional font.
-import type { Bitmap, DecodedReceipt, Picture } from '../../main/escpos/types.js';
+import type { Bitmap } from '../../main/escpos/types.js';
+import { rasterJob, toEscStar, toGsL, toGsV0, type Dialect } from '../support/raster-escpos.js';
 import { randomReceiptSpec, type ReceiptSpec } from '../../sandbox/receipt-printer.js';
 import { mulberry32 } from '../../sandbox/seeded-random.js';
 import { renderReceipt, type PaperDots, type ReceiptFont } from '../support/render-receipt.js';
@@ -32,8 +33,20 @@ export function renderedCases(seed: number, perCombination: number): RenderedCas
   return out;
 }
 
-/** A decoded receipt holding nothing but one picture, as the decoder gives a driver's raster job. */
-export function pictureReceipt(bitmap: Bitmap, source = 'GS v 0'): DecodedReceipt {
-  const picture: Picture = { ...bitmap, kind: 'raster', source, line: 0, align: 'left', paperDots: bitmap.width, offset: 0 };
-  return { lines: [], qr: [], pdf417: [], barcodes: [], images: 1, pictures: [picture], end: 'cut', warnings: [], raw: bitmap.data };
+
+/** The dialects a driver may send a receipt picture in, as each test case rotates through them. */
+export const DIALECTS: Dialect[] = ['GS v 0', 'ESC *', 'GS ( L', 'GS 8 L'];
+
+/** A print job holding the bitmap as one receipt in a raster dialect, as a Windows driver sends it (bands, 24-dot stripes, store-and-print). */
+export function rasterReceiptJob(bitmap: Bitmap, dialect: Dialect): Uint8Array {
+  switch (dialect) {
+    case 'GS v 0':
+      return rasterJob(toGsV0(bitmap, { band: 24 }));
+    case 'ESC *':
+      return rasterJob(toEscStar(bitmap, { mode: 33 }));
+    case 'GS ( L':
+      return rasterJob(toGsL(bitmap));
+    case 'GS 8 L':
+      return rasterJob(toGsL(bitmap, { big: true }));
+  }
 }
