@@ -51,6 +51,8 @@ interface Job {
 interface Slot {
   worker: Promise<Worker>;
   busy: boolean;
+  /** The picture being read, refused at once if the pool stops meanwhile. */
+  job?: Job;
   idle?: NodeJS.Timeout;
 }
 
@@ -104,6 +106,7 @@ export class OcrPool {
     this.stopped = true;
     for (const job of this.queue.splice(0)) job.reject(new OcrFailed('the OCR engine stopped'));
     const slots = this.slots.splice(0);
+    for (const slot of slots) slot.job?.reject(new OcrFailed('the OCR engine stopped'));
     await Promise.all(slots.map((s) => this.stop(s)));
   }
 
@@ -128,19 +131,27 @@ export class OcrPool {
 
   private run(slot: Slot, job: Job): void {
     slot.busy = true;
+    slot.job = job;
     if (slot.idle) clearTimeout(slot.idle);
     const { file, top, left } = pbmOf(job.bitmap);
     slot.worker
-      .then((w) => w.recognize(file, {}, { text: false, blocks: true }))
+      .then((w) => {
+        if (this.stopped) throw new OcrFailed('the OCR engine stopped');
+        return w.recognize(file, {}, { text: false, blocks: true });
+      })
       .then(
         (result) => {
+          slot.job = undefined;
+          if (this.stopped) return;
           this.read++;
           job.resolve(linesOf(result.data, top, left));
           this.release(slot);
         },
         (err: unknown) => {
+          slot.job = undefined;
+          job.reject(err instanceof OcrFailed ? err : new OcrFailed(err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : String(err).slice(0, 200)));
+          if (this.stopped) return;
           // A worker that failed is replaced: the next picture starts a fresh one.
-          job.reject(new OcrFailed(err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : String(err).slice(0, 200)));
           this.slots.splice(this.slots.indexOf(slot), 1);
           void this.stop(slot);
           this.pump();
