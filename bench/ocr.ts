@@ -2,6 +2,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
+import { ingestJob } from '../main/engine/pipeline.js';
+import { PictureReader } from '../main/engine/reading.js';
+import { KEY_NAME, openStore } from '../main/store/index.js';
+import { silentLogger } from '../main/telemetry/log.js';
+import { MemoryVault } from '../main/vault/index.js';
+import { concat, rasterJob, toGsV0 } from '../test/support/raster-escpos.js';
 import { join } from 'node:path';
 import type { DecodedReceipt } from '../main/escpos/types.js';
 import { OCR_ENGINE, OcrPool, readPictures, type PictureLines } from '../main/ocr/index.js';
@@ -12,6 +18,41 @@ import { mulberry32 } from '../sandbox/seeded-random.js';
 import { differences } from '../test/support/receipt-truth.js';
 import { bitmapPng, renderReceipt, type ReceiptFont } from '../test/support/render-receipt.js';
 import type { BenchReport } from './report.js';
+
+/** Raster receipts waiting in the store while the engine's reader works through them (peak RSS). */
+const BACKLOG = Number(process.env.TAXPOYNT_BENCH_OCR_BACKLOG ?? 200);
+
+/**
+ * The engine's path: BACKLOG raster jobs (GS v 0 bands, 80 mm) journaled into an encrypted store as
+ * `reading`, then read by one worker; RSS sampled every 50 ms from before the store opens to the end.
+ */
+async function backlogRss(bitmaps: Array<{ width: number; height: number; data: Uint8Array }>): Promise<{ idleMb: number; peakMb: number; seconds: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'taxpoynt-ocr-backlog-'));
+  const vault = new MemoryVault();
+  await vault.set(KEY_NAME, 'b'.repeat(64));
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  try {
+    const store = await openStore({ dataDir: dir, vault, log: silentLogger });
+    for (let i = 0; i < BACKLOG; i++) {
+      const b = bitmaps[i % bitmaps.length]!;
+      ingestJob(store, { deviceId: 'bench', integration: 'escpos_tcp', bytes: rasterJob(toGsV0(b, { band: 24 }), concat(Uint8Array.of(0x1b, 0x64, i >> 8, i & 0xff))), capturedAt: new Date().toISOString() });
+    }
+    const idleMb = process.memoryUsage().rss / 1048576;
+    peak = process.memoryUsage().rss;
+    const started = Date.now();
+    const reader = new PictureReader(store, new OcrPool({ idleMs: 0 }), silentLogger);
+    reader.resume();
+    await reader.drained();
+    await reader.stop();
+    if (store.counts().reading !== 0) throw new Error(`${store.counts().reading} receipts were left reading`);
+    store.close();
+    return { idleMb, peakMb: peak / 1048576, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    clearInterval(sampler);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** Receipts in the held-out set (the tests never saw these shop names, the 42-column layout at 80 mm, or this seed). */
 const HELD_OUT = Number(process.env.TAXPOYNT_BENCH_OCR_RECEIPTS ?? 40);
@@ -135,6 +176,8 @@ export async function run(): Promise<BenchReport> {
       return parseRead(receipt, read);
     });
 
+    const backlog = await backlogRss(cases.slice(0, 8).map((c) => c.picture.pictures![0]!));
+
     const sorted = ms.slice().sort((a, b) => a - b);
     const median = percentile(sorted, 50);
     const cliPer = cli.wallMs / cases.length;
@@ -154,6 +197,8 @@ export async function run(): Promise<BenchReport> {
         { label: `tesseract.js + parser, held-out set: held for review (${a.review}/${n})`, value: (100 * a.review) / n, unit: '%' },
         { label: `Debian tesseract + parser, same set: read right and ok (${b.right}/${n})`, value: (100 * b.right) / n, unit: '%' },
         { label: 'Debian tesseract + parser, same set: wrong but ok (no word confidences)', value: b.wrongOk.length, unit: 'receipts' },
+        { label: `engine: peak RSS while a backlog of ${BACKLOG} raster receipts is read (one worker)`, value: backlog.peakMb, unit: 'MB', ratio: { value: backlog.peakMb / backlog.idleMb, against: `the same process with the backlog stored, before reading (${backlog.idleMb.toFixed(0)} MB)` } },
+        { label: `engine: backlog of ${BACKLOG} read in`, value: backlog.seconds, unit: 's' },
       ],
       notes: [
         `load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (2 shared cores: compare the ratios)`,
