@@ -271,6 +271,11 @@ export class Bridge extends EventEmitter {
     }
   }
 
+  /** Queues a `reading` receipt (reprocessed from the app) for the OCR pool. */
+  readLater(id: string): void {
+    this.reader?.add(id);
+  }
+
   /** A receipt printed as a picture has its text: it moves on from `reading` like a receipt just captured. */
   private pictureRead(outcome: ReadOutcome): void {
     const row = this.store.get(outcome.id);
