@@ -200,6 +200,10 @@ export const PaperView = z.object({
   qr: z.array(QrMatrix),
   barcodes: z.array(z.object({ type: z.string(), value: z.string() })),
   warnings: z.array(z.string()),
+  /** Pictures printed (raster images), each at its place among `lines`, as a 1-bit PNG data URL at the printer's dots. */
+  pictures: z.array(z.object({ line: z.number().int().nonnegative(), width: z.number().int().positive(), height: z.number().int().positive(), png: z.string().startsWith('data:image/png;base64,') })).optional(),
+  /** The text read from the pictures (OCR), line by line, each word with the engine's confidence (0 to 1). */
+  read: z.array(z.object({ words: z.array(z.object({ text: z.string(), confidence: z.number().min(0).max(1) })) })).optional(),
 });
 export type PaperView = z.infer<typeof PaperView>;
 

@@ -5,7 +5,7 @@ import { needsReading, OCR_ENGINE, OcrFailed, readPictures, type OcrPool, type P
 import { loadProfile, parseReadReceipt, parseReceipt } from '../receipts/index.js';
 import { transactionId } from '../receipts/transaction.js';
 import { redactText } from '../telemetry/redact.js';
-import { OutboxRowNotFound, sha256Hex, type JournalInput, type OutboxState, type ParsedJob, type Problem, type RecordedReceipt, type Store, type StoredJob } from '../store/index.js';
+import { OutboxRowNotFound, sha256Hex, type JournalInput, type OutboxState, type ParsedJob, type PictureWords, type Problem, type RecordedReceipt, type Store, type StoredJob } from '../store/index.js';
 
 export const DEFAULT_PROFILE = 'generic@1';
 
@@ -140,7 +140,8 @@ function parseDecoded(entry: StoredJob, receipts: DecodedReceipt[], profileName?
         message: `these bytes held ${receipts.length} receipts; the first one with text is this transaction`,
       });
     }
-    return { ...rowOf(entry), state: STATE_OF[result.status], transaction: result.transaction, problems };
+    const ocr = read && result.transaction ? pictureWords(read.read, result.transaction.raw.text ?? []) : undefined;
+    return { ...rowOf(entry), state: STATE_OF[result.status], transaction: result.transaction, problems, ...(ocr ? { ocr } : {}) };
   } catch (err) {
     return unparsedReceipt(entry, { code: 'parse_failed', field: 'raw', message: `the receipt could not be read: ${reason(err)}` });
   }
@@ -169,6 +170,23 @@ export async function readJob(entry: StoredJob, pool: OcrPool, profileName?: str
     return unparsedReceipt(entry, { code: 'ocr_failed', field: 'raw', message: reason(err) });
   }
   return parseDecoded(entry, receipts, profileName, read ?? undefined);
+}
+
+/**
+ * The words of the lines read from pictures with the engine's confidence, their text taken from the
+ * transaction's masked lines (so a card number read in full is stored masked). A line whose words no
+ * longer pair one for one with what was read is one word, at its least sure word's confidence.
+ */
+function pictureWords(read: PictureLines, masked: string[]): PictureWords {
+  const round = (n: number): number => Math.round(n * 100) / 100;
+  return {
+    lines: read.lines.map((l) => {
+      const words = (masked[l.line] ?? '').trim().split(/\s+/).filter(Boolean);
+      return words.length === l.words.length
+        ? { line: l.line, words: words.map((text, i) => ({ text, confidence: round(l.words[i]!.confidence) })) }
+        : { line: l.line, words: [{ text: (masked[l.line] ?? '').trim(), confidence: round(Math.min(1, ...l.words.map((w) => w.confidence))) }] };
+    }),
+  };
 }
 
 /** The history note of a receipt whose text was read from its pictures. */

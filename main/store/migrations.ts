@@ -111,7 +111,7 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 7,
-    name: "outbox state 'reading': receipts printed as pictures wait there while their text is read (OCR)",
+    name: "outbox state 'reading' and the words read from pictures: receipts printed as pictures wait there while their text is read (OCR)",
     up: readingState,
   },
 ];
@@ -139,6 +139,9 @@ function readingState(db: Db): void {
     }
   }
   db.exec(`INSERT OR IGNORE INTO outbox_counts (state, n) VALUES ${OUTBOX_STATES.map((s) => `('${s}', 0)`).join(', ')}`);
+  // Each word read from the receipt's pictures with the engine's confidence, for the app's paper view (card numbers masked).
+  const columns = db.prepare('SELECT name FROM pragma_table_info(\'outbox\')').all() as Array<{ name: string }>;
+  if (!columns.some((c) => c.name === 'ocr_json')) db.exec('ALTER TABLE outbox ADD COLUMN ocr_json TEXT');
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Checkpointer } from './checkpointer.js';
 import { isDiskFull, type Db } from './database.js';
 import { CaptureBufferFull, InvalidStateChange, OutboxRowNotFound, type StoreAlert } from './errors.js';
 import { checkIntegrity } from './migrations.js';
-import { OUTBOX_STATES, type ForwardQueue, type JournalEntry, type OutboxRow, type OutboxState, type ParsedJob, type Problem, type ReceiptRange } from './types.js';
+import { OUTBOX_STATES, type ForwardQueue, type JournalEntry, type OutboxRow, type OutboxState, type ParsedJob, type PictureWords, type Problem, type ReceiptRange } from './types.js';
 
 /** A captured job as the journal receives it. */
 export interface JournalInput {
@@ -183,7 +183,7 @@ export class Store implements ForwardQueue {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
       reparse: db.prepare(
-        `UPDATE outbox SET state = ?, tx_json = ?, receipt_number = ?, problems_json = ?, last_error = NULL, updated_at = ? WHERE seq = ?`,
+        `UPDATE outbox SET state = ?, tx_json = ?, receipt_number = ?, problems_json = ?, ocr_json = ?, last_error = NULL, updated_at = ? WHERE seq = ?`,
       ),
       get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
       exists: db.prepare('SELECT 1 FROM outbox WHERE id = ?'),
@@ -191,6 +191,7 @@ export class Store implements ForwardQueue {
       stateAt: db.prepare('SELECT state FROM outbox WHERE seq = ?'),
       listAll: db.prepare('SELECT * FROM outbox ORDER BY seq DESC LIMIT ?'),
       listState: db.prepare('SELECT * FROM outbox WHERE state = ? ORDER BY seq LIMIT ?'),
+      pictureWords: db.prepare('SELECT ocr_json FROM outbox WHERE id = ?'),
       idsInState: db.prepare('SELECT seq, id FROM outbox WHERE state = ? AND seq > ? ORDER BY seq LIMIT ?'),
       history: db.prepare('INSERT INTO outbox_history (outbox_seq, from_state, to_state, at, note) VALUES (?, ?, ?, ?, ?)'),
       readHistory: db.prepare(
@@ -668,7 +669,7 @@ export class Store implements ForwardQueue {
     const at = this.now();
     this.db.transaction(() => {
       const tx = parsed.transaction;
-      this.s.reparse!.run(parsed.state, tx ? JSON.stringify(tx) : null, tx?.receipt_number ?? null, JSON.stringify(parsed.problems), at, row.seq);
+      this.s.reparse!.run(parsed.state, tx ? JSON.stringify(tx) : null, tx?.receipt_number ?? null, JSON.stringify(parsed.problems), parsed.ocr ? JSON.stringify(parsed.ocr) : null, at, row.seq);
       this.s.history!.run(row.seq, row.state, parsed.state, at, note);
     })();
     return parsed.state;
@@ -684,6 +685,12 @@ export class Store implements ForwardQueue {
     const limit = options.limit ?? 50;
     const rows = (options.state ? this.s.listState!.all(options.state, limit) : this.s.listAll!.all(limit)) as OutboxDbRow[];
     return rows.map(toRow);
+  }
+
+  /** The words read from a receipt's pictures with their confidence; null for a receipt of text (or not read yet). */
+  pictureWords(id: string): PictureWords | null {
+    const row = this.s.pictureWords!.get(id) as { ocr_json: string | null } | undefined;
+    return row?.ocr_json ? (JSON.parse(row.ocr_json) as PictureWords) : null;
   }
 
   /** Ids of the rows in a state, oldest first, after the row `afterSeq` (a cursor: 0 to start). */

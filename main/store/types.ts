@@ -65,6 +65,13 @@ export interface ParsedJob {
   job?: string;
   /** The receipt's bytes within the job (absent: the whole job). */
   receipt?: ReceiptRange;
+  /** Read from pictures: each such line of `transaction.raw.text`, its words (card numbers masked) with the engine's confidence. */
+  ocr?: PictureWords;
+}
+
+/** The lines of a receipt read from its pictures, each word with the OCR engine's confidence (0 to 1). */
+export interface PictureWords {
+  lines: Array<{ line: number; words: Array<{ text: string; confidence: number }> }>;
 }
 
 /** What the cloud forwarder needs of the outbox. */

@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ingestJob } from '../../main/engine/pipeline.js';
 import { PictureReader, type ReadOutcome } from '../../main/engine/reading.js';
+import { ReceiptsView } from '../../main/engine/receipts-view.js';
 import { OcrPool } from '../../main/ocr/index.js';
 import { silentLogger } from '../../main/telemetry/log.js';
 import { receiptJob } from '../store/receipt.js';
@@ -46,6 +47,13 @@ describe('receipts printed as pictures in the pipeline', () => {
     expect(row.transaction!.raw.text!.join('\n')).toMatch(/TOTAL|AMOUNT DUE/);
     expect(store.history(out.job).map((e) => [e.from, e.to, e.note])).toEqual([[null, 'reading', null], ['reading', row.state, 'text read from the printed picture (OCR)']].slice(store.history(out.job).length === 1 ? 1 : 0));
     expect(store.counts().reading).toBe(0);
+
+    // The app's paper view: the picture as printed, and beside it the words read, each with its confidence.
+    const detail = (await new ReceiptsView(store).detail(out.job))!;
+    expect(detail.paper!.pictures).toEqual([{ line: 0, width: 576, height: first!.bitmap.height, png: expect.stringMatching(/^data:image\/png;base64,/) }]);
+    const words = detail.paper!.read!.flatMap((l) => l.words);
+    expect(words.map((w) => w.text).join(' ')).toMatch(/TOTAL|AMOUNT DUE/);
+    expect(words.every((w) => w.confidence >= 0 && w.confidence <= 1)).toBe(true);
     store.close();
   });
 
