@@ -35,25 +35,29 @@ const MARGIN = 16;
  * layout as Bitmap), blank rows above and below the ink dropped and a white margin added. Leptonica,
  * inside the engine, reads it without a PNG encode and decode.
  */
-export function pbmOf(bitmap: Bitmap): { file: Buffer; top: number; left: number } {
+export function pbmOf(bitmap: Bitmap, scale = 1): { file: Buffer; top: number; left: number } {
   const stride = Math.ceil(bitmap.width / 8);
   let top = 0;
   let bottom = bitmap.height;
   while (top < bottom && blankRow(bitmap.data, top * stride, stride)) top++;
   while (bottom > top && blankRow(bitmap.data, (bottom - 1) * stride, stride)) bottom--;
-  const width = bitmap.width + 2 * MARGIN;
-  const height = bottom - top + 2 * MARGIN;
+  const width = bitmap.width * scale + 2 * MARGIN;
+  const height = (bottom - top) * scale + 2 * MARGIN;
   const outStride = Math.ceil(width / 8);
   const header = Buffer.from(`P4\n${width} ${height}\n`, 'ascii');
   const file = Buffer.alloc(header.length + outStride * height);
   header.copy(file);
-  // MARGIN is a whole number of bytes, so each row is copied byte for byte.
+  // MARGIN is a whole number of bytes, so at scale 1 each row is copied byte for byte.
   const shift = MARGIN / 8;
   for (let y = top; y < bottom; y++) {
-    const at = header.length + (y - top + MARGIN) * outStride + shift;
-    file.set(bitmap.data.subarray(y * stride, y * stride + stride), at);
+    const row = bitmap.data.subarray(y * stride, y * stride + stride);
+    for (let k = 0; k < scale; k++) {
+      const at = header.length + ((y - top) * scale + k + MARGIN) * outStride + shift;
+      if (scale === 1) file.set(row, at);
+      else for (let x = 0; x < bitmap.width; x++) if ((row[x >> 3]! >> (7 - (x & 7))) & 1) for (let d = 0; d < scale; d++) file[at + ((x * scale + d) >> 3)]! |= 0x80 >> ((x * scale + d) & 7);
+    }
   }
-  return { file, top: top - MARGIN, left: -MARGIN };
+  return { file, top: top - MARGIN / scale, left: -MARGIN / scale };
 }
 
 function blankRow(data: Uint8Array, start: number, stride: number): boolean {

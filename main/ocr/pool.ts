@@ -11,6 +11,8 @@ export interface OcrPoolOptions {
   workers?: number;
   /** A worker idle this long is stopped, and started again by the next picture (default 60 s; 0 keeps it). */
   idleMs?: number;
+  /** Each dot drawn as scale × scale before reading (default 1). */
+  scale?: number;
   /** The folder holding eng.traineddata.gz (default: the `@tesseract.js-data/eng` package shipped with the bridge). */
   langPath?: string;
 }
@@ -65,6 +67,7 @@ export class OcrPool {
   private readonly size: number;
   private readonly idleMs: number;
   private readonly langPath: string;
+  private readonly scale: number;
   private readonly queue: Job[] = [];
   private readonly slots: Slot[] = [];
   private stopped = false;
@@ -75,6 +78,7 @@ export class OcrPool {
     this.size = Math.max(1, Math.floor(options.workers ?? 1));
     this.idleMs = options.idleMs ?? 60_000;
     this.langPath = options.langPath ?? bundledLangPath();
+    this.scale = Math.max(1, Math.floor(options.scale ?? 1));
   }
 
   /** close() was called: pictures are refused. */
@@ -133,7 +137,7 @@ export class OcrPool {
     slot.busy = true;
     slot.job = job;
     if (slot.idle) clearTimeout(slot.idle);
-    const { file, top, left } = pbmOf(job.bitmap);
+    const { file, top, left } = pbmOf(job.bitmap, this.scale);
     slot.worker
       .then((w) => {
         if (this.stopped) throw new OcrFailed('the OCR engine stopped');
@@ -144,7 +148,7 @@ export class OcrPool {
           slot.job = undefined;
           if (this.stopped) return;
           this.read++;
-          job.resolve(linesOf(result.data, top, left));
+          job.resolve(linesOf(result.data, top, left, this.scale));
           this.release(slot);
         },
         (err: unknown) => {

@@ -26,7 +26,7 @@ export interface OcrText {
 }
 
 /** The engine's page as lines; `top` is where the image it read starts in the picture (its blank rows were cut). */
-export function linesOf(page: Page, top = 0, left = 0): OcrText {
+export function linesOf(page: Page, top = 0, left = 0, scale = 1): OcrText {
   const raw: Array<{ words: Array<OcrWord & { x0: number; x1: number }>; y: number }> = [];
   for (const block of page.blocks ?? []) {
     for (const paragraph of block.paragraphs) {
@@ -37,11 +37,11 @@ export function linesOf(page: Page, top = 0, left = 0): OcrText {
             confidence: w.confidence / 100,
             x0: w.bbox.x0,
             x1: w.bbox.x1,
-            box: { x0: w.bbox.x0 + left, y0: w.bbox.y0 + top, x1: w.bbox.x1 + left, y1: w.bbox.y1 + top },
+            box: { x0: w.bbox.x0 / scale + left, y0: w.bbox.y0 / scale + top, x1: w.bbox.x1 / scale + left, y1: w.bbox.y1 / scale + top },
           }))
           // Every word is kept, however unsure: a field read from an unsure word sends the receipt to review.
           .filter((w) => w.text !== '');
-        if (words.length) raw.push({ words, y: line.bbox.y0 + top });
+        if (words.length) raw.push({ words, y: line.bbox.y0 / scale + top });
       }
     }
   }
