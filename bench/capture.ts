@@ -1,4 +1,4 @@
-// Capture figures: pass-through latency added by the virtual printer (vs a bare TCP relay), status answers with the printer absent (vs a bare answering server), the cost of staging unfinished receipts, sustained 4-port capture at 115,200 baud: CPU share, bytes lost.
+// Capture figures: pass-through latency added by the virtual printer (vs a bare TCP relay), status answers with the printer absent (vs a bare answering server), a till's wait beside a trickling lane (vs none) and pass-through with 60 idle connections open (vs none), the cost of staging unfinished receipts, sustained 4-port capture at 115,200 baud: CPU share, bytes lost.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -414,6 +414,165 @@ async function statusAnswers(): Promise<BenchReport> {
   };
 }
 
+/** A "printer" that keeps what it receives, to find when one job's bytes have all arrived among another lane's. */
+async function paperServer(): Promise<{ port: number; until(bytes: Buffer): Promise<number>; close(): void }> {
+  let paper = Buffer.alloc(0);
+  let waiting: { bytes: Buffer; wake: (t: number) => void } | null = null;
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => {
+    sockets.add(s);
+    s.setNoDelay(true);
+    s.on('data', (d) => {
+      paper = Buffer.concat([paper, d]);
+      if (waiting && paper.includes(waiting.bytes)) {
+        const w = waiting;
+        waiting = null;
+        w.wake(performance.now());
+      }
+    });
+  });
+  const port = await listen(server);
+  return {
+    port,
+    until: (bytes) =>
+      new Promise((resolve) => {
+        if (paper.includes(bytes)) resolve(performance.now());
+        else waiting = { bytes, wake: resolve };
+      }),
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+/** A virtual printer on 127.0.0.1 passing jobs through to the TCP printer on `printerPort`, once that link is up. */
+async function passThrough(printerPort: number, settings: object = {}): Promise<CaptureSource & { endpoint: string }> {
+  const vp = createSource(
+    DeviceConfig.parse({ id: 'bench', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, ...settings, printer: { tcp: `127.0.0.1:${printerPort}` } }),
+    nullSink,
+    { log: silentLogger },
+  ) as CaptureSource & { endpoint: string };
+  await vp.start();
+  for (let t = 0; t < 2000 && vp.status().printer !== 'connected'; t++) await sleep(5);
+  return vp;
+}
+
+async function tcpLane(endpoint: string): Promise<Socket> {
+  const s = connect({ host: '127.0.0.1', port: Number(endpoint.split(':')[1]) });
+  s.setNoDelay(true);
+  s.on('error', () => undefined);
+  await new Promise((r) => s.once('connect', r));
+  return s;
+}
+
+const TRICKLE_SAMPLES = 6;
+const TRICKLE_EVERY_MS = 100;
+const TRICKLE_MAX_JOB_MS = 1000;
+
+/**
+ * Issue 13 §2: a till's job while another lane trickles its job in (1 byte every 100 ms, never quiet for
+ * idle_ms) against the same job with no trickler, alternated in the same run. The wait is bounded by
+ * max_job_ms (set to 1 s here), not by the trickle's length.
+ */
+export async function trickleWait(): Promise<BenchReport> {
+  const paper = await paperServer();
+  const vp = await passThrough(paper.port, { idle_ms: 2000, max_job_ms: TRICKLE_MAX_JOB_MS });
+  const job = (k: number, lane: string) => Buffer.concat([Buffer.from(`\x1b@${lane} RECEIPT ${k}\n`, 'latin1'), ...Array.from({ length: 30 }, (_, i) => message(k * 100 + i))]);
+  /** Sends the job on a fresh lane and times it until the printer has all of it. */
+  const timed = async (k: number): Promise<number> => {
+    const lane = await tcpLane(vp.endpoint);
+    const bytes = job(k, 'TILL');
+    const t0 = performance.now();
+    lane.write(bytes);
+    const t1 = await paper.until(bytes);
+    lane.destroy();
+    return t1 - t0;
+  };
+  const alone: number[] = [];
+  const trickled: number[] = [];
+  let trickleBytes = 0;
+  for (let k = 0; k < TRICKLE_SAMPLES; k++) {
+    alone.push(await timed(2 * k));
+    // The trickler takes the printer first, then the till prints.
+    const slow = await tcpLane(vp.endpoint);
+    const slowJob = job(2 * k + 1, 'SLOW');
+    let sent = 0;
+    const drip = setInterval(() => {
+      if (sent < slowJob.length) slow.write(slowJob.subarray(sent, ++sent));
+    }, TRICKLE_EVERY_MS);
+    await sleep(2 * TRICKLE_EVERY_MS);
+    trickled.push(await timed(2 * k + 1000));
+    clearInterval(drip);
+    trickleBytes = slowJob.length;
+    // The rest of the trickled job goes out at once: it still reaches the paper whole.
+    slow.end(slowJob.subarray(sent));
+    await paper.until(slowJob.subarray(sent));
+    slow.destroy();
+    await sleep(50);
+  }
+  await vp.stop();
+  paper.close();
+  alone.sort((x, y) => x - y);
+  trickled.sort((x, y) => x - y);
+  const [a50, aMax, t50, tMax] = [percentile(alone, 50), alone.at(-1)!, percentile(trickled, 50), trickled.at(-1)!];
+  return {
+    name: 'capture: a till waiting for the printer while another lane trickles its job (virtual printer, 127.0.0.1)',
+    figures: [
+      { label: 'wait with no trickler p50', value: a50, unit: 'ms' },
+      { label: 'wait with no trickler max', value: aMax, unit: 'ms' },
+      { label: 'wait beside a trickler p50', value: t50, unit: 'ms', ratio: { value: t50 / a50, against: 'no trickler p50' } },
+      { label: 'wait beside a trickler max', value: tMax, unit: 'ms', ratio: { value: tMax / TRICKLE_MAX_JOB_MS, against: `max_job_ms (${TRICKLE_MAX_JOB_MS} ms)`, target: { op: '<', value: 1.5 } } },
+      { label: 'the trickled job alone would hold the printer', value: trickleBytes * TRICKLE_EVERY_MS, unit: 'ms' },
+    ],
+    notes: [
+      `${TRICKLE_SAMPLES} samples per case, alternated; the trickler sends 1 byte every ${TRICKLE_EVERY_MS} ms (never quiet for idle_ms = 2 s) and starts ${2 * TRICKLE_EVERY_MS} ms before the till prints (it has the printer from its first byte); max_job_ms = ${TRICKLE_MAX_JOB_MS} ms (default 10 s).`,
+    ],
+  };
+}
+
+const IDLE_HOLDERS = 60;
+
+/** Issue 13 §2: pass-through latency with 60 idle POS connections held open on the virtual printer, against one with none, alternated message by message. */
+export async function idleHolders(): Promise<BenchReport> {
+  const p1 = await printerServer();
+  const p2 = await printerServer();
+  const bare = await passThrough(p1.port);
+  const held = await passThrough(p2.port);
+  const holders = await Promise.all(Array.from({ length: IDLE_HOLDERS }, () => tcpLane(held.endpoint)));
+  const none = await openPath(Number(bare.endpoint.split(':')[1]), p1);
+  const busy = await openPath(Number(held.endpoint.split(':')[1]), p2);
+  // A client's connect completes before the bridge's accept runs: wait until every lane is the bridge's.
+  for (let t = 0; t < 1000 && held.status().lanes!.length < IDLE_HOLDERS + 1; t++) await sleep(5);
+  const lanes = held.status().lanes!.length;
+  for (let i = 0; i < MESSAGES; i++) {
+    await timeOne(none, i);
+    await timeOne(busy, i);
+  }
+  const stillOpen = holders.filter((h) => !h.destroyed).length;
+  for (const s of [...holders, none.pos, busy.pos]) s.destroy();
+  await bare.stop();
+  await held.stop();
+  p1.close();
+  p2.close();
+  const n = none.times.sort((x, y) => x - y);
+  const h = busy.times.sort((x, y) => x - y);
+  const [n50, n99, h50, h99] = [percentile(n, 50), percentile(n, 99), percentile(h, 50), percentile(h, 99)];
+  return {
+    name: `capture: virtual printer pass-through with ${IDLE_HOLDERS} idle POS connections held open (TCP in → TCP printer, 127.0.0.1)`,
+    figures: [
+      { label: 'no idle connections p50', value: n50, unit: 'ms' },
+      { label: 'no idle connections p99', value: n99, unit: 'ms' },
+      { label: `${IDLE_HOLDERS} idle connections p50`, value: h50, unit: 'ms' },
+      { label: `${IDLE_HOLDERS} idle connections p99`, value: h99, unit: 'ms', ratio: { value: h99 / n99, against: 'no idle connections p99' } },
+    ],
+    notes: [
+      `${MESSAGES - 50} receipt lines per virtual printer timed one at a time (50 warm-up), alternated; ${lanes} lanes open while measuring (${IDLE_HOLDERS} idle + the printing one), ${stillOpen} idle still open at the end (max_lanes 64, idle_timeout_ms 90 s).`,
+      `machine load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.`,
+    ],
+  };
+}
+
 export async function run(): Promise<BenchReport[]> {
-  return [await latency(), await statusAnswers(), await sustained(), await stagingCost()];
+  return [await latency(), await statusAnswers(), await trickleWait(), await idleHolders(), await sustained(), await stagingCost()];
 }

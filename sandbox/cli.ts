@@ -87,6 +87,7 @@ console.log(`TaxPoynt sandbox on ${sandbox.url}
   approve pairings at ${sandbox.url}/device
   state:  GET  ${sandbox.url}/sandbox/state
   faults: POST ${sandbox.url}/sandbox/faults  (JSON)   now: ${JSON.stringify(sandbox.faults)}
+  revoke: POST ${sandbox.url}/sandbox/agents/revoke  {"agent_id": "agt_…"} (or {} for every agent), as the dashboard does
   point the bridge at it: TAXPOYNT_BRIDGE_CLOUD_URL=${sandbox.url}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

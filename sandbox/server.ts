@@ -148,6 +148,8 @@ export interface Sandbox {
   state: SandboxState;
   faults: SandboxFaults;
   approve(userCode: string): boolean;
+  /** Revokes an agent as the dashboard does (every agent when none is named): its tokens die, `invalid_grant` on refresh. Returns those revoked. */
+  revokeAgent(agentId?: string): string[];
   setRemoteConfig(config: RemoteConfig): void;
   /** Transactions accepted more than once (must be empty: exactly-once). */
   duplicatesAccepted(): string[];
@@ -240,6 +242,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     changed();
     const { signing_secret, ...info } = agent;
     return { access_token: access, token_type: 'Bearer', expires_in: ttl, refresh_token: refresh, scope: 'pos:ingest agent:config', signing_secret, agent: info };
+  }
+
+  /** Kills every access and refresh token of an agent; false when the sandbox does not know it. */
+  function revokeAgent(agentId: string): boolean {
+    if (!state.agents[agentId]) return false;
+    for (const [t, r] of accessTokens) if (r.agent_id === agentId) accessTokens.delete(t);
+    for (const r of Object.values(state.refresh_tokens)) if (r.agent_id === agentId) r.alive = false;
+    changed();
+    return true;
   }
 
   function approve(userCode: string, deny = false): boolean {
@@ -496,10 +507,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const refresh = state.refresh_tokens[token];
       const agentId = refresh?.agent_id ?? accessTokens.get(token)?.agent_id;
       if (refresh) refresh.alive = false;
-      if (agentId) {
-        for (const [t, r] of accessTokens) if (r.agent_id === agentId) accessTokens.delete(t);
-        for (const r of Object.values(state.refresh_tokens)) if (r.agent_id === agentId) r.alive = false;
-      }
+      if (agentId) revokeAgent(agentId);
       changed();
       return plain(new HttpAnswer(200, {}));
     }
@@ -537,6 +545,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (method === 'POST' && path === '/sandbox/faults') {
       Object.assign(faults, jsonBody());
       return plain(new HttpAnswer(200, faults));
+    }
+    if (method === 'POST' && path === '/sandbox/agents/revoke') {
+      // The dashboard's "revoke this device": every token of the agent (all agents when none is named) dies at once.
+      const named = jsonBody().agent_id;
+      const ids = typeof named === 'string' ? [named] : Object.keys(state.agents);
+      const revoked = ids.filter((id) => revokeAgent(id));
+      return plain(revoked.length || typeof named !== 'string' ? new HttpAnswer(200, { revoked }) : problem(404, 'unknown_agent', `No agent ${named} here.`));
     }
     if (method === 'POST' && path === '/sandbox/config') {
       const parsed = RemoteConfig.safeParse(jsonBody());
@@ -642,6 +657,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     faults,
     approve: (code) => approve(code),
+    revokeAgent: (agentId) => (agentId ? [agentId] : Object.keys(state.agents)).filter((id) => revokeAgent(id)),
     setRemoteConfig(config) {
       state.remote_config = RemoteConfig.parse(config);
       changed();

@@ -4,7 +4,7 @@ import { EscposStream } from '../escpos/index.js';
 import type { DecodedReceipt, StatusQuery } from '../escpos/types.js';
 import type { Integration } from '../receipts/transaction.js';
 import type { Logger } from '../telemetry/log.js';
-import type { CapturedJob, CaptureSink, Clock } from './types.js';
+import type { CapturedChunk, CapturedJob, CaptureSink, Clock } from './types.js';
 
 /** The streaming decoder as capture uses it (main/escpos EscposStream). */
 export interface ReceiptStream {
@@ -156,7 +156,9 @@ export class JobAssembler {
     this.received += chunk.length;
     if (!this.o.sink.chunk) return;
     const at = new Date(this.o.clock.now()).toISOString();
-    this.tell(() => this.o.sink.chunk!({ stream: this.streamId, deviceId: this.o.deviceId, integration: this.o.integration, start, bytes: chunk, at }));
+    const staged: CapturedChunk = { stream: this.streamId, deviceId: this.o.deviceId, integration: this.o.integration, start, bytes: chunk, at };
+    if (this.o.address) staged.address = this.o.address;
+    this.tell(() => this.o.sink.chunk!(staged));
   }
 
   /** A sink that throws must not stop capture: the bytes are still in hand and go out as jobs. */

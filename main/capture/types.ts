@@ -5,7 +5,7 @@ import type { DeviceKind } from './config.js';
 
 /** One print job as the POS sent it: the exact bytes, to be journaled before anything parses them. */
 export interface CapturedJob {
-  /** The configured device id, or `<id>#<lane>` for one lane of a virtual printer. */
+  /** The configured device id (every lane of a virtual printer too: ids never depend on a lane's address). */
   deviceId: string;
   integration: Integration;
   bytes: Uint8Array;
@@ -32,6 +32,8 @@ export interface CapturedChunk {
   start: number;
   bytes: Uint8Array;
   at: string;
+  /** The lane's source address (virtual printer over TCP), kept so a restart's recovery records it too. */
+  address?: string;
 }
 
 /** One message from a payment terminal. Card numbers never appear here: only the last four digits. */

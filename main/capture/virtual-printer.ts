@@ -6,6 +6,7 @@ import type { JobAssembler } from './assembler.js';
 import type { VirtualPrinterConfig } from './config.js';
 import { DeviceSource, type SourceOptions } from './device-source.js';
 import { PrinterLink } from './printer-link.js';
+import { RefusalLog, type RefusalReason } from './refusals.js';
 import { SerialLink } from './serial-link.js';
 import { answerIsOneByte, statusAnswer } from './status-answer.js';
 import { CaptureError, type CaptureSink } from './types.js';
@@ -14,6 +15,21 @@ import { CaptureError, type CaptureSink } from './types.js';
 const MAX_HELD_BYTES = 8 * 1024 * 1024;
 /** A lane idle for less than this is never closed to make room: a till that just connected is about to print. */
 const EVICTABLE_AFTER_MS = 1000;
+/** Answers the printer still owes, kept at most (a printer that never answers must not grow memory): the oldest are given up. */
+const MAX_OWED_ANSWERS = 256;
+
+/** A status query sent to the printer: its answer goes back to the lane that asked, whoever owns the printer when it comes. */
+interface OwedAnswer {
+  lane: Lane;
+  /** One byte, or a GS I text answer ("_" … NUL). */
+  oneByte: boolean;
+  /** The bridge answered in the printer's place (absent, late or not the owner yet): the printer's copy is dropped. */
+  answered: boolean;
+  /** What the bridge answers in the printer's place. */
+  standIn: Uint8Array;
+  /** Answers in the printer's place if it is late; cleared once its first byte arrives. */
+  timer?: NodeJS.Timeout;
+}
 
 /** One POS connection: its own device stream, its own decoder, its own answers. */
 interface Lane {
@@ -24,10 +40,8 @@ interface Lane {
   /** Print data waiting for the printer while another lane owns it. */
   held: Uint8Array[];
   heldBytes: number;
-  /** Queries passed to the printer and not answered yet, each with the timer that answers in its place. */
-  awaiting: Array<{ query: StatusQuery; timer: NodeJS.Timeout }>;
-  /** One-byte answers the bridge already gave: the printer's late copies are dropped, not relayed twice. */
-  dropAnswers: number;
+  /** Queries in print data held for the printer, answered by the bridge: owed by the printer once the data is sent. */
+  heldQueries: OwedAnswer[];
   lastDataMs: number;
   connectedMs: number;
   closed: boolean;
@@ -45,7 +59,12 @@ export class VirtualPrinterSource extends DeviceSource {
   private owner: Lane | null = null;
   private ownedSinceMs = 0;
   private releaseTimer: NodeJS.Timeout | undefined;
+  /** Answers owed by the printer, in the order their queries were sent to it. */
+  private owed: OwedAnswer[] = [];
   private allow = new AllowList(undefined);
+  private refusals: RefusalLog | null = null;
+  /** A device-state push is due for refusals (at most one per 250 ms: a flood must not flood the app too). */
+  private refusalStateTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: VirtualPrinterConfig,
@@ -112,6 +131,9 @@ export class VirtualPrinterSource extends DeviceSource {
 
   protected async close(): Promise<void> {
     if (this.releaseTimer) clearInterval(this.releaseTimer);
+    if (this.refusalStateTimer) clearTimeout(this.refusalStateTimer);
+    this.refusalStateTimer = undefined;
+    this.refusals?.flush();
     for (const socket of this.sockets) socket.destroy();
     for (const lane of [...this.lanes.values()]) this.closeLane(lane);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -123,6 +145,7 @@ export class VirtualPrinterSource extends DeviceSource {
   private async listenTcp(hostPort: string): Promise<void> {
     const { host, port } = parseHostPort(hostPort)!;
     this.allow = new AllowList(this.config.allow);
+    this.refusals = new RefusalLog(this.log);
     const server = createServer((socket) => this.accept(socket));
     this.server = server;
     const refused = (err: Error) => new CaptureError('listen_failed', `cannot listen on ${hostPort}: ${err.message}. Is another program (or a second bridge) using that port?`);
@@ -176,16 +199,19 @@ export class VirtualPrinterSource extends DeviceSource {
     this.emitState();
   }
 
-  private refuse(socket: Socket, address: string, reason: 'lane_limit' | 'not_allowed'): void {
+  private refuse(socket: Socket, address: string, reason: RefusalReason): void {
     socket.on('error', () => undefined);
     socket.resetAndDestroy();
     const refused = this.state.refused!;
     if (reason === 'lane_limit') refused.laneLimit++;
     else refused.notAllowed++;
     refused.last = { address, reason, at: new Date(this.clock.now()).toISOString() };
-    if (reason === 'not_allowed') this.log.warn('connection refused: address not in the allow list', { address });
-    else this.log.warn('connection refused: every lane is busy (max_lanes)', { address, max_lanes: this.config.max_lanes });
-    this.emitState();
+    if (reason === 'not_allowed') this.refusals!.note(address, reason, 'connection refused: address not in the allow list', {});
+    else this.refusals!.note(address, reason, 'connection refused: every lane is busy (max_lanes)', { max_lanes: this.config.max_lanes });
+    this.refusalStateTimer ??= setTimeout(() => {
+      this.refusalStateTimer = undefined;
+      this.emitState();
+    }, 250);
   }
 
   /** At the lane limit: closes the lane idle longest (nothing unprinted, no receipt in progress); false when none is. */
@@ -194,7 +220,7 @@ export class VirtualPrinterSource extends DeviceSource {
     let idlest: Lane | null = null;
     const idleSince = (l: Lane) => Math.max(l.lastDataMs, l.connectedMs);
     for (const lane of this.lanes.values()) {
-      const idle = lane.hangUp && lane !== this.owner && lane.heldBytes === 0 && lane.assembler.heldBytes === 0 && lane.awaiting.length === 0;
+      const idle = lane.hangUp && lane !== this.owner && lane.heldBytes === 0 && lane.assembler.heldBytes === 0;
       if (idle && now - idleSince(lane) >= EVICTABLE_AFTER_MS && (!idlest || idleSince(lane) < idleSince(idlest))) idlest = lane;
     }
     if (!idlest) return false;
@@ -211,12 +237,13 @@ export class VirtualPrinterSource extends DeviceSource {
       reply,
       held: [],
       heldBytes: 0,
-      awaiting: [],
-      dropAnswers: 0,
+      heldQueries: [],
       lastDataMs: 0,
       connectedMs: this.clock.now(),
       closed: false,
-      assembler: this.receiptAssembler(id, 'tcp' in this.config.listen ? 'escpos_tcp' : 'escpos_serial', this.config, address),
+      // Jobs carry the device's id, not the lane's: a transaction id never depends on the till's address
+      // (a spooler's retry on a second connection is the same transaction); the address goes in `source.address`.
+      assembler: this.receiptAssembler(this.config.id, 'tcp' in this.config.listen ? 'escpos_tcp' : 'escpos_serial', this.config, address),
     };
     this.lanes.set(id, lane);
     return lane;
@@ -226,8 +253,8 @@ export class VirtualPrinterSource extends DeviceSource {
     if (lane.closed) return;
     lane.closed = true;
     lane.assembler.flush();
-    for (const a of lane.awaiting) clearTimeout(a.timer);
-    lane.awaiting = [];
+    // Answers still owed to it are dropped when they come (the lane is closed).
+    for (const a of this.owed) if (a.lane === lane) clearTimeout(a.timer);
     this.lanes.delete(lane.id);
     // A lane closed while waiting stays in `waiting`: its job is still printed in turn.
     if (this.owner === lane) this.handOver();
@@ -265,47 +292,55 @@ export class VirtualPrinterSource extends DeviceSource {
   /**
    * A status query: if the printer can answer it (connected, this lane has it), give it
    * `answerAfterMs` to do so; otherwise, or if it is late, answer "online, paper present" so the POS
-   * never stalls.
+   * never stalls. Either way a printer that answers owes this answer, and it goes to this lane (or is
+   * dropped if the bridge answered already), not to whichever lane owns the printer when it comes.
    */
   private onQuery(lane: Lane, query: StatusQuery): void {
     const answer = statusAnswer(query);
     if (!answer) return;
-    const printerCanAnswer = this.printer?.connected === true && this.printer.answers && this.owner === lane;
-    if (!printerCanAnswer) {
-      lane.reply(answer);
-      // The printer gets these bytes later (held or queued) and will answer then: drop its copy.
-      if (this.printer?.answers && answerIsOneByte(query)) lane.dropAnswers++;
-      return;
-    }
-    const entry = {
-      query,
-      timer: setTimeout(() => {
-        lane.awaiting.splice(lane.awaiting.indexOf(entry), 1);
-        if (lane.closed) return;
-        lane.reply(answer);
-        if (answerIsOneByte(query)) lane.dropAnswers++;
-      }, this.opts.answerAfterMs ?? 20),
-    };
-    lane.awaiting.push(entry);
+    const owner = this.owner === lane;
+    const printerCanAnswer = this.printer?.connected === true && this.printer.answers && owner;
+    const owed: OwedAnswer = { lane, oneByte: answerIsOneByte(query), answered: false, standIn: answer };
+    if (printerCanAnswer) owed.timer = setTimeout(() => this.answerInPlace(owed), this.opts.answerAfterMs ?? 20);
+    else this.answerInPlace(owed);
+    if (!this.printer?.answers) return;
+    // The query's bytes are with the printer (or its link's queue) when this lane owns it; else they are held.
+    if (owner) this.owe(owed);
+    else lane.heldQueries.push(owed);
   }
 
-  /** The printer's answers go back to the lane that owns it; answers the bridge already gave are not repeated. */
+  private answerInPlace(owed: OwedAnswer): void {
+    clearTimeout(owed.timer);
+    if (owed.answered) return;
+    owed.answered = true;
+    if (!owed.lane.closed) owed.lane.reply(owed.standIn);
+  }
+
+  private owe(owed: OwedAnswer): void {
+    this.owed.push(owed);
+    // Not waited for any more: the bridge answers it now if nobody has.
+    if (this.owed.length > MAX_OWED_ANSWERS) this.answerInPlace(this.owed.shift()!);
+  }
+
+  /** The printer's answers, each to the lane whose query it answers; answers the bridge already gave are dropped. */
   private fromPrinter(chunk: Buffer): void {
-    const lane = this.owner;
-    if (!lane || lane.closed) return;
     let bytes: Uint8Array = chunk;
-    while (bytes.length > 0 && lane.dropAnswers > 0) {
-      bytes = bytes.subarray(1);
-      lane.dropAnswers--;
+    while (bytes.length > 0) {
+      const head = this.owed[0];
+      if (!head) {
+        // Nothing asked (a printer's own status message): to the lane that has the printer.
+        if (this.owner && !this.owner.closed) this.owner.reply(bytes);
+        return;
+      }
+      const nul = head.oneByte ? 0 : bytes.indexOf(0);
+      const n = head.oneByte ? 1 : nul === -1 ? bytes.length : nul + 1;
+      const part = bytes.subarray(0, n);
+      bytes = bytes.subarray(n);
+      clearTimeout(head.timer);
+      if (!head.answered && !head.lane.closed) head.lane.reply(part);
+      // A text answer split across reads stays at the head until its NUL.
+      if (head.oneByte || nul !== -1) this.owed.shift();
     }
-    // Each answer byte (or one whole multi-byte GS I answer) settles the oldest query the printer was asked.
-    let n = bytes.length;
-    while (n > 0 && lane.awaiting.length > 0) {
-      const settled = lane.awaiting.shift()!;
-      clearTimeout(settled.timer);
-      n -= answerIsOneByte(settled.query) ? 1 : n;
-    }
-    if (bytes.length > 0) lane.reply(bytes);
   }
 
   private takePrinter(lane: Lane): void {
@@ -320,7 +355,7 @@ export class VirtualPrinterSource extends DeviceSource {
    */
   private releaseOwner(): void {
     const owner = this.owner;
-    if (!owner || this.waiting.length === 0 || owner.awaiting.length > 0) return;
+    if (!owner || this.waiting.length === 0) return;
     const now = this.clock.now();
     const quiet = now - owner.lastDataMs >= this.config.idle_ms;
     if (quiet || now - this.ownedSinceMs >= this.config.max_job_ms) {
@@ -335,8 +370,10 @@ export class VirtualPrinterSource extends DeviceSource {
     while (this.waiting.length > 0 && this.printer) {
       const next = this.waiting.shift()!;
       for (const chunk of next.held) this.printer.send(chunk);
+      for (const q of next.heldQueries) this.owe(q);
       next.held = [];
       next.heldBytes = 0;
+      next.heldQueries = [];
       if (!next.closed) {
         this.takePrinter(next);
         return;

@@ -1,7 +1,7 @@
 // `pair`: RFC 8628 device pairing from the terminal: user code, link and QR code, then the business it paired with.
 import { hostname } from 'node:os';
 import QRCode from 'qrcode';
-import { pairDevice, PairingFailed, readAgent } from '../cloud/index.js';
+import { pairDevice, PairingFailed, readPairing } from '../cloud/index.js';
 import { loadConfig } from '../engine/config.js';
 import { Logger, logFile } from '../telemetry/log.js';
 import { KeychainVault, serviceName } from '../vault/index.js';
@@ -15,7 +15,7 @@ export const command: Command = {
     '    Shows a code and a link (and a QR code of the link); approve it in the TaxPoynt dashboard.',
     '    --name NAME   how this machine is named in the dashboard (default: the host name)',
     '    --no-qr       do not draw the QR code',
-    '    --force       pair again even if already paired',
+    '    --force       pair again even if already paired (not needed when the pairing was lost: revoked or expired)',
   ].join('\n'),
   async run(ctx) {
     let name = hostname();
@@ -32,10 +32,14 @@ export const command: Command = {
     const { config } = loadConfig(ctx.configFile, ctx.env);
     const vault = new KeychainVault(serviceName(ctx.env));
     const log = new Logger({ file: logFile(ctx.dataDir), level: config.log_level });
-    const existing = await readAgent(vault);
+    const { agent: existing, lost } = await readPairing(vault);
     if (existing && !force) {
       ctx.stdout.write(`Already paired with ${existing.business_name} (TIN ${existing.tin}, ${existing.location_name}).\n` + 'Run `taxpoynt-bridge unpair` first, or `pair --force` to pair again.\n');
       return 0;
+    }
+    if (lost) {
+      const was = lost.agent ? ` with ${lost.agent.business_name} (TIN ${lost.agent.tin})` : '';
+      ctx.stdout.write(`The pairing${was} was lost on ${lost.since} (TaxPoynt no longer accepts it): pairing again. Receipts kept meanwhile are sent once the new pairing is approved.\n`);
     }
     const abort = new AbortController();
     const onSignal = () => abort.abort(new Error('pairing cancelled'));

@@ -33,6 +33,29 @@ function deviceSettings(ctx: CommandContext, deviceId: string, named: boolean): 
   };
 }
 
+const TAX_NAME: Record<string, string> = { VAT: 'VAT', consumption_tax: 'consumption tax' };
+
+/**
+ * The totals in the order the receipt's arithmetic runs (cloud-api.md §3), every part that was printed: with prices that
+ * include VAT the tax is said to be inside them, not added, so the line still reads as a sum that comes to the total.
+ */
+function totalsLines(tx: Transaction): string[] {
+  const t = tx.totals;
+  const part = (label: string, value: string | undefined) => (value ? `  ${label} ${value}` : '');
+  const taxes = tx.taxes.length > 1 ? ` (${tx.taxes.map((x) => `${TAX_NAME[x.type] ?? x.type} ${x.amount}`).join(', ')})` : '';
+  const lines = [
+    `  subtotal ${t.subtotal}` +
+      part('discount', t.discount) +
+      part('service charge', t.service_charge) +
+      (t.tax_inclusive ? '' : `  tax ${t.tax}${taxes}`) +
+      part('tip', t.tip) +
+      part('rounding', t.rounding) +
+      `  total ${t.total} ${tx.currency}`,
+  ];
+  if (t.tax_inclusive) lines.push(`  prices include VAT (tax_inclusive): the total contains tax ${t.tax}${taxes}`);
+  return lines;
+}
+
 function describe(result: ParseResult, index: number, count: number): string {
   const out = [`Receipt ${index + 1} of ${count}: ${result.status.toUpperCase()}`];
   const tx = result.transaction;
@@ -43,14 +66,8 @@ function describe(result: ParseResult, index: number, count: number): string {
     for (const l of tx.lines) {
       out.push(`    ${l.quantity} × ${l.description} @ ${l.unit_price} = ${l.amount}  [${l.tax_category}${l.tax_category === 'standard' ? ` ${l.tax_rate}%` : ''}]`);
     }
-    const t = tx.totals;
-    out.push(
-      `  subtotal ${t.subtotal}` +
-        (t.discount ? `  discount ${t.discount}` : '') +
-        (t.service_charge ? `  service charge ${t.service_charge}` : '') +
-        `  tax ${t.tax}  total ${t.total} ${tx.currency}`,
-    );
-    for (const x of tx.taxes) out.push(`  tax: ${x.type} ${x.category} ${x.rate}% of ${x.taxable_amount} = ${x.amount}`);
+    out.push(...totalsLines(tx));
+    for (const x of tx.taxes) out.push(`  tax: ${TAX_NAME[x.type] ?? x.type} ${x.category} ${x.rate}% of ${x.taxable_amount} = ${x.amount}${tx.totals.tax_inclusive ? ' (included in the prices)' : ''}`);
     for (const p of tx.payments) out.push(`  paid: ${p.method} ${p.amount}${p.card_last4 ? ` (card ending ${p.card_last4})` : ''}`);
   }
   if (result.problems.length === 0) out.push('  validation: ok, it adds up');

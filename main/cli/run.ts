@@ -1,6 +1,6 @@
 // `run`: the engine in the foreground (a service manager keeps it running); a line per receipt as it moves; SIGINT/SIGTERM stop it cleanly.
 import { parseCommandArgs, type Command } from './command.js';
-import { Bridge, type ReceiptEvent } from '../engine/bridge.js';
+import { Bridge, type PairedEvent, type ReceiptEvent } from '../engine/bridge.js';
 import { packageVersion } from '../engine/version.js';
 
 export function receiptLine(e: ReceiptEvent): string {
@@ -34,10 +34,15 @@ export const command: Command = {
       `TaxPoynt POS Bridge ${packageVersion()} running (pid ${process.pid}); data dir ${ctx.dataDir}; ` +
         `devices: ${devices.length ? devices.join(', ') : 'none configured (taxpoynt-bridge devices add)'}; cloud ${bridge.config.cloud.base_url}\n`,
     );
-    const cloud = bridge.status().cloud;
-    if (!cloud.paired) ctx.stdout.write('Not paired with a TaxPoynt account yet: receipts are kept until you run `taxpoynt-bridge pair`.\n');
+    // Start has read the pairing and raised its alerts (key missing, database moved aside, pairing lost) before anyone listened: say them now.
+    const started = bridge.status();
+    if (started.cloud.state === 'not_paired') ctx.stdout.write('Not paired with a TaxPoynt account yet: receipts are kept until you run `taxpoynt-bridge pair`.\n');
+    for (const a of [...started.alerts, ...started.cloud.alerts]) if (a.code !== 'not_paired') ctx.stderr.write(`alert: ${a.message}\n`);
     if (!values.quiet) bridge.on('receipt', (e: ReceiptEvent) => ctx.stdout.write(receiptLine(e) + '\n'));
     bridge.on('alert', (a: { message: string }) => ctx.stderr.write(`alert: ${a.message}\n`));
+    bridge.on('paired', (p: PairedEvent) =>
+      ctx.stdout.write(`${p.wasLost ? 'Paired again' : 'Paired'} with ${p.business}${p.pending ? `: sending the ${p.pending} receipt(s) kept meanwhile` : ''}.\n`),
+    );
 
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {

@@ -5,7 +5,7 @@ import { statusFile, type BridgeStatus } from '../engine/bridge.js';
 import { loadConfig } from '../engine/config.js';
 import { processAlive } from '../engine/lock.js';
 import { openStore, storeStatus } from '../store/index.js';
-import { readAgent } from '../cloud/index.js';
+import { pairingLostMessage, readPairing } from '../cloud/index.js';
 import { KeychainVault } from '../vault/index.js';
 import { Logger } from '../telemetry/log.js';
 
@@ -43,14 +43,22 @@ export const command: Command = {
     } finally {
       store.close();
     }
-    const agent = await readAgent(vault);
+    const pairing = await readPairing(vault);
+    const agent = pairing.agent;
     const engine = readEngineSnapshot(ctx.dataDir);
+    const lostAgent = pairing.lost?.agent ?? null;
+    // The keychain remembers a refused pairing, so this says it whether or not the engine runs.
+    const lost = pairing.lost ? { code: 'pairing_lost', message: pairingLostMessage(lostAgent?.business_name ?? null) } : null;
+    const cloudAlerts = (engine?.cloud.alerts ?? []).filter((a) => !(lost && a.code === 'pairing_lost')).map((a) => ({ code: a.code, message: a.message }));
     const report = {
       data_dir: ctx.dataDir,
       cloud_url: config.cloud.base_url,
       paired: agent ? { business_name: agent.business_name, tin: agent.tin, location: agent.location_name, agent_id: agent.agent_id } : null,
+      pairing_lost: pairing.lost
+        ? { since: pairing.lost.since, business_name: lostAgent?.business_name ?? null, tin: lostAgent?.tin ?? null, agent_id: lostAgent?.agent_id ?? null }
+        : null,
       outbox: { ...outbox.counts, oldest_pending_age_s: outbox.oldestPendingAgeS, buffered_in_memory: outbox.buffered, awaiting_parse: outbox.awaitingParse },
-      alerts: [...outbox.alerts.map((a) => ({ code: a.code, message: a.message })), ...(engine?.cloud.alerts ?? []).map((a) => ({ code: a.code, message: a.message }))],
+      alerts: [...(lost ? [lost] : []), ...outbox.alerts.map((a) => ({ code: a.code, message: a.message })), ...cloudAlerts],
       engine: engine
         ? {
             pid: engine.pid,
@@ -58,7 +66,18 @@ export const command: Command = {
             started_at: engine.startedAt,
             updated_at: engine.updatedAt,
             capture_paused: engine.capturePaused,
-            devices: engine.devices.map((d) => ({ id: d.deviceId, kind: d.kind, status: d.status, detail: d.detail, last_data_at: d.lastDataAt, jobs: d.jobs })),
+            devices: engine.devices.map((d) => ({
+              id: d.deviceId,
+              kind: d.kind,
+              status: d.status,
+              detail: d.detail,
+              last_data_at: d.lastDataAt,
+              jobs: d.jobs,
+              // A virtual printer over TCP: where it listens, its open POS connections, and the ones it refused or closed.
+              ...(d.endpoint ? { endpoint: d.endpoint, lanes: d.lanes?.length ?? 0 } : {}),
+              ...(d.refused ? { refused: { lane_limit: d.refused.laneLimit, not_allowed: d.refused.notAllowed, last: d.refused.last } } : {}),
+              ...(d.closedIdle === undefined ? {} : { closed_idle: d.closedIdle }),
+            })),
             cloud: {
               state: engine.cloud.state,
               last_sync_at: engine.cloud.lastSyncAt,
@@ -77,12 +96,25 @@ export const command: Command = {
     }
     const o = report.outbox;
     const lines = [
-      `Paired:   ${report.paired ? `${report.paired.business_name} (TIN ${report.paired.tin}), ${report.paired.location}` : 'no — run `taxpoynt-bridge pair`'}`,
+      `Paired:   ${
+        report.paired
+          ? `${report.paired.business_name} (TIN ${report.paired.tin}), ${report.paired.location}`
+          : report.pairing_lost
+            ? `no — pairing lost since ${report.pairing_lost.since}${report.pairing_lost.business_name ? ` (was ${report.pairing_lost.business_name})` : ''}: run \`taxpoynt-bridge pair\``
+            : 'no — run `taxpoynt-bridge pair`'
+      }`,
       `Cloud:    ${report.cloud_url}${engine ? ` — ${engine.cloud.state}${engine.cloud.lastSyncAt ? `, last sync ${engine.cloud.lastSyncAt}` : ''}` : ''}`,
       `Engine:   ${engine ? `running (pid ${engine.pid}, since ${engine.startedAt})` : 'not running'}`,
       `Outbox:   ${o.pending} pending (oldest ${age(o.oldest_pending_age_s)}), ${o.in_flight} in flight, ${o.accepted} accepted, ${o.duplicate} duplicate, ${o.rejected} rejected, ${o.review} in review, ${o.unparsed} unparsed, ${o.reading} reading (printed as pictures)`,
     ];
-    for (const d of engine?.devices ?? []) lines.push(`Device:   ${d.deviceId} (${d.kind}) ${d.status}: ${d.detail}`);
+    for (const d of engine?.devices ?? []) {
+      lines.push(`Device:   ${d.deviceId} (${d.kind}) ${d.status}: ${d.detail}`);
+      const refused = d.refused ? d.refused.laneLimit + d.refused.notAllowed : 0;
+      if (refused > 0) {
+        const last = d.refused!.last;
+        lines.push(`          ${refused} connection(s) refused (${d.refused!.laneLimit} at the lane limit, ${d.refused!.notAllowed} not in the allow list)${last ? `, last from ${last.address} at ${last.at}` : ''}`);
+      }
+    }
     for (const a of report.alerts) lines.push(`Alert:    ${a.message}`);
     ctx.stdout.write(lines.join('\n') + '\n');
     return 0;

@@ -14,8 +14,8 @@ import { BatchResponse, ERROR_CODES, MAX_BATCH_ITEMS, readError, type AgentInfo,
 import { ApiWindow, HeartbeatSender, type HeartbeatFigures } from './heartbeat.js';
 import { memoryOnly, type LearnedLimits, type LimitsMemory } from './learned-limits.js';
 import { RateBudget, readRateLimit, serverDate } from './rate-limit.js';
-import { RemoteConfigPoller } from './remote-config.js';
-import { CloudSession, NotPaired, PairingLost } from './session.js';
+import { REMOTE_CONFIG_POLL_MS, RemoteConfigPoller } from './remote-config.js';
+import { CloudSession, NotPaired, PairingLost, pairingLostMessage } from './session.js';
 
 export interface ForwarderOptions {
   baseUrl: string;
@@ -38,6 +38,8 @@ export interface ForwarderOptions {
    * batch may go beside it, so one dead connection costs one batch, not the queue (idempotency keys make it safe).
    */
   stallMs?: number;
+  /** A pairing made while this forwarder runs was picked up (after `pair`, or after a lost pairing): what waited goes now. */
+  onPaired?: (agent: AgentInfo, wasLost: boolean) => void;
   /** An alert was raised (pairing lost, kill switch…): the engine shows it at once. */
   onAlert?: (alert: ForwarderAlert) => void;
   /** Bodies larger than this are sent gzip-compressed (0: always). */
@@ -49,7 +51,7 @@ export interface ForwarderOptions {
   idlePollMs?: number;
   /** After the kill switch, send one probe batch this often to see whether forwarding is allowed again. */
   killedRecheckMs?: number;
-  /** While not paired, look in the vault this often for a pairing made by `taxpoynt-bridge pair`. */
+  /** While not paired (or the pairing is lost), look in the vault this often for a pairing made by `taxpoynt-bridge pair` (default 15 s). */
   pairingRecheckMs?: number;
   remoteConfig?: { pollMs: number; onChange?: (config: RemoteConfig) => void } | false;
   /** Every minute by default; the engine supplies devices, last hour and updater figures. */
@@ -128,6 +130,9 @@ export function remoteOverrides(
   return out;
 }
 
+/** `pair` in another process is picked up this soon by a running engine (three keychain reads each time). */
+const PAIRING_RECHECK_MS = 15_000;
+
 /** Only a large gap is a clock problem; the Date header has one-second resolution. */
 const SKEW_THRESHOLD_MS = 2000;
 
@@ -176,6 +181,8 @@ export class Forwarder {
   private loading: Promise<void> | null = null;
   private idleWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private lastPairingCheck = 0;
+  /** The vault was read once: a pairing found later is a new one (onPaired), not the one the engine started with. */
+  private pairingChecked = false;
   /** One per request in flight, aborted when the forwarder stops (their rows go back to pending); one signal per request, so no listener piles up. */
   private aborts = new Set<AbortController>();
 
@@ -185,6 +192,8 @@ export class Forwarder {
     this.queue = options.queue;
     this.client = new CloudClient({ baseUrl: options.baseUrl, clock: this.clock, log: this.log, timeoutMs: options.timeoutMs, timeouts: options.timeouts });
     this.session = new CloudSession(this.client, options.vault, this.log, this.clock);
+    // A config poll or heartbeat that finds the pairing refused says so as a batch would: at once, not at the next receipt.
+    this.session.onLost = () => this.markLost();
     const random = options.random ?? Math.random;
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF, random);
     this.breaker = new CircuitBreaker(options.breaker ?? DEFAULT_BREAKER);
@@ -202,7 +211,7 @@ export class Forwarder {
             session: this.session,
             clock: this.clock,
             log: this.log,
-            everyMs: options.remoteConfig?.pollMs ?? 5 * 60_000,
+            everyMs: options.remoteConfig?.pollMs ?? REMOTE_CONFIG_POLL_MS,
             apply: (config) => {
               this.applyRemoteConfig(config);
               if (options.remoteConfig) options.remoteConfig.onChange?.(config);
@@ -238,14 +247,23 @@ export class Forwarder {
       try {
         this.lastPairingCheck = this.clock.now();
         const agent = await this.session.load();
+        const was = { paired: this.paired, lost: this.pairingLost, checked: this.pairingChecked };
+        this.pairingChecked = true;
         this.paired = agent !== null;
-        if (this.paired) {
+        if (agent) {
+          if (was.lost) this.log.info('paired again: receipts kept while the pairing was lost are sent now', { business: agent.business_name });
+          if (was.checked && !was.paired) this.options.onPaired?.(agent, was.lost);
           this.pairingLost = false;
+          this.lastError = null;
           this.alerts.delete('not_paired');
           this.alerts.delete('pairing_lost');
           this.alerts.delete('keychain');
+          this.claimMore = true;
           this.configPoller?.start();
           this.heartbeat?.start();
+        } else if (this.session.lost) {
+          // The keychain remembers the cloud refused this pairing (this run or an earlier one): say so from the start.
+          this.markLost();
         } else if (!this.pairingLost) {
           this.alert('not_paired', 'This bridge is not paired with a TaxPoynt account: run `taxpoynt-bridge pair`. Receipts are kept until then.');
         }
@@ -393,7 +411,7 @@ export class Forwarder {
     try {
       if (this.running && !this.paired && !this.loading) {
         // Not paired, or the pairing was lost: look for a new pairing (`taxpoynt-bridge pair` in another process) now and then.
-        const recheck = this.options.pairingRecheckMs ?? 60_000;
+        const recheck = this.options.pairingRecheckMs ?? PAIRING_RECHECK_MS;
         if (this.clock.now() - this.lastPairingCheck >= recheck) void this.reloadPairing();
         else this.schedule(this.lastPairingCheck + recheck - this.clock.now());
         return;
@@ -474,7 +492,7 @@ export class Forwarder {
 
   private failIdleWaitersIfBlocked(): void {
     let reason: string | null = null;
-    if (this.pairingLost) reason = new PairingLost().message;
+    if (this.pairingLost) reason = pairingLostMessage(this.session.lost?.agent?.business_name ?? null);
     else if (!this.paired && !this.loading) reason = new NotPaired().message;
     else if (this.killed) reason = 'the TaxPoynt cloud has disabled this bridge (kill switch); receipts are kept.';
     else if (!this.forwardingEnabled) reason = 'forwarding is turned off by remote config; receipts are kept.';
@@ -718,17 +736,26 @@ export class Forwarder {
     this.queue.release(job.items.map((i) => i.id), err.message);
     this.releaseReady(err.message);
     this.lastPairingCheck = this.clock.now();
-    if (err instanceof PairingLost) {
-      this.pairingLost = true;
-      this.paired = false;
-      this.alert('pairing_lost', err.message);
-      this.configPoller?.stop();
-      this.heartbeat?.stop();
-    } else {
+    if (err instanceof PairingLost) this.markLost();
+    else {
       this.paired = false;
       this.alert('not_paired', err.message);
     }
     this.lastError = err.message;
+    this.failIdleWaitersIfBlocked();
+  }
+
+  /** The cloud refused the pairing: stop asking it anything, keep the rows, and look for a new pairing in the vault now and then. */
+  private markLost(): void {
+    const message = pairingLostMessage(this.session.lost?.agent?.business_name ?? null);
+    this.pairingLost = true;
+    this.paired = false;
+    this.lastError = message;
+    this.alerts.delete('not_paired');
+    this.alert('pairing_lost', message);
+    this.configPoller?.stop();
+    this.heartbeat?.stop();
+    this.releaseReady(message);
     this.failIdleWaitersIfBlocked();
   }
 

@@ -3,8 +3,8 @@ export { Forwarder, ForwarderStopped, remoteOverrides, type ForwarderOptions, ty
 export { pairDevice, unpair, PairingFailed, type PairOptions, type PairingCode, type UnpairOptions } from './pairing.js';
 export { CloudClient, CloudUnreachable, CloudProtocolError, DEFAULT_TIMEOUTS, timeoutsOf, type Answer, type CloudClientOptions, type CloudTimeouts } from './client.js';
 export { fileMemory, memoryOnly, learnedLimitsFile, LearnedLimits, type LimitsMemory } from './learned-limits.js';
-export { CloudSession, NotPaired, PairingLost, SECRET_NAMES, readAgent } from './session.js';
-export { RemoteConfigPoller } from './remote-config.js';
+export { CloudSession, NotPaired, PairingLost, SECRET_NAMES, readAgent, readPairing, pairingLostMessage, type PairingRecord } from './session.js';
+export { RemoteConfigPoller, REMOTE_CONFIG_POLL_MS } from './remote-config.js';
 export { HeartbeatSender, ApiWindow, type HeartbeatFigures } from './heartbeat.js';
 export { systemClock, scaledClock, type Clock, type Random } from './clock.js';
 export type { BatchLimits } from './batcher.js';

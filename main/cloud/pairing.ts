@@ -68,6 +68,8 @@ export async function pairDevice(options: PairOptions): Promise<AgentInfo> {
       }
       if (answer.ok) {
         await storeTokens(options.vault, answer.token);
+        // A new refresh token no longer matches the mark; deleting it keeps the keychain saying only what is true.
+        await options.vault.delete(SECRET_NAMES.pairingLost);
         log.info('paired', { business: answer.token.agent.business_name, agent_id: answer.token.agent.agent_id });
         return answer.token.agent;
       }
@@ -122,6 +124,7 @@ export async function unpair(options: UnpairOptions): Promise<{ revoked: boolean
   await options.vault.delete(SECRET_NAMES.refreshToken);
   await options.vault.delete(SECRET_NAMES.signingSecret);
   await options.vault.delete(SECRET_NAMES.agent);
+  await options.vault.delete(SECRET_NAMES.pairingLost);
   log.info('unpaired', { revoked });
   return { revoked, wasPaired: refreshToken !== null };
 }

@@ -5,6 +5,13 @@ import type { CloudClient } from './client.js';
 import { RemoteConfig } from './contract.js';
 import type { CloudSession } from './session.js';
 
+/**
+ * How often remote config is asked for. The heartbeat's answer (204, no body: cloud-api.md §4) cannot say the config
+ * changed, so the poll itself must be frequent for a kill switch to act within a minute; with If-None-Match an unchanged
+ * config is a bodiless 304.
+ */
+export const REMOTE_CONFIG_POLL_MS = 30_000;
+
 export interface RemoteConfigPollerOptions {
   client: CloudClient;
   session: CloudSession;
@@ -19,6 +26,7 @@ export class RemoteConfigPoller {
   private current: RemoteConfig | null = null;
   private timer: Timer | null = null;
   private running = false;
+  private stopped = false;
   private polling: Promise<void> | null = null;
 
   constructor(private readonly options: RemoteConfigPollerOptions) {}
@@ -26,11 +34,13 @@ export class RemoteConfigPoller {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopped = false;
     this.timer = this.options.clock.setTimer(() => this.tick(), 0);
   }
 
   stop(): void {
     this.running = false;
+    this.stopped = true;
     this.timer?.cancel();
     this.timer = null;
   }
@@ -72,6 +82,8 @@ export class RemoteConfigPoller {
         log.warn('remote config ignored: it does not match the contract', { issues: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`) });
         return;
       }
+      // An answer that arrives after stop() is dropped: the engine may be closing its data dir.
+      if (this.stopped) return;
       const etag = answer.headers['etag'];
       this.etag = (Array.isArray(etag) ? etag[0] : etag) ?? null;
       this.current = parsed.data;

@@ -1,4 +1,5 @@
 // The pairing as the forwarder uses it: access token in memory, refresh token and signing secret in the vault, rotation on refresh.
+import { createHash } from 'node:crypto';
 import { registerSecret } from '../telemetry/redact.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Vault } from '../vault/index.js';
@@ -6,7 +7,7 @@ import type { Clock } from './clock.js';
 import type { CloudClient } from './client.js';
 import { AgentInfo, type TokenResponse } from './contract.js';
 
-export const SECRET_NAMES = { refreshToken: 'refresh-token', signingSecret: 'signing-secret', agent: 'cloud-agent' } as const;
+export const SECRET_NAMES = { refreshToken: 'refresh-token', signingSecret: 'signing-secret', agent: 'cloud-agent', pairingLost: 'pairing-lost' } as const;
 
 export class NotPaired extends Error {
   readonly code = 'not_paired';
@@ -19,10 +20,58 @@ export class NotPaired extends Error {
 /** The refresh token is dead (invalid_grant): revoked, rotated elsewhere or expired. */
 export class PairingLost extends Error {
   readonly code = 'pairing_lost';
-  constructor() {
-    super('The pairing with TaxPoynt is no longer valid. Pair again with `taxpoynt-bridge pair`; receipts are still captured and kept until then.');
+  constructor(business?: string | null) {
+    super(pairingLostMessage(business ?? null));
     this.name = 'PairingLost';
   }
+}
+
+/** The one sentence every surface (run, status, app, tray tooltip) says about a lost pairing. */
+export function pairingLostMessage(business: string | null): string {
+  return (
+    `Pairing lost: TaxPoynt no longer accepts this bridge${business ? ` for ${business}` : ''} (revoked in the dashboard, or its pairing expired). ` +
+    'Receipts are still captured and kept; run `taxpoynt-bridge pair` to pair again, and they are sent once the new pairing is approved.'
+  );
+}
+
+/**
+ * What the keychain remembers of a refused pairing: when, and a digest of the refresh token the cloud refused. A pairing
+ * whose refresh token has this digest is lost; a new pairing writes a new token, so the mark no longer matches.
+ */
+interface LostMark {
+  at: string;
+  refresh_sha256: string;
+}
+
+const digest = (token: string) => createHash('sha256').update(token).digest('hex');
+
+async function readLostMark(vault: Vault): Promise<LostMark | null> {
+  const text = await vault.get(SECRET_NAMES.pairingLost);
+  if (!text) return null;
+  try {
+    const mark = JSON.parse(text) as Partial<LostMark>;
+    return typeof mark.at === 'string' && typeof mark.refresh_sha256 === 'string' ? { at: mark.at, refresh_sha256: mark.refresh_sha256 } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The pairing as the keychain holds it: the agent, and whether the cloud refused it (`lost`, with when it was found out). */
+export interface PairingRecord {
+  agent: AgentInfo | null;
+  lost: { since: string; agent: AgentInfo | null } | null;
+}
+
+/** Reads the pairing and whether it is known to be lost: `status` and `pair` in another process use it, the engine at start. */
+export async function readPairing(vault: Vault): Promise<PairingRecord> {
+  return (await readPairingAndRefresh(vault)).record;
+}
+
+async function readPairingAndRefresh(vault: Vault): Promise<{ record: PairingRecord; refresh: string | null }> {
+  const [agent, refresh, mark] = await Promise.all([readAgent(vault), vault.get(SECRET_NAMES.refreshToken), readLostMark(vault)]);
+  registerSecret(refresh);
+  if (refresh && mark && mark.refresh_sha256 === digest(refresh)) return { record: { agent: null, lost: { since: mark.at, agent } }, refresh };
+  return { record: { agent: refresh ? agent : null, lost: null }, refresh };
 }
 
 /** Stores what a token answer carries: refresh token (rotated), signing secret and the agent, never the access token. */
@@ -56,6 +105,10 @@ export class CloudSession {
   private refreshing: Promise<string> | null = null;
   /** The refresh token the cloud refused: the vault still holding it means nobody has paired again yet. */
   private deadRefresh: string | null = null;
+  /** Set when the cloud refused the pairing (now or in an earlier run, as the keychain remembers); null when paired or never paired. */
+  lost: PairingRecord['lost'] = null;
+  /** Called when a refresh finds the pairing refused, from whichever request found it (batch, config poll, heartbeat). */
+  onLost: (() => void) | null = null;
 
   constructor(
     private readonly client: CloudClient,
@@ -64,17 +117,15 @@ export class CloudSession {
     private readonly clock: Clock,
   ) {}
 
-  /** Reads the pairing from the vault; null when not paired. */
+  /** Reads the pairing from the vault; null when not paired, or when the keychain remembers the cloud refused it (`lost`). */
   async load(): Promise<AgentInfo | null> {
-    const [agent, secret, refresh] = await Promise.all([
-      readAgent(this.vault),
-      this.vault.get(SECRET_NAMES.signingSecret),
-      this.vault.get(SECRET_NAMES.refreshToken),
-    ]);
+    const [{ record, refresh }, secret] = await Promise.all([readPairingAndRefresh(this.vault), this.vault.get(SECRET_NAMES.signingSecret)]);
     registerSecret(secret);
-    registerSecret(refresh);
-    if (!agent || !secret || !refresh || refresh === this.deadRefresh) {
-      // Unpaired (or never paired): forget the access token too, so nothing more is sent on it.
+    const agent = record.agent;
+    const refusedHere = refresh !== null && refresh === this.deadRefresh;
+    this.lost = record.lost ?? (refusedHere ? (this.lost ?? { since: new Date(this.clock.now()).toISOString(), agent }) : null);
+    if (!agent || !secret || !refresh || this.lost) {
+      // Unpaired, never paired, or refused: forget the access token too, so nothing more is sent on it.
       this.agent = null;
       this.secret = null;
       this.access = null;
@@ -122,12 +173,21 @@ export class CloudSession {
     const answer = await this.client.refresh(refreshToken);
     if (!answer.ok) {
       this.deadRefresh = refreshToken;
+      this.access = null;
+      const business = this.agent?.business_name ?? null;
+      const since = new Date(this.clock.now()).toISOString();
       if (answer.error === 'invalid_grant') {
-        this.access = null;
         this.log.error('pairing lost: the refresh token was refused (invalid_grant); pair again', { code: 'pairing_lost' });
-        throw new PairingLost();
+        // Remembered in the keychain, so `status`, `pair` and the next start know it without asking the cloud.
+        try {
+          await this.vault.set(SECRET_NAMES.pairingLost, JSON.stringify({ at: since, refresh_sha256: digest(refreshToken) } satisfies LostMark));
+        } catch (err) {
+          this.log.warn('the lost pairing could not be noted in the keychain; this run still knows it', { error: err });
+        }
       }
-      throw new PairingLost();
+      this.lost = { since, agent: this.agent };
+      this.onLost?.();
+      throw new PairingLost(business);
     }
     // Rotation: the old refresh token is dead from now on, so the new one is saved before anything else.
     await storeTokens(this.vault, answer.token);

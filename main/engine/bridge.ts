@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { platform, release } from 'node:os';
 import { Capture, type CapturePlan, type CapturedJob, type DeviceState, type TerminalEvent } from '../capture/index.js';
 import type { DeviceConfig } from '../capture/config.js';
-import { Forwarder, fileMemory, learnedLimitsFile, timeoutsOf, type ForwarderAlert, type ForwarderStatus, type RemoteConfig } from '../cloud/index.js';
+import { Forwarder, REMOTE_CONFIG_POLL_MS, fileMemory, learnedLimitsFile, timeoutsOf, type ForwarderAlert, type ForwarderStatus, type RemoteConfig } from '../cloud/index.js';
 import type { Integration } from '../receipts/transaction.js';
 import { ENGINE_CHECKPOINT_MS, openStore, type Store, type StoreAlert, type ForwardQueue, type OutboxState, type Problem } from '../store/index.js';
 import { Logger, logFile, type LogSink } from '../telemetry/log.js';
@@ -42,6 +42,13 @@ export interface ReceiptEvent {
   irn?: string;
   problems?: Problem[];
   at: string;
+}
+
+/** A pairing made while the engine runs was picked up: `pending` receipts that waited go now. */
+export interface PairedEvent {
+  business: string;
+  wasLost: boolean;
+  pending: number;
 }
 
 export interface BridgeStatus {
@@ -178,9 +185,13 @@ export class Bridge extends EventEmitter {
       timeouts: timeoutsOf(this.config.cloud),
       memory: fileMemory(learnedLimitsFile(this.options.dataDir), this.log),
       onAlert: (alert) => this.cloudAlert(alert),
+      onPaired: (agent, wasLost) => {
+        const pending = this.store.counts().pending;
+        this.emit('paired', { business: agent.business_name, wasLost, pending } satisfies PairedEvent);
+      },
       idlePollMs: this.options.forwarder?.idlePollMs,
       pairingRecheckMs: this.options.forwarder?.pairingRecheckMs,
-      remoteConfig: { pollMs: this.options.forwarder?.remoteConfigPollMs ?? 5 * 60_000, onChange: (rc) => this.applyRemoteConfig(rc) },
+      remoteConfig: { pollMs: this.options.forwarder?.remoteConfigPollMs ?? REMOTE_CONFIG_POLL_MS, onChange: (rc) => this.applyRemoteConfig(rc) },
       heartbeat: { everyMs: this.options.forwarder?.heartbeatMs ?? 60_000, figures: () => this.heartbeatFigures(), onAccepted: () => this.markHealthy() },
     });
 
@@ -198,6 +209,8 @@ export class Bridge extends EventEmitter {
       this.updates.start();
     }
     this.forwarder.start();
+    // The pairing is read before start resolves: `run` and the app must not say "not paired" while the keychain is still answering.
+    await this.forwarder.reloadPairing();
     await this.restartCapture();
     const pending = this.store.counts().pending;
     if (pending > 0) this.forwarder.nudge(pending);
@@ -242,6 +255,7 @@ export class Bridge extends EventEmitter {
         codepage: job.codepage ?? codepage,
         profile,
         terminalId,
+        ...(job.address ? { address: job.address } : {}),
         consumes: job.consumes,
       });
       this.lastReceiptAt = Date.now();

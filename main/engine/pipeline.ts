@@ -127,6 +127,7 @@ function parseDecoded(entry: StoredJob, receipts: DecodedReceipt[], profileName?
       integration: entry.integration,
       terminalId: entry.terminalId ?? entry.deviceId,
       capturedAt: entry.capturedAt,
+      ...(entry.address ? { address: entry.address } : {}),
       profile,
       rawSha256: entry.sha256,
       rawBytes: entry.bytes.byteLength,
@@ -337,7 +338,7 @@ export function recoverStaged(
     bytes += s.bytes.length;
     gaps += s.gaps;
     if (s.gaps > 0) log?.warn('staged bytes have gaps: part of this receipt never reached the disk', { device: s.deviceId, missing_bytes: s.gaps });
-    if (s.bytes.length > 0) inputs.push({ deviceId: s.deviceId, integration: s.integration, bytes: s.bytes, capturedAt: s.capturedAt, ...settingsOf(s.deviceId) });
+    if (s.bytes.length > 0) inputs.push({ deviceId: s.deviceId, integration: s.integration, bytes: s.bytes, capturedAt: s.capturedAt, ...(s.address ? { address: s.address } : {}), ...settingsOf(s.deviceId) });
   }
   store.journalRecovered(inputs, streams.map((s) => s.stream));
   return { streams: streams.length, jobs: inputs.length, bytes, gaps };

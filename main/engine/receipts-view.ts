@@ -353,8 +353,11 @@ export function overall(view: Omit<StatusView, 'state' | 'headline'>): { state: 
   }
   if (view.capturePaused) return { state: 'paused', headline: 'Capture is paused: receipts printed now are not recorded. Resume capture to record them again.' };
   const c = view.cloud;
+  if (c.state === 'pairing_lost') {
+    const waiting = view.outbox.pending > 0 ? ` ${view.outbox.pending} receipt(s) are kept and go out once it is approved.` : '';
+    return { state: 'attention', headline: `Pairing lost: TaxPoynt no longer accepts this bridge. Pair again from the Pairing screen.${waiting}` };
+  }
   if (!c.paired || c.state === 'not_paired') return { state: 'attention', headline: 'This bridge is not paired yet: open Pairing and approve the code in your TaxPoynt dashboard.' };
-  if (c.state === 'pairing_lost') return { state: 'attention', headline: 'The pairing with TaxPoynt was revoked: pair this bridge again from the Pairing screen.' };
   if (c.state === 'killed' || c.state === 'disabled') return { state: 'attention', headline: 'TaxPoynt has paused sending from this bridge; receipts are kept. Contact TaxPoynt support.' };
   const broken = view.devices.find((d) => d.status === 'error' || d.status === 'disconnected');
   if (broken) return { state: 'attention', headline: `${broken.id}: ${broken.detail}` };

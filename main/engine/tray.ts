@@ -57,6 +57,7 @@ export function trayModel(status: StatusView | null): TrayModel {
   const state = trayState(status);
   const up = status !== null && state !== 'restarting';
   const paired = status?.cloud.paired ?? false;
+  const lost = status?.cloud.state === 'pairing_lost';
   const paused = status?.capturePaused ?? false;
   const pending = status?.outbox.pending ?? 0;
   const ready = status?.update?.downloadedVersion ?? null;
@@ -71,7 +72,7 @@ export function trayModel(status: StatusView | null): TrayModel {
       { id: 'separator', label: '', enabled: true, type: 'separator' },
       { id: 'pause', label: 'Pause capture', enabled: up, checked: paused, type: 'checkbox' },
       { id: 'sync', label: pending > 0 ? `Sync now (${pending} waiting)` : 'Sync now', enabled: up && paired, type: 'normal' },
-      { id: 'pair', label: paired ? `Paired with ${status?.cloud.business?.name ?? 'TaxPoynt'}` : 'Pair with TaxPoynt…', enabled: up && !paired, type: 'normal' },
+      { id: 'pair', label: lost ? 'Pairing lost: pair again…' : paired ? `Paired with ${status?.cloud.business?.name ?? 'TaxPoynt'}` : 'Pair with TaxPoynt…', enabled: up && (!paired || lost), type: 'normal' },
       { id: 'separator', label: '', enabled: true, type: 'separator' },
       ...update,
       { id: 'quit', label: 'Quit', enabled: true, type: 'normal' },

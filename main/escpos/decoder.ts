@@ -29,8 +29,8 @@
 // - Pictures: raster data (GS v 0, ESC *, GS ( L / GS 8 L fn 112/113) is collected as it is skipped and
 //   decoded into `pictures` when its block ends (or is cut short); consecutive bands of one command join
 //   (printImage). NV/downloaded images print as 'logo' placeholders. main/escpos/README.md has the table.
-// - Bounds: a line is broken at 4096 characters, 16 MiB of pictures a receipt, a receipt keeps at most 100 warnings, a 2D-code or
-//   barcode payload at most 64 KiB; nothing else is allocated per byte.
+// - Bounds: a line is broken at 4096 characters, a receipt keeps at most 100 warnings, 4096 pictures and
+//   16 MiB of picture dots, a 2D-code or barcode payload at most 64 KiB; nothing else is allocated per byte.
 import {
   canonicalCodepage,
   composeTable,
@@ -347,6 +347,9 @@ export class EscposStream {
   private rScaleX = 1;
   private rScaleY = 1;
   private rSource = '';
+  /** Graphics store: the colour plane (bit of c) being read, and the planes the stored graphics hold. */
+  private rPlane = 0;
+  private gfxPlanes = 0;
 
   // current line
   private line = new Uint16Array(MAX_LINE + 8);
@@ -1083,6 +1086,7 @@ export class EscposStream {
       case 0x4a: // ESC J n: print and feed
       case 0x4b:
         if (this.lineLen > 0) this.flushLine();
+        this.stripeFeed = false; // it printed the ESC * stripe, if one was waiting
         break;
       case 0x64: // ESC d n: print and feed n lines
         this.flushLine();
@@ -1287,6 +1291,7 @@ export class EscposStream {
       if (data < need) this.warn('truncated_block', this.cmdStart, `${source} graphics at offset ${this.cmdStart} declare ${x}×${y} dots (${need} bytes) but hold ${data} bytes`);
       this.rasterStart(source, x, y, fn, bx, by, Math.min(data, need));
       this.rDeclared = data; // all of it is skipped; the bytes past `need` are not the picture's
+      this.rPlane = 1 << ((p[h + 3] as number) & 7); // c: 49-52 the colour (plane) it fills
       this.skip(data, D_GRAPHICS_STORE, true);
     } else if (fn === 112 || fn === 113 || fn === 67 || fn === 68 || fn === 83) {
       this.skip(rest, D_GRAPHICS_STORE, true);
@@ -1662,11 +1667,13 @@ export class EscposStream {
     }
     bitmap = scaleBitmap(bitmap, this.rScaleX, this.rScaleY);
     const prev = this.gfx;
-    if (prev && prev.width === bitmap.width && prev.height === bitmap.height) {
-      // Another colour plane of the same graphics: any ink prints black.
+    if (prev && prev.width === bitmap.width && prev.height === bitmap.height && (this.gfxPlanes & this.rPlane) === 0) {
+      // Another colour plane of the same graphics: any ink prints black. (The same plane again replaces it.)
       for (let k = 0; k < prev.data.length; k++) prev.data[k] = (prev.data[k] as number) | (bitmap.data[k] as number);
+      this.gfxPlanes |= this.rPlane;
     } else if (bitmap.width > 0 && bitmap.height > 0) {
       this.gfx = bitmap;
+      this.gfxPlanes = this.rPlane;
       this.gfxSource = this.rSource;
       this.gfxAt = this.rAt;
     } else this.gfx = null;

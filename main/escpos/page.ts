@@ -44,17 +44,24 @@ class Canvas {
     this.data[at] = (this.data[at] as number) ^ (0x80 >> (x & 7));
   }
 
-  /** Copies `b` with its top-left corner at (x0, y0), clipped to the canvas. */
+  /** Draws `b`'s dots with its top-left corner at (x0, y0), clipped to the canvas (whole bytes shifted, not dot by dot). */
   blit(b: Bitmap, x0: number, y0: number): void {
     const inRow = rowBytes(b.width);
-    if ((x0 & 7) === 0 && x0 >= 0 && x0 + b.width <= this.width) {
-      for (let y = 0; y < b.height && y0 + y < this.height; y++) {
-        this.data.set(b.data.subarray(y * inRow, y * inRow + inRow), (y0 + y) * this.stride + (x0 >> 3));
-      }
-      return;
-    }
+    const shift = ((x0 % 8) + 8) % 8;
+    const firstByte = Math.floor(x0 / 8);
+    const lastBit = (b.width & 7) === 0 ? 0xff : (0xff << (8 - (b.width & 7))) & 0xff;
     for (let y = 0; y < b.height; y++) {
-      for (let x = 0; x < b.width; x++) if ((((b.data[y * inRow + (x >> 3)] as number) >> (7 - (x & 7))) & 1) !== 0) this.set(x0 + x, y0 + y);
+      const Y = y0 + y;
+      if (Y < 0 || Y >= this.height) continue;
+      const row = Y * this.stride;
+      for (let k = 0; k < inRow; k++) {
+        let v = b.data[y * inRow + k] as number;
+        if (k === inRow - 1) v &= lastBit;
+        if (v === 0) continue;
+        const at = firstByte + k;
+        if (at >= 0 && at < this.stride) this.data[row + at] = (this.data[row + at] as number) | (v >> shift);
+        if (shift > 0 && at + 1 >= 0 && at + 1 < this.stride) this.data[row + at + 1] = (this.data[row + at + 1] as number) | ((v << (8 - shift)) & 0xff);
+      }
     }
   }
 }

@@ -17,6 +17,8 @@ export interface ParseContext {
   integration: Integration;
   terminalId: string;
   capturedAt: string;
+  /** The source address of the virtual-printer lane that printed it (`source.address`); absent for serial devices. */
+  address?: string;
   profile: Profile;
   rawSha256: string;
   rawBytes: number;
@@ -353,7 +355,7 @@ export function parseReceipt(receipt: DecodedReceipt, ctx: ParseContext): ParseR
   }
   const tx: Transaction = {
     id: ctx.id,
-    source: { device_id: ctx.deviceId, integration: ctx.integration, profile: profileId(ctx.profile), captured_at: ctx.capturedAt },
+    source: { device_id: ctx.deviceId, integration: ctx.integration, profile: profileId(ctx.profile), captured_at: ctx.capturedAt, ...(ctx.address ? { address: ctx.address } : {}) },
     receipt_number: receiptNumber ?? `unknown-${ctx.rawSha256.slice(0, 12)}`,
     terminal_id: ctx.terminalId,
     issued_at: date ? isoDateTime(date, time, ctx.profile.timezone) : ctx.capturedAt,

@@ -110,6 +110,18 @@ export const MIGRATIONS: Migration[] = [
     up: integerKeys,
   },
   {
+    version: 5,
+    name: 'source address of a virtual-printer lane on journaled jobs and staged bytes',
+    up(db) {
+      // The transaction's source.address (cloud-api.md §3): kept with the bytes so a restart's recovery and
+      // `queue reprocess` give the same transaction. Not part of any id. Serial devices leave it NULL.
+      db.exec(`
+        ALTER TABLE journal ADD COLUMN address TEXT;
+        ALTER TABLE capture_chunks ADD COLUMN address TEXT;
+      `);
+    },
+  },
+  {
     version: 7,
     name: "outbox state 'reading' and the words read from pictures: receipts printed as pictures wait there while their text is read (OCR)",
     up: readingState,

@@ -20,6 +20,8 @@ export interface JournalInput {
   codepage?: string;
   profile?: string;
   terminalId?: string;
+  /** The source address of the virtual-printer lane that printed it (transaction `source.address`); not part of the id. */
+  address?: string;
   /** The capture stream this job was cut from and the offset it ends at: its staged bytes are released in the same commit. */
   consumes?: { stream: string; end: number };
 }
@@ -33,6 +35,8 @@ export interface StagedChunk {
   start: number;
   bytes: Uint8Array;
   at: string;
+  /** The lane's source address (virtual printer over TCP). */
+  address?: string;
 }
 
 /** What a stream left staged: the bytes of receipts not journaled when the bridge stopped, in order. */
@@ -44,6 +48,7 @@ export interface StagedStream {
   bytes: Buffer;
   /** Bytes missing between staged chunks (a staging write that failed, e.g. on a full disk). */
   gaps: number;
+  address?: string;
 }
 
 export interface JournalResult {
@@ -63,6 +68,8 @@ export interface StoredJob extends JournalEntry {
   codepage?: string;
   profile?: string;
   terminalId?: string;
+  /** The source address of the lane that printed it (virtual printer over TCP). */
+  address?: string;
   /** The journal row (absent for a job held in memory). */
   seq?: number;
   /** Set when these bytes are one receipt of the journaled job: where they lie in it. */
@@ -125,6 +132,7 @@ interface JournalDbRow {
   codepage: string | null;
   profile: string | null;
   terminal_id: string | null;
+  address: string | null;
   bytes: Buffer;
 }
 
@@ -166,8 +174,8 @@ export class Store implements ForwardQueue {
   ) {
     this.s = {
       journal: db.prepare(
-        `INSERT INTO journal (device_id, integration, captured_at, journaled_at, sha256, size, encoding, codepage, profile, terminal_id, bytes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO journal (device_id, integration, captured_at, journaled_at, sha256, size, encoding, codepage, profile, terminal_id, address, bytes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       awaitingRows: db.prepare('SELECT seq, device_id, size, encoding, bytes FROM journal WHERE parsed = 0 ORDER BY seq'),
       awaitingCount: db.prepare('SELECT count(*) AS n FROM journal WHERE parsed = 0'),
@@ -217,13 +225,13 @@ export class Store implements ForwardQueue {
       alerts: db.prepare('SELECT code, severity, message, moved_to, raised_at FROM alerts WHERE resolved_at IS NULL ORDER BY seq'),
       raise: db.prepare('INSERT INTO alerts (code, severity, message, moved_to, raised_at) VALUES (?, ?, ?, ?, ?)'),
       resolve: db.prepare('UPDATE alerts SET resolved_at = ? WHERE code = ? AND resolved_at IS NULL'),
-      stage: db.prepare('INSERT INTO capture_chunks (stream, device_id, integration, start, bytes, at) VALUES (?, ?, ?, ?, ?, ?)'),
+      stage: db.prepare('INSERT INTO capture_chunks (stream, device_id, integration, start, bytes, at, address) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       releaseWhole: db.prepare('DELETE FROM capture_chunks WHERE stream = ? AND start + length(bytes) <= ?'),
       // The chunk the job ends inside keeps only its unconsumed tail (substr on a BLOB counts bytes, from 1).
       releaseSplit: db.prepare(
         'UPDATE capture_chunks SET bytes = substr(bytes, @end - start + 1), start = @end WHERE stream = @stream AND start < @end AND start + length(bytes) > @end',
       ),
-      staged: db.prepare('SELECT stream, device_id, integration, start, bytes, at FROM capture_chunks ORDER BY stream, start'),
+      staged: db.prepare('SELECT stream, device_id, integration, start, bytes, at, address FROM capture_chunks ORDER BY stream, start'),
       dropStream: db.prepare('DELETE FROM capture_chunks WHERE stream = ?'),
     };
     for (const row of this.s.awaitingRows!.iterate() as Iterable<{ seq: number; device_id: string; size: number; encoding: number; bytes: Buffer }>) {
@@ -338,6 +346,7 @@ export class Store implements ForwardQueue {
       r.codepage ?? null,
       r.profile ?? null,
       r.terminalId ?? null,
+      r.address ?? null,
       r.packed.stored,
     );
     const seq = Number(info.lastInsertRowid);
@@ -368,7 +377,7 @@ export class Store implements ForwardQueue {
     if (chunks.length === 0) return true;
     try {
       this.db.transaction(() => {
-        for (const c of chunks) this.s.stage!.run(c.stream, c.deviceId, c.integration, c.start, toBuffer(c.bytes), c.at);
+        for (const c of chunks) this.s.stage!.run(c.stream, c.deviceId, c.integration, c.start, toBuffer(c.bytes), c.at, c.address ?? null);
       })();
       return true;
     } catch (err) {
@@ -396,11 +405,12 @@ export class Store implements ForwardQueue {
     const out: StagedStream[] = [];
     type Open = { s: StagedStream; parts: Buffer[]; next: number };
     let current: Open | undefined;
-    const rows = this.s.staged!.iterate() as Iterable<{ stream: string; device_id: string; integration: Integration; start: number; bytes: Buffer; at: string }>;
+    const rows = this.s.staged!.iterate() as Iterable<{ stream: string; device_id: string; integration: Integration; start: number; bytes: Buffer; at: string; address: string | null }>;
     for (const row of rows) {
       if (current === undefined || current.s.stream !== row.stream) {
         if (current) out.push({ ...current.s, bytes: Buffer.concat(current.parts) });
         current = { s: { stream: row.stream, deviceId: row.device_id, integration: row.integration, capturedAt: row.at, bytes: Buffer.alloc(0), gaps: 0 }, parts: [], next: row.start };
+        if (row.address !== null) current.s.address = row.address;
       }
       let bytes = row.bytes;
       if (row.start < current.next) bytes = bytes.subarray(Math.min(bytes.length, current.next - row.start)); // overlap: keep each byte once
@@ -529,6 +539,7 @@ export class Store implements ForwardQueue {
       codepage: row.codepage ?? undefined,
       profile: row.profile ?? undefined,
       terminalId: row.terminal_id ?? undefined,
+      ...(row.address === null ? {} : { address: row.address }),
     };
   }
 
@@ -923,6 +934,7 @@ function journalRecord(input: JournalInput, journaledAt: string): JournalRecord 
     codepage: input.codepage,
     profile: input.profile,
     terminalId: input.terminalId,
+    ...(input.address ? { address: input.address } : {}),
     journaledAt,
     packed: packBytes(input.bytes),
     consumes: input.consumes,

@@ -56,6 +56,11 @@ describe('tray model', () => {
     expect(unpaired.state).toBe('attention');
     expect(item(unpaired, 'pair')).toMatchObject({ enabled: true, label: 'Pair with TaxPoynt…' });
     expect(item(unpaired, 'sync').enabled).toBe(false);
+    // A pairing the cloud refused says so, and offers to pair again (the business is still known from the keychain).
+    const lost = trayModel(status({ pending: 2, cloud: { paired: false, state: 'pairing_lost' } }));
+    expect(lost.state).toBe('attention');
+    expect(lost.tooltip).toMatch(/^TaxPoynt POS Bridge: Pairing lost/);
+    expect(item(lost, 'pair')).toMatchObject({ enabled: true, label: 'Pairing lost: pair again…' });
     expect(item(trayModel(status({ paused: true })), 'pause')).toMatchObject({ checked: true, type: 'checkbox' });
     const down = trayModel(null);
     expect(item(down, 'open').enabled).toBe(true);

@@ -52,6 +52,31 @@ async function pos(endpoint: string): Promise<{ socket: Socket; received: number
 const send = (socket: Socket, bytes: Uint8Array) => new Promise<void>((r) => socket.write(bytes, () => r()));
 const end = (socket: Socket) => new Promise<void>((r) => socket.end(() => r()));
 
+/** A listener standing for a network printer: what it receives is the paper; `answer` lets it talk back. */
+async function tcpPrinter(answer?: (printer: Socket, data: Buffer) => void): Promise<{ port: number; paper: Buffer[]; close(): void }> {
+  const paper: Buffer[] = [];
+  const conns = new Set<Socket>();
+  const server = await new Promise<Server>((resolve) => {
+    const s = createServer((c) => {
+      conns.add(c);
+      c.on('error', () => undefined);
+      c.on('data', (d: Buffer) => {
+        paper.push(d);
+        answer?.(c, d);
+      });
+    });
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return {
+    port: (server.address() as { port: number }).port,
+    paper,
+    close: () => {
+      for (const c of conns) c.destroy();
+      server.close();
+    },
+  };
+}
+
 const noPty = lacks('ptys', 'the virtual printer tests with a serial printer or POS');
 
 describe('virtual printer', () => {
@@ -82,7 +107,7 @@ describe('virtual printer', () => {
     expect(Buffer.compare(Buffer.from(paper), job)).toBe(0);
     // The printer's own answer, not the bridge's stand-in (0x12).
     expect(till.received).toEqual([0x16]);
-    expect(sink.jobs[0]).toMatchObject({ deviceId: 'vp#127.0.0.1', integration: 'escpos_tcp', end: 'cut' });
+    expect(sink.jobs[0]).toMatchObject({ deviceId: 'vp', address: '127.0.0.1', integration: 'escpos_tcp', end: 'cut' });
     expect(Buffer.compare(Buffer.from(sink.jobs[0]!.bytes), job.subarray(0, job.length - 5))).toBe(0);
     await closePort(printer);
   });
@@ -166,12 +191,11 @@ describe('virtual printer', () => {
     }
     await Promise.all(tills.map((t) => end(t.socket)));
     await sink.until(() => sink.jobs.length === 4);
-    const byLane = new Map(sink.jobs.map((j) => [j.deviceId, Buffer.from(j.bytes)]));
-    expect(byLane.size).toBe(4);
-    for (const bytes of byLane.values()) {
-      const lane = Number(/LANE (\d) RECEIPT/.exec(bytes.toString('latin1'))![1]);
-      expect(Buffer.compare(bytes, receipts[lane - 1]!)).toBe(0);
-    }
+    // Every lane's job carries the device's id and the till's address; each is one lane's receipt, whole.
+    expect(sink.jobs.map((j) => [j.deviceId, j.address])).toEqual(sink.jobs.map(() => ['bar', '127.0.0.1']));
+    const byLane = new Map(sink.jobs.map((j) => [Number(/LANE (\d) RECEIPT/.exec(Buffer.from(j.bytes).toString('latin1'))![1]), Buffer.from(j.bytes)]));
+    expect([...byLane.keys()].sort()).toEqual([1, 2, 3, 4]);
+    for (const [lane, bytes] of byLane) expect(Buffer.compare(bytes, receipts[lane - 1]!)).toBe(0);
     const total = receipts.reduce((n, r) => n + r.length, 0);
     await waitFor(() => paper.length === total, 5000, 'all four on paper');
     // On paper: the four receipts one after the other, each whole.
@@ -197,13 +221,13 @@ describe('virtual printer', () => {
     await waitFor(() => vp.status().bytes === 100, 2000, 'first part');
     till.socket.destroy();
     await sink.until(() => sink.jobs.length === 1);
-    expect(sink.jobs[0]).toMatchObject({ deviceId: 'vp#127.0.0.1', end: 'end_of_data' });
+    expect(sink.jobs[0]).toMatchObject({ deviceId: 'vp', address: '127.0.0.1', end: 'end_of_data' });
     expect(Buffer.compare(Buffer.from(sink.jobs[0]!.bytes), r.subarray(0, 100))).toBe(0);
     await waitFor(() => vp.status().lanes!.length === 0, 2000, 'lane gone');
     till = await pos(vp.endpoint!);
     await send(till.socket, r);
     await sink.until(() => sink.jobs.length === 2);
-    expect(sink.jobs[1]).toMatchObject({ deviceId: 'vp#127.0.0.1', end: 'partial_cut' });
+    expect(sink.jobs[1]).toMatchObject({ deviceId: 'vp', address: '127.0.0.1', end: 'partial_cut' });
     expect(Buffer.compare(Buffer.from(sink.jobs[1]!.bytes), r)).toBe(0);
   });
 
@@ -280,7 +304,7 @@ describe('virtual printer', () => {
     const till = await pos(first.endpoint!);
     await send(till.socket, laneReceipt(1));
     await sink.until(() => sink.jobs.length === 1);
-    expect(sink.jobs[0]!.deviceId).toBe('one#127.0.0.1');
+    expect(sink.jobs[0]).toMatchObject({ deviceId: 'one', address: '127.0.0.1' });
   });
 
   it.skipIf(noPty)('a serial lane unplugged and replugged mid-receipt: disconnected meanwhile, the receipt completed after', async () => {
@@ -313,16 +337,7 @@ describe('virtual printer', () => {
 
 describe('virtual printer: lanes never keep a till out (issue 13 §2)', () => {
   it('more idle connections than the lane limit, then a real receipt: refusals counted, the receipt journaled and printed identical', async () => {
-    const paper: Buffer[] = [];
-    const printerSockets = new Set<Socket>();
-    const server = await new Promise<Server>((resolve) => {
-      const s = createServer((c) => {
-        printerSockets.add(c);
-        c.on('data', (d) => paper.push(d));
-      });
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    const port = (server.address() as { port: number }).port;
+    const { port, paper, close } = await tcpPrinter();
     const sink = new RecordingSink();
     const vp = await startPrinter({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, max_lanes: 8, printer: { tcp: `127.0.0.1:${port}` } }, sink);
     await waitFor(() => vp.status().printer === 'connected', 5000, 'printer connected');
@@ -346,23 +361,78 @@ describe('virtual printer: lanes never keep a till out (issue 13 §2)', () => {
     await waitFor(() => Buffer.concat(paper).length === r.length, 5000, 'the receipt on paper');
     expect(Buffer.compare(Buffer.concat(paper), r)).toBe(0);
     expect(vp.status().closedIdle).toBeGreaterThanOrEqual(1);
-    for (const s of printerSockets) s.destroy();
-    server.close();
+    close();
+  });
+});
+
+describe('virtual printer: a flood of refused connections (issue 13 §2)', () => {
+  it('is counted in full, logged with its address one line each for the first 10, the rest summed in one line: the log is not rotated away', async () => {
+    const dir = tempDir();
+    const file = `${dir}/bridge.log`;
+    const sink = new RecordingSink();
+    const vp = await startPrinter({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, max_lanes: 1 }, sink, { log: new Logger({ file, level: 'info' }) });
+    const holder = await pos(vp.endpoint!);
+    await waitFor(() => vp.status().lanes!.length === 1, 2000, 'the holder\'s lane');
+    const port = Number(vp.endpoint!.split(':')[1]);
+    for (let i = 0; i < 40; i++) {
+      const s = connect({ host: '127.0.0.1', port });
+      s.on('error', () => undefined);
+      await new Promise((r) => s.once('close', r));
+    }
+    expect(vp.status().refused).toMatchObject({ laneLimit: 40, last: { address: '127.0.0.1', reason: 'lane_limit' } });
+    expect(holder.socket.destroyed).toBe(false);
+    await vp.stop();
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.filter((l) => l.msg === 'connection refused: every lane is busy (max_lanes)').map((l) => l.address)).toEqual(Array(10).fill('127.0.0.1'));
+    expect(lines.filter((l) => String(l.msg).startsWith('more connections refused'))).toEqual([expect.objectContaining({ level: 'warn', address: '127.0.0.1', count: 30, lane_limit: 30, not_allowed: 0 })]);
+  });
+});
+
+describe('virtual printer: a lane that keeps querying the printer does not hold it (issue 13 §2)', () => {
+  it('queries always awaiting the printer\'s answer: handed over after max_job_ms; each till gets one answer per query, its own, whoever has the printer when it comes', async () => {
+    // A printer that answers each DLE EOT in 100 ms (0x16); the bridge waits 300 ms before answering in its place (0x12).
+    const { port, paper, close } = await tcpPrinter((c, d) => {
+      for (let i = d.indexOf(0x10); i !== -1; i = d.indexOf(0x10, i + 1)) setTimeout(() => c.destroyed || c.write(Buffer.of(0x16)), 100);
+    });
+    const sink = new RecordingSink();
+    const vp = await startPrinter({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, idle_ms: 3000, max_job_ms: 1000, printer: { tcp: `127.0.0.1:${port}` } }, sink, { answerAfterMs: 300 });
+    await waitFor(() => vp.status().printer === 'connected', 5000, 'printer connected');
+    const poller = await pos(vp.endpoint!);
+    const other = await pos(vp.endpoint!);
+    const head = Buffer.from('\x1b@POLLING TILL\n', 'latin1');
+    await send(poller.socket, head);
+    let polls = 0;
+    let polling = true;
+    const loop = (async () => {
+      while (polling) {
+        await send(poller.socket, Buffer.from('\x10\x04\x01', 'latin1'));
+        polls++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 200));
+    const r = Buffer.concat([Buffer.from('\x10\x04\x01', 'latin1'), laneReceipt(8)]);
+    const t0 = performance.now();
+    await send(other.socket, r);
+    await waitFor(() => Buffer.concat(paper).includes(r), 5000, 'the other till\'s receipt on paper while the poller keeps polling');
+    expect(performance.now() - t0).toBeLessThan(3000);
+    polling = false;
+    await loop;
+    await waitFor(() => poller.received.length >= polls, 5000, 'an answer to every poll');
+    await new Promise((r) => setTimeout(r, 1000));
+    // The poller's answers that came after the hand-over went to the poller, not to the till that had the printer then.
+    expect(poller.received).toHaveLength(polls);
+    expect(poller.received).toContain(0x16);
+    expect(poller.received.filter((b) => b !== 0x16 && b !== 0x12)).toEqual([]);
+    // The other till asked while waiting: the bridge answered it at once, and the printer's copy was dropped.
+    expect(other.received).toEqual([0x12]);
+    close();
   });
 });
 
 describe('virtual printer: the kill switch never blocks the till (issue 13 §9)', () => {
   it('capture switched off keeps the listener: jobs still print identical and status queries are answered, nothing is journaled', async () => {
-    const paper: Buffer[] = [];
-    const printerSockets = new Set<Socket>();
-    const server = await new Promise<Server>((resolve) => {
-      const s = createServer((c) => {
-        printerSockets.add(c);
-        c.on('data', (d) => paper.push(d));
-      });
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    const port = (server.address() as { port: number }).port;
+    const { port, paper, close } = await tcpPrinter();
     const sink = new RecordingSink();
     const device = DeviceConfig.parse({ id: 'vp', kind: 'virtual_printer', listen: { tcp: '127.0.0.1:0' }, printer: { tcp: `127.0.0.1:${port}` } });
     const capture = new Capture([], sink, fast);
@@ -391,7 +461,6 @@ describe('virtual printer: the kill switch never blocks the till (issue 13 §9)'
     await send(till2.socket, laneReceipt(3));
     await end(till2.socket);
     await sink.until(() => sink.jobs.length === 1);
-    for (const s of printerSockets) s.destroy();
-    server.close();
+    close();
   });
 });

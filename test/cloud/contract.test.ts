@@ -2,6 +2,7 @@
 // The outbox here is test/cloud/memory-queue.ts, a small in-memory ForwardQueue; the real store implements the same interface.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../main/cloud/clock.js';
+import { Forwarder } from '../../main/cloud/forwarder.js';
 import { PairingFailed, pairDevice, unpair } from '../../main/cloud/pairing.js';
 import { SECRET_NAMES } from '../../main/cloud/session.js';
 import { startSandbox, type Sandbox } from '../../sandbox/server.js';
@@ -334,6 +335,53 @@ describe('POST /v1/transactions/batch answers', () => {
     await sync(r, 5000);
     expect(r.queue.inState('accepted')).toHaveLength(4);
     expect(r.forwarder.status().state).toBe('idle');
+  });
+});
+
+describe('a pairing revoked in the dashboard', () => {
+  it('the sandbox revokes an agent over HTTP; a config poll finds it with nothing to send, and the vault remembers it for the next start', async () => {
+    const r = await make({}, { remoteConfig: { pollMs: 60_000 }, pairingRecheckMs: 100 }, 0);
+    const agentId = JSON.parse(r.vault.entries.get(SECRET_NAMES.agent)!).agent_id as string;
+    const unknown = await fetch(`${r.sandbox.url}/sandbox/agents/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ agent_id: 'agt_nobody' }) });
+    expect(unknown.status).toBe(404);
+    const revoked = await fetch(`${r.sandbox.url}/sandbox/agents/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ agent_id: agentId }) });
+    expect(await revoked.json()).toEqual({ revoked: [agentId] });
+    const alerts: string[] = [];
+    const f = new Forwarder({
+      baseUrl: r.sandbox.url,
+      queue: r.queue,
+      vault: r.vault,
+      log: r.log,
+      batch: { max_items: 10, max_bytes: 1 << 20, max_wait_ms: 0 },
+      rate: { max_rps: 100 },
+      agentVersion: '0.1.0-test',
+      remoteConfig: { pollMs: 60_000 },
+      heartbeat: false,
+      pairingRecheckMs: 100,
+      onAlert: (a) => alerts.push(a.code),
+    });
+    open.push({ close: () => f.stop() });
+    f.start();
+    // No receipt to send: the first config poll's refresh is what finds it.
+    await waitFor(() => f.status().state === 'pairing_lost', 5000, 'the config poll to find the pairing lost');
+    expect(alerts).toEqual(['pairing_lost']);
+    expect(f.status().alerts[0]!.message).toMatch(/^Pairing lost: TaxPoynt no longer accepts this bridge for Mama Put Kitchen Ltd .*run `taxpoynt-bridge pair`/);
+    const mark = JSON.parse(r.vault.entries.get(SECRET_NAMES.pairingLost)!) as { at: string; refresh_sha256: string };
+    expect(mark.refresh_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(mark)).not.toContain(r.vault.entries.get(SECRET_NAMES.refreshToken)!);
+    await f.stop();
+
+    // The next start knows before asking the cloud anything.
+    const before = r.sandbox.state.counters.requests;
+    const again = r.forwarder;
+    again.start();
+    await waitFor(() => again.status().state === 'pairing_lost', 2000, 'the restarted forwarder to know the pairing is lost');
+    expect(r.sandbox.state.counters.requests).toBe(before);
+    // Pairing again clears the mark, and forwarding resumes by itself.
+    await pairWith(r.sandbox, r.vault, r.log);
+    expect(r.vault.entries.has(SECRET_NAMES.pairingLost)).toBe(false);
+    await waitFor(() => again.status().state === 'idle', 5000, 'the new pairing to be picked up');
+    expect(again.status().alerts).toEqual([]);
   });
 });
 

@@ -15,7 +15,7 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/s
 import { waitFor } from './harness.js';
 
 export const hasKeyring = Boolean(process.env.TAXPOYNT_TEST_KEYRING);
-export const SECRET_NAMES = ['database-key', 'refresh-token', 'signing-secret', 'cloud-agent'];
+export const SECRET_NAMES = ['database-key', 'refresh-token', 'signing-secret', 'cloud-agent', 'pairing-lost'];
 
 export interface Pty {
   /** The till's end: the test prints receipts here. */

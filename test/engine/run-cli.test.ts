@@ -1,5 +1,4 @@
 // `taxpoynt-bridge run` as a service manager sees it: starts, refuses a second engine on the same data dir, stops cleanly on SIGTERM and SIGINT.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,25 +6,9 @@ import { waitFor } from '../support/wait.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeychainVault } from '../../main/vault/index.js';
 import { lacks } from '../support/platform.js';
+import { startCli as start } from '../support/processes.js';
 
 const hasKeyring = Boolean(process.env.TAXPOYNT_TEST_KEYRING);
-const cli = join(process.cwd(), 'dist', 'main', 'cli.js');
-
-interface Proc {
-  child: ChildProcessWithoutNullStreams;
-  out: () => string;
-  exited: Promise<number | null>;
-}
-
-function start(args: string[], env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env } });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  return { child, out: () => out, exited };
-}
-
 
 describe.runIf(hasKeyring && !lacks('signals', 'the `run` stop-on-signal tests'))('taxpoynt-bridge run', () => {
   let dir: string;
@@ -62,6 +45,23 @@ describe.runIf(hasKeyring && !lacks('signals', 'the `run` stop-on-signal tests')
     } finally {
       first.child.kill('SIGTERM');
       await first.exited;
+    }
+  });
+
+  it('prints on stderr the alerts raised at start: a database whose key left the keychain is moved aside', async () => {
+    const ingest = start(['ingest', '-', '--device', 'lane-1'], env());
+    ingest.child.stdin.end(Buffer.from('\x1b@NOT A RECEIPT\n\x1dV\x00'));
+    expect(await ingest.exited).toBe(0);
+    await new KeychainVault(service).delete('database-key');
+    const run = start(['run'], env());
+    try {
+      await waitFor(() => /alert: The database key was missing from the keychain/.test(run.stderr()), 20_000, 'run to print the start-up alert on stderr');
+      expect(run.stderr()).toMatch(/It was moved to .*bridge\.db.* \(not deleted\)/);
+      // Once, not repeated by the listener attached after start.
+      expect(run.stderr().match(/alert: The database key was missing/g)).toHaveLength(1);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
     }
   });
 

@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { command } from '../../main/cli/decode.js';
 import { UsageError, type CommandContext } from '../../main/cli/command.js';
 import type { Bitmap } from '../../main/escpos/types.js';
-import { concat, randomBitmap, rasterJob, toEscStar, toGsV0 } from '../support/raster-escpos.js';
+import { decode } from '../../main/escpos/index.js';
+import { bitmapFromRgba, concat, randomBitmap, rasterJob, toEscStar, toGsV0 } from '../support/raster-escpos.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'escpos-png-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -108,5 +109,21 @@ describe('decode --json and --png on raster receipts', () => {
     const bad = join(dir, 'no', 'such', 'x.png');
     await expect(run([file, '--png', bad])).rejects.toThrow(UsageError);
     await expect(run([file, '--png', bad])).rejects.toThrow(`cannot write ${bad}`);
+  });
+
+  it('a receipt rendered on a canvas turns into dots (bitmapFromRgba), travels as GS v 0 and comes back the same', () => {
+    const canvas = createCanvas(384, 60);
+    const g = canvas.getContext('2d');
+    g.fillStyle = '#fff';
+    g.fillRect(0, 0, 384, 60);
+    g.fillStyle = '#000';
+    g.font = '24px monospace';
+    g.fillText('TOTAL 5,000.00', 8, 40);
+    const dots = bitmapFromRgba(g.getImageData(0, 0, 384, 60).data, 384, 60);
+    let ink = 0;
+    for (let y = 0; y < 60; y++) for (let x = 0; x < 384; x++) ink += dot(dots, x, y);
+    expect(ink).toBeGreaterThan(300);
+    const [r] = decode(rasterJob(toGsV0(dots, { band: 24 })));
+    expect(Buffer.from(r?.pictures?.[0]?.data ?? []).equals(Buffer.from(dots.data))).toBe(true);
   });
 });

@@ -129,6 +129,19 @@ describe('pictures at their place among the lines', () => {
     expect(r?.pictures?.map((p) => [p.line, p.height])).toEqual([[1, 24]]);
   });
 
+  it('ESC * stripes fed by ESC J join into one picture, and the line feed after them is a blank line', () => {
+    const b = randomBitmap(16, 48, 15);
+    // Each 24-row stripe as the generator writes it (ESC 3 24, ESC * … LF, ESC 2), its LF replaced by ESC J 24.
+    const fed: number[] = [];
+    for (let y = 0; y < 48; y += 24) {
+      const stripe = toEscStar({ width: 16, height: 24, data: b.data.subarray(y * 2, (y + 24) * 2) }, { mode: 33 });
+      fed.push(...stripe.subarray(3, stripe.length - 3), 0x1b, 0x4a, 24);
+    }
+    const [r] = decodeEverySplit(rasterJob(text('A\n'), Uint8Array.from(fed), text('\nB\n')));
+    expect(r?.lines.map((l) => l.text)).toEqual(['A', '', 'B']);
+    expect(hexOf(bitmapOf(r?.pictures?.[0]))).toEqual(hexOf(b));
+  });
+
   it("Xprinter's Windows driver: GS v 0 bands inside its frame are the receipt's one picture, and the frame's end cuts", () => {
     const page = randomBitmap(384, 60, 9);
     const framed = concat(toGsV0(page, { band: 24, framing: 'xprinter' }), toGsV0(page, { band: 24, framing: 'xprinter' }));
@@ -162,6 +175,12 @@ describe('pictures at their place among the lines', () => {
     const plane = (c: number, row: number) => bytes(0x1d, 0x28, 0x4c, 11, 0, 0x30, 0x70, 0x34, 1, 1, c, 8, 0, 1, 0, row);
     const [r] = decode(rasterJob(plane(0x31, 0xf0), plane(0x32, 0x0f), bytes(0x1d, 0x28, 0x4c, 2, 0, 0x30, 0x32)));
     expect(hexOf(bitmapOf(r?.pictures?.[0]))).toEqual({ width: 8, height: 1, data: 'ff' });
+  });
+
+  it('graphics stored twice in the same colour before printing: the second replaces the first', () => {
+    const store = (row: number) => bytes(0x1d, 0x28, 0x4c, 11, 0, 0x30, 0x70, 0x30, 1, 1, 0x31, 8, 0, 1, 0, row);
+    const [r] = decode(rasterJob(store(0xf0), store(0x0f), bytes(0x1d, 0x28, 0x4c, 2, 0, 0x30, 0x32)));
+    expect(hexOf(bitmapOf(r?.pictures?.[0]))).toEqual({ width: 8, height: 1, data: '0f' });
   });
 });
 

@@ -103,3 +103,24 @@ describe('parse command', () => {
     await expect(run([join(dir, 'missing.bin')])).rejects.toThrow(/no such file/);
   });
 });
+
+describe('parse command: what Nigerian receipts print besides VAT', () => {
+  const conventions = join(process.cwd(), 'test/fixtures/receipts/conventions/tuning');
+
+  it('shows service charge, VAT and consumption tax apart, and the tip, on a restaurant bill', async () => {
+    const { code, out } = await run([join(conventions, 't02-restaurant-sc-vat-ct-tip-cash.txt')]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Receipt 1 of 1: OK/m);
+    expect(out).toContain('  subtotal 38100.00  service charge 3810.00  tax 5048.25 (VAT 3143.25, consumption tax 1905.00)  tip 2000.00  total 48958.25 NGN');
+    expect(out).toContain('  tax: consumption tax standard 5% of 38100.00 = 1905.00');
+  });
+
+  it('says the prices include VAT and shows the rounding line, so the printed sum comes to the total', async () => {
+    const { out } = await run([join(conventions, 't11-inclusive-vat-included-rounding-ussd.txt')]);
+    expect(out).toContain('  subtotal 10600.40  rounding -0.40  total 10600.00 NGN');
+    expect(out).toContain('  prices include VAT (tax_inclusive): the total contains tax 739.56');
+    expect(out).toContain('  tax: VAT standard 7.5% of 9860.84 = 739.56 (included in the prices)');
+    // An exclusive receipt never claims it.
+    expect((await run([join(conventions, 't05-discount-rounding-negative.txt')])).out).not.toContain('tax_inclusive');
+  });
+});

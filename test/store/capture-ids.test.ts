@@ -46,10 +46,10 @@ describe.runIf(hasKeyring)('capture of a job holding several receipts', () => {
       socket.on('error', reject);
     });
     await waitFor(() => bridge!.store.counts().pending === 3, 20_000, 'three pending transactions');
-    // A lane reports itself as `<device>#<lane>`: the ids are the lane's, as the journal stores them.
+    // Every lane's jobs carry the device's id (never the till's address): `ingest --device till-1` gives the same ids.
     const rows = bridge.store.list({ state: 'pending' });
-    const lane = rows[0]!.deviceId;
-    expect(rows.map((r) => r.id)).toEqual(receipts.map((r) => transactionId(lane, r)));
+    expect(rows.map((r) => r.id)).toEqual(receipts.map((r) => transactionId('till-1', r)));
+    expect(rows.map((r) => r.transaction!.source)).toEqual(rows.map(() => expect.objectContaining({ device_id: 'till-1', integration: 'escpos_tcp', address: '127.0.0.1' })));
     expect(rows.map((r) => r.transaction!.receipt_number)).toEqual(['7001', '7002', '7003']);
   }, 60_000);
 });

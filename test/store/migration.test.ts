@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_FILE, KEY_NAME, MIGRATIONS, OUTBOX_STATES, latestVersion, openEncrypted, type Store } from '../../main/store/index.js';
+import { DATABASE_FILE, KEY_NAME, latestVersion, MIGRATIONS, OUTBOX_STATES, openEncrypted, type Store } from '../../main/store/index.js';
 import { migrate } from '../../main/store/migrations.js';
 import { silentLogger } from '../../main/telemetry/log.js';
 import { transactionId } from '../../main/receipts/transaction.js';
@@ -94,19 +94,20 @@ describe('migration to schema 4 at 100,000 rows', () => {
   it('keeps every journaled job byte for byte (now deflated on disk), and the jobs still awaiting a parse with their attempts', () => {
     const db = store.connection;
     const rows: unknown[] = [];
+    const stored = db.prepare('SELECT journaled_at, codepage FROM journal WHERE seq = ?');
     for (let seq = 1; seq <= ROWS + AWAITING; seq++) {
       const device = `till-${(seq - 1) % 3}`;
       const bytes = jobBytes(seq - 1);
       const id = transactionId(device, bytes);
       const job = store.readJournal(id)!;
-      const raw = db.prepare('SELECT journaled_at, codepage FROM journal WHERE seq = ?').get(seq) as { journaled_at: string; codepage: string | null };
+      const raw = stored.get(seq) as { journaled_at: string; codepage: string | null };
       rows.push([id, job.deviceId, job.integration, job.capturedAt, raw.journaled_at, job.sha256, raw.codepage, job.profile, job.terminalId, Buffer.from(job.bytes).toString('hex').toUpperCase()]);
     }
     expect(digest(rows)).toBe(before.journal);
     expect(db.prepare('SELECT count(*) AS n FROM journal WHERE encoding = 1').get()).toEqual({ n: ROWS + AWAITING });
     expect(store.unparsedJournal(1000)).toEqual(awaitingIds);
     expect(store.noteParseAttempt(awaitingIds.slice(0, 3))).toEqual([ROWS % 3, (ROWS + 1) % 3, (ROWS + 2) % 3].map((a) => a + 1));
-  });
+  }, 180_000);
 
   it('took an encrypted backup of schema 3 first', () => {
     expect(readdirSync(h.dataDir).filter((f) => f.startsWith('bridge.db.backup-v3-'))).toHaveLength(1);

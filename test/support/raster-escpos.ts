@@ -145,6 +145,24 @@ export function randomBitmap(width: number, height: number, seed: number, densit
   return { width, height, data };
 }
 
+/**
+ * A Bitmap from RGBA pixels (a canvas's `getImageData(…).data`): a pixel is a dot when its luminance is below
+ * `threshold` (0-255) and it is not transparent.
+ */
+export function bitmapFromRgba(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, threshold = 128): Bitmap {
+  if (rgba.length < width * height * 4) throw new RangeError(`${width} × ${height} RGBA pixels need ${width * height * 4} bytes, got ${rgba.length}`);
+  const stride = rowBytes(width);
+  const data = new Uint8Array(stride * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = (y * width + x) * 4;
+      const lum = 0.299 * (rgba[at] as number) + 0.587 * (rgba[at + 1] as number) + 0.114 * (rgba[at + 2] as number);
+      if ((rgba[at + 3] as number) >= 128 && lum < threshold) setDot(data, y * stride + (x >> 3), 0x80 >> (x & 7));
+    }
+  }
+  return { width, height, data };
+}
+
 /** ESC @, the parts, then a cut: a whole job. */
 export function rasterJob(...parts: Uint8Array[]): Uint8Array {
   return concat(INIT, ...parts, CUT);

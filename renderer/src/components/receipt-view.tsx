@@ -18,7 +18,8 @@ interface TxView {
   document_type?: string;
   seller?: { name?: string; tin?: string };
   lines?: TxLine[];
-  totals?: { subtotal?: string; discount?: string; service_charge?: string; tax?: string; total?: string };
+  totals?: { subtotal?: string; discount?: string; service_charge?: string; tax?: string; tip?: string; rounding?: string; total?: string; tax_inclusive?: boolean };
+  taxes?: Array<{ type?: string; rate?: string; taxable_amount?: string; amount?: string }>;
   payments?: Array<{ method?: string; amount?: string; card_last4?: string }>;
   source?: { profile?: string };
 }
@@ -79,22 +80,21 @@ export function TransactionView({ receipt }: { receipt: ReceiptDetail }) {
       <dl className="grid grid-cols-2 gap-x-4 gap-y-1 border-t border-slate-200 pt-2">
         <dt className="text-slate-600">Subtotal</dt>
         <dd className="text-right tabular-nums">{money(t.subtotal)}</dd>
-        {t.discount && (
-          <>
-            <dt className="text-slate-600">Discount</dt>
-            <dd className="text-right tabular-nums">{money(t.discount)}</dd>
-          </>
-        )}
-        {t.service_charge && (
-          <>
-            <dt className="text-slate-600">Service charge</dt>
-            <dd className="text-right tabular-nums">{money(t.service_charge)}</dd>
-          </>
-        )}
-        <dt className="text-slate-600">VAT</dt>
-        <dd className="text-right tabular-nums">{money(t.tax)}</dd>
+        <AmountRow label="Discount" value={t.discount} />
+        <AmountRow label="Service charge" value={t.service_charge} />
+        {!t.tax_inclusive && <TaxRows tx={tx} />}
+        <AmountRow label="Tip" value={t.tip} testId="tx-tip" />
+        <AmountRow label="Rounding" value={t.rounding} testId="tx-rounding" />
         <dt className="font-semibold">Total</dt>
         <dd className="text-right font-semibold tabular-nums">{money(t.total)}</dd>
+        {t.tax_inclusive && (
+          <>
+            <dt className="col-span-2 pt-1 text-xs text-slate-600" data-testid="tx-inclusive">
+              Prices include VAT: the total contains
+            </dt>
+            <TaxRows tx={tx} />
+          </>
+        )}
       </dl>
       {tx.payments && tx.payments.length > 0 && (
         <p className="text-slate-700">
@@ -109,6 +109,46 @@ export function TransactionView({ receipt }: { receipt: ReceiptDetail }) {
         </p>
       )}
     </div>
+  );
+}
+
+/** A part of the totals, shown only when the receipt printed it. */
+function AmountRow({ label, value, testId }: { label: string; value: string | undefined; testId?: string }) {
+  if (!value) return null;
+  return (
+    <>
+      <dt className="text-slate-600">{label}</dt>
+      <dd className="text-right tabular-nums" data-testid={testId}>
+        {money(value)}
+      </dd>
+    </>
+  );
+}
+
+const TAX_LABEL: Record<string, string> = { VAT: 'VAT', consumption_tax: 'Consumption tax' };
+
+/** One row per tax the receipt printed (VAT, consumption tax…) with its rate; a lone total when it names none. */
+function TaxRows({ tx }: { tx: TxView }) {
+  const taxes = tx.taxes ?? [];
+  if (taxes.length === 0) {
+    return (
+      <>
+        <dt className="text-slate-600">VAT</dt>
+        <dd className="text-right tabular-nums">{money(tx.totals?.tax)}</dd>
+      </>
+    );
+  }
+  return (
+    <>
+      {taxes.map((x, i) => (
+        <div key={i} className="contents" data-testid="tx-tax">
+          <dt className="text-slate-600">
+            {TAX_LABEL[x.type ?? ''] ?? x.type} {x.rate}%
+          </dt>
+          <dd className="text-right tabular-nums">{money(x.amount)}</dd>
+        </div>
+      ))}
+    </>
   );
 }
 

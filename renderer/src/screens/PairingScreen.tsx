@@ -120,16 +120,30 @@ export function PairingScreen() {
         <Card variant="platform" aria-labelledby="pair-title">
           <CardHeader id="pair-title" title="Pair this computer with your TaxPoynt account" icon={<Link2 className="size-5 text-cyan-700" aria-hidden />} />
           <CardBody className="flex flex-col gap-3">
+            {status.cloud.state === 'pairing_lost' && pairing.state === 'idle' && <LostNotice business={status.cloud.business?.name ?? null} waiting={status.outbox.pending} />}
             <Outcome pairing={pairing} />
             <p className="text-base text-slate-700">Pairing lets this till send its receipts to TaxPoynt, which registers them with FIRS. You will get a short code to approve on your phone or computer.</p>
             <div>
               <Button size="lg" onClick={() => void start()} busy={busy || pairing.state === 'starting'}>
-                {pairing.state === 'denied' || pairing.state === 'expired' || pairing.state === 'failed' ? 'Start again' : 'Start pairing'}
+                {pairing.state === 'denied' || pairing.state === 'expired' || pairing.state === 'failed' ? 'Start again' : status.cloud.state === 'pairing_lost' ? 'Pair again' : 'Start pairing'}
               </Button>
             </div>
           </CardBody>
         </Card>
       )}
+    </div>
+  );
+}
+
+/** The cloud refused the old pairing: pairing again is all it takes, and what waited goes out once it is approved. */
+function LostNotice({ business, waiting }: { business: string | null; waiting: number }) {
+  return (
+    <div role="alert" className="flex items-start gap-2 rounded-md border border-red-300 bg-red-50 p-3 text-red-950" data-testid="pairing-lost">
+      <Unlink className="mt-0.5 size-5 shrink-0" aria-hidden />
+      <p>
+        Pairing lost: TaxPoynt no longer accepts this computer{business ? ` for ${business}` : ''} (it was revoked in the dashboard, or the pairing expired). Pair again
+        below{waiting > 0 ? `; the ${waiting} receipt${waiting === 1 ? '' : 's'} kept meanwhile go out once the new pairing is approved` : ''}.
+      </p>
     </div>
   );
 }

@@ -29,6 +29,13 @@ function StatusBody({ status }: { status: StatusView }) {
               {status.headline}
             </p>
             {status.engine.state !== 'running' && status.engine.message && <p className="mt-1 text-sm text-slate-700">{status.engine.message}</p>}
+            {status.cloud.state === 'pairing_lost' && (
+              <p className="mt-2">
+                <a className="font-medium text-cyan-800 underline" href="#/pairing" data-testid="pair-again">
+                  Pair again
+                </a>
+              </p>
+            )}
           </div>
           <div className="grid shrink-0 grid-cols-2 gap-6 md:text-right">
             <Figure label="Receipts today" value={num(status.today.receipts)} testId="today-receipts" />
