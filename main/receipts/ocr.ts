@@ -65,6 +65,9 @@ export function pictureLineReading(text: string): string {
     .replace(TIME_AFTER_DATE, (_, date: string, h: string, m: string) => `${date}${h}:${m}`);
 }
 
+const QTY_TIMES_PRICE = /\d\s*[xX×]\s*(?:NGN|N)?\d[\d,]*\.\d{2}/;
+const AMOUNT_ALONE = /^\s*[-+]?(?:NGN|N)?\d[\d,]*\.\d{2}(?:\s*[A-Z])?\s*$/;
+
 const CARD_LINE = /^\s*card\s*(?:no\.?|number|#)?\s*:/i;
 
 const ARITHMETIC = new Set(['lines_subtotal_mismatch', 'tax_rate_mismatch', 'tax_sum_mismatch', 'total_mismatch', 'vat_inclusive', 'payments_short', 'payments_over', 'line_arithmetic', 'change_mismatch', 'tax_base_unknown']);
@@ -88,6 +91,14 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   if (!result.transaction) return result;
   const tx: Transaction = { ...result.transaction, source: { ...result.transaction.source, ocr: { engine: ocr.engine, mean_confidence: ocr.confidence.toFixed(2) } } };
   const problems = [...result.problems, ...lowConfidence(tx, texts, ocr, ctx.profile.dates.order)];
+  // Items printed on two lines (name, then "qty x price   amount"): an amount alone on its line beside lines
+  // that kept their "qty x price" lost those words in the reading, and would be taken as one of the item.
+  const readTexts = ocr.lines.map((l) => texts[l.line] ?? '');
+  const summaryAt = readTexts.findIndex((t) => /^\s*(?:sub\s*-?\s*total|total|amount\s+due)\b/i.test(t));
+  const itemTexts = summaryAt === -1 ? readTexts : readTexts.slice(0, summaryAt);
+  if (itemTexts.some((t) => QTY_TIMES_PRICE.test(t)) && itemTexts.some((t) => AMOUNT_ALONE.test(t))) {
+    problems.push({ code: 'ocr_item_unread', field: 'lines', message: 'An item\'s quantity and unit price could not be read from the picture (only its amount was): check the items against the paper receipt.' });
+  }
   // A card's number was printed but its last four could not be read from the picture.
   if (tx.payments.some((p) => p.method === 'card' && !p.card_last4) && ocr.lines.some((l) => CARD_LINE.test(texts[l.line] ?? ''))) {
     problems.push({ code: 'ocr_card_unread', field: 'payments', message: "The card number's last four digits could not be read from the picture of the receipt: check them against the paper receipt." });

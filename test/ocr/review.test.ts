@@ -92,6 +92,26 @@ describe('fields read from unsure words', () => {
     expect(result.problems.map((p) => p.code)).toEqual(['ocr_card_unread']);
   });
 
+  it('an item whose "qty x price" words were lost in the reading goes to review, not out as one of the item', () => {
+    const lines = [
+      'MAMA PUT KITCHEN LTD',
+      'Receipt No: 000124',
+      'Date: 26/11/2026 14:05',
+      'Peak Milk 400g',
+      '  2 x 339.00                  678.00',
+      'Milo 500g',
+      '                              522.00',
+      'SUBTOTAL                    1,200.00',
+      'VAT 7.5%                       90.00',
+      'TOTAL                       1,290.00',
+      'CASH                        1,290.00',
+    ];
+    const result = readAs(lines);
+    expect(result.status).toBe('review');
+    expect(result.problems.map((p) => p.code)).toContain('ocr_item_unread');
+    expect(readAs(lines.map((l) => (l.trim() === '522.00' ? '  6 x 87.00                   522.00' : l))).problems.map((p) => p.code)).not.toContain('ocr_item_unread');
+  });
+
   it('the same receipt read with sure words is ok', () => {
     const result = readAs(receiptLines());
     expect(result.status).toBe('ok');
