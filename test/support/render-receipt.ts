@@ -3,6 +3,7 @@ import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
 import { decode } from '../../main/escpos/index.js';
 import type { Bitmap, DecodedLine } from '../../main/escpos/types.js';
 import { printReceipt, type ReceiptSpec } from '../../sandbox/receipt-printer.js';
+import { bitmapFromRgba } from './raster-escpos.js';
 
 /** 58 mm paper is 384 dots at 203 dpi, 80 mm paper 576. */
 export type PaperDots = 384 | 576;
@@ -76,7 +77,7 @@ export function renderLines(lines: DecodedLine[], options: RenderOptions): Bitma
     y += heights[i]!;
   });
   const rgba = ctx.getImageData(0, 0, options.dots, height).data;
-  return threshold(rgba, options.dots, height);
+  return bitmapFromRgba(rgba, options.dots, height);
 }
 
 function drawLine(ctx: SKRSContext2D, line: DecodedLine, options: RenderOptions, cell: number, room: number): void {
@@ -104,20 +105,6 @@ function drawLine(ctx: SKRSContext2D, line: DecodedLine, options: RenderOptions,
 
 /** A run printed flush right in its column: an amount, with its currency or tax marker. */
 const AMOUNT_RUN = /^(?:NGN ?|N)?[-+]?[\d,.]+(?: ?[A-Z])?$/;
-
-/** RGBA pixels → 1 bit per dot (rows of ceil(width / 8) bytes, MSB leftmost, 1 = black). */
-function threshold(rgba: Uint8ClampedArray, width: number, height: number): Bitmap {
-  const stride = Math.ceil(width / 8);
-  const data = new Uint8Array(stride * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const p = (y * width + x) * 4;
-      const grey = (rgba[p]! * 299 + rgba[p + 1]! * 587 + rgba[p + 2]! * 114) / 1000;
-      if (grey < 128) data[y * stride + (x >> 3)]! |= 0x80 >> (x & 7);
-    }
-  }
-  return { width, height, data };
-}
 
 /** A bitmap as a PNG file (for Debian's `tesseract` and for looking at). */
 export async function bitmapPng(bitmap: Bitmap): Promise<Buffer> {
