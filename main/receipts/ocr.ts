@@ -96,7 +96,16 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   const readTexts = ocr.lines.map((l) => texts[l.line] ?? '');
   const summaryAt = readTexts.findIndex((t) => /^\s*(?:sub\s*-?\s*total|total|amount\s+due)\b/i.test(t));
   const itemTexts = summaryAt === -1 ? readTexts : readTexts.slice(0, summaryAt);
-  if (itemTexts.some((t) => QTY_TIMES_PRICE.test(t)) && itemTexts.some((t) => AMOUNT_ALONE.test(t))) {
+  // Or a columns line ("Coke 50cl   8   87.00   522.00") whose quantity and price do not make its amount: a misread
+  // quantity the parser set aside, reading the item as one of 522.00.
+  const setAside = itemTexts.some((t) => {
+    const figures = t.trim().split(/\s+/).filter((w) => /^\d[\d,]*(?:\.\d+)?$/.test(w));
+    if (figures.length < 3) return false;
+    const [qty, price, amount] = figures.slice(-3).map((f) => f.replace(/,/g, '')) as [string, string, string];
+    if (Math.round(Number(qty) * Number(price) * 100) === Math.round(Number(amount) * 100)) return false;
+    return tx.lines.some((l) => l.amount === amount && l.quantity === '1' && l.unit_price === amount);
+  });
+  if (setAside || (itemTexts.some((t) => QTY_TIMES_PRICE.test(t)) && itemTexts.some((t) => AMOUNT_ALONE.test(t)))) {
     problems.push({ code: 'ocr_item_unread', field: 'lines', message: 'An item\'s quantity and unit price could not be read from the picture (only its amount was): check the items against the paper receipt.' });
   }
   // A card's number was printed but its last four could not be read from the picture.

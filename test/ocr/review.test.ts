@@ -112,6 +112,15 @@ describe('fields read from unsure words', () => {
     expect(readAs(lines.map((l) => (l.trim() === '522.00' ? '  6 x 87.00                   522.00' : l))).problems.map((p) => p.code)).not.toContain('ocr_item_unread');
   });
 
+  it('a columns item whose quantity was misread (so it no longer makes the amount) goes to review', () => {
+    const lines = ['MAMA PUT KITCHEN LTD', 'Receipt No: 000125', 'Date: 26/11/2026 14:05', 'ITEM            QTY    PRICE    AMOUNT', 'Coke 50cl         8    87.00    522.00', 'SUBTOTAL                        522.00', 'TOTAL                           522.00', 'CASH                            522.00'];
+    const result = readAs(lines);
+    expect(result.status).toBe('review');
+    expect(result.problems.map((p) => p.code)).toContain('ocr_item_unread');
+    const one = readAs(lines.map((l) => l.replace('Coke 50cl         8    87.00    522.00', 'Coke 50cl         1   522.00    522.00')));
+    expect(one.problems.map((p) => p.code)).not.toContain('ocr_item_unread');
+  });
+
   it('the same receipt read with sure words is ok', () => {
     const result = readAs(receiptLines());
     expect(result.status).toBe('ok');
