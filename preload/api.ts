@@ -8,7 +8,7 @@ export const MoneyText = z.string().regex(/^-?\d+\.\d{2}$/);
 /** ISO 8601 instant. */
 export const Instant = z.string().min(1);
 
-export const OUTBOX_STATES = ['pending', 'in_flight', 'accepted', 'duplicate', 'rejected', 'review', 'unparsed'] as const;
+export const OUTBOX_STATES = ['pending', 'in_flight', 'accepted', 'duplicate', 'rejected', 'review', 'unparsed', 'reading'] as const;
 export const ReceiptState = z.enum(OUTBOX_STATES);
 export type ReceiptState = z.infer<typeof ReceiptState>;
 
@@ -218,6 +218,10 @@ export const PaperView = z.object({
   qr: z.array(QrMatrix),
   barcodes: z.array(z.object({ type: z.string(), value: z.string() })),
   warnings: z.array(z.string()),
+  /** Pictures printed (raster images), each at its place among `lines`, as a 1-bit PNG data URL at the printer's dots. */
+  pictures: z.array(z.object({ line: z.number().int().nonnegative(), width: z.number().int().positive(), height: z.number().int().positive(), png: z.string().startsWith('data:image/png;base64,') })).optional(),
+  /** The text read from the pictures (OCR), line by line, each word with the engine's confidence (0 to 1). */
+  read: z.array(z.object({ words: z.array(z.object({ text: z.string(), confidence: z.number().min(0).max(1) })) })).optional(),
 });
 export type PaperView = z.infer<typeof PaperView>;
 
@@ -266,7 +270,7 @@ export const ProfileTryResult = z.object({
   deviceId: z.string(),
   receiptNumber: z.string().nullable(),
   before: ReceiptState.nullable(),
-  after: z.enum(['pending', 'review', 'unparsed']),
+  after: z.enum(['pending', 'review', 'unparsed', 'reading']),
   total: MoneyText.nullable(),
   problems: z.array(Problem),
 });

@@ -11,6 +11,7 @@ import {
   UnknownCodepageError,
   type DecodedReceipt,
 } from '../escpos/index.js';
+import { readAll, type PictureLines } from '../ocr/index.js';
 import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js';
 import { readInput } from './input.js';
 
@@ -58,6 +59,16 @@ export function receiptJson(r: DecodedReceipt): {
   };
 }
 
+/** `ocr` in `decode --json`: which lines were read from pictures, and how sure the engine was (0 to 1). */
+export function ocrJson(read: PictureLines): { pictures: number; confidence: number; lines: Array<{ line: number; confidence: number; words: Array<{ text: string; confidence: number }> }> } {
+  const round = (n: number): number => Math.round(n * 100) / 100;
+  return {
+    pictures: read.pictures,
+    confidence: round(read.confidence),
+    lines: read.lines.map((l) => ({ line: l.line, confidence: round(l.confidence), words: l.words.map((w) => ({ text: w.text, confidence: round(w.confidence) })) })),
+  };
+}
+
 /** Plain output of one receipt: what a job that is no receipt is, else its text wrapped at the paper's columns. */
 export function receiptPaperText(r: DecodedReceipt, columns: number): string {
   if (r.notReceipt) return `[${r.notReceipt.reason}]`;
@@ -76,7 +87,8 @@ export const command: Command = {
     '  Code-page warnings (text that another code page reads cleanly) go to standard error.',
     '  --json: { "receipts": [ { "lines", "end", "qr", "pdf417", "barcodes", "codes", "images", "pictures", "notReceipt"?, "warnings" } ] }',
     '    with the logical (unwrapped) lines; each picture as { kind (raster|logo), source (GS v 0, ESC *, GS ( L ...), line, align,',
-    '    width, height, paperDots, offset }, without its dots.',
+    '    width, height, paperDots, offset }, without its dots. A receipt printed as pictures has their text read (OCR) among',
+    '    its lines, and "ocr": { "pictures", "confidence", "lines": [ { "line", "confidence", "words" } ] } says which lines were read.',
     '  --png OUT.png: also writes the receipts as the paper looks (text, pictures at their places, cuts between) to OUT.png,',
     '    a 1-bit PNG as wide as the paper in dots (384 for 58 mm, 576 for 80 mm).',
     `  --columns: characters per printed line (32 for 58 mm, 42, 48 for 80 mm); default ${DEFAULT_COLUMNS}.`,
@@ -115,18 +127,21 @@ export const command: Command = {
       throw new UsageError(`--columns wants a whole number of characters per line (32, 42, 48 ...), got "${values.columns}"`);
     }
     const bytes = await readInput(ctx, positionals[0]);
-    const receipts = decode(bytes, codepage ? { codepage } : undefined);
+    const decoded = decode(bytes, codepage ? { codepage } : undefined);
     if (values.png !== undefined) {
       if (values.png === '') throw new UsageError('--png wants the path of the PNG file to write, e.g. --png receipt.png');
-      if (receipts.length === 0) ctx.stderr.write(`the job holds no receipt: ${values.png} is a blank page\n`);
+      if (decoded.length === 0) ctx.stderr.write(`the job holds no receipt: ${values.png} is a blank page\n`);
       try {
-        await writeFile(values.png, encodePng(paperImage(receipts, { columns })));
+        await writeFile(values.png, encodePng(paperImage(decoded, { columns })));
       } catch (err) {
         throw new UsageError(`cannot write ${values.png}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (err as Error).message}`);
       }
     }
+    // Receipts printed as pictures: their text is read (OCR) before anything is printed.
+    const read = await readAll(decoded);
+    const receipts = read.map((r) => r.receipt);
     if (values.json) {
-      writeJson(ctx.stdout, { receipts: receipts.map(receiptJson) });
+      writeJson(ctx.stdout, { receipts: read.map((r) => ({ ...receiptJson(r.receipt), ...(r.read ? { ocr: ocrJson(r.read) } : {}) })) });
       return 0;
     }
     receipts.forEach((r, k) => {

@@ -1,7 +1,8 @@
 // `ingest <file|-> --device ID`: stores a captured job as if that device sent it; exits 0 only once it is durable.
 import { loadConfig } from '../engine/config.js';
 import { acquireDataDirLock, DataDirBusy, type DataDirLock } from '../engine/lock.js';
-import { ingestJob, resumeJournal } from '../engine/pipeline.js';
+import { ingestJob, readStored, resumeJournal } from '../engine/pipeline.js';
+import { OcrPool } from '../ocr/index.js';
 import { Integration } from '../receipts/transaction.js';
 import { openStore, type Store } from '../store/index.js';
 import { Logger, logFile } from '../telemetry/log.js';
@@ -100,6 +101,16 @@ export const command: Command = {
           `taxpoynt-bridge: the disk is full, so ${out.job} could not be stored; free disk space and ingest it again.\n`,
         );
         return EXIT_NOT_DURABLE;
+      }
+      // Receipts printed as pictures: the command waits for their text (OCR) and prints the state it led to.
+      const reading = out.receipts.filter((r) => r.state === 'reading');
+      if (reading.length) {
+        const pool = new OcrPool({ idleMs: 0 });
+        try {
+          for (const r of reading) r.state = (await readStored(store, r.id, pool))?.state ?? store.get(r.id)?.state ?? r.state;
+        } finally {
+          await pool.close();
+        }
       }
       // One line (or JSON object) per receipt in the job, in print order.
       if (values.json) writeJson(ctx.stdout, { job: out.job, receipts: out.receipts });

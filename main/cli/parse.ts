@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { canonicalCodepage, decode } from '../escpos/index.js';
 import { loadConfig } from '../engine/config.js';
-import { loadProfile, parseReceipt, ProfileError, transactionId, type ParseResult, type Profile, type Transaction } from '../receipts/index.js';
+import { OCR_ENGINE, readAll } from '../ocr/index.js';
+import { loadProfile, parseReadReceipt, parseReceipt, ProfileError, transactionId, type ParseResult, type Profile, type Transaction } from '../receipts/index.js';
 import { parseCommandArgs, UsageError, writeJson, type Command, type CommandContext } from './command.js';
 import { readInput } from './input.js';
 
@@ -113,9 +114,10 @@ export const command: Command = {
     const source = positionals[0]!;
     const bytes = await readInput(ctx, source);
     const capturedAt = source === '-' ? new Date().toISOString() : (await stat(source)).mtime.toISOString();
-    const receipts = decode(bytes, settings.codepage ? { codepage: canonicalCodepage(settings.codepage) } : undefined);
-    const results = receipts.map((receipt) =>
-      parseReceipt(receipt, {
+    // Receipts printed as pictures: their text is read (OCR) first, then parsed like printed text.
+    const receipts = await readAll(decode(bytes, settings.codepage ? { codepage: canonicalCodepage(settings.codepage) } : undefined));
+    const results = receipts.map(({ receipt, read }) => {
+      const context = {
         id: transactionId(deviceId, receipt.raw),
         deviceId,
         integration: settings.integration,
@@ -124,8 +126,9 @@ export const command: Command = {
         profile,
         rawSha256: createHash('sha256').update(receipt.raw).digest('hex'),
         rawBytes: receipt.raw.byteLength,
-      }),
-    );
+      };
+      return read ? parseReadReceipt(receipt, context, { engine: OCR_ENGINE, ...read }) : parseReceipt(receipt, context);
+    });
     if (values.json) {
       writeJson(ctx.stdout, {
         transactions: results

@@ -1,10 +1,12 @@
 // `queue`: lists outbox rows, shows one with its history, retries a rejected one, parses one in review again.
-import { reprocess } from '../engine/pipeline.js';
+import { readStored, reprocess } from '../engine/pipeline.js';
+import { OcrPool } from '../ocr/index.js';
 import { OUTBOX_STATES, OutboxRowNotFound, type OutboxRow, type OutboxState } from '../store/index.js';
 import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js';
 import { openCliStore } from './ingest.js';
 
 function summary(row: OutboxRow): string {
+  if (row.state === 'reading') return 'printed as a picture: its text is being read (OCR)';
   if (row.lastError) return row.lastError;
   if (row.irn) return `IRN ${row.irn}`;
   return row.problems[0]?.message ?? '';
@@ -78,6 +80,15 @@ export const command: Command = {
         return 0;
       }
       const out = reprocess(store, id!, values.profile);
+      if (out.state === 'reading') {
+        // Printed as pictures: read them now (the command waits for the text).
+        const pool = new OcrPool({ idleMs: 0 });
+        try {
+          Object.assign(out, (await readStored(store, id!, pool, values.profile)) ?? {});
+        } finally {
+          await pool.close();
+        }
+      }
       if (values.json) writeJson(ctx.stdout, out);
       else {
         ctx.stdout.write(`${out.id} ${out.state}\n`);

@@ -126,7 +126,7 @@ export const command: Command = {
       }`,
       `Cloud:    ${report.cloud_url}${engine ? ` — ${engine.cloud.state}${engine.cloud.lastSyncAt ? `, last sync ${engine.cloud.lastSyncAt}` : ''}` : ''}`,
       `Engine:   ${engine ? `running (pid ${engine.pid}, since ${engine.startedAt})` : 'not running'}`,
-      `Outbox:   ${o.pending} pending (oldest ${age(o.oldest_pending_age_s)}), ${o.in_flight} in flight, ${o.accepted} accepted, ${o.duplicate} duplicate, ${o.rejected} rejected, ${o.review} in review, ${o.unparsed} unparsed`,
+      `Outbox:   ${o.pending} pending (oldest ${age(o.oldest_pending_age_s)}), ${o.in_flight} in flight, ${o.accepted} accepted, ${o.duplicate} duplicate, ${o.rejected} rejected, ${o.review} in review, ${o.unparsed} unparsed, ${o.reading} reading (printed as pictures)`,
     ];
     for (const d of engine?.devices ?? []) {
       lines.push(`Device:   ${d.deviceId} (${d.kind}) ${d.status}: ${d.detail}`);

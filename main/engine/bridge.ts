@@ -15,6 +15,8 @@ import { loadConfig, type Config } from './config.js';
 import { CaptureQueue } from './capture-queue.js';
 import { acquireDataDirLock, type DataDirLock } from './lock.js';
 import { ingestJob, recoverStaged, resumeJournal } from './pipeline.js';
+import { PictureReader, type ReadOutcome } from './reading.js';
+import { OcrPool } from '../ocr/index.js';
 import { PaymentMatcher, kobo, type PaymentJoin } from './payments.js';
 import { platformSpooler, type SpoolerBackend } from '../capture/spooler/index.js';
 import { resumeTakeovers, retakeGivenBack, type TakeoverAlert } from './takeovers.js';
@@ -126,6 +128,7 @@ export class Bridge extends EventEmitter {
   /** The spooler taken-over queues pass through (and are re-taken with). */
   readonly spooler: SpoolerBackend;
   private takeoverAlerts: TakeoverAlert[] = [];
+  private reader: PictureReader | null = null;
 
   private constructor(
     readonly options: BridgeOptions,
@@ -174,6 +177,11 @@ export class Bridge extends EventEmitter {
     }
     const resumed = resumeJournal(this.store);
     if (resumed) this.log.info('parsed jobs journaled before the last stop', { jobs: resumed });
+    // Receipts printed as pictures are read by the OCR pool after they are journaled, never on the capture path.
+    const workers = this.config.ocr.workers;
+    this.reader = new PictureReader(this.store, new OcrPool({ workers }), this.log.child({ component: 'ocr' }), (o) => this.pictureRead(o), workers);
+    const reading = this.reader.resume();
+    if (reading) this.log.info('receipts printed as pictures still to read', { receipts: reading });
     for (const alert of this.store.alerts) this.emit('alert', alert);
 
     this.forwarder = new Forwarder({
@@ -293,6 +301,7 @@ export class Bridge extends EventEmitter {
           at: new Date().toISOString(),
         } satisfies ReceiptEvent);
         if (receipt.state === 'pending') this.nudgeForwarder();
+        if (receipt.state === 'reading' && !receipt.duplicate) this.reader?.add(receipt.id);
         if (row?.transaction && !receipt.duplicate) {
           const join = this.payments.receipt({ id: receipt.id, deviceId: job.deviceId, totalKobo: kobo(row.transaction.totals.total), capturedAt: job.capturedAt });
           if (join) this.paymentJoined(join);
@@ -302,6 +311,22 @@ export class Bridge extends EventEmitter {
       // The store holds jobs in memory when the disk is full; anything else is logged loudly and the job kept queued.
       this.log.error('a captured job could not be stored', { device: job.deviceId, bytes: job.bytes.byteLength, error: err });
       this.emit('alert', { code: 'store_failed', severity: 'error', message: `A receipt from ${job.deviceId} could not be stored: ${(err as Error).message}`, raisedAt: new Date().toISOString() });
+    }
+  }
+
+  /** Queues a `reading` receipt (reprocessed from the app) for the OCR pool. */
+  readLater(id: string): void {
+    this.reader?.add(id);
+  }
+
+  /** A receipt printed as a picture has its text: it moves on from `reading` like a receipt just captured. */
+  private pictureRead(outcome: ReadOutcome): void {
+    const row = this.store.get(outcome.id);
+    this.emit('receipt', { id: outcome.id, deviceId: row?.deviceId ?? '', state: outcome.state, problems: outcome.problems, at: new Date().toISOString() } satisfies ReceiptEvent);
+    if (outcome.state === 'pending') this.nudgeForwarder();
+    if (row?.transaction) {
+      const join = this.payments.receipt({ id: outcome.id, deviceId: row.deviceId, totalKobo: kobo(row.transaction.totals.total), capturedAt: row.transaction.source.captured_at });
+      if (join) this.paymentJoined(join);
     }
   }
 
@@ -475,6 +500,7 @@ export class Bridge extends EventEmitter {
     await this.captureChange.catch(() => undefined);
     await this.capture?.stop().catch((err) => this.log.error('capture did not stop cleanly', { error: err }));
     this.captureQueue.drain();
+    await this.reader?.stop().catch((err) => this.log.error('the OCR engine did not stop cleanly', { error: err }));
     await this.forwarder?.stop().catch((err) => this.log.error('forwarding did not stop cleanly', { error: err }));
     try {
       this.writeStatusFile();

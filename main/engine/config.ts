@@ -50,6 +50,11 @@ export const ConfigSchema = z
       .strict()
       .default({ max_rps: 10 }),
     retention_days: z.number().int().min(1).max(3650).default(90),
+    /** Receipts printed as pictures: OCR workers reading at once (each about 100 MB while it runs). */
+    ocr: z
+      .object({ workers: z.number().int().min(1).max(8).default(1) })
+      .strict()
+      .default({ workers: 1 }),
     log_level: z.enum(LOG_LEVELS).default('info'),
     updates: z
       .object({

@@ -654,6 +654,7 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
       const row = bridge.store.get(id)!;
       onReceipt({ id, deviceId: row.deviceId, state: r.state, problems: r.problems, at: now().toISOString() });
       if (r.state === 'pending') bridge.syncNow().catch(() => undefined);
+      if (r.state === 'reading') bridge.readLater(id);
       return view.summary(id)!;
     },
 

@@ -1,10 +1,11 @@
 // One captured job through the pipeline: journal (durable) first, then escpos decode, receipt parse, outbox row.
 import { decode } from '../escpos/index.js';
 import type { DecodedReceipt } from '../escpos/types.js';
-import { loadProfile, parseReceipt } from '../receipts/index.js';
+import { needsReading, OCR_ENGINE, OcrFailed, readPictures, type OcrPool, type PictureLines } from '../ocr/index.js';
+import { loadProfile, parseReadReceipt, parseReceipt } from '../receipts/index.js';
 import { transactionId } from '../receipts/transaction.js';
 import { redactText } from '../telemetry/redact.js';
-import { OutboxRowNotFound, sha256Hex, type JournalInput, type OutboxState, type ParsedJob, type Problem, type RecordedReceipt, type Store, type StoredJob } from '../store/index.js';
+import { OutboxRowNotFound, sha256Hex, type JournalInput, type OutboxState, type ParsedJob, type PictureWords, type Problem, type RecordedReceipt, type Store, type StoredJob } from '../store/index.js';
 
 export const DEFAULT_PROFILE = 'generic@1';
 
@@ -22,6 +23,7 @@ export interface IngestOutcome {
 }
 
 const STATE_OF = { ok: 'pending', review: 'review', unparsed: 'unparsed' } as const;
+
 
 /**
  * Stores a captured job and turns each receipt in it into an outbox row. The journal commit comes
@@ -96,7 +98,16 @@ function rowOf(entry: StoredJob): Pick<ParsedJob, 'id' | 'deviceId' | 'seq' | 'r
   return { id: entry.id, deviceId: entry.deviceId, ...(entry.seq === undefined ? {} : { seq: entry.seq }), ...(entry.receipt ? { receipt: entry.receipt } : {}) };
 }
 
-function parseDecoded(entry: StoredJob, receipts: DecodedReceipt[], profileName?: string): ParsedJob {
+/** The receipt a job's bytes stand for: the first one with text or a picture to read. */
+function receiptOf(receipts: DecodedReceipt[]): DecodedReceipt | undefined {
+  return receipts.find((r) => r.lines.some((l) => l.text.trim() !== '') || needsReading(r)) ?? receipts[0];
+}
+
+/**
+ * Parses one receipt's decode. A receipt printed as pictures is `reading` until `read` (its pictures'
+ * text joined to its lines) is given: the OCR runs later, off the capture path (readJob).
+ */
+function parseDecoded(entry: StoredJob, receipts: DecodedReceipt[], profileName?: string, read?: { receipt: DecodedReceipt; read: PictureLines }): ParsedJob {
   const name = profileName ?? entry.profile ?? DEFAULT_PROFILE;
   let profile;
   try {
@@ -107,9 +118,10 @@ function parseDecoded(entry: StoredJob, receipts: DecodedReceipt[], profileName?
   try {
     const foreign = receipts.find((r) => r.notReceipt)?.notReceipt;
     if (foreign) return unparsedReceipt(entry, { code: 'not_a_receipt', field: 'raw', message: foreign.reason });
-    const first = receipts.find((r) => r.lines.some((l) => l.text.trim() !== '')) ?? receipts[0];
+    const first = receiptOf(receipts);
     if (!first) return unparsedReceipt(entry, { code: 'no_receipt', field: 'raw', message: 'the printer data held no printed receipt' });
-    const result = parseReceipt(first, {
+    if (!read && needsReading(first)) return { ...rowOf(entry), state: 'reading', transaction: null, problems: [] };
+    const context = {
       id: entry.id,
       deviceId: entry.deviceId,
       integration: entry.integration,
@@ -119,7 +131,8 @@ function parseDecoded(entry: StoredJob, receipts: DecodedReceipt[], profileName?
       profile,
       rawSha256: entry.sha256,
       rawBytes: entry.bytes.byteLength,
-    });
+    };
+    const result = read ? parseReadReceipt(read.receipt, context, { engine: OCR_ENGINE, ...read.read }) : parseReceipt(first, context);
     const problems = [...result.problems];
     if (receipts.length > 1) {
       problems.push({
@@ -128,10 +141,70 @@ function parseDecoded(entry: StoredJob, receipts: DecodedReceipt[], profileName?
         message: `these bytes held ${receipts.length} receipts; the first one with text is this transaction`,
       });
     }
-    return { ...rowOf(entry), state: STATE_OF[result.status], transaction: result.transaction, problems };
+    const ocr = read && result.transaction ? pictureWords(read.read, result.transaction.raw.text ?? []) : undefined;
+    return { ...rowOf(entry), state: STATE_OF[result.status], transaction: result.transaction, problems, ...(ocr ? { ocr } : {}) };
   } catch (err) {
     return unparsedReceipt(entry, { code: 'parse_failed', field: 'raw', message: `the receipt could not be read: ${reason(err)}` });
   }
+}
+
+/**
+ * Decodes and parses one receipt's bytes, reading its pictures with the OCR pool when it was printed
+ * as pictures (a receipt of text alone parses as parseJob does). A picture the engine fails on makes
+ * the receipt `unparsed` with the reason, kept and re-processable; a pool that is stopping throws
+ * OcrFailed, and the receipt stays `reading` for the next start.
+ */
+export async function readJob(entry: StoredJob, pool: OcrPool, profileName?: string): Promise<ParsedJob> {
+  let receipts: DecodedReceipt[];
+  try {
+    receipts = decode(entry.bytes, entry.codepage ? { codepage: entry.codepage } : undefined);
+  } catch (err) {
+    return unparsedReceipt(entry, { code: 'parse_failed', field: 'raw', message: `the receipt could not be read: ${reason(err)}` });
+  }
+  const first = receiptOf(receipts);
+  if (!first || first.notReceipt || !needsReading(first)) return parseDecoded(entry, receipts, profileName);
+  let read;
+  try {
+    read = await readPictures(first, pool);
+  } catch (err) {
+    if (pool.closed) throw err instanceof OcrFailed ? err : new OcrFailed(reason(err));
+    return unparsedReceipt(entry, { code: 'ocr_failed', field: 'raw', message: reason(err) });
+  }
+  return parseDecoded(entry, receipts, profileName, read ?? undefined);
+}
+
+/**
+ * The words of the lines read from pictures with the engine's confidence, their text taken from the
+ * transaction's masked lines (so a card number read in full is stored masked). A line whose words no
+ * longer pair one for one with what was read is one word, at its least sure word's confidence.
+ */
+function pictureWords(read: PictureLines, masked: string[]): PictureWords {
+  const round = (n: number): number => Math.round(n * 100) / 100;
+  return {
+    lines: read.lines.map((l) => {
+      const words = (masked[l.line] ?? '').trim().split(/\s+/).filter(Boolean);
+      return words.length === l.words.length
+        ? { line: l.line, words: words.map((text, i) => ({ text, confidence: round(l.words[i]!.confidence) })) }
+        : { line: l.line, words: [{ text: (masked[l.line] ?? '').trim(), confidence: round(Math.min(1, ...l.words.map((w) => w.confidence))) }] };
+    }),
+  };
+}
+
+/** The history note of a receipt whose text was read from its pictures. */
+export const READ_NOTE = 'text read from the printed picture (OCR)';
+
+/**
+ * Reads a stored `reading` receipt from its journaled bytes and records its parse (pending, review or
+ * unparsed). Null when there is nothing to do: the row is gone or no longer `reading` (read or
+ * reprocessed meanwhile, by this process or another). Throws OcrFailed when the pool is stopping.
+ */
+export async function readStored(store: Store, id: string, pool: OcrPool, profileName?: string): Promise<{ state: OutboxState; problems: Problem[] } | null> {
+  if (store.get(id)?.state !== 'reading') return null;
+  const entry = store.readJournal(id);
+  if (!entry) return null;
+  const parsed = await readJob(entry, pool, profileName);
+  if (pool.closed || store.get(id)?.state !== 'reading') return null;
+  return { state: store.replaceParse({ ...parsed, id }, READ_NOTE), problems: parsed.problems };
 }
 
 /** `queue reprocess ID [--profile P]`: parses a receipt in review or unparsed again from its journaled bytes (its range of its job), keeping its id. */

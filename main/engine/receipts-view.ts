@@ -1,8 +1,10 @@
 // The read models the app shows: receipt pages (filters, cursor), receipt detail with its paper, today's figures, the status view.
 import QRCode from 'qrcode';
 import type { Db } from '../store/database.js';
-import type { OutboxState, Problem, Store, StoredJob } from '../store/index.js';
+import type { OutboxState, PictureWords, Problem, Store, StoredJob } from '../store/index.js';
 import { decode } from '../escpos/index.js';
+import { encodePng } from '../escpos/page.js';
+import { picturesToRead } from '../ocr/index.js';
 import type { DecodedReceipt } from '../escpos/types.js';
 import type { AgentInfo } from '../cloud/index.js';
 import type {
@@ -184,7 +186,7 @@ export class ReceiptsView {
     const job = this.store.readJournal(id);
     return {
       summary: s,
-      paper: job ? await paperOf(job) : null,
+      paper: job ? { ...(await paperOf(job)), ...readOf(this.store.pictureWords(id)) } : null,
       transaction: row.transaction ? (row.transaction as unknown as Record<string, unknown>) : null,
       problems: row.problems,
       history: this.store.history(id),
@@ -278,13 +280,21 @@ export async function paperOf(job: StoredJob): Promise<PaperView> {
       // A payload too long to redraw: the paper still shows its text lines.
     }
   }
+  // Pictures that hold text are drawn as printed (a logo has no dots in the job to draw).
+  const pictures = picturesToRead(first).map((p) => ({ line: p.line, width: p.width, height: p.height, png: `data:image/png;base64,${Buffer.from(encodePng(p)).toString('base64')}` }));
   return {
     width,
     lines: first.lines.map((l) => ({ text: l.text, ...l.style })),
     qr,
     barcodes: first.barcodes,
     warnings: first.warnings.map((w) => w.message),
+    ...(pictures.length ? { pictures } : {}),
   };
+}
+
+/** The text read from a receipt's pictures, for the paper view: its lines in order, words with their confidence. */
+function readOf(words: PictureWords | null): Pick<PaperView, 'read'> {
+  return words ? { read: words.lines.map((l) => ({ words: l.words })) } : {};
 }
 
 // ------------------------------------------------------------------ the status view

@@ -137,7 +137,40 @@ export const MIGRATIONS: Migration[] = [
     },
     rewrite: rewritePages,
   },
+  {
+    version: 7,
+    name: "outbox state 'reading' and the words read from pictures: receipts printed as pictures wait there while their text is read (OCR)",
+    up: readingState,
+  },
 ];
+
+/**
+ * Schema 7 (issue 16 §4): the outbox's state CHECK takes every state of OUTBOX_STATES. Widening a CHECK
+ * changes no stored row, so the table's definition is rewritten in place (SQLite's documented
+ * writable_schema procedure for loosening a constraint) instead of copying an outbox of millions of rows.
+ */
+function readingState(db: Db): void {
+  const row = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'outbox'").get() as { sql: string };
+  const check = /CHECK \(state IN \([^)]*\)\)/;
+  if (!check.test(row.sql)) throw new Error('the outbox table has no state CHECK to widen');
+  const sql = row.sql.replace(check, `CHECK (state IN (${states}))`);
+  if (sql !== row.sql) {
+    const version = db.pragma('schema_version', { simple: true }) as number;
+    db.unsafeMode(true);
+    try {
+      db.pragma('writable_schema = ON');
+      db.prepare("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = 'outbox'").run(sql);
+      db.pragma(`schema_version = ${version + 1}`);
+      db.pragma('writable_schema = OFF');
+    } finally {
+      db.unsafeMode(false);
+    }
+  }
+  db.exec(`INSERT OR IGNORE INTO outbox_counts (state, n) VALUES ${OUTBOX_STATES.map((s) => `('${s}', 0)`).join(', ')}`);
+  // Each word read from the receipt's pictures with the engine's confidence, for the app's paper view (card numbers masked).
+  const columns = db.prepare('SELECT name FROM pragma_table_info(\'outbox\')').all() as Array<{ name: string }>;
+  if (!columns.some((c) => c.name === 'ocr_json')) db.exec('ALTER TABLE outbox ADD COLUMN ocr_json TEXT');
+}
 
 /**
  * Schema 4 (issue 13 §1, issue 18 §2, issue 16 §6). The write path touches one randomly placed index

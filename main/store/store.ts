@@ -9,7 +9,7 @@ import type { Checkpointer } from './checkpointer.js';
 import { isDiskFull, type Db } from './database.js';
 import { CaptureBufferFull, InvalidStateChange, OutboxRowNotFound, type StoreAlert } from './errors.js';
 import { checkIntegrity } from './migrations.js';
-import { OUTBOX_STATES, type ForwardQueue, type JournalEntry, type OutboxRow, type OutboxState, type ParsedJob, type Problem, type ReceiptRange } from './types.js';
+import { OUTBOX_STATES, type ForwardQueue, type JournalEntry, type OutboxRow, type OutboxState, type ParsedJob, type PictureWords, type Problem, type ReceiptRange } from './types.js';
 
 /** A captured job as the journal receives it. */
 export interface JournalInput {
@@ -137,7 +137,7 @@ interface JournalDbRow {
 }
 
 const TERMINAL: ReadonlySet<OutboxState> = new Set(['accepted', 'duplicate']);
-const REPARSABLE: ReadonlySet<OutboxState> = new Set(['review', 'unparsed']);
+const REPARSABLE: ReadonlySet<OutboxState> = new Set(['review', 'unparsed', 'reading']);
 const PURGE_CHUNK = 500;
 const FLUSH_INTERVAL_MS = 5000;
 
@@ -191,7 +191,7 @@ export class Store implements ForwardQueue {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
       reparse: db.prepare(
-        `UPDATE outbox SET state = ?, tx_json = ?, receipt_number = ?, problems_json = ?, last_error = NULL, updated_at = ? WHERE seq = ?`,
+        `UPDATE outbox SET state = ?, tx_json = ?, receipt_number = ?, problems_json = ?, ocr_json = ?, last_error = NULL, updated_at = ? WHERE seq = ?`,
       ),
       get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
       exists: db.prepare('SELECT 1 FROM outbox WHERE id = ?'),
@@ -199,6 +199,8 @@ export class Store implements ForwardQueue {
       stateAt: db.prepare('SELECT state FROM outbox WHERE seq = ?'),
       listAll: db.prepare('SELECT * FROM outbox ORDER BY seq DESC LIMIT ?'),
       listState: db.prepare('SELECT * FROM outbox WHERE state = ? ORDER BY seq LIMIT ?'),
+      pictureWords: db.prepare('SELECT ocr_json FROM outbox WHERE id = ?'),
+      idsInState: db.prepare('SELECT seq, id FROM outbox WHERE state = ? AND seq > ? ORDER BY seq LIMIT ?'),
       history: db.prepare('INSERT INTO outbox_history (outbox_seq, from_state, to_state, at, note) VALUES (?, ?, ?, ?, ?)'),
       readHistory: db.prepare(
         'SELECT from_state, to_state, at, note FROM outbox_history WHERE outbox_seq = (SELECT seq FROM outbox WHERE id = ?) ORDER BY seq',
@@ -680,7 +682,7 @@ export class Store implements ForwardQueue {
     const at = this.now();
     this.db.transaction(() => {
       const tx = parsed.transaction;
-      this.s.reparse!.run(parsed.state, tx ? JSON.stringify(tx) : null, tx?.receipt_number ?? null, JSON.stringify(parsed.problems), at, row.seq);
+      this.s.reparse!.run(parsed.state, tx ? JSON.stringify(tx) : null, tx?.receipt_number ?? null, JSON.stringify(parsed.problems), parsed.ocr ? JSON.stringify(parsed.ocr) : null, at, row.seq);
       this.s.history!.run(row.seq, row.state, parsed.state, at, note);
     })();
     return parsed.state;
@@ -698,6 +700,17 @@ export class Store implements ForwardQueue {
     return rows.map(toRow);
   }
 
+  /** The words read from a receipt's pictures with their confidence; null for a receipt of text (or not read yet). */
+  pictureWords(id: string): PictureWords | null {
+    const row = this.s.pictureWords!.get(id) as { ocr_json: string | null } | undefined;
+    return row?.ocr_json ? (JSON.parse(row.ocr_json) as PictureWords) : null;
+  }
+
+  /** Ids of the rows in a state, oldest first, after the row `afterSeq` (a cursor: 0 to start). */
+  idsInState(state: OutboxState, afterSeq: number, limit: number): Array<{ seq: number; id: string }> {
+    return this.s.idsInState!.all(state, afterSeq, limit) as Array<{ seq: number; id: string }>;
+  }
+
   history(id: string): HistoryEntry[] {
     return (this.s.readHistory!.all(id) as Array<{ from_state: OutboxState | null; to_state: OutboxState; at: string; note: string | null }>).map(
       (r) => ({ from: r.from_state, to: r.to_state, at: r.at, note: r.note }),
@@ -710,11 +723,14 @@ export class Store implements ForwardQueue {
     if (!row) throw new OutboxRowNotFound(id);
     if (row.state === 'pending') return toRow(row);
     if (row.state !== 'rejected') {
-      const hint = REPARSABLE.has(row.state)
-        ? `fix the device's profile and run \`taxpoynt-bridge queue reprocess ${id} [--profile P]\`.`
-        : TERMINAL.has(row.state)
-          ? 'it is already registered at the cloud.'
-          : 'it is being sent now; wait for the answer.';
+      const hint =
+        row.state === 'reading'
+          ? 'it was printed as a picture and its text is being read; it is sent once read.'
+          : REPARSABLE.has(row.state)
+            ? `fix the device's profile and run \`taxpoynt-bridge queue reprocess ${id} [--profile P]\`.`
+            : TERMINAL.has(row.state)
+              ? 'it is already registered at the cloud.'
+              : 'it is being sent now; wait for the answer.';
       throw new InvalidStateChange(id, row.state, 'retried', hint);
     }
     const at = this.now();

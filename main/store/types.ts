@@ -1,8 +1,11 @@
 // The store's surface as the other stages see it: journal entries in, outbox rows out, states and their moves.
 import type { Integration, Transaction } from '../receipts/transaction.js';
 
-/** pending → in_flight → accepted | duplicate | rejected; review (does not add up) and unparsed (could not be read) wait for a person. */
-export const OUTBOX_STATES = ['pending', 'in_flight', 'accepted', 'duplicate', 'rejected', 'review', 'unparsed'] as const;
+/**
+ * pending → in_flight → accepted | duplicate | rejected; review (does not add up) and unparsed (could not be read) wait for a person;
+ * reading: printed as a picture, its text being read (OCR), then pending, review or unparsed.
+ */
+export const OUTBOX_STATES = ['pending', 'in_flight', 'accepted', 'duplicate', 'rejected', 'review', 'unparsed', 'reading'] as const;
 export type OutboxState = (typeof OUTBOX_STATES)[number];
 
 export interface Problem {
@@ -51,7 +54,7 @@ export interface ReceiptRange {
 export interface ParsedJob {
   /** The receipt's transaction id. */
   id: string;
-  state: 'pending' | 'review' | 'unparsed';
+  state: 'pending' | 'review' | 'unparsed' | 'reading';
   transaction: Transaction | null;
   problems: Problem[];
   /** The capturing device, when the caller knows it (saves a journal look-up). */
@@ -62,6 +65,13 @@ export interface ParsedJob {
   job?: string;
   /** The receipt's bytes within the job (absent: the whole job). */
   receipt?: ReceiptRange;
+  /** Read from pictures: each such line of `transaction.raw.text`, its words (card numbers masked) with the engine's confidence. */
+  ocr?: PictureWords;
+}
+
+/** The lines of a receipt read from its pictures, each word with the OCR engine's confidence (0 to 1). */
+export interface PictureWords {
+  lines: Array<{ line: number; words: Array<{ text: string; confidence: number }> }>;
 }
 
 /** What the cloud forwarder needs of the outbox. */

@@ -45,6 +45,7 @@ export const STATE_LABEL: Record<ReceiptState, string> = {
   rejected: 'Rejected',
   review: 'Needs review',
   unparsed: 'Could not read',
+  reading: 'Reading picture',
 };
 export const STATE_TONE: Record<ReceiptState, Tone> = {
   pending: 'blue',
@@ -54,6 +55,7 @@ export const STATE_TONE: Record<ReceiptState, Tone> = {
   rejected: 'red',
   review: 'amber',
   unparsed: 'red',
+  reading: 'cyan',
 };
 export const KIND_LABEL = { serial_tap: 'Serial tap', virtual_printer: 'Virtual printer', hid: 'HID device', ecr_serial: 'Card terminal (ECR)' } as const;
 

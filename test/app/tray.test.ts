@@ -22,7 +22,7 @@ function status(over: { devices?: DeviceStatusView[]; pending?: number; review?:
     version: '0.1.0', startedAt: '2026-01-01T08:00:00.000Z', updatedAt: '2026-01-01T08:00:00.000Z', capturePaused: over.paused ?? false,
     engine: { state: 'running', recentCrashes: 0, restarts: 0, nextRestartAt: null, message: null, ...over.engine },
     devices: over.devices ?? [device({})],
-    outbox: { counts: { pending: over.pending ?? 0, in_flight: 0, accepted: 3, duplicate: 0, rejected: 0, review: over.review ?? 0, unparsed: 0 }, pending: over.pending ?? 0, review: over.review ?? 0, rejected: 0, oldestPendingAgeS: null, buffered: 0 },
+    outbox: { counts: { pending: over.pending ?? 0, in_flight: 0, accepted: 3, duplicate: 0, rejected: 0, review: over.review ?? 0, unparsed: 0, reading: 0 }, pending: over.pending ?? 0, review: over.review ?? 0, rejected: 0, oldestPendingAgeS: null, buffered: 0 },
     cloud: { paired: true, business: { name: 'Graceland Mart', tin: '12345678-0001', location: 'Ikeja', businessId: 'b1' }, state: 'idle', offline: false, rateLimited: false, lastSyncAt: null, lastError: null, nextRetryAt: null, ...over.cloud },
     today: { receipts: 3, accepted: 3, total: '1000.00', vat: '69.77' },
     alerts: [],

@@ -30,7 +30,7 @@ function status(update?: Partial<UpdateView>, engine: StatusView['engine']['stat
     version: '1.0.0', startedAt: '2026-01-01T08:00:00.000Z', updatedAt: '2026-01-01T08:00:00.000Z', capturePaused: false,
     engine: { state: engine, recentCrashes: 0, restarts: 0, nextRestartAt: null, message: null },
     devices: [],
-    outbox: { counts: { pending: 0, in_flight: 0, accepted: 0, duplicate: 0, rejected: 0, review: 0, unparsed: 0 }, pending: 0, review: 0, rejected: 0, oldestPendingAgeS: null, buffered: 0 },
+    outbox: { counts: { pending: 0, in_flight: 0, accepted: 0, duplicate: 0, rejected: 0, review: 0, unparsed: 0, reading: 0 }, pending: 0, review: 0, rejected: 0, oldestPendingAgeS: null, buffered: 0 },
     cloud: { paired: true, business: { name: 'Graceland Mart', tin: '12345678-0001', location: 'Ikeja', businessId: 'b1' }, state: 'idle', offline: false, rateLimited: false, lastSyncAt: null, lastError: null, nextRetryAt: null },
     today: { receipts: 0, accepted: 0, total: '0.00', vat: '0.00' },
     alerts: [],

@@ -177,7 +177,7 @@ function statusWith(over: Partial<StatusView>): StatusView {
     state: 'ok', headline: 'All receipts are being captured and sent to TaxPoynt.', version: '0.1.0', startedAt: '', updatedAt: '', capturePaused: false,
     engine: { state: 'running', recentCrashes: 0, restarts: 0, nextRestartAt: null, message: null },
     devices: [{ id: 'counter', kind: 'virtual_printer', status: 'listening', detail: '', connected: true, lastReceiptAt: null, receiptsToday: 0, jobs: 0, bytes: 0, baud: null, passThrough: 'connected', queuedBytes: 0, lanes: [], endpoint: '127.0.0.1:9100', silentSince: null, error: null }],
-    outbox: { counts: { pending: 2, in_flight: 0, accepted: 0, duplicate: 0, rejected: 0, review: 0, unparsed: 0 }, pending: 2, review: 0, rejected: 0, oldestPendingAgeS: 5, buffered: 0 },
+    outbox: { counts: { pending: 2, in_flight: 0, accepted: 0, duplicate: 0, rejected: 0, review: 0, unparsed: 0, reading: 0 }, pending: 2, review: 0, rejected: 0, oldestPendingAgeS: 5, buffered: 0 },
     cloud: { paired: true, business: { name: 'Graceland Mart', tin: '1', location: 'Ikeja', businessId: 'b' }, state: 'idle', offline: false, rateLimited: false, lastSyncAt: null, lastError: null, nextRetryAt: null },
     today: { receipts: 0, accepted: 0, total: '0.00', vat: '0.00' },
     alerts: [],

@@ -2,7 +2,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decode } from '../../main/escpos/index.js';
-import { findPans, formatKobo, parseReceipt, type ParseResult } from '../../main/receipts/index.js';
+import { parseReceipt, type ParseResult } from '../../main/receipts/index.js';
+import { differences } from '../support/receipt-truth.js';
 import { printReceipt, randomReceiptSpec, RECEIPT_LAYOUTS, type ReceiptSpec } from '../../sandbox/receipt-printer.js';
 import { contextFor } from './decoded.js';
 import { mulberry32 } from '../../sandbox/seeded-random.js';
@@ -11,55 +12,6 @@ function printAndParse(spec: ReceiptSpec, layout: string = spec.layout): ParseRe
   const receipts = decode(printReceipt(spec, layout));
   expect(receipts).toHaveLength(1);
   return parseReceipt(receipts[0]!, contextFor(receipts[0]!));
-}
-
-const pad = (n: number): string => String(n).padStart(2, '0');
-
-/** Every difference between the transaction read back and the spec it was printed from. */
-function differences(spec: ReceiptSpec, result: ParseResult): string[] {
-  const tx = result.transaction;
-  if (result.status !== 'ok' || !tx) return [`status ${result.status}: ${result.problems.map((p) => p.message).join(' | ')}`];
-  const out: string[] = [];
-  const eq = (what: string, got: unknown, want: unknown): void => {
-    if (JSON.stringify(got) !== JSON.stringify(want)) out.push(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
-  };
-  const { y, m, d, h, min } = spec.issuedAt;
-  eq('receipt_number', tx.receipt_number, spec.receiptNumber);
-  eq('issued_at', tx.issued_at, `${y}-${pad(m)}-${pad(d)}T${pad(h)}:${pad(min)}:00+01:00`);
-  eq('document_type', tx.document_type, spec.documentType);
-  eq('totals', tx.totals, {
-    subtotal: formatKobo(spec.subtotal),
-    ...(spec.discount ? { discount: formatKobo(spec.discount) } : {}),
-    ...(spec.serviceCharge ? { service_charge: formatKobo(spec.serviceCharge.amount) } : {}),
-    tax: formatKobo((spec.vat?.amount ?? 0) + (spec.consumptionTax?.amount ?? 0)),
-    ...(spec.tip ? { tip: formatKobo(spec.tip) } : {}),
-    ...(spec.rounding ? { rounding: formatKobo(spec.rounding) } : {}),
-    total: formatKobo(spec.total),
-    tax_inclusive: spec.taxInclusive ?? false,
-  });
-  eq(
-    'lines',
-    tx.lines.map((l) => [l.quantity, l.unit_price, l.amount, l.tax_category]),
-    spec.lines.map((l) => [String(Number(l.quantity)), formatKobo(l.unitPrice), formatKobo(l.amount), l.category]),
-  );
-  tx.lines.forEach((l, i) => {
-    const want = spec.lines[i]?.description ?? '';
-    if (l.description.length < 4 || !want.startsWith(l.description)) out.push(`lines[${i}].description: got "${l.description}", want "${want}"`);
-  });
-  const standardTaxes = tx.taxes.filter((t) => t.category === 'standard').map((t) => [t.type, t.rate, t.taxable_amount, t.amount]);
-  const wantTaxes = [
-    ...(spec.vat ? [['VAT', String(spec.vat.rate / 1000), formatKobo(spec.vat.taxable), formatKobo(spec.vat.amount)]] : []),
-    ...(spec.consumptionTax ? [['consumption_tax', String(spec.consumptionTax.rate / 1000), formatKobo(spec.consumptionTax.taxable), formatKobo(spec.consumptionTax.amount)]] : []),
-  ];
-  eq('taxes', standardTaxes, wantTaxes);
-  eq(
-    'payments',
-    tx.payments,
-    spec.payments.map((p) => ({ method: p.method, amount: formatKobo(p.amount), ...(p.pan ? { card_last4: p.pan.slice(-4) } : {}) })),
-  );
-  const scan = JSON.stringify(result, (k, v: unknown) => (k === 'id' || k === 'sha256' ? undefined : v));
-  if (findPans(scan).length) out.push('a full card number survived');
-  return out;
 }
 
 describe('printed receipts read back', () => {

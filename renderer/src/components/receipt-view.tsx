@@ -172,14 +172,62 @@ export function ReceiptHeader({ receipt }: { receipt: ReceiptDetail }) {
 export function PaperOf({ receipt }: { receipt: ReceiptDetail }) {
   if (!receipt.paper) return <p className="text-sm text-slate-600">The printed receipt is no longer kept (past the retention period).</p>;
   const p = receipt.paper;
-  return (
+  const paper = (
     <Paper
       label={`Receipt ${receipt.summary.receiptNumber ?? ''} as printed`}
       paper={{
         width: p.width,
         lines: p.lines.map((l) => ({ text: l.text, style: l })),
         qr: p.qr,
+        pictures: p.pictures,
       }}
     />
+  );
+  if (!p.pictures?.length) return paper;
+  return (
+    <div className="flex flex-wrap items-start justify-center gap-6">
+      {paper}
+      <ReadText read={p.read} reading={receipt.summary.state === 'reading'} />
+    </div>
+  );
+}
+
+/** Below this the word is marked: a field read from it sends the receipt to review (MIN_FIELD_CONFIDENCE in main/receipts/ocr.ts). */
+const UNSURE = 0.75;
+
+/** The text read from the receipt's pictures, beside them: each word the engine was unsure of marked with its confidence. */
+function ReadText({ read, reading }: { read: NonNullable<ReceiptDetail['paper']>['read']; reading: boolean }) {
+  if (reading || !read) {
+    return (
+      <p className="max-w-xs text-sm text-slate-600" data-testid="ocr-reading">
+        {reading ? 'Printed as a picture: its text is being read. It is sent once read.' : 'The text of this picture was not read.'}
+      </p>
+    );
+  }
+  return (
+    <figure aria-label="Text read from the picture" className="w-fit" data-testid="ocr-text">
+      <figcaption className="mb-2 text-xs text-slate-600">
+        Read from the picture. <mark className="rounded bg-amber-200 px-1">Marked</mark> words were read with low confidence: check them against the paper.
+      </figcaption>
+      <div className="bg-white px-3 py-4 font-mono text-[12px] leading-[1.35] text-slate-900 ring-1 ring-slate-300">
+        {read.map((line, i) => (
+          <div key={i} className="whitespace-pre">
+            {line.words.map((w, k) => (
+              <span key={k}>
+                {k > 0 && ' '}
+                {w.confidence < UNSURE ? (
+                  <mark className="rounded bg-amber-200 px-0.5" title={`read with ${Math.round(w.confidence * 100)} % confidence`} data-testid="ocr-unsure">
+                    {w.text}
+                  </mark>
+                ) : (
+                  w.text
+                )}
+              </span>
+            ))}
+            {line.words.length === 0 && '\u00a0'}
+          </div>
+        ))}
+      </div>
+    </figure>
   );
 }

@@ -14,6 +14,7 @@ const STATE_FILTERS: Array<{ id: string; label: string; states?: ReceiptState[] 
   { id: 'all', label: 'All receipts' },
   { id: 'attention', label: 'Needs a person (review, unreadable, rejected)', states: ['review', 'unparsed', 'rejected'] },
   { id: 'waiting', label: 'Waiting to send', states: ['pending', 'in_flight'] },
+  { id: 'reading', label: 'Reading pictures (OCR)', states: ['reading'] },
   { id: 'accepted', label: 'Accepted', states: ['accepted', 'duplicate'] },
   { id: 'review', label: 'Needs review', states: ['review'] },
   { id: 'rejected', label: 'Rejected', states: ['rejected'] },

@@ -1,0 +1,67 @@
+// What the engine read in a picture, as receipt lines: words in reading order, gaps kept as spaces so columns survive, each word's confidence.
+import type { Page } from 'tesseract.js';
+
+export interface OcrWord {
+  text: string;
+  /** The engine's confidence in the word, 0 to 1. */
+  confidence: number;
+  /** Where the word is in the picture, in dots. */
+  box?: { x0: number; y0: number; x1: number; y1: number };
+}
+
+export interface OcrLine {
+  /** The line with its columns: a wide gap between words is several spaces, as on a text receipt. */
+  text: string;
+  /** The mean confidence of its words, 0 to 1. */
+  confidence: number;
+  words: OcrWord[];
+  /** Top of the line in the picture, in dots. */
+  y: number;
+}
+
+export interface OcrText {
+  lines: OcrLine[];
+  /** Mean word confidence over the picture, 0 to 1 (0 when nothing was read). */
+  confidence: number;
+}
+
+/** The engine's page as lines; `top` is where the image it read starts in the picture (its blank rows were cut). */
+export function linesOf(page: Page, top = 0, left = 0, scale = 1): OcrText {
+  const raw: Array<{ words: Array<OcrWord & { x0: number; x1: number }>; y: number }> = [];
+  for (const block of page.blocks ?? []) {
+    for (const paragraph of block.paragraphs) {
+      for (const line of paragraph.lines) {
+        const words = line.words
+          .map((w) => ({
+            text: w.text.trim(),
+            confidence: w.confidence / 100,
+            x0: w.bbox.x0,
+            x1: w.bbox.x1,
+            box: { x0: w.bbox.x0 / scale + left, y0: w.bbox.y0 / scale + top, x1: w.bbox.x1 / scale + left, y1: w.bbox.y1 / scale + top },
+          }))
+          // Every word is kept, however unsure: a field read from an unsure word sends the receipt to review.
+          .filter((w) => w.text !== '');
+        if (words.length) raw.push({ words, y: line.bbox.y0 / scale + top });
+      }
+    }
+  }
+  raw.sort((a, b) => a.y - b.y);
+  // One character's width across the picture: the median over words (a receipt keeps one font size for most lines).
+  const widths = raw.flatMap((l) => l.words.map((w) => (w.x1 - w.x0) / Math.max(1, [...w.text].length))).sort((a, b) => a - b);
+  const cell = widths.length ? widths[Math.floor(widths.length / 2)]! : 12;
+  const margin = raw.length ? Math.min(...raw.map((l) => l.words[0]!.x0)) : 0;
+  let sum = 0;
+  let count = 0;
+  const lines = raw.map((l): OcrLine => {
+    let text = ' '.repeat(Math.max(0, Math.round((l.words[0]!.x0 - margin) / cell)));
+    l.words.forEach((w, i) => {
+      if (i > 0) text += ' '.repeat(Math.max(1, Math.round((w.x0 - l.words[i - 1]!.x1) / cell)));
+      text += w.text;
+      sum += w.confidence;
+      count++;
+    });
+    const confidence = l.words.reduce((s, w) => s + w.confidence, 0) / l.words.length;
+    return { text, confidence, words: l.words.map((w) => ({ text: w.text, confidence: w.confidence, box: w.box })), y: l.y };
+  });
+  return { lines, confidence: count ? sum / count : 0 };
+}

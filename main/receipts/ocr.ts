@@ -1,0 +1,209 @@
+// Receipts read from printed pictures: amounts chosen between OCR look-alikes by the arithmetic, and fields read with low confidence held for review.
+import type { DecodedReceipt } from '../escpos/types.js';
+import type { Problem } from '../store/types.js';
+import { findDate } from './dates.js';
+import { koboFromMoney } from './money.js';
+import { parseReceipt, type ParseContext, type ParseResult } from './parse.js';
+import type { Transaction } from './transaction.js';
+
+/** What the OCR stage says about the lines it read: which lines of the receipt, and how sure it was of each word (0 to 1). */
+export interface OcrEvidence {
+  /** `source.ocr.engine` (cloud-api.md §3). */
+  engine: string;
+  lines: Array<{ line: number; confidence: number; words: Array<{ text: string; confidence: number }> }>;
+  /** Mean word confidence over the pictures read. */
+  confidence: number;
+}
+
+/**
+ * The engine's confidence a word needs before a field read from it is trusted; below it the receipt
+ * waits in review. Identifiers (receipt number, date, card's last four) have nothing to check them
+ * against, so they need more; an amount is also checked by the receipt's own arithmetic (lines,
+ * subtotal, VAT, total, payments), which catches a misread digit the engine was sure of. Measured on
+ * rendered receipts (bench/ocr.ts).
+ */
+export const MIN_FIELD_CONFIDENCE = { identifier: 0.75, amount: 0.6 } as const;
+
+/** Letters the engine reads for digits in a printed amount; only ever swapped inside a token that already holds digits. */
+const LOOK_ALIKES: Record<string, string> = { O: '0', o: '0', D: '0', Q: '0', I: '1', l: '1', '|': '1', i: '1', S: '5', s: '5', B: '8', Z: '2', z: '2', g: '9' };
+const TOKEN = /(?<=^|\s)[-+]?(?:NGN|N)?[0-9OoDQIl|iSsBZzg,.]*\d[0-9OoDQIl|iSsBZzg,.]*(?=\s|$)/g;
+const AMOUNT = /^[-+]?(?:NGN|N)?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}$/;
+
+/** The line with each amount-shaped token that holds a look-alike letter read as digits; the same line when none. */
+export function amountReading(text: string): string {
+  return text.replace(TOKEN, (token) => {
+    // "1.000.00": a thousands comma read as a point (the last point is the decimal one).
+    if (/^[-+]?(?:NGN|N)?\d{1,3}(?:\.\d{3})+\.\d{2}$/.test(token)) return token.replace(/\.(?=\d{3}[.])/g, ',');
+    const prefix = /^[-+]?(?:NGN|N)?/.exec(token)![0];
+    const body = token.slice(prefix.length);
+    const digits = body.replace(/[OoDQIl|iSsBZzg]/g, (ch) => LOOK_ALIKES[ch]!);
+    return digits !== body && AMOUNT.test(prefix + digits) ? prefix + digits : token;
+  });
+}
+
+/**
+ * "Card: **** **** **** 1234": the engine reads the asterisks as letters ("mews weer"). A card line of
+ * digit-free words then four digits is given its mask back, so the last four are found; the digits
+ * are the engine's own, and their confidence is checked like any field's.
+ */
+const CARD_MASK = /^(\s*card\s*:?\s+)((?:[^\s\d]+\s+){1,3})(\d{4})\s*$/i;
+
+/**
+ * A card number the engine read in full but not exactly (so no checksum finds it): 13 to 19 digits in
+ * groups are masked to their last four before anything stores the line.
+ */
+const LONG_NUMBER = /(?<![\d])(?:\d[ -]?){9,15}(\d{4})(?![\d])/g;
+
+/** A time printed after a date whose colon the engine read as a point or comma ("08.06"): only right after a date. */
+const TIME_AFTER_DATE = /(\d{1,4}[/.-](?:\d{1,2}|[A-Za-z]{3})[/.-]\d{2,4}\s+)([01]?\d|2[0-3])[.,;]([0-5]\d)(?=\s|$)/;
+
+/** The line as an OCR'd receipt line is parsed: look-alike letters in amounts read as digits, a card's mask and a time's colon given back. */
+export function pictureLineReading(text: string): string {
+  return amountReading(text)
+    .replace(LONG_NUMBER, (run: string, last4: string) => (run.replace(/\D/g, '').length >= 13 ? `**** **** **** ${last4}` : run))
+    .replace(CARD_MASK, (_, label: string, _mask: string, last4: string) => `${label}**** **** **** ${last4}`)
+    .replace(TIME_AFTER_DATE, (_, date: string, h: string, m: string) => `${date}${h}:${m}`);
+}
+
+const QTY_TIMES_PRICE = /\d\s*[xX×]\s*(?:NGN|N)?\d[\d,]*\.\d{2}/;
+const AMOUNT_ALONE = /^\s*[-+]?(?:NGN|N)?\d[\d,]*\.\d{2}(?:\s*[A-Z])?\s*$/;
+
+const CARD_LINE = /^\s*card\s*(?:no\.?|number|#)?\s*:/i;
+
+const ARITHMETIC = new Set(['lines_subtotal_mismatch', 'tax_rate_mismatch', 'tax_sum_mismatch', 'total_mismatch', 'vat_inclusive', 'payments_short', 'payments_over', 'line_arithmetic', 'change_mismatch', 'tax_base_unknown']);
+
+/**
+ * Parses a receipt some of whose lines were read from pictures. Amounts holding look-alike letters
+ * ("1,25O.00") are read both ways and the reading whose arithmetic holds is kept (a digit is never
+ * made up: only a letter the engine put in a digit's place is swapped). Then every receipt number,
+ * date, total, tax, payment and card's last four that came from a word read with low confidence is a
+ * problem: the receipt goes to review, never out as `ok` on a guess.
+ */
+export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr: OcrEvidence): ParseResult {
+  const asRead = receipt.lines.map((l) => l.text);
+  const swapped = asRead.slice();
+  for (const l of ocr.lines) swapped[l.line] = pictureLineReading(asRead[l.line]!);
+  const variants = swapped.some((t, i) => t !== asRead[i]) ? [swapped, asRead] : [asRead];
+  const results = variants.map((texts) => ({ texts, result: parseReceipt({ ...receipt, lines: receipt.lines.map((l, i) => ({ ...l, text: texts[i]! })) }, ctx) }));
+  const adds = (r: ParseResult): boolean => r.transaction !== null && !r.problems.some((p) => ARITHMETIC.has(p.code));
+  const chosen = results.find((r) => adds(r.result)) ?? results[0]!;
+  const { result, texts } = chosen;
+  if (!result.transaction) return result;
+  const tx: Transaction = { ...result.transaction, source: { ...result.transaction.source, ocr: { engine: ocr.engine, mean_confidence: ocr.confidence.toFixed(2) } } };
+  const problems = [...result.problems, ...lowConfidence(tx, texts, ocr, ctx.profile.dates.order)];
+  // Items printed on two lines (name, then "qty x price   amount"): an amount alone on its line beside lines
+  // that kept their "qty x price" lost those words in the reading, and would be taken as one of the item.
+  const readTexts = ocr.lines.map((l) => texts[l.line] ?? '');
+  const summaryAt = readTexts.findIndex((t) => /^\s*(?:sub\s*-?\s*total|total|amount\s+due)\b/i.test(t));
+  const itemTexts = summaryAt === -1 ? readTexts : readTexts.slice(0, summaryAt);
+  // Or a columns line ("Coke 50cl   8   87.00   522.00") whose quantity and price do not make its amount: a misread
+  // quantity the parser set aside, reading the item as one of 522.00.
+  const setAside = itemTexts.some((t) => {
+    const figures = t.trim().split(/\s+/).filter((w) => /^\d[\d,]*(?:\.\d+)?$/.test(w));
+    if (figures.length < 3) return false;
+    const [qty, price, amount] = figures.slice(-3).map((f) => f.replace(/,/g, '')) as [string, string, string];
+    if (Math.round(Number(qty) * Number(price) * 100) === Math.round(Number(amount) * 100)) return false;
+    return tx.lines.some((l) => l.amount === amount && l.quantity === '1' && l.unit_price === amount);
+  });
+  if (setAside || (itemTexts.some((t) => QTY_TIMES_PRICE.test(t)) && itemTexts.some((t) => AMOUNT_ALONE.test(t)))) {
+    problems.push({ code: 'ocr_item_unread', field: 'lines', message: 'An item\'s quantity and unit price could not be read from the picture (only its amount was): check the items against the paper receipt.' });
+  }
+  // A card's number was printed but its last four could not be read from the picture.
+  if (tx.payments.some((p) => p.method === 'card' && !p.card_last4) && ocr.lines.some((l) => CARD_LINE.test(texts[l.line] ?? ''))) {
+    problems.push({ code: 'ocr_card_unread', field: 'payments', message: "The card number's last four digits could not be read from the picture of the receipt: check them against the paper receipt." });
+  }
+  if (ocr.lines.length === 0) {
+    problems.push({ code: 'ocr_no_text', field: 'raw', message: 'The receipt was printed as a picture and no text could be read from it.' });
+  }
+  return { status: result.status === 'unparsed' ? 'unparsed' : problems.length ? 'review' : 'ok', transaction: tx, problems };
+}
+
+interface Check {
+  kind: keyof typeof MIN_FIELD_CONFIDENCE;
+  field: string;
+  what: string;
+  value: string;
+  matches: (word: string, line: string) => boolean;
+}
+
+const digitsOf = (s: string): string => s.replace(/\D/g, '').replace(/^0+(?=\d)/, '');
+
+/** The key fields of the transaction, each with how to recognise the words it was read from. */
+function checksOf(tx: Transaction, order: 'dmy' | 'mdy' | 'ymd'): Check[] {
+  const checks: Check[] = [];
+  const number = tx.receipt_number.replace(/[^0-9A-Za-z]/g, '');
+  if (!tx.receipt_number.startsWith('unknown-')) {
+    checks.push({
+      kind: 'identifier',
+      field: 'receipt_number',
+      what: 'receipt number',
+      value: tx.receipt_number,
+      matches: (w) => {
+        const plain = w.replace(/[^0-9A-Za-z]/g, '');
+        return plain.length > 0 && /\d/.test(plain) && (plain.includes(number) || (plain.length >= 3 && number.includes(plain)));
+      },
+    });
+  }
+  const day = tx.issued_at.slice(0, 10);
+  checks.push({
+    kind: 'identifier',
+    field: 'issued_at',
+    what: 'date',
+    value: day,
+    // The words the date was read from: those inside the date's text on its line.
+    matches: (w, line) => {
+      const found = /\d/.test(w) ? findDate(line, order) : null;
+      if (!found || `${found.date.y}-${String(found.date.m).padStart(2, '0')}-${String(found.date.d).padStart(2, '0')}` !== day) return false;
+      const text = line.slice(found.index, found.index + found.length);
+      return text.includes(w) || w.includes(text);
+    },
+  });
+  const money = (field: string, what: string, amount: string | undefined): void => {
+    if (amount === undefined) return;
+    const kobo = koboFromMoney(amount.replace(/^-/, ''));
+    if (kobo === null || kobo === 0) return;
+    const forms = new Set([String(kobo), ...(kobo % 100 === 0 ? [String(kobo / 100)] : [])]);
+    checks.push({ kind: 'amount', field, what, value: amount, matches: (w) => /\d/.test(w) && forms.has(digitsOf(w)) });
+  };
+  for (const key of ['subtotal', 'discount', 'service_charge', 'tax', 'tip', 'rounding', 'total'] as const) money(`totals.${key}`, key.replace('_', ' '), tx.totals[key]);
+  tx.taxes.forEach((t, i) => money(`taxes[${i}].amount`, `${t.type} amount`, t.amount));
+  tx.payments.forEach((p, i) => {
+    money(`payments[${i}].amount`, `${p.method.replace('_', ' ')} payment`, p.amount);
+    const last4 = p.card_last4;
+    if (last4) checks.push({ kind: 'identifier', field: `payments[${i}].card_last4`, what: "card's last four digits", value: last4, matches: (w) => /\d{4}$/.test(w) && w.endsWith(last4) });
+  });
+  return checks;
+}
+
+function lowConfidence(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 'dmy' | 'mdy' | 'ymd'): Problem[] {
+  const problems: Problem[] = [];
+  // A date with digits after it but no time read: the time was printed and misread, not absent.
+  if (tx.issued_at.slice(11, 19) === '00:00:00') {
+    for (const l of ocr.lines) {
+      const line = texts[l.line] ?? '';
+      const found = findDate(line, order);
+      if (found && /\d/.test(line.slice(found.index + found.length))) {
+        problems.push({ code: 'ocr_time_unread', field: 'issued_at', message: `The time printed after the date ("${line.trim()}") could not be read from the picture: check it against the paper receipt.` });
+        break;
+      }
+    }
+  }
+  for (const check of checksOf(tx, order)) {
+    let worst: { text: string; confidence: number } | null = null;
+    for (const l of ocr.lines) {
+      const line = texts[l.line] ?? '';
+      for (const w of l.words) {
+        const word = amountReading(w.text);
+        if (check.matches(word, line) && (worst === null || w.confidence < worst.confidence)) worst = w;
+      }
+    }
+    if (worst && worst.confidence < MIN_FIELD_CONFIDENCE[check.kind]) {
+      problems.push({
+        code: 'ocr_low_confidence',
+        field: check.field,
+        message: `The ${check.what} (${check.value}) was read from a picture of the receipt with ${Math.round(worst.confidence * 100)} % confidence ("${worst.text}"): check it against the paper receipt.`,
+      });
+    }
+  }
+  return problems;
+}

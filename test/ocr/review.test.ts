@@ -1,0 +1,129 @@
+// Never a wrong `ok` from a picture: look-alike letters in amounts settled by the arithmetic, unsure words held for review.
+import { describe, expect, it } from 'vitest';
+import { amountReading, parseReadReceipt, type OcrEvidence } from '../../main/receipts/index.js';
+import { pictureLineReading } from '../../main/receipts/ocr.js';
+import { receiptLines } from '../store/receipt.js';
+import { contextFor, receiptOf } from '../receipts/decoded.js';
+
+/** Every line of the receipt as if read from a picture, each word with the given confidence (or `sure` for all). */
+function readAs(lines: string[], confidence: (word: string, line: string) => number = () => 0.95) {
+  const receipt = receiptOf(lines);
+  const ocr: OcrEvidence = {
+    engine: 'tesseract',
+    confidence: 0.93,
+    lines: lines.map((text, line) => ({ line, confidence: 0.93, words: text.split(/\s+/).filter(Boolean).map((w) => ({ text: w, confidence: confidence(w, text) })) })),
+  };
+  return parseReadReceipt(receipt, contextFor(receipt), ocr);
+}
+
+const swap = (lines: string[], from: string, to: string): string[] => lines.map((l) => (l.includes(from) ? l.replace(from, to) : l));
+
+describe('amounts read with look-alike letters', () => {
+  it('reads O, l, S and B for digits only inside an amount that already has digits', () => {
+    expect(amountReading('TOTAL                 5,375.0O')).toBe('TOTAL                 5,375.00');
+    expect(amountReading('VAT 7.5%                37S.00')).toBe('VAT 7.5%                375.00');
+    expect(amountReading('CASH                  6,OOO.OO')).toBe('CASH                  6,000.00');
+    expect(amountReading('CHANGE                  l25.00')).toBe('CHANGE                  125.00');
+    expect(amountReading('TOTAL NGN 1,2B0.00')).toBe('TOTAL NGN 1,280.00');
+    expect(amountReading('DISCOUNT  -1.000.00')).toBe('DISCOUNT  -1,000.00');
+    // No digit to begin with, or not an amount's shape: left as printed, a digit is never made up.
+    expect(amountReading('TOTAL SOO.OO')).toBe('TOTAL SOO.OO');
+    expect(amountReading('Receipt No: R0O123')).toBe('Receipt No: R0O123');
+    expect(amountReading('Milo 5OOg')).toBe('Milo 5OOg');
+  });
+
+  it('gives a card line its mask back, and a time its colon, so the last four and the time are found', () => {
+    expect(pictureLineReading('  Card:  "rrr  mews  weer  1993')).toBe('  Card:  **** **** **** 1993');
+    expect(pictureLineReading('Date: 2026-08-02 08.06')).toBe('Date: 2026-08-02 08:06');
+    expect(pictureLineReading('SUBTOTAL 08.06')).toBe('SUBTOTAL 08.06');
+    // A full card number misread (its checksum fails) is still masked: it never reaches the store.
+    expect(pictureLineReading('  Card: 4111 1111 1111 1112')).toBe('  Card: **** **** **** 1112');
+  });
+
+  it('a receipt whose look-alike amounts add up once read as digits is ok, with the digits', () => {
+    const lines = swap(swap(receiptLines(), 'TOTAL                 5,375.00', 'TOTAL                 5,375.0O'), 'VAT 7.5%                375.00', 'VAT 7.5%                37S.00');
+    const result = readAs(lines);
+    expect(result.problems).toEqual([]);
+    expect(result.status).toBe('ok');
+    expect(result.transaction!.totals).toMatchObject({ total: '5375.00', tax: '375.00', subtotal: '5000.00' });
+    expect(result.transaction!.source.ocr).toEqual({ engine: 'tesseract', mean_confidence: '0.93' });
+  });
+
+  it('a look-alike that makes the arithmetic fail sends the receipt to review', () => {
+    const result = readAs(swap(receiptLines(), 'TOTAL                 5,375.00', 'TOTAL                 5,3B5.00'));
+    expect(result.status).toBe('review');
+    // Read as 5,385.00 the total does not add up; read as printed there is no total: either way a person looks.
+    expect(result.problems.map((p) => p.field)).toContain('totals.total');
+  });
+
+  it('a corrupted digit in the total, read with confidence, goes to review: the arithmetic catches it', () => {
+    const result = readAs(swap(receiptLines(), 'TOTAL                 5,375.00', 'TOTAL                 5,875.00'));
+    expect(result.status).toBe('review');
+    expect(result.problems).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'total_mismatch', field: 'totals.total' })]));
+  });
+});
+
+describe('fields read from unsure words', () => {
+  it('a total read with low confidence goes to review, naming the field and the word, though it adds up', () => {
+    const result = readAs(receiptLines(), (w, line) => (line.startsWith('TOTAL') && w === '5,375.00' ? 0.41 : 0.95));
+    expect(result.status).toBe('review');
+    expect(result.problems).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'ocr_low_confidence', field: 'totals.total', message: expect.stringContaining('41 %') })]));
+    expect(result.problems.every((p) => p.code === 'ocr_low_confidence')).toBe(true);
+  });
+
+  it('a receipt number, a date or a card\'s last four read with low confidence goes to review', () => {
+    const lines = [...receiptLines().slice(0, -1), 'Card: **** **** **** 4242', 'Thank you'];
+    const cases: Array<[string, string]> = [
+      ['000123', 'receipt_number'],
+      ['26/11/2026', 'issued_at'],
+      ['4242', 'payments[0].card_last4'],
+    ];
+    for (const [word, field] of cases) {
+      const result = readAs(swap(lines, 'CASH                  6,000.00', 'CARD                  5,375.00').filter((l) => !l.startsWith('CHANGE')), (w) => (w === word ? 0.5 : 0.95));
+      expect(result.status, field).toBe('review');
+      expect(result.problems.map((p) => p.field), field).toEqual([field]);
+    }
+  });
+
+  it('a card payment whose printed card number could not be read goes to review', () => {
+    const lines = [...swap(receiptLines(), 'CASH                  6,000.00', 'CARD                  5,375.00').filter((l) => !l.startsWith('CHANGE')).slice(0, -1), 'Card: **#**% *x%x sxix glg3', 'Thank you'];
+    const result = readAs(lines);
+    expect(result.status).toBe('review');
+    expect(result.problems.map((p) => p.code)).toEqual(['ocr_card_unread']);
+  });
+
+  it('an item whose "qty x price" words were lost in the reading goes to review, not out as one of the item', () => {
+    const lines = [
+      'MAMA PUT KITCHEN LTD',
+      'Receipt No: 000124',
+      'Date: 26/11/2026 14:05',
+      'Peak Milk 400g',
+      '  2 x 339.00                  678.00',
+      'Milo 500g',
+      '                              522.00',
+      'SUBTOTAL                    1,200.00',
+      'VAT 7.5%                       90.00',
+      'TOTAL                       1,290.00',
+      'CASH                        1,290.00',
+    ];
+    const result = readAs(lines);
+    expect(result.status).toBe('review');
+    expect(result.problems.map((p) => p.code)).toContain('ocr_item_unread');
+    expect(readAs(lines.map((l) => (l.trim() === '522.00' ? '  6 x 87.00                   522.00' : l))).problems.map((p) => p.code)).not.toContain('ocr_item_unread');
+  });
+
+  it('a columns item whose quantity was misread (so it no longer makes the amount) goes to review', () => {
+    const lines = ['MAMA PUT KITCHEN LTD', 'Receipt No: 000125', 'Date: 26/11/2026 14:05', 'ITEM            QTY    PRICE    AMOUNT', 'Coke 50cl         8    87.00    522.00', 'SUBTOTAL                        522.00', 'TOTAL                           522.00', 'CASH                            522.00'];
+    const result = readAs(lines);
+    expect(result.status).toBe('review');
+    expect(result.problems.map((p) => p.code)).toContain('ocr_item_unread');
+    const one = readAs(lines.map((l) => l.replace('Coke 50cl         8    87.00    522.00', 'Coke 50cl         1   522.00    522.00')));
+    expect(one.problems.map((p) => p.code)).not.toContain('ocr_item_unread');
+  });
+
+  it('the same receipt read with sure words is ok', () => {
+    const result = readAs(receiptLines());
+    expect(result.status).toBe('ok');
+    expect(result.transaction!.receipt_number).toBe('000123');
+  });
+});
