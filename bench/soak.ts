@@ -58,9 +58,9 @@ export async function run(minutes = Number(process.env.BENCH_SOAK_MINUTES ?? 30)
       if (performance.now() - start >= nextMinute * 60_000) {
         // Count what was accepted and let the rig forget it, so the bench's own bookkeeping does not grow.
         const done = waiting.filter((n) => rig.acceptedAt(n) !== undefined);
+        waiting = waiting.filter((n) => rig.acceptedAt(n) === undefined);
         accepted += done.length;
         rig.forget(done);
-        waiting = waiting.filter((n) => rig.acceptedAt(n) === undefined);
         const r = reading(nextMinute, printed, accepted, rig.bridge.status().outbox.counts.pending);
         readings.push(r);
         console.log(`soak minute ${r.minute}: RSS ${r.rss.toFixed(1)} MB, heap ${r.heap.toFixed(1)} MB, printed ${r.printed}, accepted ${r.accepted}, pending ${r.pending}`);
