@@ -64,7 +64,7 @@ export async function run(minutes = Number(process.env.BENCH_SOAK_MINUTES ?? 30)
         const r = reading(nextMinute, printed, accepted, rig.bridge.status().outbox.counts.pending);
         readings.push(r);
         console.log(`soak minute ${r.minute}: RSS ${r.rss.toFixed(1)} MB, heap ${r.heap.toFixed(1)} MB, printed ${r.printed}, accepted ${r.accepted}, pending ${r.pending}`);
-        if (snapshots && Math.abs(nextMinute - warmup) < 1e-9) console.log(`heap snapshot: ${writeHeapSnapshot(join(snapshots, `soak-${nextMinute}m.heapsnapshot`))}`);
+        if (snapshots && nextMinute === Math.ceil(warmup)) console.log(`heap snapshot: ${writeHeapSnapshot(join(snapshots, `soak-${nextMinute}m.heapsnapshot`))}`);
         nextMinute++;
       }
     }
