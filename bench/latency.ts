@@ -26,7 +26,7 @@ async function idle(rig: EngineRig): Promise<number[]> {
 }
 
 /** LOADED_RATE receipts a second on a fixed schedule (a late print does not push the next one back). */
-async function loaded(rig: EngineRig): Promise<{ latencies: number[]; acceptedPerS: number; requests: number }> {
+async function loaded(rig: EngineRig): Promise<{ latencies: number[]; printedPerS: number; acceptedPerS: number; requests: number }> {
   const count = LOADED_RATE * LOADED_SECONDS;
   const printed: Array<{ receiptNumber: string; writtenAt: number }> = [];
   const requestsBefore = rig.bridge.status().cloud.counters.requests;
@@ -36,11 +36,14 @@ async function loaded(rig: EngineRig): Promise<{ latencies: number[]; acceptedPe
     if (due > performance.now()) await sleep(due - performance.now());
     printed.push(await rig.print());
   }
+  const lastPrinted = printed[printed.length - 1]!.writtenAt;
   await rig.waitAccepted(printed.map((p) => p.receiptNumber), 60_000);
-  const lastAccepted = Math.max(...printed.map((p) => rig.acceptedAt(p.receiptNumber)!));
+  // Both rates over the same receipts: first print to last print, and first accepted to last accepted.
+  const accepted = printed.map((p) => rig.acceptedAt(p.receiptNumber)!);
   return {
-    latencies: printed.map((p) => rig.acceptedAt(p.receiptNumber)! - p.writtenAt),
-    acceptedPerS: count / ((lastAccepted - start) / 1000),
+    latencies: printed.map((p, i) => accepted[i]! - p.writtenAt),
+    printedPerS: (count - 1) / ((lastPrinted - printed[0]!.writtenAt) / 1000),
+    acceptedPerS: (count - 1) / ((Math.max(...accepted) - Math.min(...accepted)) / 1000),
     requests: rig.bridge.status().cloud.counters.requests - requestsBefore,
   };
 }
@@ -63,7 +66,8 @@ export async function run(): Promise<BenchReport> {
         { label: 'idle link p95', value: i95, unit: 'ms', target: { op: '<', value: 300 }, ratio: { value: i95 / 2000, against: 'the default batch.max_wait_ms (2,000 ms) a lone receipt used to wait' } },
         { label: `${LOADED_RATE} receipts/s p50`, value: l50, unit: 'ms' },
         { label: `${LOADED_RATE} receipts/s p95`, value: l95, unit: 'ms' },
-        { label: `accepted per second at ${LOADED_RATE} offered`, value: load.acceptedPerS, unit: '/s', ratio: { value: load.acceptedPerS / LOADED_RATE, against: 'the offered rate', target: { op: '>=', value: 0.95 } } },
+        { label: `printed per second (asked: ${LOADED_RATE})`, value: load.printedPerS, unit: '/s' },
+        { label: 'accepted per second, same receipts', value: load.acceptedPerS, unit: '/s', ratio: { value: load.acceptedPerS / load.printedPerS, against: 'the printed rate (goodput kept under load)', target: { op: '>=', value: 0.95 } } },
         { label: `receipts per batch request at ${LOADED_RATE}/s`, value: count / Math.max(1, load.requests), unit: '' },
       ],
       notes: [
