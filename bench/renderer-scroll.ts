@@ -154,6 +154,10 @@ async function scrollSteps(page: Page, selector: string, steps: number): Promise
         for (;;) {
           await frame();
           if (loaded()) break;
+          if (g.performance.now() - t0 > 20_000) {
+            const shown = Array.from(el.querySelectorAll('[role="row"], tr')).map((r) => `${r.getAttribute('aria-rowindex') ?? r.getAttribute('data-index')}:${(r.textContent ?? '').slice(0, 12)}`);
+            throw new Error(`step ${i + 1}: rows in view not loaded after 20 s (scrollTop ${el.scrollTop}, height ${el.clientHeight}; in the DOM: ${shown.slice(0, 8).join(' ')} …)`);
+          }
         }
         await afterPaint();
         out.push(g.performance.now() - t0);
