@@ -217,7 +217,7 @@ export async function run(): Promise<BenchReport> {
         progress(`opening ${round + 1}: plain table scrolled`);
         await wire(page, dispatcher);
         await page.goto(`${server.url}/#/receipts`);
-        await page.waitForFunction(() => ((globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document.querySelector('[role="row"][aria-rowindex="2"]')?.textContent ?? '').includes('INV-'), undefined, { timeout: 60_000 });
+        await page.waitForFunction(() => ((globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document.querySelector('[role="row"][aria-rowindex="2"]')?.textContent ?? '').includes('INV-'), undefined, { timeout: 180_000 });
         progress(`opening ${round + 1}: first row shown`);
         virtual.push(...(await scrollSteps(page, '[data-testid="virtual-scroller"]', STEPS)));
         await context.close();
