@@ -9,7 +9,8 @@ import { writeConfigFile } from '../main/engine/config.js';
 import { createDispatcher, type Dispatcher } from '../main/engine/dispatcher.js';
 import { platformAutostart } from '../main/engine/autostart.js';
 import { parseReceipts } from '../main/engine/pipeline.js';
-import type { Store } from '../main/store/index.js';
+import { openStore, type Store } from '../main/store/index.js';
+import { silentLogger } from '../main/telemetry/log.js';
 import type { ParsedJob } from '../main/store/types.js';
 import { MemoryVault } from '../main/vault/index.js';
 import { EVENT_NAMES } from '../preload/api.js';
@@ -34,7 +35,7 @@ const progress = (what: string) => void (process.env.BENCH_VERBOSE && process.st
  * DISTINCT receipts parsed by the real parser, reused with new numbers, so the fill takes seconds, not minutes of parsing.
  * Nine in ten are then settled as accepted (with an IRN), as on a bridge that has been sending for months.
  */
-export function fill(store: Store, count: number): void {
+export function fill(store: Store, count: number, setNow: (at: Date) => void = () => undefined): void {
   let seed = 18;
   const rng = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed / 0x7fffffff);
   const pool: Array<{ bytes: Uint8Array; parsed: ParsedJob }> = [];
@@ -47,13 +48,15 @@ export function fill(store: Store, count: number): void {
     const [parsed] = parseReceipts({ id: `tx_${sha256.slice(0, 40)}`, sha256, deviceId: 'front-till', integration: 'escpos_serial', bytes, capturedAt: new Date().toISOString(), terminalId: 'front-till' });
     if (parsed?.transaction) pool.push({ bytes, parsed });
   }
-  const day = Date.parse('2026-06-01T08:00:00Z');
+  // Half a minute apart: 100,000 receipts span five weeks, so "today" on the Status screen is a day's worth, not the store.
+  const day = Date.now() - count * 30_000 - 86_400_000;
   for (let first = 0; first < count; first += PER_JOB) {
     const n = Math.min(PER_JOB, count - first);
     const picks = Array.from({ length: n }, (_, k) => pool[(first + k * 7) % pool.length]!);
     // A unique trailer keeps each job's bytes (and so its journal hash) its own.
     const bytes = Buffer.concat([...picks.map((p) => p.bytes), Buffer.from(`job ${first}\n`)]);
     const capturedAt = new Date(day + first * 30_000).toISOString();
+    setNow(new Date(day + first * 30_000));
     const device = first % 3 === 0 ? 'pharmacy-till' : 'front-till';
     const journaled = store.journal({ deviceId: device, integration: 'escpos_serial', bytes, capturedAt, terminalId: device });
     let at = 0;
@@ -184,16 +187,22 @@ export async function run(): Promise<BenchReport> {
   const configFile = join(dataDir, 'config.json');
   // No cloud: the bridge is not paired, so nothing is sent and the rows stay as filled.
   writeConfigFile(configFile, { cloud: { base_url: 'http://127.0.0.1:9' } });
+  // Filled before the engine starts, with a clock that walks through the weeks the receipts were written in.
+  const started = performance.now();
+  let now = new Date();
+  const store = await openStore({ dataDir, vault, log: silentLogger, clock: () => now });
+  try {
+    fill(store, RECEIPTS, (at) => (now = at));
+  } finally {
+    store.close();
+  }
+  const fillSeconds = (performance.now() - started) / 1000;
+  progress(`store filled in ${fillSeconds.toFixed(1)} s`);
   const bridge = await Bridge.start({ dataDir, configFile, version: '0.1.0-bench', vault, updates: false, env: {} });
   let dispatcher: Dispatcher | null = null;
   const plain: number[] = [];
   const virtual: number[] = [];
-  let fillSeconds = 0;
   try {
-    const started = performance.now();
-    fill(bridge.store, RECEIPTS);
-    fillSeconds = (performance.now() - started) / 1000;
-    progress(`store filled in ${fillSeconds.toFixed(1)} s`);
     dispatcher = createDispatcher(bridge, { vault, statusIntervalMs: 1000, autostart: platformAutostart({ platform: 'win32', exec: [process.execPath], dataDir }) });
     await dispatcher.ready;
     type Page = { rows: Parameters<typeof plainTable>[0]; total: number; nextCursor: string | null };
