@@ -1,8 +1,6 @@
-// Forwarding figures: goodput under a server rate limit (adaptive vs a naive fixed-interval sender), backlog drain time, CPU per 1,000.
-import { spawn } from 'node:child_process';
+// Forwarding figures: goodput under a server rate limit (the bridge's forwarder vs naive senders offering 2× and 10× the limit), the bad-link drain, backlog drain time, CPU per 1,000.
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CloudClient } from '../main/cloud/client.js';
 import { scaledClock, type Clock } from '../main/cloud/clock.js';
 import { Forwarder } from '../main/cloud/forwarder.js';
@@ -19,16 +17,28 @@ import { fileMemory, memoryOnly } from '../main/cloud/learned-limits.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { BenchReport } from './report.js';
+import { sandboxProcess } from './engine-rig.js';
 
 /**
- * Time runs faster for the goodput runs (client and sandbox share one scaled clock): ×10 for R=60 (a 60 s window in 6 s),
- * ×4 for R=600 (a window in 15 s, 40 requests/s of wall time: more would measure this 2-core machine, not the pacing).
+ * A server limit of R requests a minute, as the sandbox enforces it: `limit` requests per fixed window of `windowS` seconds
+ * (R = limit × 60 ÷ windowS), its clock `scale` times faster than the wall (client and sandbox share one scaled clock).
+ * R=60: the real 60 s window at ×3 (20 s of wall time). R=600: a 10 s window of 100 (the same rate) at ×0.5, so the naive
+ * sender's 10× R is 30 and 50 requests a second of wall time: more and a loaded 2-core machine cannot keep the schedule.
  */
-const TIME_SCALE: Record<number, number> = { 60: 10, 600: 4 };
+interface ServerLimit {
+  perMinute: number;
+  limit: number;
+  windowS: number;
+  scale: number;
+}
+export const LIMITS: ServerLimit[] = [
+  { perMinute: 60, limit: 60, windowS: 60, scale: 3 },
+  { perMinute: 600, limit: 100, windowS: 10, scale: 0.5 },
+];
 const MEASURED_WINDOWS = 2;
 const BATCH_ITEMS = 10;
-/** The naive sender posts one batch every second (virtual), whatever the server says. */
-const NAIVE_INTERVAL_MS = 1000;
+/** The naive sender offers this many times the limit: one batch every windowS ÷ (limit × k), whatever the server says. */
+const NAIVE_OFFERS = [2, 10];
 const DRAIN_TRANSACTIONS = 20_000;
 
 class BenchQueue implements ForwardQueue {
@@ -110,29 +120,45 @@ async function paired(url: string, clock?: Clock): Promise<MemoryVault> {
 
 interface GoodputResult {
   goodput: number;
-  limitedPerWindow: number;
+  limitedPerMinute: number;
+  /** Requests sent per minute of the sandbox clock in the measured windows (allowed + refused with 429). */
+  offeredPerMinute: number;
 }
 
-/** Goodput over the measured windows (the first window is warm-up): accepted ÷ (limit × batch size), and 429s per window. */
-async function goodputOf(sandbox: { url: string }, limit: number): Promise<GoodputResult> {
+/** Goodput over the measured windows (the first window is warm-up): accepted ÷ (limit × batch size), and 429s and requests per minute. */
+async function goodputOf(sandbox: { url: string }, spec: ServerLimit): Promise<GoodputResult> {
   const { counters } = (await (await fetch(`${sandbox.url}/sandbox/state`)).json()) as SandboxState;
-  const windows = Object.keys(counters.rate_windows).map(Number).sort((a, b) => a - b);
+  const windows = [...new Set([...Object.keys(counters.rate_windows), ...Object.keys(counters.limited_windows)].map(Number))].sort((a, b) => a - b);
   const measured = windows.slice(1, 1 + MEASURED_WINDOWS);
-  const accepted = measured.reduce((n, w) => n + (counters.accepted_windows[String(w)] ?? 0), 0);
-  const limited = measured.reduce((n, w) => n + (counters.limited_windows[String(w)] ?? 0), 0);
-  return { goodput: accepted / (measured.length * limit * BATCH_ITEMS), limitedPerWindow: limited / Math.max(1, measured.length) };
+  const sum = (per: Record<string, number>) => measured.reduce((n, w) => n + (per[String(w)] ?? 0), 0);
+  const minutes = (measured.length * spec.windowS) / 60;
+  return {
+    goodput: sum(counters.accepted_windows) / (measured.length * spec.limit * BATCH_ITEMS),
+    limitedPerMinute: sum(counters.limited_windows) / minutes,
+    offeredPerMinute: (sum(counters.rate_windows) + sum(counters.limited_windows)) / minutes,
+  };
 }
 
-async function adaptiveRun(limit: number): Promise<GoodputResult> {
+function limitedSandbox(spec: ServerLimit, origin: number): Promise<{ url: string; stop(): void }> {
+  return sandboxProcess(['--rate-limit', `${spec.limit}/${spec.windowS}`, '--time-scale', String(spec.scale), '--time-origin', String(origin)]);
+}
+
+/** Enough rows for every window the run covers, refused batches coming back to the queue. */
+function goodputQueue(spec: ServerLimit, prefix: string): BenchQueue {
+  return new BenchQueue(spec.limit * BATCH_ITEMS * (MEASURED_WINDOWS + 2), prefix);
+}
+
+const runLength = (spec: ServerLimit) => spec.windowS * 1000 * (MEASURED_WINDOWS + 1) + 500;
+
+async function adaptiveRun(spec: ServerLimit): Promise<GoodputResult> {
   const origin = Date.now();
-  const clock = scaledClock(TIME_SCALE[limit]!, origin);
-  const sandbox = await sandboxProcess(['--rate-limit', `${limit}/60`, '--time-scale', String(TIME_SCALE[limit]), '--time-origin', String(origin)]);
+  const clock = scaledClock(spec.scale, origin);
+  const sandbox = await limitedSandbox(spec, origin);
   try {
     const vault = await paired(sandbox.url, clock);
-    const queue = new BenchQueue(limit * BATCH_ITEMS * (MEASURED_WINDOWS + 2), `A${limit}-`);
     const forwarder = new Forwarder({
       baseUrl: sandbox.url,
-      queue,
+      queue: goodputQueue(spec, `A${spec.perMinute}-`),
       vault,
       log: silentLogger,
       batch: { max_items: BATCH_ITEMS, max_bytes: 1 << 20, max_wait_ms: 0 },
@@ -142,26 +168,27 @@ async function adaptiveRun(limit: number): Promise<GoodputResult> {
       remoteConfig: false,
     });
     forwarder.start();
-    await sleepVirtual(clock, 60_000 * (MEASURED_WINDOWS + 1) + 500);
+    await sleepVirtual(clock, runLength(spec));
     await forwarder.stop();
-    return await goodputOf(sandbox, limit);
+    return await goodputOf(sandbox, spec);
   } finally {
     sandbox.stop();
   }
 }
 
-/** The baseline: one batch every NAIVE_INTERVAL_MS, no reading of rate-limit headers, a refused batch is retried at the next tick. */
-async function naiveRun(limit: number): Promise<GoodputResult> {
+/** The baseline: one batch every windowS ÷ (limit × offers), no reading of rate-limit headers, a refused batch is retried at the next tick. */
+async function naiveRun(spec: ServerLimit, offers: number): Promise<GoodputResult> {
   const origin = Date.now();
-  const clock = scaledClock(TIME_SCALE[limit]!, origin);
-  const sandbox = await sandboxProcess(['--rate-limit', `${limit}/60`, '--time-scale', String(TIME_SCALE[limit]), '--time-origin', String(origin)]);
+  const clock = scaledClock(spec.scale, origin);
+  const sandbox = await limitedSandbox(spec, origin);
   const client = new CloudClient({ baseUrl: sandbox.url, clock });
+  const interval = (spec.windowS * 1000) / (spec.limit * offers);
   try {
     const vault = await paired(sandbox.url, clock);
     const session = new CloudSession(client, vault, silentLogger, clock);
     await session.load();
-    const queue = new BenchQueue(limit * BATCH_ITEMS * (MEASURED_WINDOWS + 2), `N${limit}-`);
-    const end = clock.now() + 60_000 * (MEASURED_WINDOWS + 1) + 500;
+    const queue = goodputQueue(spec, `N${offers}x${spec.perMinute}-`);
+    const end = clock.now() + runLength(spec);
     const sends: Promise<void>[] = [];
     // A fixed schedule (start + k·interval), so a busy event loop delays sends but does not drop them.
     const start = clock.now();
@@ -179,10 +206,10 @@ async function naiveRun(limit: number): Promise<GoodputResult> {
           else queue.release(rows.map((r) => r.id));
         })().catch(() => queue.release(rows.map((r) => r.id))),
       );
-      await sleepVirtual(clock, Math.max(0, start + k * NAIVE_INTERVAL_MS - clock.now()));
+      await sleepVirtual(clock, Math.max(0, start + k * interval - clock.now()));
     }
     await Promise.allSettled(sends);
-    return await goodputOf(sandbox, limit);
+    return await goodputOf(sandbox, spec);
   } finally {
     client.close();
     sandbox.stop();
@@ -191,22 +218,6 @@ async function naiveRun(limit: number): Promise<GoodputResult> {
 
 function sleepVirtual(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimer(resolve, ms));
-}
-
-/** The sandbox in its own process, so the bridge's CPU is measured alone and the two do not share one event loop. */
-async function sandboxProcess(extra: string[] = []): Promise<{ url: string; stop(): void }> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const child = spawn(process.execPath, [join(here, '..', 'sandbox', 'cli.js'), '--port', '0', '--auto-approve', '--interval', '0', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      text += c.toString();
-      const m = /TaxPoynt sandbox on (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
 }
 
 async function drainRun(): Promise<{ seconds: number; cpuMsPer1000: number; requests: number }> {
@@ -326,27 +337,36 @@ export async function badLinkReport(seeds = [1, 2, 3]): Promise<BenchReport> {
   };
 }
 
+export async function goodputReport(spec: ServerLimit): Promise<BenchReport> {
+  // The bridge's forwarder and the naive senders side by side, each against its own sandbox: the same machine load.
+  const [adaptive, ...naive] = await Promise.all([adaptiveRun(spec), ...NAIVE_OFFERS.map((k) => naiveRun(spec, k))]);
+  const figures: BenchReport['figures'] = [
+    { label: 'bridge forwarder goodput (accepted ÷ most the limit allows)', value: adaptive.goodput, unit: '', target: { op: '>=', value: 0.95 } },
+    { label: 'bridge forwarder 429s per minute after warm-up', value: adaptive.limitedPerMinute, unit: '/min', target: { op: '<=', value: 1 } },
+    { label: 'bridge forwarder requests offered per minute', value: adaptive.offeredPerMinute, unit: '/min', ratio: { value: adaptive.offeredPerMinute / spec.perMinute, against: `R=${spec.perMinute}` } },
+  ];
+  NAIVE_OFFERS.forEach((k, i) => {
+    const n = naive[i]!;
+    figures.push(
+      { label: `naive sender at ${k}× R: requests offered per minute`, value: n.offeredPerMinute, unit: '/min', ratio: { value: n.offeredPerMinute / spec.perMinute, against: `R=${spec.perMinute}` } },
+      { label: `naive sender at ${k}× R: goodput`, value: n.goodput, unit: '', ratio: { value: adaptive.goodput / Math.max(n.goodput, 1e-9), against: 'bridge forwarder goodput ÷ this' } },
+      { label: `naive sender at ${k}× R: 429s per minute`, value: n.limitedPerMinute, unit: '/min' },
+    );
+  });
+  return {
+    name: `cloud: goodput under a server limit of R=${spec.perMinute} requests/min`,
+    figures,
+    notes: [
+      `the sandbox allows ${spec.limit} batch requests per ${spec.windowS} s window (R=${spec.perMinute}/min), its clock ×${spec.scale} (a window passes in ${spec.windowS / spec.scale} s of wall time, client and sandbox in its own process share one scaled clock); first window is warm-up, ${MEASURED_WINDOWS} measured`,
+      `batches of ${BATCH_ITEMS} transactions; a naive sender posts on a fixed schedule at ${NAIVE_OFFERS.join('× and ')}× R, ignores rate-limit headers and retries a refused batch at its next tick; figures per minute of the sandbox clock`,
+      `machine load average at the end: ${loadavg()[0]!.toFixed(1)} (2 cores): a naive sender that cannot keep its schedule offers less than asked (its offered rate is printed)`,
+    ],
+  };
+}
+
 export async function run(): Promise<BenchReport[]> {
-  // The two limits run side by side (each pair in its own sandbox processes) to keep the bench under a minute.
-  const reports: BenchReport[] = await Promise.all(
-    [60, 600].map(async (limit): Promise<BenchReport> => {
-      const [adaptive, naive] = await Promise.all([adaptiveRun(limit), naiveRun(limit)]);
-      return {
-        name: `cloud: goodput under a server limit of R=${limit} requests/min`,
-        figures: [
-          { label: 'adaptive forwarder goodput (accepted ÷ most the limit allows)', value: adaptive.goodput, unit: '', target: { op: '>=', value: 0.95 }, ratio: { value: adaptive.goodput / Math.max(naive.goodput, 1e-9), against: 'naive fixed-interval sender' } },
-          { label: 'adaptive forwarder 429s per minute after warm-up', value: adaptive.limitedPerWindow, unit: '/min', target: { op: '<=', value: 1 } },
-          { label: 'naive fixed-interval sender goodput', value: naive.goodput, unit: '' },
-          { label: 'naive fixed-interval sender 429s per minute', value: naive.limitedPerWindow, unit: '/min' },
-        ],
-        notes: [
-          `time scaled ×${TIME_SCALE[limit]}: the sandbox's 60 s rate window passes in ${60 / TIME_SCALE[limit]!} s of wall time (client and sandbox, in its own process, share one scaled clock); first window is warm-up, ${MEASURED_WINDOWS} measured`,
-          `machine load average at the end: ${loadavg()[0]!.toFixed(1)} (2 cores): a loaded machine slows the 40 requests/s of the R=600 run`,
-          `batches of ${BATCH_ITEMS} transactions; the naive sender posts one batch every ${NAIVE_INTERVAL_MS / 1000} s and retries a refused batch at its next tick`,
-        ],
-      };
-    }),
-  );
+  const reports: BenchReport[] = [];
+  for (const spec of LIMITS) reports.push(await goodputReport(spec));
   reports.push(await badLinkReport());
   const drain = await drainRun();
   reports.push({

@@ -1,4 +1,4 @@
-// `npm run bench`: runs every bench/*.js module (each exports `run(): Promise<BenchReport>`) and prints its figures.
+// `npm run bench`: runs every bench/*.js module (each exports `run(): Promise<BenchReport>`) and prints its figures; a module that exports `optIn` (the soak) runs only when named.
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,8 +14,9 @@ const modules = readdirSync(here)
 
 let failed = 0;
 for (const file of modules) {
-  const mod = (await import(pathToFileURL(join(here, file)).href)) as { run?: () => Promise<BenchReport | BenchReport[]> };
+  const mod = (await import(pathToFileURL(join(here, file)).href)) as { run?: () => Promise<BenchReport | BenchReport[]>; optIn?: boolean };
   if (typeof mod.run !== 'function') continue;
+  if (mod.optIn && only.length === 0) continue;
   try {
     const reports = await mod.run();
     for (const r of Array.isArray(reports) ? reports : [reports]) console.log(formatReport(r) + '\n');

@@ -114,6 +114,9 @@ export class ForwarderStopped extends Error {
   }
 }
 
+/** The part of remote config that replaces local settings (kept across restarts in the limits file). */
+type RemoteLimits = NonNullable<LearnedLimits['remote']>;
+
 /** Requests with no answer that may stay out beside the concurrency limit (each costs one batch held in flight). */
 const MAX_STALLED = 4;
 
@@ -203,6 +206,7 @@ export class Forwarder {
     // Until the first poll answers, the remote config last received stands (a restart must not start at 46 items when the cloud said 4).
     this.limits = { ...(this.learned.remote?.batch ?? options.batch) };
     this.budget = new RateBudget(this.learned.remote?.rate.max_rps ?? options.rate.max_rps);
+    if (this.learned.remote) this.logOverrides(this.learned.remote, null, 'kept');
     this.configPoller =
       options.remoteConfig === false
         ? null
@@ -782,7 +786,7 @@ export class Forwarder {
   }
 
   private applyRemoteConfig(config: RemoteConfig): void {
-    this.logOverrides(config);
+    this.logOverrides(config, this.learned.remote, 'poll');
     this.limits = { ...config.batch };
     this.budget.setMaxRps(config.rate.max_rps);
     this.learn({ remote: { version: config.version, batch: { ...config.batch }, rate: { ...config.rate } } });
@@ -801,14 +805,26 @@ export class Forwarder {
     this.pump();
   }
 
-  /** The local config's batch and rate settings that this remote config replaces, said once per change. */
-  private logOverrides(config: RemoteConfig): void {
-    const before = this.learned.remote;
-    for (const o of remoteOverrides({ batch: this.options.batch, rate: this.options.rate }, config)) {
-      const key = o.key as keyof typeof config.batch | 'max_rps';
-      const previous = key === 'max_rps' ? before?.rate.max_rps : before?.batch[key];
-      if (previous === o.remote) continue;
-      this.log.info('remote config overrides a local setting', { setting: o.key, local: o.local, remote: o.remote, version: config.version });
+  /**
+   * Says which local batch and rate settings remote config replaces: once at start for the config kept from the last run,
+   * then once per change (a new version that leaves an override as it was says nothing; one that ends it says so).
+   */
+  private logOverrides(next: RemoteLimits, previous: RemoteLimits | null, source: 'poll' | 'kept'): void {
+    const local = { batch: this.options.batch, rate: this.options.rate };
+    const before = new Map((previous ? remoteOverrides(local, previous) : []).map((o) => [o.key, o.remote]));
+    const now = remoteOverrides(local, next);
+    for (const o of now) {
+      if (before.get(o.key) === o.remote) continue;
+      this.log.info('remote config overrides a local setting', {
+        setting: o.key,
+        local: o.local,
+        remote: o.remote,
+        version: next.version,
+        ...(source === 'kept' ? { source: 'the last remote config, kept across the restart' } : {}),
+      });
+    }
+    for (const key of before.keys()) {
+      if (!now.some((o) => o.key === key)) this.log.info('remote config no longer overrides a local setting', { setting: key, version: next.version });
     }
   }
 
