@@ -64,7 +64,9 @@ export const command: Command = {
     const lostAgent = pairing.lost?.agent ?? null;
     // The keychain remembers a refused pairing, so this says it whether or not the engine runs.
     const lost = pairing.lost ? { code: 'pairing_lost', message: pairingLostMessage(lostAgent?.business_name ?? null) } : null;
-    const cloudAlerts = (engine?.cloud.alerts ?? []).filter((a) => !(lost && a.code === 'pairing_lost')).map((a) => ({ code: a.code, message: a.message }));
+    // The keychain says whether the pairing is lost (`lost` above); the engine's status file, written every few
+    // seconds, may still carry a pairing_lost alert from before a new pairing.
+    const cloudAlerts = (engine?.cloud.alerts ?? []).filter((a) => a.code !== 'pairing_lost').map((a) => ({ code: a.code, message: a.message }));
     const report = {
       data_dir: ctx.dataDir,
       cloud_url: config.cloud.base_url,

@@ -41,7 +41,8 @@ function laterMigrationsAtOldPages(file: string, key: string): { contents: Retur
   try {
     const copy = join(dir, DATABASE_FILE);
     copyFileSync(file, copy);
-    const db = openAt(copy, key, LEGACY_PAGE_SIZE);
+    const db = openAt(copy, key, LEGACY_PAGE_SIZE, true);
+    tuneConnection(db);
     const outcome = migrate(db, copy, { migrations: MIGRATIONS.filter((m) => m.version !== 6), now: () => new Date('2026-11-01T00:00:00Z'), log: silentLogger, close: () => db.close() });
     const result = {
       contents: contents(outcome.db),
@@ -108,8 +109,8 @@ function contents(db: Database.Database): { digests: Record<string, string>; row
   return { digests, rows };
 }
 
-function openAt(file: string, key: string, pageSize: number): Database.Database {
-  const db = new Database(file, { readonly: true });
+function openAt(file: string, key: string, pageSize: number, writable = false): Database.Database {
+  const db = new Database(file, { readonly: !writable });
   applyCipher(db, key, pageSize);
   return db;
 }
