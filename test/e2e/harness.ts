@@ -156,6 +156,12 @@ export interface AxeViolation {
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   const loaded = await page.evaluate(() => typeof (globalThis as unknown as { axe?: unknown }).axe !== 'undefined');
   if (!loaded) await page.addScriptTag({ url: '/__axe.js' });
+  // Colours are measured once CSS transitions have ended: mid-fade colours are neither the start nor the end state.
+  await page.evaluate(async () => {
+    const doc = (globalThis as unknown as { document: { getAnimations(): Array<{ finished: Promise<unknown>; effect: { getComputedTiming(): { endTime?: number | string } } | null }> } }).document;
+    const finite = doc.getAnimations().filter((a) => Number.isFinite(Number(a.effect?.getComputedTiming().endTime)));
+    await Promise.race([Promise.all(finite.map((a) => a.finished.catch(() => undefined))), new Promise((resolve) => setTimeout(resolve, 2000))]);
+  });
   const result = await page.evaluate(async () => {
     const g = globalThis as unknown as { document: unknown; axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: AxeViolation[] }> } };
     const r = await g.axe.run(g.document, { resultTypes: ['violations'] });
