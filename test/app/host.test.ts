@@ -230,7 +230,7 @@ describe.runIf(hasKeyring && existsSync(childEntry) && !lacks('ptys', 'the real 
     await host.whenReady();
 
     const list = async () => ((await host!.invoke('receipts.list', { limit: 50 })) as { rows: Array<{ id: string; state: string; receiptNumber: string | null }> }).rows;
-    await waitFor(async () => (await list()).length === 2, 15_000, 'both receipts listed');
+    await waitFor(async () => (await list()).length === 2, 30_000, 'both receipts listed');
     const rows = await list();
     const wholeRow = rows.find((r) => r.receiptNumber === 'R-WHOLE-1');
     expect(wholeRow, 'the whole receipt, once').toBeDefined();
