@@ -7,16 +7,16 @@ import { Capture, type CapturePlan, type CapturedJob, type DeviceState, type Ter
 import type { DeviceConfig } from '../capture/config.js';
 import { Forwarder, REMOTE_CONFIG_POLL_MS, fileMemory, learnedLimitsFile, timeoutsOf, type ForwarderAlert, type ForwarderStatus, type RemoteConfig } from '../cloud/index.js';
 import type { Integration } from '../receipts/transaction.js';
-import { ENGINE_CHECKPOINT_MS, openStore, type Store, type StoreAlert, type ForwardQueue, type OutboxState, type Problem } from '../store/index.js';
+import { ENGINE_CACHE_KIB, ENGINE_CHECKPOINT_MS, openStore, type Store, type StoreAlert, type ForwardQueue, type OutboxState, type Problem } from '../store/index.js';
 import { Logger, logFile, type LogSink } from '../telemetry/log.js';
 import { KeychainVault, type Vault } from '../vault/index.js';
 import { HeadlessUpdater, UpdateClient, UpdateService, resolveUpdateSettings, statusFile as updateStatusFile, type CheckReport, type InstallDecision, type UpdateStatus } from '../updates/index.js';
 import { loadConfig, type Config } from './config.js';
 import { CaptureQueue } from './capture-queue.js';
 import { acquireDataDirLock, type DataDirLock } from './lock.js';
-import { HourCounts, type HourKind } from './hour-counts.js';
+import { HourCounts } from './hour-counts.js';
 import { ingestJob, recoverStaged, resumeJournal } from './pipeline.js';
-import { PictureReader, type ReadOutcome } from './reading.js';
+import { PictureReader } from './reading.js';
 import { OcrPool } from '../ocr/index.js';
 import { PaymentMatcher, kobo, type PaymentJoin } from './payments.js';
 import { platformSpooler, type SpoolerBackend } from '../capture/spooler/index.js';
@@ -71,14 +71,6 @@ export interface BridgeStatus {
   lastHour: { captured: number; accepted: number; rejected: number };
   update: UpdateStatus | null;
 }
-
-/**
- * The engine's page cache. The store's own default (CACHE_KIB, sized for bulk ingest) fills as the store grows and took a
- * bridge capturing 10 receipts a second past 200 MB RSS within 15 minutes (bench/soak.ts); at 16 MiB RSS still grew
- * 3 MB per 10 minutes after warm-up, at 8 MiB it is flat. The engine writes a receipt at a time and reads a page of the
- * UI at a time, which this holds.
- */
-export const ENGINE_CACHE_KIB = 8 * 1024;
 
 const INTEGRATION_OF: Record<DeviceConfig['kind'], Integration> = {
   serial_tap: 'escpos_serial',
@@ -160,8 +152,7 @@ export class Bridge extends EventEmitter {
     const log = new Logger({ file: logFile(options.dataDir), level: config.log_level, echo: options.echo });
     let store: Store;
     try {
-      store = await openStore({ dataDir: options.dataDir, vault: options.vault ?? new KeychainVault(), log, recoverInFlight: true, checkpointEveryMs: ENGINE_CHECKPOINT_MS });
-      store.connection.pragma(`cache_size=-${ENGINE_CACHE_KIB}`);
+      store = await openStore({ dataDir: options.dataDir, vault: options.vault ?? new KeychainVault(), log, recoverInFlight: true, checkpointEveryMs: ENGINE_CHECKPOINT_MS, cacheKiB: ENGINE_CACHE_KIB });
     } catch (err) {
       lock.release();
       throw err;
@@ -189,7 +180,7 @@ export class Bridge extends EventEmitter {
     if (resumed) this.log.info('parsed jobs journaled before the last stop', { jobs: resumed });
     // Receipts printed as pictures are read by the OCR pool after they are journaled, never on the capture path.
     const workers = this.config.ocr.workers;
-    this.reader = new PictureReader(this.store, new OcrPool({ workers }), this.log.child({ component: 'ocr' }), (o) => this.pictureRead(o), workers);
+    this.reader = new PictureReader(this.store, new OcrPool({ workers }), this.log.child({ component: 'ocr' }), (o) => this.receiptReady(o.id, o.state), workers);
     const reading = this.reader.resume();
     if (reading) this.log.info('receipts printed as pictures still to read', { receipts: reading });
     for (const alert of this.store.alerts) this.emit('alert', alert);
@@ -300,22 +291,8 @@ export class Bridge extends EventEmitter {
       this.lastReceiptAt = Date.now();
       // A job is one receipt as capture cuts them; a decoder that could not cut it makes several rows.
       for (const receipt of outcome.receipts) {
-        this.count('captured');
-        const row = this.store.get(receipt.id);
-        this.emit('receipt', {
-          id: receipt.id,
-          deviceId: job.deviceId,
-          state: receipt.state,
-          duplicate: receipt.duplicate,
-          problems: row?.problems,
-          at: new Date().toISOString(),
-        } satisfies ReceiptEvent);
-        if (receipt.state === 'pending') this.nudgeForwarder();
-        if (receipt.state === 'reading' && !receipt.duplicate) this.reader?.add(receipt.id);
-        if (row?.transaction && !receipt.duplicate) {
-          const join = this.payments.receipt({ id: receipt.id, deviceId: job.deviceId, totalKobo: kobo(row.transaction.totals.total), capturedAt: job.capturedAt });
-          if (join) this.paymentJoined(join);
-        }
+        this.hour.add('captured');
+        this.receiptReady(receipt.id, receipt.state, { deviceId: job.deviceId, duplicate: receipt.duplicate, capturedAt: job.capturedAt });
       }
     } catch (err) {
       // The store holds jobs in memory when the disk is full; anything else is logged loudly and the job kept queued.
@@ -329,13 +306,16 @@ export class Bridge extends EventEmitter {
     this.reader?.add(id);
   }
 
-  /** A receipt printed as a picture has its text: it moves on from `reading` like a receipt just captured. */
-  private pictureRead(outcome: ReadOutcome): void {
-    const row = this.store.get(outcome.id);
-    this.emit('receipt', { id: outcome.id, deviceId: row?.deviceId ?? '', state: outcome.state, problems: outcome.problems, at: new Date().toISOString() } satisfies ReceiptEvent);
-    if (outcome.state === 'pending') this.nudgeForwarder();
+  /** A receipt has its state (just captured, or its picture read, when it moves on from `reading` the same way): said to `run` and the app, sent when pending, read when a picture, joined to its payment. */
+  private receiptReady(id: string, state: OutboxState, job: { deviceId?: string; duplicate?: boolean; capturedAt?: string } = {}): void {
+    const row = this.store.get(id);
+    const { deviceId = row?.deviceId ?? '', duplicate = false } = job;
+    this.emit('receipt', { id, deviceId, state, duplicate, problems: row?.problems, at: new Date().toISOString() } satisfies ReceiptEvent);
+    if (duplicate) return;
+    if (state === 'pending') this.nudgeForwarder();
+    if (state === 'reading') this.reader?.add(id);
     if (row?.transaction) {
-      const join = this.payments.receipt({ id: outcome.id, deviceId: row.deviceId, totalKobo: kobo(row.transaction.totals.total), capturedAt: row.transaction.source.captured_at });
+      const join = this.payments.receipt({ id, deviceId, totalKobo: kobo(row.transaction.totals.total), capturedAt: job.capturedAt ?? row.transaction.source.captured_at });
       if (join) this.paymentJoined(join);
     }
   }
@@ -366,18 +346,10 @@ export class Bridge extends EventEmitter {
   private settled(results: Parameters<ForwardQueue['settle']>[0]): void {
     const at = new Date().toISOString();
     for (const r of results) {
-      this.count(r.status === 'rejected' ? 'rejected' : 'accepted');
+      this.hour.add(r.status === 'rejected' ? 'rejected' : 'accepted');
       const row = this.store.get(r.id);
       this.emit('receipt', { id: r.id, deviceId: row?.deviceId ?? '', state: r.status, irn: r.irn, problems: r.errors, at } satisfies ReceiptEvent);
     }
-  }
-
-  private count(kind: HourKind): void {
-    this.hour.add(kind);
-  }
-
-  private lastHour(): BridgeStatus['lastHour'] {
-    return this.hour.lastHour();
   }
 
   /** Remote config (cloud-api.md §4): a flag set to false turns that part off at once, without a restart. */
@@ -442,7 +414,7 @@ export class Bridge extends EventEmitter {
     }
     return {
       devices: states.map((d) => ({ id: d.deviceId, kind: d.kind, state: d.status, last_seen: d.lastDataAt })),
-      last_hour: { ...this.lastHour(), failures_by_integration: failures },
+      last_hour: { ...this.hour.lastHour(), failures_by_integration: failures },
       update: this.updates?.heartbeat() ?? { channel: this.config.updates.channel, state: 'idle', available_version: null, last_error: null },
     };
   }
@@ -458,7 +430,7 @@ export class Bridge extends EventEmitter {
       outbox: { counts: this.store.counts(), oldestPendingAgeS: this.store.oldestPendingAgeS(), buffered: this.store.buffered },
       cloud: this.forwarder.status(),
       alerts: [...this.store.alerts, ...this.takeoverAlerts],
-      lastHour: this.lastHour(),
+      lastHour: this.hour.lastHour(),
       update: this.updates?.status() ?? null,
     };
   }

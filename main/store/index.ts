@@ -13,7 +13,7 @@ import type { OutboxState } from './types.js';
 export { Store, sha256Hex } from './store.js';
 export type { JournalInput, JournalResult, StoredJob, RecordedReceipt, HistoryEntry, BufferLimits, StagedChunk, StagedStream } from './store.js';
 export { packBytes, unpackBytes } from './bytes.js';
-export { CACHE_KIB, ENGINE_CHECKPOINT_MS, DATABASE_FILE, KEY_NAME, LEGACY_PAGE_SIZE, PAGE_SIZE, WAL_CHECKPOINT_PAGES, applyCipher, openEncrypted, pageSizeOf, tuneConnection } from './database.js';
+export { CACHE_KIB, ENGINE_CACHE_KIB, ENGINE_CHECKPOINT_MS, DATABASE_FILE, KEY_NAME, LEGACY_PAGE_SIZE, PAGE_SIZE, WAL_CHECKPOINT_PAGES, applyCipher, openEncrypted, pageSizeOf, tuneConnection } from './database.js';
 export { MIGRATIONS, latestVersion, checkIntegrity, type Migration } from './migrations.js';
 export * from './errors.js';
 export * from './types.js';
@@ -42,6 +42,8 @@ export interface StoreOptions {
    * (the engine: a commit never waits for a checkpoint). Off for short-lived commands and most tests.
    */
   checkpointEveryMs?: number;
+  /** Page cache of the store's connection in KiB (default CACHE_KIB, sized for bulk writes; the engine runs with ENGINE_CACHE_KIB). */
+  cacheKiB?: number;
 }
 
 const DEFAULT_BUFFER: BufferLimits = { jobs: 10_000, bytes: 64 * 1024 * 1024 };
@@ -95,6 +97,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     current = migrate(current, file, steps).db;
   }
 
+  if (options.cacheKiB) current.pragma(`cache_size=-${options.cacheKiB}`);
   let checkpointer: Checkpointer | undefined;
   if (options.checkpointEveryMs) {
     // The committing connection checkpoints only if the worker falls far behind.
