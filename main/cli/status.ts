@@ -3,6 +3,7 @@ import { readTakeovers } from '../capture/spooler/state.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseCommandArgs, writeJson, type Command } from './command.js';
 import { statusFile, type BridgeStatus } from '../engine/bridge.js';
+import { givenBackMessage } from '../engine/takeovers.js';
 import { loadConfig } from '../engine/config.js';
 import { processAlive } from '../engine/lock.js';
 import { openStore, storeStatus } from '../store/index.js';
@@ -36,7 +37,7 @@ function givenBackAlerts(dataDir: string): Array<{ code: string; message: string
       .filter((t) => t.phase === 'given_back')
       .map((t) => ({
         code: 'spooler_given_back',
-        message: `The print queue ${t.queue} prints straight to its printer since ${t.givenBack?.at ?? 'the bridge went down'}: receipts printed since are NOT captured. Start the bridge to take it over again.`,
+        message: `${givenBackMessage(t, null)} Start the bridge to take it over again.`,
       }));
   } catch (err) {
     return [{ code: 'spooler_state', message: (err as Error).message }];

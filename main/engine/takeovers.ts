@@ -52,15 +52,16 @@ const spoolerDevice = (devices: readonly DeviceConfig[], id: string) => {
   return d && d.kind === 'virtual_printer' && d.printer && 'spooler' in d.printer ? d : null;
 };
 
-function givenBackMessage(entry: TakeoverEntry, retakenAt: Date | null): string {
+/**
+ * What a merchant is told about a queue the watchdog gave back: while it still prints straight to its printer
+ * (`retakenAt` null: `status` with the bridge down), or once the bridge took it over again.
+ */
+export function givenBackMessage(entry: TakeoverEntry, retakenAt: Date | null): string {
   const at = entry.givenBack?.at ?? 'an unknown time';
-  return (
-    `The print queue ${entry.queue} was given back to its printer at ${at} because the bridge was down or not listening` +
-    (entry.givenBack?.downSince ? ` (since ${entry.givenBack.downSince})` : '') +
-    ` longer than ${entry.giveBackAfterS} s. Receipts printed from then` +
-    (retakenAt ? ` until ${retakenAt.toISOString()}, when the bridge took the queue over again,` : '') +
-    ' printed but were NOT captured: enter them in TaxPoynt by hand.'
-  );
+  const why = `the bridge was down or not listening${entry.givenBack?.downSince ? ` (since ${entry.givenBack.downSince})` : ''} longer than ${entry.giveBackAfterS} s`;
+  return retakenAt
+    ? `The print queue ${entry.queue} printed straight to its printer from ${at} until ${retakenAt.toISOString()}, when the bridge took it over again, because ${why}. Receipts printed then were NOT captured: enter them in TaxPoynt by hand.`
+    : `The print queue ${entry.queue} prints straight to its printer since ${at}, because ${why}. Receipts printed since are NOT captured.`;
 }
 
 /**
