@@ -1,6 +1,6 @@
 // Taking over a CUPS queue on a real, private cupsd: lp jobs journaled once and printed byte-identical (straight and through the direct queue), release restores the queue exactly, the kill switch keeps printing, Text-Only jobs parse, hostile names refused.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -19,44 +19,11 @@ import { MemoryVault } from '../../main/vault/index.js';
 import { printReceipt, randomReceiptSpec } from '../../sandbox/receipt-printer.js';
 import { privateCupsProblem, startPrivateCups, type PrivateCups } from '../../sandbox/private-cups.js';
 import { seeded, waitFor } from '../support/wait.js';
+import { startTcpPrinter, type TcpPrinter } from './tcp-printer.js';
 
 const noCups = privateCupsProblem();
 if (noCups) console.warn(`skipped: the CUPS spooler tests, because ${noCups}`);
 const log = new Logger({ level: 'error' });
-
-/** The USB printer stand-in: every connection's bytes, in order. */
-interface Printer {
-  port: number;
-  jobs: Buffer[];
-  bytes(): Buffer;
-  close(): Promise<void>;
-}
-
-async function startPrinter(): Promise<Printer> {
-  const jobs: Buffer[] = [];
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => {
-    sockets.add(s);
-    const parts: Buffer[] = [];
-    const index = jobs.push(Buffer.alloc(0)) - 1;
-    s.on('data', (d: Buffer) => {
-      parts.push(d);
-      jobs[index] = Buffer.concat(parts);
-    });
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => undefined);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    port: (server.address() as { port: number }).port,
-    jobs,
-    bytes: () => Buffer.concat(jobs),
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
 
 /** A receipt as a till prints it, with every byte value 0x00–0xff in a logo-like block before the cut. */
 function job(seed: number): Buffer {
@@ -69,14 +36,14 @@ function job(seed: number): Buffer {
 
 describe.skipIf(noCups)('spooler take-over on a real CUPS scheduler', () => {
   let cups: PrivateCups;
-  let printer: Printer;
+  let printer: TcpPrinter;
   let dir: string;
   let bridge: Bridge | undefined;
   const queueUri = () => `socket://127.0.0.1:${printer.port}`;
 
   beforeAll(async () => {
     cups = await startPrivateCups();
-    printer = await startPrinter();
+    printer = await startTcpPrinter();
   });
   afterAll(async () => {
     await printer?.close();

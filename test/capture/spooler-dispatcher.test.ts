@@ -1,6 +1,5 @@
 // The app's "Take over" and remove buttons, through the dispatcher, on a real private cupsd: zod-checked queue names, the device listening at once, release restoring the queue; hostile names refused.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,15 +10,14 @@ import { createDispatcher, type Dispatcher } from '../../main/engine/dispatcher.
 import { MemoryVault } from '../../main/vault/index.js';
 import { privateCupsProblem, startPrivateCups, type PrivateCups } from '../../sandbox/private-cups.js';
 import { waitFor } from '../support/wait.js';
+import { startTcpPrinter, type TcpPrinter } from './tcp-printer.js';
 
 const noCups = privateCupsProblem();
 if (noCups) console.warn(`skipped: the spooler dispatcher tests, because ${noCups}`);
 
 describe.skipIf(noCups)('devices.takeover / devices.release through the dispatcher', () => {
   let cups: PrivateCups;
-  let server: Server;
-  let printed = Buffer.alloc(0);
-  const sockets = new Set<Socket>();
+  let printer: TcpPrinter;
   let dir: string;
   let bridge: Bridge;
   let api: Dispatcher;
@@ -27,13 +25,8 @@ describe.skipIf(noCups)('devices.takeover / devices.release through the dispatch
 
   beforeAll(async () => {
     cups = await startPrivateCups();
-    server = createServer((s) => {
-      sockets.add(s);
-      s.on('data', (d: Buffer) => (printed = Buffer.concat([printed, d])));
-      s.on('close', () => sockets.delete(s));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    original = `socket://127.0.0.1:${(server.address() as { port: number }).port}`;
+    printer = await startTcpPrinter();
+    original = printer.uri;
     await cups.tool('lpadmin', ['-p', 'BAR80', '-E', '-v', original, '-m', 'raw']);
     dir = mkdtempSync(join(tmpdir(), 'tp-spooler-api-'));
     const configFile = join(dir, 'data', 'config.json');
@@ -45,8 +38,7 @@ describe.skipIf(noCups)('devices.takeover / devices.release through the dispatch
   afterAll(async () => {
     api?.close();
     await bridge?.stop();
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => server?.close(() => r()));
+    await printer?.close();
     await cups?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -68,7 +60,7 @@ describe.skipIf(noCups)('devices.takeover / devices.release through the dispatch
     const file = join(dir, 'job.bin');
     writeFileSync(file, job);
     await cups.tool('lp', ['-d', 'BAR80', '-o', 'raw', file]);
-    await waitFor(() => printed.includes(job), 15_000, 'the job at the printer');
+    await waitFor(() => printer.bytes().includes(job), 15_000, 'the job at the printer');
     await waitFor(() => bridge.store.list({ limit: 10 }).length === 1, 5000, 'the job journaled');
 
     expect(await api.invoke('devices.remove', { id: 'bar' })).toEqual({ removed: 'bar' });

@@ -1,7 +1,6 @@
 // Printing never depends on the bridge: `run` killed -9 in front of a real CUPS queue → jobs wait and print after the restart; the watchdog gives the queue back after its time-out, with an alert saying what was not captured; the next start takes it over again.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { KeychainVault } from '../../main/vault/index.js';
 import { privateCupsProblem, startPrivateCups, type PrivateCups } from '../../sandbox/private-cups.js';
 import { lacks } from '../support/platform.js';
 import { waitFor } from '../support/wait.js';
+import { startTcpPrinter, type TcpPrinter } from './tcp-printer.js';
 
 const cli = join(process.cwd(), 'dist', 'main', 'cli.js');
 const hasKeyring = Boolean(process.env.TAXPOYNT_TEST_KEYRING);
@@ -27,9 +27,7 @@ const receipt = (n: number) => Buffer.from(`\x1b@SHOP ${n}\nBread          1,000
 
 describe.runIf(hasKeyring && !noCups && !lacks('signals', 'the kill -9 spooler test'))('spooler take-over survives the bridge: kill -9, restart, watchdog', () => {
   let cups: PrivateCups;
-  let server: Server;
-  let printed = Buffer.alloc(0);
-  const sockets = new Set<Socket>();
+  let printer: TcpPrinter;
   let dir: string;
   const service = `tp-test-spooler-${process.pid}`;
   const running: Proc[] = [];
@@ -37,18 +35,12 @@ describe.runIf(hasKeyring && !noCups && !lacks('signals', 'the kill -9 spooler t
   beforeAll(async () => {
     if (!existsSync(cli)) throw new Error('run `npm run build` first: this test starts dist/main/cli.js');
     cups = await startPrivateCups();
-    server = createServer((s) => {
-      sockets.add(s);
-      s.on('data', (d: Buffer) => (printed = Buffer.concat([printed, d])));
-      s.on('close', () => sockets.delete(s));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    printer = await startTcpPrinter();
     dir = mkdtempSync(join(tmpdir(), 'tp-spooler-wd-'));
   });
   afterAll(async () => {
     for (const p of running) p.child.kill('SIGKILL');
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => server?.close(() => r()));
+    await printer?.close();
     await cups?.stop();
     await new KeychainVault(service).delete('database-key');
     rmSync(dir, { recursive: true, force: true });
@@ -77,7 +69,7 @@ describe.runIf(hasKeyring && !noCups && !lacks('signals', 'the kill -9 spooler t
     writeFileSync(file, receipt(n));
     await cups.tool('lp', ['-d', 'WD80', '-o', 'raw', file]);
   }
-  const has = (n: number) => printed.includes(receipt(n));
+  const has = (n: number) => printer.bytes().includes(receipt(n));
   async function engine(): Promise<Proc> {
     const run = start(['run']);
     await waitFor(() => /running \(pid \d+\)/.test(run.out()), 20_000, 'the engine to start');
@@ -85,7 +77,7 @@ describe.runIf(hasKeyring && !noCups && !lacks('signals', 'the kill -9 spooler t
   }
 
   it('jobs wait in CUPS while the bridge is dead and print after it restarts; the watchdog gives the queue back and the bridge takes it again', async () => {
-    const original = `socket://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const original = printer.uri;
     await cups.tool('lpadmin', ['-p', 'WD80', '-E', '-v', original]);
     writeConfigFile(join(dir, 'data', 'config.json'), { devices: [] });
     await cmd('devices', 'takeover', 'WD80', '--id', 'till', '--give-back-after', '2');
@@ -143,7 +135,7 @@ describe.runIf(hasKeyring && !noCups && !lacks('signals', 'the kill -9 spooler t
     const { transactions } = JSON.parse(await cmd('queue', '--json')) as { transactions: Array<{ id: string; deviceId: string }> };
     expect(transactions).toHaveLength(3);
     for (const t of transactions) expect(t.deviceId).toBe('till');
-    for (const n of [1, 2, 3, 4]) expect(printed.indexOf(receipt(n))).toBe(printed.lastIndexOf(receipt(n)));
+    for (const n of [1, 2, 3, 4]) expect(printer.bytes().indexOf(receipt(n))).toBe(printer.bytes().lastIndexOf(receipt(n)));
 
     await cmd('devices', 'release', 'till');
     expect((await cups.tool('lpstat', ['-v', 'WD80'])).trim()).toBe(`device for WD80: ${original}`);
