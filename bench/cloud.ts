@@ -1,4 +1,4 @@
-// Forwarding figures: goodput under a server rate limit (the bridge's forwarder vs naive senders offering 2× and 10× the limit), the bad-link drain, backlog drain time, CPU per 1,000.
+// Forwarding figures: goodput under a server rate limit (the bridge's forwarder vs naive senders offering 2× and 10× the limit) and the bad-link drain. Backlog drain time and CPU per 1,000 are bench/drain.ts's.
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CloudClient } from '../main/cloud/client.js';
@@ -39,9 +39,9 @@ const MEASURED_WINDOWS = 2;
 const BATCH_ITEMS = 10;
 /** The naive sender offers this many times the limit: one batch every windowS ÷ (limit × k), whatever the server says. */
 const NAIVE_OFFERS = [2, 10];
-const DRAIN_TRANSACTIONS = 20_000;
 
-class BenchQueue implements ForwardQueue {
+/** An outbox in memory: the forwarder's queue with no store under it (the goodput senders' and the drain bench's baseline). */
+export class BenchQueue implements ForwardQueue {
   private readonly rows: Array<{ id: string; json: string; state: OutboxState }> = [];
   private cursor = 0;
   private readonly released: number[] = [];
@@ -50,7 +50,7 @@ class BenchQueue implements ForwardQueue {
 
   constructor(count: number, prefix: string) {
     for (let i = 0; i < count; i++) {
-      const tx = transaction(prefix, i);
+      const tx = benchTransaction(prefix, i);
       this.index.set(tx.id, this.rows.length);
       this.rows.push({ id: tx.id, json: JSON.stringify(tx), state: 'pending' });
     }
@@ -90,11 +90,12 @@ class BenchQueue implements ForwardQueue {
   }
 }
 
-function transaction(prefix: string, n: number): Transaction {
+/** A valid two-line transaction numbered `prefix` + n, the same for the same arguments. */
+export function benchTransaction(prefix: string, n: number, deviceId = 'bench'): Transaction {
   const receipt = `${prefix}${String(n).padStart(7, '0')}`;
   return {
     id: 'tx_' + createHash('sha256').update(receipt).digest('hex').slice(0, 40),
-    source: { device_id: 'bench', integration: 'escpos_tcp', profile: 'generic@1', captured_at: '2026-11-24T13:45:00+01:00' },
+    source: { device_id: deviceId, integration: 'escpos_tcp', profile: 'generic@1', captured_at: '2026-11-24T13:45:00+01:00' },
     receipt_number: receipt,
     terminal_id: 'till-1',
     issued_at: '2026-11-24T13:45:00+01:00',
@@ -112,7 +113,7 @@ function transaction(prefix: string, n: number): Transaction {
 }
 
 
-async function paired(url: string, clock?: Clock): Promise<MemoryVault> {
+export async function paired(url: string, clock?: Clock): Promise<MemoryVault> {
   const vault = new MemoryVault();
   await pairDevice({ baseUrl: url, vault, clock, onCode: () => undefined });
   return vault;
@@ -218,36 +219,6 @@ async function naiveRun(spec: ServerLimit, offers: number): Promise<GoodputResul
 
 function sleepVirtual(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimer(resolve, ms));
-}
-
-async function drainRun(): Promise<{ seconds: number; cpuMsPer1000: number; requests: number }> {
-  const sandbox = await sandboxProcess();
-  try {
-    const vault = await paired(sandbox.url);
-    const queue = new BenchQueue(DRAIN_TRANSACTIONS, 'D-');
-    const forwarder = new Forwarder({
-      baseUrl: sandbox.url,
-      queue,
-      vault,
-      log: silentLogger,
-      batch: { max_items: 100, max_bytes: 1 << 20, max_wait_ms: 0 },
-      rate: { max_rps: 1000 },
-      agentVersion: 'bench',
-      remoteConfig: false,
-    });
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    forwarder.start();
-    await forwarder.syncNow();
-    const seconds = (performance.now() - started) / 1000;
-    const used = process.cpuUsage(cpu);
-    const requests = forwarder.status().counters.requests;
-    await forwarder.stop();
-    if (queue.settled !== DRAIN_TRANSACTIONS) throw new Error(`drained ${queue.settled} of ${DRAIN_TRANSACTIONS}`);
-    return { seconds, cpuMsPer1000: (used.user + used.system) / 1000 / (DRAIN_TRANSACTIONS / 1000), requests };
-  } finally {
-    sandbox.stop();
-  }
 }
 
 /** issue 18 §4: a cloud that answers 20 % of batches 5xx, resets 10 %, holds 3 % open, allows 120 requests a minute and 4 a batch. */
@@ -368,18 +339,5 @@ export async function run(): Promise<BenchReport[]> {
   const reports: BenchReport[] = [];
   for (const spec of LIMITS) reports.push(await goodputReport(spec));
   reports.push(await badLinkReport());
-  const drain = await drainRun();
-  reports.push({
-    name: 'cloud: backlog drain against the sandbox with no limit',
-    figures: [
-      { label: `drain time of a ${DRAIN_TRANSACTIONS.toLocaleString('en-US')}-transaction backlog`, value: drain.seconds, unit: 's' },
-      { label: 'drain rate', value: DRAIN_TRANSACTIONS / drain.seconds, unit: 'transactions/s' },
-      { label: 'bridge CPU per 1,000 transactions forwarded', value: drain.cpuMsPer1000, unit: 'ms' },
-    ],
-    notes: [
-      `scaled down from 100,000 to ${DRAIN_TRANSACTIONS.toLocaleString('en-US')} transactions to keep the bench short; 100,000 would take about ${Math.round((drain.seconds * 100_000) / DRAIN_TRANSACTIONS)} s at this rate`,
-      `batches of 100, gzip, ${drain.requests} requests; the sandbox runs in its own process so the CPU figure is the bridge's alone (in-memory outbox, not SQLCipher)`,
-    ],
-  });
   return reports;
 }

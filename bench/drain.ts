@@ -1,45 +1,21 @@
 // Drain figures: 100,000 receipts forwarded from the real encrypted outbox on disk (claim, send to the sandbox, settle), against the same drain from memory.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Forwarder } from '../main/cloud/forwarder.js';
-import { pairDevice } from '../main/cloud/pairing.js';
-import type { Transaction } from '../main/receipts/transaction.js';
-import { ENGINE_CHECKPOINT_MS, KEY_NAME, OUTBOX_STATES, openStore, PAGE_SIZE, type ForwardQueue, type OutboxState, type Store } from '../main/store/index.js';
+import { ENGINE_CHECKPOINT_MS, KEY_NAME, openStore, PAGE_SIZE, type ForwardQueue, type Store } from '../main/store/index.js';
 import { silentLogger } from '../main/telemetry/log.js';
 import { MemoryVault } from '../main/vault/index.js';
+import { BenchQueue, benchTransaction, paired } from './cloud.js';
+import { sandboxProcess } from './engine-rig.js';
 import type { BenchReport } from './report.js';
 
 const ROWS = Number(process.env.TAXPOYNT_BENCH_DRAIN_ROWS ?? 100_000);
 const BATCH = 100;
 
-function transaction(n: number): Transaction {
-  const receipt = `D-${String(n).padStart(7, '0')}`;
-  const digest = createHash('sha256').update(receipt).digest('hex');
-  return {
-    id: `tx_${digest.slice(0, 40)}`,
-    source: { device_id: 'till-1', integration: 'escpos_tcp', profile: 'generic@1', captured_at: '2026-11-24T13:45:00+01:00' },
-    receipt_number: receipt,
-    terminal_id: 'till-1',
-    issued_at: '2026-11-24T13:45:00+01:00',
-    document_type: 'sale',
-    currency: 'NGN',
-    lines: [
-      { description: 'Jollof rice', quantity: '2', unit_price: '1250.00', amount: '2500.00', tax_category: 'standard', tax_rate: '7.5' },
-      { description: 'Zobo', quantity: '1', unit_price: '500.00', amount: '500.00', tax_category: 'standard', tax_rate: '7.5' },
-    ],
-    totals: { subtotal: '3000.00', tax: '225.00', total: '3225.00' },
-    taxes: [{ type: 'VAT', category: 'standard', rate: '7.5', taxable_amount: '3000.00', amount: '225.00' }],
-    payments: [{ method: 'card', amount: '3225.00', card_last4: '4242' }],
-    raw: { sha256: digest, bytes: 412 },
-  };
-}
-
 /** `ROWS` pending receipts in the store, each with its journal row, written in transactions of 10,000 (the fill is not measured). */
-function fill(store: Store, prefix: number): void {
+function fill(store: Store, prefix: string): void {
   const db = store.connection;
   const journal = db.prepare(
     `INSERT INTO journal (device_id, integration, captured_at, journaled_at, sha256, size, parsed, bytes) VALUES ('till-1', 'escpos_tcp', ?, ?, ?, 412, 1, randomblob(300))`,
@@ -52,67 +28,12 @@ function fill(store: Store, prefix: number): void {
   for (let from = 0; from < ROWS; from += 10_000) {
     db.transaction(() => {
       for (let n = from; n < Math.min(ROWS, from + 10_000); n++) {
-        const tx = transaction(prefix * 10_000_000 + n);
+        const tx = benchTransaction(prefix, n, 'till-1');
         const seq = Number(journal.run(at, at, tx.raw.sha256).lastInsertRowid);
         outbox.run(tx.id, seq, tx.receipt_number, JSON.stringify(tx), at, at);
       }
     })();
   }
-}
-
-/** The baseline: the same transactions from an array in memory (what bench/cloud.ts drains). */
-class MemoryQueue implements ForwardQueue {
-  private readonly rows: Array<{ id: string; json: string }> = [];
-  private readonly state = new Map<string, OutboxState>();
-  private next = 0;
-  private readonly again: Array<{ id: string; json: string }> = [];
-
-  constructor(prefix: number) {
-    for (let n = 0; n < ROWS; n++) {
-      const tx = transaction(prefix * 10_000_000 + n);
-      this.rows.push({ id: tx.id, json: JSON.stringify(tx) });
-      this.state.set(tx.id, 'pending');
-    }
-  }
-  claim(maxItems: number): Array<{ id: string; json: string }> {
-    const out = this.again.splice(0, maxItems);
-    while (out.length < maxItems && this.next < this.rows.length) out.push(this.rows[this.next++]!);
-    for (const r of out) this.state.set(r.id, 'in_flight');
-    return out;
-  }
-  release(ids: string[]): void {
-    for (const id of ids) {
-      this.state.set(id, 'pending');
-      this.again.push(this.rows.find((r) => r.id === id)!);
-    }
-  }
-  settle(results: Array<{ id: string; status: 'accepted' | 'duplicate' | 'rejected' }>): void {
-    for (const r of results) this.state.set(r.id, r.status);
-  }
-  counts(): Record<OutboxState, number> {
-    const out = Object.fromEntries(OUTBOX_STATES.map((s) => [s, 0])) as Record<OutboxState, number>;
-    for (const s of this.state.values()) out[s]++;
-    return out;
-  }
-  oldestPendingAgeS(): number | null {
-    return null;
-  }
-}
-
-/** The sandbox in its own process, so the CPU figure is the bridge's alone. */
-async function sandboxProcess(): Promise<{ url: string; stop(): void }> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const child = spawn(process.execPath, [join(here, '..', 'sandbox', 'cli.js'), '--port', '0', '--auto-approve', '--interval', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      text += c.toString();
-      const m = /TaxPoynt sandbox on (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
 }
 
 interface DrainFigures {
@@ -126,8 +47,7 @@ interface DrainFigures {
 async function drain(queue: ForwardQueue): Promise<DrainFigures> {
   const sandbox = await sandboxProcess();
   try {
-    const vault = new MemoryVault();
-    await pairDevice({ baseUrl: sandbox.url, vault, onCode: () => undefined });
+    const vault = await paired(sandbox.url);
     const forwarder = new Forwarder({
       baseUrl: sandbox.url,
       queue,
@@ -160,7 +80,7 @@ export async function run(): Promise<BenchReport[]> {
     // The store as the engine opens it: checkpoints from the worker thread, in-flight rows its own.
     const store = await openStore({ dataDir: dir, vault, log: silentLogger, recoverInFlight: true, checkpointEveryMs: ENGINE_CHECKPOINT_MS });
     const filling = performance.now();
-    fill(store, 1);
+    fill(store, 'D-');
     const fillSeconds = (performance.now() - filling) / 1000;
     const disk = await drain(store);
     const left = store.counts();
@@ -168,7 +88,8 @@ export async function run(): Promise<BenchReport[]> {
     store.close();
     if (disk.accepted !== ROWS || left.pending + left.in_flight > 0) throw new Error(`the store drained ${disk.accepted} of ${ROWS}`);
     if (historyRows !== 2 * ROWS) throw new Error(`expected two history rows per receipt, found ${historyRows}`);
-    const memory = await drain(new MemoryQueue(2));
+    // The baseline: the same drain from an outbox in memory.
+    const memory = await drain(new BenchQueue(ROWS, 'M-'));
     if (memory.accepted !== ROWS) throw new Error(`the memory queue drained ${memory.accepted} of ${ROWS}`);
 
     const rate = (f: DrainFigures) => ROWS / f.seconds;
