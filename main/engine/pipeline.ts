@@ -24,7 +24,6 @@ export interface IngestOutcome {
 
 const STATE_OF = { ok: 'pending', review: 'review', unparsed: 'unparsed' } as const;
 
-
 /**
  * Stores a captured job and turns each receipt in it into an outbox row. The journal commit comes
  * first and is durable before anything parses the bytes: a decoder or profile failure makes the row
