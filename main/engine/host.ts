@@ -88,6 +88,11 @@ export class RestartPolicy {
   }
 }
 
+/** Requests that change a print queue: on Windows they wait for a person to answer the administrator prompt. */
+const WAITS_FOR_A_PERSON = new Set(['devices.takeover', 'devices.release', 'devices.remove', 'pairing.unpair']);
+/** The elevated step's own limit (ELEVATION_TIMEOUT_MS, 10 min) and a minute for the spooler. */
+export const ELEVATION_WAIT_MS = 11 * 60_000;
+
 export interface EngineHostOptions {
   fork: ForkEngine;
   clock?: HostClock;
@@ -178,7 +183,7 @@ export class EngineHost {
       const cancelTimer = this.clock.setTimeout(() => {
         this.pending.delete(id);
         reject(new BridgeApiError('engine_timeout', `The bridge engine did not answer ${channel} in time; it may be busy. Try again.`));
-      }, this.options.requestTimeoutMs ?? 60_000);
+      }, WAITS_FOR_A_PERSON.has(channel) ? ELEVATION_WAIT_MS : (this.options.requestTimeoutMs ?? 60_000));
       this.pending.set(id, { channel, resolve, reject, cancelTimer });
       child.send({ type: 'invoke', id, channel, input });
     });

@@ -84,7 +84,8 @@ export async function resumeTakeovers(options: { dataDir: string; devices: reado
     });
   };
   try {
-    const settled = await settleInterrupted(backend, dataDir);
+    // The engine never asks for elevation (on Windows an unelevated engine gets needs_admin and the alert says what to run).
+    const settled = await settleInterrupted(backend, dataDir, { prompt: false });
     if (settled.length) log.warn('print queue take-overs a crash interrupted were undone', { devices: settled });
   } catch (err) {
     fail(null, err);
@@ -92,7 +93,7 @@ export async function resumeTakeovers(options: { dataDir: string; devices: reado
   for (const entry of readTakeovers(dataDir)) {
     if (spoolerDevice(options.devices, entry.id)) continue;
     try {
-      await release(backend, dataDir, entry.id);
+      await release(backend, dataDir, entry.id, { prompt: false });
       log.warn('print queue given back: its device is not in the config', { queue: entry.queue, device: entry.id });
     } catch (err) {
       fail(entry, err);

@@ -157,6 +157,11 @@ export class CupsSpooler implements SpoolerBackend {
     await this.tool('lpadmin', ['-x', direct]);
   }
 
+  /** CUPS decides by the process's own rights (root, lpadmin): nothing to ask for. */
+  privileged<T>(_untouched: string, work: () => Promise<T>): Promise<T> {
+    return work();
+  }
+
   async removeBridgePort(): Promise<void> {
     // CUPS keeps no port object beside the queue's device URI.
   }

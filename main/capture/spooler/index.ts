@@ -8,7 +8,8 @@ import { WindowsSpooler } from './windows.js';
 export * from './types.js';
 export * from './state.js';
 export { CupsSpooler, cupsDirectRoute, cupsQueueNameProblem, parseLpoptions, parseLpstatDevices } from './cups.js';
-export { WindowsSpooler, parseGetPrinter, powershellCommand, windowsQueueNameProblem, isAccessDenied, SCRIPTS as WINDOWS_SCRIPTS, type PowerShellCommand, type PowerShellRunner } from './windows.js';
+export { WindowsSpooler, parseGetPrinter, powershellCommand, windowsQueueNameProblem, isAccessDenied, SCRIPTS as WINDOWS_SCRIPTS, ELEVATION_TIMEOUT_MS, type PowerShellCommand, type PowerShellRunner } from './windows.js';
+export { checkElevatedOutcome, elevatedArguments, elevatedRequest, elevatedScript, parseElevationAnswer, parseIsElevated, psSingleQuoted, type QueueChange } from './elevated.js';
 
 /** How long the bridge may be down before the watchdog gives a queue back to its printer (issue 17 §4). */
 export const DEFAULT_GIVE_BACK_AFTER_S = 300;
@@ -134,12 +135,22 @@ export async function takeover(options: TakeoverOptions): Promise<{ entry: Takeo
   // Saved before anything changes: a crash from here on is undone by the next start or `devices release`.
   writeTakeovers(dataDir, [...all, entry]);
   try {
-    await backend.createDirect(direct, info);
-    entry.takenPort = await backend.pointAtBridge(queue, port);
+    // One privileged step (on Windows one UAC prompt for both changes).
+    entry.takenPort = await backend.privileged(`the queue "${queue}" still prints to ${info.port} and no direct queue was made`, async () => {
+      await backend.createDirect(direct, info);
+      return backend.pointAtBridge(queue, port);
+    });
   } catch (err) {
-    await undo(backend, entry).catch(() => undefined);
-    writeTakeovers(dataDir, readTakeovers(dataDir).filter((t) => t.id !== id));
-    throw err;
+    // Refused elevation changed nothing: nothing to undo, and no second prompt.
+    const untouched = err instanceof SpoolerError && err.code === 'elevation_refused';
+    const undone = untouched || (await undo(backend, entry).then(() => true, () => false));
+    // The saved settings go only once the queue is as it was: otherwise they are what `devices release` puts back.
+    if (undone) writeTakeovers(dataDir, readTakeovers(dataDir).filter((t) => t.id !== id));
+    if (undone || !(err instanceof Error)) throw err;
+    throw new SpoolerError(
+      err instanceof SpoolerError ? err.code : 'spooler_failed',
+      `${err.message}. The take-over stopped half-way and could not be undone; its original settings are kept: \`taxpoynt-bridge devices release ${id}\` puts "${queue}" back on ${info.port}.`,
+    );
   }
   entry.phase = 'taken';
   updateTakeover(dataDir, id, () => entry);
@@ -147,24 +158,37 @@ export async function takeover(options: TakeoverOptions): Promise<{ entry: Takeo
   return { entry, device: takeoverDevice(entry, route) };
 }
 
-/** Puts the queue's original port back and removes what the take-over added; safe to repeat. */
-async function undo(backend: SpoolerBackend, entry: TakeoverEntry): Promise<void> {
+/**
+ * Puts the queue's original port back and removes what the take-over added; safe to repeat. `prompt: false` (the
+ * engine at start) never asks for elevation: on Windows without it the changes fail with needs_admin instead.
+ */
+async function undo(backend: SpoolerBackend, entry: TakeoverEntry, prompt = true): Promise<void> {
   // The state file is ours, but it is read back from disk: it may only ever name the queue and its own direct queue.
   if (backend.queueNameProblem(entry.queue) || entry.direct !== backend.directQueueName(entry.queue)) {
     throw new SpoolerError('spooler_failed', `the take-over record of "${entry.id}" names queues the bridge would not have made ("${entry.queue}", "${entry.direct}"): put that queue back by hand`);
   }
-  const current = await backend.get(entry.queue);
-  if (current && current.port !== entry.original.port) await backend.setPort(entry.queue, entry.original.port);
-  await backend.removeDirect(entry.direct, entry.queue);
-  await backend.removeBridgePort(entry.takenPort);
+  const changes = async () => {
+    const current = await backend.get(entry.queue);
+    if (current && current.port !== entry.original.port) await backend.setPort(entry.queue, entry.original.port);
+    await backend.removeDirect(entry.direct, entry.queue);
+    await backend.removeBridgePort(entry.takenPort);
+  };
+  if (!prompt) return changes();
+  await backend.privileged(`the queue "${entry.queue}" was left as it is; its original port ${entry.original.port} is still saved for \`taxpoynt-bridge devices release ${entry.id}\``, changes);
 }
 
 /** Gives a queue back for good: original port, direct queue removed, entry dropped. The caller removes the device from the config. */
-export async function release(backend: SpoolerBackend, dataDir: string, id: string): Promise<TakeoverEntry> {
+export async function release(backend: SpoolerBackend, dataDir: string, id: string, options: { prompt?: boolean } = {}): Promise<TakeoverEntry> {
   const entry = readTakeovers(dataDir).find((t) => t.id === id);
   if (!entry) throw new SpoolerError('not_taken', `no print queue is taken over by a device "${id}" (see \`taxpoynt-bridge devices\`)`);
   updateTakeover(dataDir, id, (e) => ({ ...e, phase: 'releasing' }));
-  await undo(backend, entry);
+  try {
+    await undo(backend, entry, options.prompt ?? true);
+  } catch (err) {
+    // Refused elevation changed nothing: the take-over stands as it was (a `releasing` phase would have the next start retry it).
+    if (err instanceof SpoolerError && err.code === 'elevation_refused') updateTakeover(dataDir, id, (e) => ({ ...e, phase: entry.phase }));
+    throw err;
+  }
   updateTakeover(dataDir, id, () => null);
   return entry;
 }
@@ -186,11 +210,11 @@ export async function retake(backend: SpoolerBackend, dataDir: string, id: strin
 }
 
 /** Finishes what a crash interrupted: a half-done take-over is undone, a half-done release completed. Returns the ids dropped. */
-export async function settleInterrupted(backend: SpoolerBackend, dataDir: string): Promise<string[]> {
+export async function settleInterrupted(backend: SpoolerBackend, dataDir: string, options: { prompt?: boolean } = {}): Promise<string[]> {
   const dropped: string[] = [];
   for (const entry of readTakeovers(dataDir)) {
     if (entry.phase !== 'begun' && entry.phase !== 'releasing') continue;
-    await undo(backend, entry);
+    await undo(backend, entry, options.prompt ?? true);
     updateTakeover(dataDir, entry.id, () => null);
     dropped.push(entry.id);
   }

@@ -39,11 +39,17 @@ export interface SpoolerBackend {
   directRoute(original: QueueInfo): DirectRoute | null;
   /** Whether `port` is one the bridge points queues at (a queue already taken over). */
   isBridgePort(port: string): boolean;
+  /**
+   * Runs `work`, whose queue changes need rights capture never needs. Windows without administrator rights: its
+   * changes run together in one elevated process (one UAC prompt); refused, nothing changed and the error says
+   * `untouched` (what stays as it was). CUPS: as they come (lpadmin rights are the process's own).
+   */
+  privileged<T>(untouched: string, work: () => Promise<T>): Promise<T>;
 }
 
 export class SpoolerError extends Error {
   constructor(
-    readonly code: 'invalid_queue' | 'queue_not_found' | 'already_taken' | 'needs_admin' | 'spooler_failed' | 'not_taken' | 'invalid_id',
+    readonly code: 'invalid_queue' | 'queue_not_found' | 'already_taken' | 'needs_admin' | 'elevation_refused' | 'spooler_failed' | 'not_taken' | 'invalid_id',
     message: string,
   ) {
     super(message);

@@ -1,8 +1,21 @@
 // The Windows spooler: fixed PowerShell scripts (PrintManagement cmdlets, a P/Invoke RAW writer) with every name passed in environment variables, never in the script text.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  checkElevatedOutcome,
+  elevatedArguments,
+  elevatedRequest,
+  elevatedScript,
+  IS_ELEVATED_SCRIPT,
+  parseElevationAnswer,
+  parseIsElevated,
+  RUN_ELEVATED_SCRIPT,
+  type ChangeStep,
+  type QueueChange,
+} from './elevated.js';
 import { SpoolerError, type DirectRoute, type QueueInfo, type SpoolerBackend } from './types.js';
 
 /** A command as execFile takes it: no shell, the script base64-encoded (UTF-16LE, as -EncodedCommand wants), the values in `env`. */
@@ -10,6 +23,8 @@ export interface PowerShellCommand {
   file: string;
   args: string[];
   env: Record<string, string>;
+  /** How long it may run (default 60 s); the elevation waits for a person to answer the UAC prompt. */
+  timeoutMs?: number;
 }
 
 /** Builds the argv for a fixed script; `values` reach it only as $env:TP_* variables, so no name can become code. */
@@ -36,6 +51,8 @@ export const SCRIPTS = {
     'if (-not (Get-Printer -Name $env:TP_DIRECT -ErrorAction SilentlyContinue)) { Add-Printer -Name $env:TP_DIRECT -DriverName $env:TP_DRIVER -PortName $env:TP_PORT -Comment $env:TP_COMMENT }',
   removeDirect: 'if (Get-Printer -Name $env:TP_DIRECT -ErrorAction SilentlyContinue) { Remove-Printer -Name $env:TP_DIRECT }',
   removePort: 'if (Get-PrinterPort -Name $env:TP_PORT -ErrorAction SilentlyContinue) { Remove-PrinterPort -Name $env:TP_PORT }',
+  isElevated: IS_ELEVATED_SCRIPT,
+  runElevated: RUN_ELEVATED_SCRIPT,
   /** OpenPrinter/StartDocPrinter with the RAW datatype/WritePrinter: the spooler hands the bytes to the port unchanged. */
   printRaw: `
 Add-Type -TypeDefinition @'
@@ -126,21 +143,80 @@ export type PowerShellRunner = (cmd: PowerShellCommand) => Promise<string>;
 
 const runPowerShell: PowerShellRunner = (cmd) =>
   new Promise((resolve, reject) => {
-    execFile(cmd.file, cmd.args, { env: { ...process.env, ...cmd.env }, timeout: 60_000, maxBuffer: 16 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
+    execFile(cmd.file, cmd.args, { env: { ...process.env, ...cmd.env }, timeout: cmd.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
       if (!error) return resolve(stdout);
       const detail = (stderr || error.message).trim().split('\n').slice(0, 3).join(' ');
       reject(
         isAccessDenied(detail)
-          ? new SpoolerError('needs_admin', 'Changing a Windows print queue needs administrator rights: run `taxpoynt-bridge devices takeover` from an administrator prompt, or accept the prompt the app shows. Capture itself never needs them.')
+          ? new SpoolerError('needs_admin', 'Changing a Windows print queue needs administrator rights: `taxpoynt-bridge devices takeover` and `devices release` (and the app\'s buttons) ask for them with one Windows prompt. Capture itself never needs them.')
           : new SpoolerError('spooler_failed', `the Windows spooler refused: ${detail}`),
       );
     });
   });
 
+/** The elevated step may wait this long for a person to answer the UAC prompt. */
+export const ELEVATION_TIMEOUT_MS = 10 * 60_000;
+
 export class WindowsSpooler implements SpoolerBackend {
   readonly kind = 'windows' as const;
+  /** Queue changes made inside privileged(): collected, then run in one elevated process. */
+  private readonly pending = new AsyncLocalStorage<QueueChange[]>();
+  private elevated: Promise<boolean> | null = null;
 
-  constructor(private readonly run: PowerShellRunner = runPowerShell) {}
+  constructor(
+    private readonly run: PowerShellRunner = runPowerShell,
+    /** Where the request and result files of an elevated step go (a fresh folder inside it, only this user's). */
+    private readonly tmpRoot: string = tmpdir(),
+  ) {}
+
+  /** Whether this process already has administrator rights (asked once per spooler: a process's token does not change). */
+  isElevated(): Promise<boolean> {
+    this.elevated ??= this.run(powershellCommand(SCRIPTS.isElevated)).then(parseIsElevated);
+    this.elevated.catch(() => (this.elevated = null));
+    return this.elevated;
+  }
+
+  /**
+   * Runs `work`, whose queue changes need administrator rights. Elevated (the watchdog as SYSTEM, an administrator
+   * prompt): they run as they come. Otherwise they are collected and run together in one elevated PowerShell: one UAC
+   * prompt for the whole step, and nothing changed when it is refused (`untouched` says what stays as it was).
+   */
+  async privileged<T>(untouched: string, work: () => Promise<T>): Promise<T> {
+    if (await this.isElevated()) return work();
+    const changes: QueueChange[] = [];
+    const result = await this.pending.run(changes, work);
+    if (changes.length) await this.runElevated(changes, untouched);
+    return result;
+  }
+
+  private async runElevated(changes: QueueChange[], untouched: string): Promise<void> {
+    // A fresh folder in this user's temp dir: no other user can put a request there; it holds names only, no secret.
+    const dir = mkdtempSync(join(this.tmpRoot, 'taxpoynt-elevated-'));
+    const request = join(dir, 'request.json');
+    const result = join(dir, 'result.json');
+    try {
+      writeFileSync(request, elevatedRequest(changes), { encoding: 'utf8', mode: 0o600 });
+      const script = elevatedScript(SCRIPTS, request, result);
+      const cmd = powershellCommand(SCRIPTS.runElevated, { TP_ELEVATED_ARGS: elevatedArguments(script) });
+      const answer = parseElevationAnswer(await this.run({ ...cmd, timeoutMs: ELEVATION_TIMEOUT_MS }));
+      let resultText: string | null = null;
+      try {
+        resultText = readFileSync(result, 'utf8');
+      } catch {
+        // no result: the elevated process never got as far as writing it
+      }
+      checkElevatedOutcome(answer, resultText, changes, untouched);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** A queue change: collected inside privileged() when not elevated, else run now. */
+  private async change(step: ChangeStep, values: Record<string, string>): Promise<void> {
+    const pending = this.pending.getStore();
+    if (pending) pending.push({ step, values });
+    else await this.run(powershellCommand(SCRIPTS[step], values));
+  }
 
   queueNameProblem(name: string): string | null {
     return windowsQueueNameProblem(name);
@@ -176,27 +252,25 @@ export class WindowsSpooler implements SpoolerBackend {
 
   async pointAtBridge(queue: string, port: number): Promise<string> {
     const portName = this.bridgePortName(port);
-    await this.run(powershellCommand(SCRIPTS.pointAtBridge, { TP_QUEUE: queue, TP_PORT: portName, TP_PORT_NUMBER: String(port) }));
+    await this.change('pointAtBridge', { TP_QUEUE: queue, TP_PORT: portName, TP_PORT_NUMBER: String(port) });
     return portName;
   }
 
   async setPort(queue: string, port: string): Promise<void> {
-    await this.run(powershellCommand(SCRIPTS.setPort, { TP_QUEUE: queue, TP_PORT: port }));
+    await this.change('setPort', { TP_QUEUE: queue, TP_PORT: port });
   }
 
   async createDirect(direct: string, original: QueueInfo): Promise<void> {
     if (!original.driver) throw new SpoolerError('spooler_failed', `the queue "${original.name}" has no driver to give its direct queue`);
-    await this.run(
-      powershellCommand(SCRIPTS.createDirect, { TP_DIRECT: direct, TP_DRIVER: original.driver, TP_PORT: original.port, TP_COMMENT: `TaxPoynt pass-through for ${original.name}; do not print here` }),
-    );
+    await this.change('createDirect', { TP_DIRECT: direct, TP_DRIVER: original.driver, TP_PORT: original.port, TP_COMMENT: `TaxPoynt pass-through for ${original.name}; do not print here` });
   }
 
   async removeDirect(direct: string): Promise<void> {
-    await this.run(powershellCommand(SCRIPTS.removeDirect, { TP_DIRECT: direct }));
+    await this.change('removeDirect', { TP_DIRECT: direct });
   }
 
   async removeBridgePort(takenPort: string): Promise<void> {
-    if (this.isBridgePort(takenPort)) await this.run(powershellCommand(SCRIPTS.removePort, { TP_PORT: takenPort }));
+    if (this.isBridgePort(takenPort)) await this.change('removePort', { TP_PORT: takenPort });
   }
 
   async printRaw(queue: string, bytes: Uint8Array): Promise<void> {
