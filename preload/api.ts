@@ -339,7 +339,8 @@ export const REQUESTS = {
   /** "Take over": the bridge stands in front of the queue (its original settings saved first); the new virtual printer device is returned. */
   'devices.takeover': {
     input: z.object({ queue: QueueName, id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a device id is 1–64 letters, digits, "_", "." or "-"').optional() }).strict(),
-    output: z.object({ device: DeviceSettings, queue: z.string(), passThrough: z.string() }),
+    /** `watchdog`: whether the OS service that gives the queue back while the bridge is down is installed, in a sentence. */
+    output: z.object({ device: DeviceSettings, queue: z.string(), passThrough: z.string(), watchdog: z.object({ ok: z.boolean(), message: z.string() }) }),
   },
   /** Gives a taken-over queue back to its printer exactly as it was and removes its device. */
   'devices.release': { input: z.object({ id: z.string().min(1).max(64) }).strict(), output: z.object({ released: z.string(), queue: z.string(), port: z.string() }) },

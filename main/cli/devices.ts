@@ -4,6 +4,7 @@ import { loadConfig, readRawConfig, setConfigValue } from '../engine/config.js';
 import { Logger } from '../telemetry/log.js';
 import { createSource, DeviceConfig, listHidDevices, listSerialPorts, type CapturedJob, type DeviceState, type TerminalEvent, type VirtualPrinterConfig } from '../capture/index.js';
 import { listQueues, platformSpooler, readTakeovers, release, SpoolerError, takeover, type SpoolerBackend } from '../capture/spooler/index.js';
+import { installWatchdogService, removeWatchdogService, watchdogServiceFor } from '../engine/watchdog-service.js';
 import { UsageError, writeJson, type Command, type CommandContext } from './command.js';
 
 const KINDS = ['serial_tap', 'virtual_printer', 'hid', 'ecr_serial'] as const;
@@ -211,6 +212,7 @@ async function takeoverQueue(ctx: CommandContext, queue: string | undefined, fla
   if (giveBack !== undefined && !(Number.isInteger(giveBack) && giveBack >= 1 && giveBack <= 86_400)) throw new UsageError('--give-back-after is a whole number of seconds, 1–86400');
   if (flags.via !== undefined && flags.via !== 'auto' && flags.via !== 'queue') throw new UsageError('--via is auto or queue');
   const backend = backendFor(ctx.env);
+  if (backend.kind === 'windows') ctx.stderr.write('Windows asks once for administrator rights to change the queue (capture itself never needs them).\n');
   const { entry, device } = await takeover({
     backend,
     dataDir: ctx.dataDir,
@@ -230,11 +232,14 @@ async function takeoverQueue(ctx: CommandContext, queue: string | undefined, fla
         `Its original port ${entry.original.port} is saved in ${ctx.dataDir}; \`taxpoynt-bridge devices release ${entry.id}\` gives it back.\n` +
         'Jobs wait in the queue until the bridge runs: restart `taxpoynt-bridge run` (or the app) now.\n',
     );
-    return 0;
   } catch (err) {
     await release(backend, ctx.dataDir, entry.id).catch(() => undefined);
     throw err;
   }
+  // The queue is taken over: a watchdog must give it back if the bridge stays down (installed once, kept for later take-overs).
+  const watchdog = await installWatchdogService(watchdogServiceFor(ctx.dataDir, ctx.configFile, ctx.env));
+  (watchdog.ok ? ctx.stdout : ctx.stderr).write(`${watchdog.message}\n`);
+  return 0;
 }
 
 /** Every taken-over queue given back (`devices release --all`, unpair, the uninstallers); returns how many. */
@@ -250,11 +255,18 @@ async function releaseQueue(ctx: CommandContext, id: string | undefined, all = f
     return 0;
   }
   if (!id) throw new UsageError('usage: devices release ID | --all');
-  const entry = await release(backendFor(ctx.env), ctx.dataDir, id).catch(asUsage);
+  const backend = backendFor(ctx.env);
+  if (backend.kind === 'windows') ctx.stderr.write('Windows asks once for administrator rights to give the queue back.\n');
+  const entry = await release(backend, ctx.dataDir, id).catch(asUsage);
   const raw = readRawConfig(ctx.configFile);
   const devices = Array.isArray(raw.devices) ? (raw.devices as Array<Record<string, unknown>>) : [];
   if (devices.some((d) => d.id === id)) setConfigValue(ctx.configFile, 'devices', devices.filter((d) => d.id !== id));
   ctx.stdout.write(`The queue ${entry.queue} prints to ${entry.original.port} again, as before; its direct queue is removed and device ${id} is out of the config.\n`);
+  // The last queue given back: the watchdog service this data dir installed has nothing left to watch.
+  if (readTakeovers(ctx.dataDir).length === 0) {
+    const watchdog = await removeWatchdogService(watchdogServiceFor(ctx.dataDir, ctx.configFile, ctx.env));
+    (watchdog.ok ? ctx.stdout : ctx.stderr).write(`${watchdog.message}\n`);
+  }
   return 0;
 }
 

@@ -47,6 +47,7 @@ import { AlertGate, type AlertPolicy } from './alerts.js';
 import { platformAutostart, type Autostart } from './autostart.js';
 import { ReceiptsView, deviceView, qrMatrix, statusView } from './receipts-view.js';
 import { listQueues, readTakeovers, release, SpoolerError, takeover } from '../capture/spooler/index.js';
+import { installWatchdogService, removeWatchdogService, watchdogServiceFor } from './watchdog-service.js';
 
 type HandlerInput<C extends Channel> = z.output<(typeof REQUESTS)[C]['input']>;
 type Handlers = { [C in Channel]: (input: HandlerInput<C>) => Promise<Output<C>> | Output<C> };
@@ -411,6 +412,11 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
       throw err;
     });
     if (bridge.config.devices.some((d) => d.id === id)) await saveDevices((list) => list.filter((d) => d.id !== id));
+    // The last queue given back: the watchdog service this data dir installed has nothing left to watch.
+    if (readTakeovers(dataDir).length === 0) {
+      const watchdog = await removeWatchdogService(watchdogServiceFor(dataDir, configFile, env));
+      bridge.log.info('spooler watchdog service', { ok: watchdog.ok, message: watchdog.message });
+    }
     return entry;
   }
 
@@ -572,7 +578,9 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
     'devices.takeover': async ({ queue, id }) => {
       const done = await takeover({ backend: bridge.spooler, dataDir, queue, id, usedIds: bridge.config.devices.map((d) => d.id) }).catch((err: unknown) => {
         if (!(err instanceof SpoolerError)) throw err;
-        const field = err.code === 'invalid_id' ? 'id' : 'queue';
+        // A refused administrator prompt or a spooler failure is about the step, not the queue's name: said as is.
+        const field = err.code === 'invalid_id' ? 'id' : ['invalid_queue', 'queue_not_found', 'already_taken'].includes(err.code) ? 'queue' : null;
+        if (!field) throw new BridgeApiError(err.code, err.message);
         throw new BridgeApiError(err.code, err.message.startsWith(`${field}:`) ? err.message : `${field}: ${err.message}`, field);
       });
       try {
@@ -584,7 +592,9 @@ export function createDispatcher(bridge: Bridge, options: DispatcherOptions = {}
       }
       const printer = (done.device.printer ?? {}) as { direct?: { tcp?: string; file?: string } };
       const passThrough = printer.direct ? `straight to ${printer.direct.tcp ?? printer.direct.file}` : `through the hidden queue ${done.entry.direct} (RAW)`;
-      return { device: settingsOf(bridge.config.devices.find((d) => d.id === done.entry.id)!), queue, passThrough };
+      const watchdog = await installWatchdogService(watchdogServiceFor(dataDir, configFile, env));
+      bridge.log[watchdog.ok ? 'info' : 'warn']('spooler watchdog service', { ok: watchdog.ok, message: watchdog.message });
+      return { device: settingsOf(bridge.config.devices.find((d) => d.id === done.entry.id)!), queue, passThrough, watchdog };
     },
     'devices.release': async ({ id }) => {
       const entry = await releaseQueue(id);

@@ -69,7 +69,8 @@ describe.skipIf(noCups)('spooler take-over on a real CUPS scheduler', () => {
     let out = '';
     stdout.on('data', (d) => (out += d));
     stderr.on('data', (d) => (out += d));
-    const ctx: CommandContext = { argv, dataDir, configFile, env: cups.env, stdin: new PassThrough(), stdout, stderr };
+    // No watchdog service is installed for a test's data dir (test/engine/watchdog-service.test.ts covers that).
+    const ctx: CommandContext = { argv, dataDir, configFile, env: { ...cups.env, TAXPOYNT_BRIDGE_WATCHDOG_SERVICE: 'manual' }, stdin: new PassThrough(), stdout, stderr };
     const code = await devices.run(ctx).catch((err: Error) => {
       out += err.message;
       return (err as { code?: string }).code === 'usage' ? 2 : 1;
@@ -117,6 +118,8 @@ describe.skipIf(noCups)('spooler take-over on a real CUPS scheduler', () => {
 
       const taken = await cli(dataDir, configFile, 'takeover', queue, '--id', `till-${via}`, '--via', via);
       expect(taken.code, taken.out).toBe(0);
+      // The take-over says whether a watchdog will give the queue back while the bridge is down.
+      expect(taken.out).toContain('Watchdog: not installed: TAXPOYNT_BRIDGE_WATCHDOG_SERVICE=manual');
       const device = DeviceConfig.parse((readRawConfig(configFile).devices as unknown[])[0]);
       expect(device).toMatchObject({ id: `till-${via}`, kind: 'virtual_printer', allow: ['127.0.0.1', '::1'] });
       if (device.kind !== 'virtual_printer' || !device.printer || !('spooler' in device.printer)) throw new Error('not a spooler printer');

@@ -32,7 +32,7 @@ describe.skipIf(noCups)('devices.takeover / devices.release through the dispatch
     const configFile = join(dir, 'data', 'config.json');
     writeConfigFile(configFile, { cloud: { base_url: 'http://127.0.0.1:9' }, devices: [] });
     bridge = await Bridge.start({ dataDir: join(dir, 'data'), configFile, version: '0.0.0-test', vault: new MemoryVault(), env: cups.env, updates: false, forwarder: { idlePollMs: 60_000 } });
-    api = createDispatcher(bridge, { vault: new MemoryVault(), env: cups.env, statusIntervalMs: 60_000 });
+    api = createDispatcher(bridge, { vault: new MemoryVault(), env: { ...cups.env, TAXPOYNT_BRIDGE_WATCHDOG_SERVICE: 'manual' }, statusIntervalMs: 60_000 });
     await api.ready;
   });
   afterAll(async () => {
@@ -51,6 +51,7 @@ describe.skipIf(noCups)('devices.takeover / devices.release through the dispatch
     const taken = (await api.invoke('devices.takeover', { queue: 'BAR80', id: 'bar' })) as { device: { id: string; kind: string; printer: unknown }; passThrough: string };
     expect(taken.device).toMatchObject({ id: 'bar', kind: 'virtual_printer', printer: { spooler: 'BAR80-TaxPoynt-direct', direct: { tcp: original.slice('socket://'.length) } } });
     expect(taken.passThrough).toBe(`straight to ${original.slice('socket://'.length)}`);
+    expect((taken as unknown as { watchdog: { ok: boolean; message: string } }).watchdog).toEqual({ ok: false, message: expect.stringContaining('TAXPOYNT_BRIDGE_WATCHDOG_SERVICE=manual') });
     await waitFor(() => bridge.status().devices.some((d) => d.deviceId === 'bar' && d.status === 'listening'), 5000, 'the new device to listen');
     const queues = (await api.invoke('devices.queues', {})) as { queues: Array<{ name: string; takenOverBy: string | null; bridgeDirect: boolean }> };
     expect(queues.queues.find((q) => q.name === 'BAR80')!.takenOverBy).toBe('bar');

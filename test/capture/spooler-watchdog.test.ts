@@ -46,7 +46,7 @@ describe.runIf(hasKeyring && !noCups && !lacks('signals', 'the kill -9 spooler t
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const env = () => ({ ...cups.env, TAXPOYNT_BRIDGE_KEYCHAIN_SERVICE: service, TAXPOYNT_BRIDGE_CLOUD_URL: 'http://127.0.0.1:9', TAXPOYNT_BRIDGE_DATA_DIR: join(dir, 'data') });
+  const env = () => ({ ...cups.env, TAXPOYNT_BRIDGE_WATCHDOG_SERVICE: 'manual', TAXPOYNT_BRIDGE_KEYCHAIN_SERVICE: service, TAXPOYNT_BRIDGE_CLOUD_URL: 'http://127.0.0.1:9', TAXPOYNT_BRIDGE_DATA_DIR: join(dir, 'data') });
 
   function start(args: string[]): Proc {
     const child = spawn(process.execPath, [cli, ...args], { env: env() });

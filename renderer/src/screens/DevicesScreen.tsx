@@ -49,6 +49,8 @@ export function DevicesScreen() {
     try {
       const r = await call('devices.takeover', { queue });
       toast('success', `${queue} now prints through the bridge (device ${r.device.id}); jobs pass ${r.passThrough}.`);
+      // Without a watchdog the queue waits for the bridge when it is down: say so, with what to do.
+      if (!r.watchdog.ok) toast('warning', r.watchdog.message);
       setSelected(r.device.id);
       list.reload();
       setQueues(await call('devices.queues', {}));
@@ -286,7 +288,7 @@ function PrintQueuesCard({ queues, taking, onTakeOver }: { queues: Queues | unde
             ])}
           />
         )}
-        <p className="mt-2 text-xs text-slate-600">Taking over keeps the queue's name: the POS prints as before, the bridge captures each job and passes it to the printer unchanged. Removing the device gives the queue back.</p>
+        <p className="mt-2 text-xs text-slate-600">Taking over keeps the queue's name: the POS prints as before, the bridge captures each job and passes it to the printer unchanged. Removing the device gives the queue back. On Windows, taking over and giving back each ask once for administrator rights.</p>
       </CardBody>
     </Card>
   );
