@@ -32,6 +32,7 @@ export const command: Command = {
     const backend = platformSpooler(ctx.env);
     const startedAt = new Date();
     const notListening = new Map<string, Date>();
+    const listeningSince = new Map<string, Date>();
     let stopping = false;
     let wake: (() => void) | null = null;
     const stop = () => {
@@ -51,8 +52,9 @@ export const command: Command = {
           }
         })();
         const log = new Logger({ file: logFile(ctx.dataDir), level: 'info' }).child({ component: 'watchdog' });
-        const outcome = await watchdogStep({ dataDir: ctx.dataDir, devices, backend, log, startedAt, notListening });
+        const outcome = await watchdogStep({ dataDir: ctx.dataDir, devices, backend, log, startedAt, notListening, listeningSince });
         for (const g of outcome.givenBack) ctx.stdout.write(`ALERT spooler_given_back ${g.entry.id}: ${g.message}\n`);
+        for (const e of outcome.retaken) ctx.stdout.write(`the print queue ${e.queue} prints to the bridge again (device ${e.id})\n`);
         if (values.once) return 0;
         await new Promise<void>((resolve) => {
           wake = resolve;

@@ -129,6 +129,8 @@ export class Bridge extends EventEmitter {
   /** The spooler taken-over queues pass through (and are re-taken with). */
   readonly spooler: SpoolerBackend;
   private takeoverAlerts: TakeoverAlert[] = [];
+  /** Given-back queues this engine may not take over again itself (Windows, unelevated): the watchdog does, and their alerts are reworded then. */
+  private readonly handedOver = new Map<string, TakeoverAlert>();
   private reader: PictureReader | null = null;
 
   private constructor(
@@ -223,7 +225,7 @@ export class Bridge extends EventEmitter {
     // The pairing is read before start resolves: `run` and the app must not say "not paired" while the keychain is still answering.
     await this.forwarder.reloadPairing();
     // Queues the watchdog gave back while the engine was down print to the bridge again; the alert says what was missed.
-    this.takeoverAlerts = await resumeTakeovers({ dataDir: this.options.dataDir, devices: this.config.devices, backend: this.spooler, log: this.log.child({ component: 'spooler' }) });
+    this.takeoverAlerts = await resumeTakeovers({ dataDir: this.options.dataDir, devices: this.config.devices, backend: this.spooler, log: this.log.child({ component: 'spooler' }), handedOver: this.handedOver });
     for (const alert of this.takeoverAlerts) this.emit('alert', alert);
     await this.restartCapture();
     const pending = this.store.counts().pending;
@@ -258,7 +260,7 @@ export class Bridge extends EventEmitter {
     this.retaking = true;
     try {
       const listening = new Set(this.capture.status().filter((d) => d.status === 'listening').map((d) => d.deviceId));
-      const alerts = await retakeGivenBack({ dataDir: this.options.dataDir, devices: this.config.devices, backend: this.spooler, log: this.log.child({ component: 'spooler' }), listening: (id) => listening.has(id) });
+      const alerts = await retakeGivenBack({ dataDir: this.options.dataDir, devices: this.config.devices, backend: this.spooler, log: this.log.child({ component: 'spooler' }), listening: (id) => listening.has(id), handedOver: this.handedOver });
       this.takeoverAlerts.push(...alerts);
       for (const alert of alerts) this.emit('alert', alert);
     } finally {

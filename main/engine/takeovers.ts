@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { DeviceConfig } from '../capture/config.js';
-import { giveBack, readTakeovers, release, retake, settleInterrupted, type SpoolerBackend, type TakeoverEntry } from '../capture/spooler/index.js';
+import { giveBack, readTakeovers, release, retake, settleInterrupted, SpoolerError, type SpoolerBackend, type TakeoverEntry } from '../capture/spooler/index.js';
 import type { Logger } from '../telemetry/log.js';
 import { processAlive } from './lock.js';
 
@@ -69,7 +69,7 @@ export function givenBackMessage(entry: TakeoverEntry, retakenAt: Date | null): 
  * device left the config (a crash between take-over and config write), takes over again each queue the
  * watchdog gave back, and returns the alerts saying what was not captured meanwhile.
  */
-export async function resumeTakeovers(options: { dataDir: string; devices: readonly DeviceConfig[]; backend: SpoolerBackend; log: Logger; now?: () => Date }): Promise<TakeoverAlert[]> {
+export async function resumeTakeovers(options: { dataDir: string; devices: readonly DeviceConfig[]; backend: SpoolerBackend; log: Logger; now?: () => Date; handedOver?: Map<string, TakeoverAlert> }): Promise<TakeoverAlert[]> {
   const { dataDir, backend, log } = options;
   const now = options.now ?? (() => new Date());
   if (readTakeovers(dataDir).length === 0) return [];
@@ -114,26 +114,54 @@ export async function retakeGivenBack(options: {
   now?: () => Date;
   /** Whether the device's listener is up (a queue is never pointed at a port nobody listens on); default yes. */
   listening?: (id: string) => boolean;
+  /**
+   * Kept by the caller across calls: the alerts of queues the engine may not change itself (Windows without administrator
+   * rights), left to the watchdog, which has them. When the watchdog has taken one over again, its alert is reworded to
+   * name the whole window that was not captured.
+   */
+  handedOver?: Map<string, TakeoverAlert>;
 }): Promise<TakeoverAlert[]> {
   const now = options.now ?? (() => new Date());
   const alerts: TakeoverAlert[] = [];
   for (const entry of readTakeovers(options.dataDir)) {
+    const key = `${entry.id} ${entry.givenBack?.at ?? ''}`;
+    const held = options.handedOver?.get(key);
+    if (held && entry.phase === 'taken') {
+      options.handedOver!.delete(key);
+      held.message = givenBackMessage(entry, now());
+      options.log.warn('print queue taken over again by the watchdog', { queue: entry.queue, device: entry.id, given_back_at: entry.givenBack?.at });
+      continue;
+    }
     if (entry.phase !== 'given_back' || !spoolerDevice(options.devices, entry.id) || options.listening?.(entry.id) === false) continue;
     try {
       await retake(options.backend, options.dataDir, entry.id);
       options.log.warn('print queue taken over again after the watchdog gave it back', { queue: entry.queue, device: entry.id, given_back_at: entry.givenBack?.at });
       alerts.push({ code: 'spooler_given_back', severity: 'error', message: givenBackMessage(entry, now()), raisedAt: now().toISOString() });
     } catch (err) {
+      if (err instanceof SpoolerError && err.code === 'needs_admin' && options.handedOver) {
+        // The engine never asks for elevation: the watchdog (SYSTEM on Windows) takes the queue back once the device listens.
+        if (held) continue;
+        const alert: TakeoverAlert = { code: 'spooler_given_back', severity: 'error', message: givenBackMessage(entry, null), raisedAt: now().toISOString() };
+        options.handedOver.set(key, alert);
+        alerts.push(alert);
+        options.log.warn('print queue left to the watchdog to take over again: the engine may not change it', { queue: entry.queue, device: entry.id });
+        continue;
+      }
       options.log.error('print queue could not be taken over again', { queue: entry.queue, device: entry.id, error: err });
     }
   }
   return alerts;
 }
 
+/** The engine takes a given-back queue over again within 30 s of listening; a queue still given back after this is the watchdog's to take. */
+export const WATCHDOG_RETAKE_AFTER_MS = 60_000;
+
 export interface WatchdogOutcome {
   engine: Liveness;
   /** Queues given back in this step, each with the alert it raised. */
   givenBack: Array<{ entry: TakeoverEntry; message: string }>;
+  /** Queues the watchdog took over again for an engine that may not change them itself (Windows, unelevated). */
+  retaken: TakeoverEntry[];
 }
 
 /**
@@ -159,13 +187,38 @@ export async function watchdogStep(options: {
   startedAt: Date;
   /** Kept by the caller across steps: since when each device has not been listening while the engine runs. */
   notListening?: Map<string, Date>;
+  /** Kept by the caller across steps: since when each given-back queue's device has been listening in a running engine. */
+  listeningSince?: Map<string, Date>;
 }): Promise<WatchdogOutcome> {
   const now = options.now ?? new Date();
   const engine = engineLiveness(options.dataDir, now);
   const givenBack: WatchdogOutcome['givenBack'] = [];
+  const retaken: TakeoverEntry[] = [];
   const states = engine.up ? deviceStates(options.dataDir) : new Map<string, { status: string; detail: string }>();
   const notListening = options.notListening ?? new Map<string, Date>();
+  const listeningSince = options.listeningSince ?? new Map<string, Date>();
   for (const entry of readTakeovers(options.dataDir)) {
+    if (entry.phase === 'given_back') {
+      // The engine takes its queue back itself where it may; where it may not (Windows, unelevated) it has said so in its
+      // alert, and the watchdog, which has the rights, does it once the device has listened for WATCHDOG_RETAKE_AFTER_MS.
+      if (!engine.up || states.get(entry.id)?.status !== 'listening') {
+        listeningSince.delete(entry.id);
+        continue;
+      }
+      if (!listeningSince.has(entry.id)) listeningSince.set(entry.id, now);
+      if (now.getTime() - listeningSince.get(entry.id)!.getTime() < WATCHDOG_RETAKE_AFTER_MS) continue;
+      try {
+        const done = await retake(options.backend, options.dataDir, entry.id);
+        listeningSince.delete(entry.id);
+        if (done) {
+          options.log.warn('print queue taken over again by the watchdog: the engine listens but did not take it back', { queue: entry.queue, device: entry.id });
+          retaken.push(done);
+        }
+      } catch (err) {
+        options.log.error('the watchdog could not take the print queue over again', { queue: entry.queue, device: entry.id, error: err });
+      }
+      continue;
+    }
     if (entry.phase !== 'taken') continue;
     const device = spoolerDevice(options.devices, entry.id);
     const graceS = device && device.printer && 'spooler' in device.printer ? device.printer.give_back_after_s : entry.giveBackAfterS;
@@ -193,5 +246,5 @@ export async function watchdogStep(options: {
       options.log.error('the watchdog could not give the print queue back', { queue: entry.queue, device: entry.id, error: err });
     }
   }
-  return { engine, givenBack };
+  return { engine, givenBack, retaken };
 }

@@ -4,13 +4,17 @@
 // the refused prompt, a failure or a crash half-way. A real UAC prompt on a real spooler is exercised on Windows by the release
 // workflow's smoke test (and, until its take-over check lands, by hand: README, "USB printers behind the print queue").
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DeviceConfig } from '../../main/capture/index.js';
+import { retakeGivenBack, watchdogStep, type TakeoverAlert } from '../../main/engine/takeovers.js';
+import { Logger } from '../../main/telemetry/log.js';
 import {
   checkElevatedOutcome,
   ELEVATION_TIMEOUT_MS,
   elevatedRequest,
+  giveBack,
   parseElevationAnswer,
   parseIsElevated,
   psSingleQuoted,
@@ -267,6 +271,46 @@ describe('Windows: one administrator prompt for the take-over, none for anything
       ['Office', '192.168.1.40'],
     ]);
     expect(readTakeovers(dataDir)).toEqual([]);
+  });
+
+  it('a queue given back while the bridge was down: the unelevated engine never prompts, the watchdog (SYSTEM) takes it back, and the alert then names the whole window', async () => {
+    const admin = new WindowsSpooler(async (cmd) => ((win.elevated = true), win.run(cmd)), tmp);
+    const engine = new WindowsSpooler(async (cmd) => ((win.elevated = false), win.run(cmd)), tmp);
+    const log = new Logger({ level: 'error' });
+    const { entry, device } = await takeover({ backend: admin, dataDir, queue: QUEUE, id: 'till' });
+    const devices = [DeviceConfig.parse(device)];
+    const t0 = new Date();
+    await giveBack(admin, dataDir, 'till', new Date(t0.getTime() - 400_000), t0);
+    expect(queue().PortName).toBe('USB001');
+
+    // The engine is back, its device listening.
+    const engineUp = (at: Date) => {
+      writeFileSync(join(dataDir, 'bridge.lock'), JSON.stringify({ pid: process.pid, host: hostname() }));
+      writeFileSync(join(dataDir, 'status.json'), JSON.stringify({ updatedAt: at.toISOString(), devices: [{ deviceId: 'till', status: 'listening', detail: '' }] }));
+    };
+    engineUp(t0);
+    const handedOver = new Map<string, TakeoverAlert>();
+    const alerts = await retakeGivenBack({ dataDir, devices, backend: engine, log, handedOver });
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.message).toMatch(/prints straight to its printer since .*NOT captured/);
+    expect(await retakeGivenBack({ dataDir, devices, backend: engine, log, handedOver })).toEqual([]);
+    expect(win.prompts).toEqual([]);
+    expect(queue().PortName).toBe('USB001');
+
+    // The watchdog gives the engine its own chance first, then takes the queue back.
+    const listeningSince = new Map<string, Date>();
+    expect((await watchdogStep({ dataDir, devices, backend: admin, log, startedAt: t0, now: t0, listeningSince })).retaken).toEqual([]);
+    const later = new Date(t0.getTime() + 61_000);
+    engineUp(later);
+    const step = await watchdogStep({ dataDir, devices, backend: admin, log, startedAt: t0, now: later, listeningSince });
+    expect(step.retaken.map((e) => e.id)).toEqual(['till']);
+    expect(queue().PortName).toBe(entry.takenPort);
+    expect(readTakeovers(dataDir)).toMatchObject([{ id: 'till', phase: 'taken' }]);
+
+    // The engine's alert (the same object its status shows) now says when capture resumed.
+    expect(await retakeGivenBack({ dataDir, devices, backend: engine, log, handedOver })).toEqual([]);
+    expect(alerts[0]!.message).toMatch(/printed straight to its printer from .* until .*, when the bridge took it over again.*NOT captured/);
+    expect(handedOver.size).toBe(0);
   });
 
   it('listing queues (what capture and `devices` do) never asks for elevation', async () => {
