@@ -3,7 +3,8 @@
 // file as the elevated PowerShell would. What is checked is ours: the commands built, the quoting, the request and result files,
 // the refused prompt, a failure or a crash half-way. A real UAC prompt on a real spooler is exercised on Windows by the release
 // workflow's smoke test (and, until its take-over check lands, by hand: README, "USB printers behind the print queue").
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -28,6 +29,7 @@ import {
   type QueueChange,
 } from '../../main/capture/spooler/index.js';
 
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex').toUpperCase();
 const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf16le');
 const scriptOf = (cmd: PowerShellCommand) => decode(cmd.args[cmd.args.indexOf('-EncodedCommand') + 1]!);
 
@@ -61,6 +63,7 @@ class FakeWindows {
   ran: PowerShellCommand[] = [];
   prompts: QueueChange[][] = [];
   requestDirs: string[] = [];
+  launchArgs: string[] = [];
 
   apply(step: string, env: Record<string, string>): void {
     if (step === this.failStep) throw new Error(`${step} : The printer name is invalid.`);
@@ -102,12 +105,30 @@ class FakeWindows {
     return '';
   };
 
-  /** What the elevated powershell.exe does with its -EncodedCommand: read the request, make the changes, write the result. */
+  /** Called between the bridge writing the step's files and the elevated process reading them. */
+  beforeElevatedRun: ((files: { script: string; request: string }) => void) | null = null;
+
+  /**
+   * What the elevated powershell.exe does with its -EncodedCommand: the bootstrap checks the two files' SHA-256, then the
+   * step's script reads the request, makes the changes and writes the result.
+   */
   private async elevate(cmd: PowerShellCommand): Promise<string> {
     const args = cmd.env.TP_ELEVATED_ARGS!;
-    const inner = decode(/-EncodedCommand (\S+)$/.exec(args)![1]!);
-    const requestPath = psLiteral(inner, 'request');
-    const resultPath = psLiteral(inner, 'result');
+    this.launchArgs.push(args);
+    const bootstrap = decode(/-EncodedCommand (\S+)$/.exec(args)![1]!);
+    // The folder is a quoted literal; the file names are fixed ("\\" is not special in a PowerShell double-quoted string).
+    const dir = psLiteral(bootstrap, 'd');
+    expect(bootstrap).toMatch(/^\$ErrorActionPreference = 'Stop';/);
+    expect(bootstrap).toContain('$s = "$d\\step.ps1"');
+    expect(bootstrap).toContain('(H "$d\\request.json")');
+    const [, scriptHash, requestHash] = /\(H \$s\) -ne '([0-9A-F]{64})' -or \(H "[^"]+"\) -ne '([0-9A-F]{64})'/.exec(bootstrap)!;
+    const scriptPath = join(dir, 'step.ps1');
+    const script = readFileSync(scriptPath, 'utf8');
+    const requestPath = psLiteral(script, 'request');
+    expect(requestPath).toBe(join(dir, 'request.json'));
+    this.beforeElevatedRun?.({ script: scriptPath, request: requestPath });
+    if (sha256(scriptPath) !== scriptHash || sha256(requestPath) !== requestHash) return '{"exitCode":3}';
+    const resultPath = psLiteral(script, 'result');
     this.requestDirs.push(join(requestPath, '..'));
     const changes = (JSON.parse(readFileSync(requestPath, 'utf8')) as { changes: QueueChange[] }).changes;
     this.prompts.push(changes);
@@ -168,6 +189,8 @@ describe('Windows: one administrator prompt for the take-over, none for anything
     const elevatedArgs = launcher.env.TP_ELEVATED_ARGS!;
     expect(elevatedArgs).toMatch(/^-NoProfile -NonInteractive -ExecutionPolicy Bypass -WindowStyle Hidden -EncodedCommand [A-Za-z0-9+/=]+$/);
     const inner = decode(elevatedArgs.split(' ').pop()!);
+    // ShellExecute's parameters stay short: the step's script is a file, run only if its SHA-256 is the one on the command line.
+    expect(elevatedArgs.length).toBeLessThan(2048);
     for (const text of [launcher.args.join(' '), scriptOf(launcher), elevatedArgs, inner]) {
       expect(text).not.toContain('Caisse');
       expect(text).not.toContain('Remove-Item C:');
@@ -175,6 +198,27 @@ describe('Windows: one administrator prompt for the take-over, none for anything
     // The request and result files are gone once the step is read.
     expect(win.requestDirs.every((d) => !existsSync(d))).toBe(true);
     expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('a step file changed between the bridge writing it and the elevated process reading it: nothing runs, nothing changes', async () => {
+    win.beforeElevatedRun = ({ request }) => {
+      win.beforeElevatedRun = null;
+      writeFileSync(request, readFileSync(request, 'utf8').replace('USB001', 'LPT1:'));
+    };
+    const err = (await takeover({ backend: spooler, dataDir, queue: QUEUE, id: 'till' }).catch((e: unknown) => e)) as SpoolerError;
+    expect(err.message).toMatch(/did not run: its files changed after the bridge wrote them, so nothing was changed/);
+    expect(queue().PortName).toBe('USB001');
+    expect(win.printers).toHaveLength(2);
+    expect(readTakeovers(dataDir)).toEqual([]);
+  });
+
+  it('a long temp path (a long user name) keeps the elevated command line short', async () => {
+    const deep = join(tmp, 'x'.repeat(120), 'Ünïcødé ’user’ it\'s');
+    mkdirSync(deep, { recursive: true });
+    await takeover({ backend: new WindowsSpooler(win.run, deep), dataDir, queue: QUEUE, id: 'till' });
+    expect(win.launchArgs).toHaveLength(1);
+    expect(win.launchArgs[0]!.length).toBeLessThan(2048);
+    expect(queue().PortName).toMatch(/^TaxPoynt_127\.0\.0\.1_\d+$/);
   });
 
   it('the prompt answered No: nothing changed, nothing saved, and the error names the queue and the port it still prints to', async () => {

@@ -1,6 +1,7 @@
 // Windows: the queue changes of one take-over or release run together in ONE elevated PowerShell (one UAC prompt), so the engine itself stays unelevated.
 // Windows cannot run here: the command building, the quoting and the reading of the result are unit-tested with the runner injected
 // (test/capture/spooler-elevated.test.ts); a real UAC prompt is exercised on Windows by the release workflow's smoke test.
+import { createHash } from 'node:crypto';
 import { SpoolerError } from './types.js';
 
 /** The changes a take-over or release makes; each is one fixed script of windows.ts' SCRIPTS. */
@@ -43,7 +44,7 @@ export function elevatedRequest(changes: readonly QueueChange[]): string {
 }
 
 /**
- * The script the elevated PowerShell runs: constant except for the two file paths (quoted as data). It reads the
+ * The step's script (written beside the request, run by the bootstrap): constant except for the two file paths (quoted as data). It reads the
  * request, runs each change's fixed script with its values set as $env:TP_*, stops at the first failure, and writes
  * how far it got (and whether it really was elevated) to the result file.
  */
@@ -78,9 +79,33 @@ export function elevatedScript(scripts: Record<ChangeStep, string>, requestPath:
   ].join('\n');
 }
 
-/** The arguments of the elevated powershell.exe: no spaces, no names, nothing secret (the script is base64 UTF-16LE, as -EncodedCommand wants). */
-export function elevatedArguments(script: string): string {
-  return `-NoProfile -NonInteractive -ExecutionPolicy Bypass -WindowStyle Hidden -EncodedCommand ${Buffer.from(script, 'utf16le').toString('base64')}`;
+/** The files of an elevated step, in its fresh folder. */
+export const ELEVATED_FILES = { script: 'step.ps1', request: 'request.json', result: 'result.json' } as const;
+
+/** SHA-256 of a file's bytes, upper-case hex, as the bootstrap's check computes it. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex').toUpperCase();
+}
+
+/**
+ * The script on the elevated command line: short (ShellExecute's parameters stay far under 2,048 characters), it runs the
+ * step's script file only if it and the request file are byte for byte what the bridge wrote (their SHA-256 is on the
+ * command line), else exits 3 having changed nothing.
+ */
+export function elevatedBootstrap(dir: string, scriptHash: string, requestHash: string): string {
+  if (!/^[0-9A-F]{64}$/.test(scriptHash) || !/^[0-9A-F]{64}$/.test(requestHash)) throw new Error('not a SHA-256');
+  return [
+    // Stop: a file that cannot be read ends the process here, never skips the check.
+    `$ErrorActionPreference = 'Stop'; $d = ${psSingleQuoted(dir)}; $s = "$d\\${ELEVATED_FILES.script}"`,
+    "function H($p) { [BitConverter]::ToString([Security.Cryptography.SHA256]::Create().ComputeHash([IO.File]::ReadAllBytes($p))) -replace '-' }",
+    `if ((H $s) -ne '${scriptHash}' -or (H "$d\\${ELEVATED_FILES.request}") -ne '${requestHash}') { exit 3 }`,
+    '. ([ScriptBlock]::Create([IO.File]::ReadAllText($s, [Text.Encoding]::UTF8)))',
+  ].join('\n');
+}
+
+/** The arguments of the elevated powershell.exe: no spaces, no names, nothing secret (the bootstrap base64 UTF-16LE, as -EncodedCommand wants). */
+export function elevatedArguments(bootstrap: string): string {
+  return `-NoProfile -NonInteractive -ExecutionPolicy Bypass -WindowStyle Hidden -EncodedCommand ${Buffer.from(bootstrap, 'utf16le').toString('base64')}`;
 }
 
 /**
@@ -121,6 +146,9 @@ export function parseElevationAnswer(stdout: string): ElevationAnswer {
 export function checkElevatedOutcome(answer: ElevationAnswer, resultText: string | null, changes: readonly QueueChange[], untouched: string): void {
   if ('refused' in answer) {
     throw new SpoolerError('elevation_refused', `Windows asked for administrator rights and they were not given, so nothing was changed: ${untouched}. Try again and answer Yes to the prompt (capture itself never needs them).`);
+  }
+  if (resultText === null && answer.exitCode === 3) {
+    throw new SpoolerError('spooler_failed', `the elevated step did not run: its files changed after the bridge wrote them, so nothing was changed (${untouched}); try again`);
   }
   if (resultText === null) {
     throw new SpoolerError(

@@ -9,7 +9,7 @@ export * from './types.js';
 export * from './state.js';
 export { CupsSpooler, cupsDirectRoute, cupsQueueNameProblem, parseLpoptions, parseLpstatDevices } from './cups.js';
 export { WindowsSpooler, parseGetPrinter, powershellCommand, windowsQueueNameProblem, isAccessDenied, SCRIPTS as WINDOWS_SCRIPTS, ELEVATION_TIMEOUT_MS, type PowerShellCommand, type PowerShellRunner } from './windows.js';
-export { checkElevatedOutcome, elevatedArguments, elevatedRequest, elevatedScript, parseElevationAnswer, parseIsElevated, psSingleQuoted, type QueueChange } from './elevated.js';
+export { checkElevatedOutcome, elevatedArguments, elevatedBootstrap, elevatedRequest, elevatedScript, parseElevationAnswer, parseIsElevated, psSingleQuoted, type QueueChange } from './elevated.js';
 
 /** How long the bridge may be down before the watchdog gives a queue back to its printer (issue 17 §4). */
 export const DEFAULT_GIVE_BACK_AFTER_S = 300;

@@ -7,12 +7,15 @@ import { join } from 'node:path';
 import {
   checkElevatedOutcome,
   elevatedArguments,
+  elevatedBootstrap,
   elevatedRequest,
   elevatedScript,
+  ELEVATED_FILES,
   IS_ELEVATED_SCRIPT,
   parseElevationAnswer,
   parseIsElevated,
   RUN_ELEVATED_SCRIPT,
+  sha256Hex,
   type ChangeStep,
   type QueueChange,
 } from './elevated.js';
@@ -192,12 +195,16 @@ export class WindowsSpooler implements SpoolerBackend {
   private async runElevated(changes: QueueChange[], untouched: string): Promise<void> {
     // A fresh folder in this user's temp dir: no other user can put a request there; it holds names only, no secret.
     const dir = mkdtempSync(join(this.tmpRoot, 'taxpoynt-elevated-'));
-    const request = join(dir, 'request.json');
-    const result = join(dir, 'result.json');
+    const request = join(dir, ELEVATED_FILES.request);
+    const result = join(dir, ELEVATED_FILES.result);
     try {
-      writeFileSync(request, elevatedRequest(changes), { encoding: 'utf8', mode: 0o600 });
-      const script = elevatedScript(SCRIPTS, request, result);
-      const cmd = powershellCommand(SCRIPTS.runElevated, { TP_ELEVATED_ARGS: elevatedArguments(script) });
+      const script = join(dir, ELEVATED_FILES.script);
+      const requestBytes = Buffer.from(elevatedRequest(changes), 'utf8');
+      const scriptBytes = Buffer.from(elevatedScript(SCRIPTS, request, result), 'utf8');
+      writeFileSync(request, requestBytes, { mode: 0o600 });
+      writeFileSync(script, scriptBytes, { mode: 0o600 });
+      const bootstrap = elevatedBootstrap(dir, sha256Hex(scriptBytes), sha256Hex(requestBytes));
+      const cmd = powershellCommand(SCRIPTS.runElevated, { TP_ELEVATED_ARGS: elevatedArguments(bootstrap) });
       const answer = parseElevationAnswer(await this.run({ ...cmd, timeoutMs: ELEVATION_TIMEOUT_MS }));
       let resultText: string | null = null;
       try {
