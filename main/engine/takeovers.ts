@@ -74,6 +74,7 @@ export async function resumeTakeovers(options: { dataDir: string; devices: reado
   const now = options.now ?? (() => new Date());
   if (readTakeovers(dataDir).length === 0) return [];
   const alerts: TakeoverAlert[] = [];
+  const failed = new Set<string>();
   const fail = (entry: TakeoverEntry | null, err: unknown) => {
     log.error('print queue take-over could not be settled', { queue: entry?.queue, device: entry?.id, error: err });
     alerts.push({
@@ -88,10 +89,14 @@ export async function resumeTakeovers(options: { dataDir: string; devices: reado
     const settled = await settleInterrupted(backend, dataDir, { prompt: false });
     if (settled.length) log.warn('print queue take-overs a crash interrupted were undone', { devices: settled });
   } catch (err) {
-    fail(null, err);
+    // Each queue still half-way gets its own alert, naming it and the release to run.
+    const stuck = readTakeovers(dataDir).filter((e) => e.phase === 'begun' || e.phase === 'releasing');
+    for (const entry of stuck) failed.add(entry.id);
+    if (stuck.length) for (const entry of stuck) fail(entry, err);
+    else fail(null, err);
   }
   for (const entry of readTakeovers(dataDir)) {
-    if (spoolerDevice(options.devices, entry.id)) continue;
+    if (spoolerDevice(options.devices, entry.id) || failed.has(entry.id)) continue;
     try {
       await release(backend, dataDir, entry.id, { prompt: false });
       log.warn('print queue given back: its device is not in the config', { queue: entry.queue, device: entry.id });

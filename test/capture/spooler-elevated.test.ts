@@ -9,7 +9,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeviceConfig } from '../../main/capture/index.js';
-import { retakeGivenBack, watchdogStep, type TakeoverAlert } from '../../main/engine/takeovers.js';
+import { resumeTakeovers, retakeGivenBack, watchdogStep, type TakeoverAlert } from '../../main/engine/takeovers.js';
 import { Logger } from '../../main/telemetry/log.js';
 import {
   checkElevatedOutcome,
@@ -355,6 +355,21 @@ describe('Windows: one administrator prompt for the take-over, none for anything
     expect(await retakeGivenBack({ dataDir, devices, backend: engine, log, handedOver })).toEqual([]);
     expect(alerts[0]!.message).toMatch(/printed straight to its printer from .* until .*, when the bridge took it over again.*NOT captured/);
     expect(handedOver.size).toBe(0);
+  });
+
+  it('the engine starting after a crash half-way never prompts: it alerts with what to run, and the saved settings stay', async () => {
+    win.prompt = 'hang-after-first';
+    void takeover({ backend: spooler, dataDir, queue: QUEUE, id: 'till' });
+    await expect.poll(() => win.printers.length, { timeout: 5000 }).toBe(3);
+    win.prompt = 'yes';
+    const prompted = win.prompts.length;
+    const alerts = await resumeTakeovers({ dataDir, devices: [], backend: new WindowsSpooler(win.run, tmp), log: new Logger({ level: 'error' }) });
+    expect(win.prompts).toHaveLength(prompted);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.code).toBe('spooler_takeover_failed');
+    expect(alerts[0]!.message).toContain(`The print queue ${QUEUE} could not be set up at start`);
+    expect(alerts[0]!.message).toMatch(/`taxpoynt-bridge devices release till`/);
+    expect(readTakeovers(dataDir)).toMatchObject([{ id: 'till', phase: 'begun', original: { port: 'USB001' } }]);
   });
 
   it('listing queues (what capture and `devices` do) never asks for elevation', async () => {
