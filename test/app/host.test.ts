@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BridgeApiError, ReceiptEventView, StatusView } from '../../preload/api.js';
-import { EngineHost, nodeForkEngine, RestartPolicy, type ChildMessage, type EngineChild, type HostClock, type HostMessage } from '../../main/engine/host.js';
+import { ELEVATION_WAIT_MS, EngineHost, nodeForkEngine, RestartPolicy, type ChildMessage, type EngineChild, type HostClock, type HostMessage } from '../../main/engine/host.js';
 import { decode } from '../../main/escpos/index.js';
 import { printReceipt } from '../../sandbox/receipt-printer.js';
 import { writeAll } from '../capture/pty.js';
@@ -149,6 +149,27 @@ describe('engine host with a stand-in child', () => {
     const answer = host.invoke('doctor', {});
     child.die(null, 'SIGKILL');
     await expect(answer).rejects.toMatchObject({ code: 'engine_restarting' });
+  });
+
+  it('a take-over waits for the person answering the Windows administrator prompt; other requests still time out after a minute', async () => {
+    FakeChild.made = [];
+    const clock = manualClock();
+    const host = new EngineHost({ fork: () => new FakeChild(), clock });
+    host.start();
+    const child = FakeChild.made[0]!;
+    child.emit({ type: 'ready', pid: 1 });
+    child.send = () => undefined; // nobody has answered yet
+    let takeover: unknown = 'waiting';
+    void host.invoke('devices.takeover', { queue: 'POS 80' }).catch((e: { code: string }) => (takeover = e.code));
+    const doctor = host.invoke('doctor', {});
+    clock.advance(60_000);
+    await expect(doctor).rejects.toMatchObject({ code: 'engine_timeout' });
+    clock.advance(ELEVATION_WAIT_MS - 60_000 - 1);
+    await new Promise((r) => setImmediate(r));
+    expect(takeover).toBe('waiting');
+    clock.advance(1);
+    await new Promise((r) => setImmediate(r));
+    expect(takeover).toBe('engine_timeout');
   });
 });
 
