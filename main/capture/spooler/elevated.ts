@@ -1,6 +1,7 @@
 // Windows: the queue changes of one take-over or release run together in ONE elevated PowerShell (one UAC prompt), so the engine itself stays unelevated.
 // Windows cannot run here: the command building, the quoting and the reading of the result are unit-tested with the runner injected
-// (test/capture/spooler-elevated.test.ts); a real UAC prompt is exercised on Windows by the release workflow's smoke test.
+// (test/capture/spooler-elevated.test.ts); a real UAC prompt is exercised on Windows by the release workflow's smoke test
+// (until its take-over check lands there, by the support engineer's checks in the README).
 import { createHash } from 'node:crypto';
 import { SpoolerError } from './types.js';
 
