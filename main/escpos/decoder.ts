@@ -31,9 +31,15 @@
 //   table gives each byte's character and whether it is odd (box drawing, U+FFFD, unlikely symbols); only a
 //   line with an odd character is counted for garbage when it is printed, and only a receipt whose count
 //   says garbage (or whose double-byte text is shaped like UTF-8) is read again in other code pages.
-// - Pictures: raster data (GS v 0, ESC *, GS ( L / GS 8 L fn 112/113) is collected as it is skipped and
-//   decoded into `pictures` when its block ends (or is cut short); consecutive bands of one command join
-//   (printImage). NV/downloaded images print as 'logo' placeholders. main/escpos/README.md has the table.
+// - Pictures: raster data (GS v 0, ESC *, GS ( L / GS 8 L fn 112/113) is skipped and counted; when its block
+//   ends (or is cut short) it is a band of `pictures` (consecutive bands of one command join, printImage), whose
+//   dots are made from the receipt's raw span the first time a picture's `data` is read (raster.ts,
+//   RasterPicture), so decoding costs what skipping the image bytes costs. NV/downloaded images print as 'logo'
+//   placeholders. main/escpos/README.md has the table.
+// - Graphics data is watched for the print command (above) by Buffer's substring search over long data, byte by
+//   byte over short data and across reads.
+// - Text: a printed line's characters stay in `line` after the lines before it; the lines get their strings all at
+//   once (one string, a slice each) when the receipt ends or `line` is full (printText): one string per receipt.
 // - Hot loop: run() keeps the common states; the rare ones are in runRare(), so run() compiles tight.
 // - Bounds: a line is broken at 4096 characters, a receipt keeps at most 100 warnings, 4096 pictures and
 //   16 MiB of picture dots, a 2D-code or barcode payload at most 64 KiB; nothing else is allocated per byte.
@@ -94,6 +100,8 @@ const D_ESCAMP_NEXT = 7;
 const D_ESC_STAR = 8;
 
 const MAX_LINE = 4096;
+/** Characters of printed lines kept before they are made into text (with room for a whole line after them). */
+const TEXT_STORE = 8192;
 const MAX_CAPTURE = 65_536;
 const MAX_WARNINGS = 100;
 const DEFAULT_IDLE_MS = 2000;
@@ -194,6 +202,9 @@ for (let key = 0; key < 96; key++) {
     }),
   );
 }
+
+/** What `textLines` holds where no line waits for its text (so a receipt's lines are not kept alive by the stream). */
+const NO_LINE: DecodedLine = { text: '', style: STYLES[0] as LineStyle };
 
 const latin1 = new TextDecoder('latin1');
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
@@ -381,12 +392,18 @@ export class EscposStream {
   private rPlane = 0;
   private gfxPlanes = 0;
 
-  // current line
-  private line = new Uint16Array(MAX_LINE + 8);
+  // current line: its characters are line[lineAt, lineAt + lineLen). Printed lines stay in `line` before it (their
+  // DecodedLine waiting in `textLines`, ending at `textEnds`) until `printText` makes one string of them all and
+  // gives each line its slice: one string per receipt instead of one per line.
+  private line = new Uint16Array(TEXT_STORE);
+  private lineAt = 0;
   private lineLen = 0;
   /** Node's Buffer view of `line` for fast UTF-16 → string; null outside Node. */
   private lineBytes: Buffer | null = typeof Buffer === 'function' ? Buffer.from(this.line.buffer) : null;
   private lineStyle = -1;
+  private textLines: DecodedLine[] = [];
+  private textEnds: number[] = [];
+  private textCount = 0;
 
   // current receipt
   private lines: DecodedLine[] = [];
@@ -741,7 +758,8 @@ export class EscposStream {
   private textRun(buf: Uint8Array, i: number, stop: number): number {
     const table = this.textTable;
     const line = this.line;
-    let len = this.lineLen;
+    const at = this.lineAt;
+    let len = at + this.lineLen;
     let seen = 0;
     if (this.asciiSame) {
       // Printable ASCII is itself in this table, and never odd: no lookup for it.
@@ -768,7 +786,7 @@ export class EscposStream {
         i++;
       }
     }
-    this.lineLen = len;
+    this.lineLen = len - at;
     this.lineOdd |= seen >> 16;
     return i;
   }
@@ -829,7 +847,7 @@ export class EscposStream {
     if (c === 0) return;
     if (this.lineLen >= MAX_LINE) this.flushLine();
     if (this.lineLen === 0 && this.lineStyle < 0) this.lineStyle = this.styleKey();
-    this.line[this.lineLen++] = c;
+    this.line[this.lineAt + this.lineLen++] = c;
     this.lineOdd |= ODD_CHARS[c] as number;
     this.stripe = false;
   }
@@ -978,6 +996,7 @@ export class EscposStream {
     this.sniffOn = false;
     // What the ESC/POS reading made of the signature so far is dropped with the printer state it set.
     this.clearLine();
+    this.dropText();
     this.lines = [];
     this.pictures = [];
     this.openPic = null;
@@ -1548,8 +1567,8 @@ export class EscposStream {
     if (col > MAX_LINE - 1) col = MAX_LINE - 1;
     if (col > this.lineLen) {
       if (this.lineLen === 0 && this.lineStyle < 0) this.lineStyle = this.styleKey();
-      while (this.lineLen < col) this.line[this.lineLen++] = 0x20;
-    } else if (this.lineLen > 0 && this.line[this.lineLen - 1] !== 0x20) this.line[this.lineLen++] = 0x20;
+      while (this.lineLen < col) this.line[this.lineAt + this.lineLen++] = 0x20;
+    } else if (this.lineLen > 0 && this.line[this.lineAt + this.lineLen - 1] !== 0x20) this.line[this.lineAt + this.lineLen++] = 0x20;
   }
 
   private tab(): void {
@@ -1563,7 +1582,8 @@ export class EscposStream {
 
   /** The unprinted line holds something other than spaces. */
   private lineHasInk(): boolean {
-    for (let k = 0; k < this.lineLen; k++) if (this.line[k] !== 0x20) return true;
+    const at = this.lineAt;
+    for (let k = 0; k < this.lineLen; k++) if (this.line[at + k] !== 0x20) return true;
     return false;
   }
 
@@ -1575,26 +1595,78 @@ export class EscposStream {
 
   /** The current line is printed (LF, CR, FF, ESC d ...). */
   private flushLine(): void {
+    const at = this.lineAt;
     let end = this.lineLen;
     const line = this.line;
-    while (end > 0 && line[end - 1] === 0x20) end--;
-    const text = end === 0 ? '' : this.lineBytes ? this.lineBytes.toString('utf16le', 0, end * 2) : String.fromCharCode.apply(null, line.subarray(0, end) as unknown as number[]);
+    while (end > 0 && line[at + end - 1] === 0x20) end--;
     const style = STYLES[this.lineStyle >= 0 ? this.lineStyle : this.styleKey()] as LineStyle;
     const ink = end > 0;
     // Only a line with odd characters can hold garbage (the count then holds the non-ASCII characters of those
     // lines only: it can say "garbage" more often than the whole text would, never less).
-    if (this.lineOdd !== 0 && !this.pageMode) countGarble(line, end, this.garble);
+    if (this.lineOdd !== 0 && !this.pageMode) countGarble(at === 0 ? line : line.subarray(at), end, this.garble);
     this.clearLine();
     const feed = this.stripeFeed;
     this.stripeFeed = false;
     if (feed && !ink) return; // the line end printed an ESC * stripe
     if (this.pageMode) {
-      this.pageLines.push({ text, style });
+      this.pageLines.push({ text: ink ? this.textOf(at, at + end) : '', style });
       return;
     }
-    if (this.lines.length === 0 && text === '') return; // no leading blank lines
-    this.lines.push({ text, style });
-    if (ink) this.committed = true;
+    if (!ink) {
+      if (this.lines.length > 0) this.lines.push({ text: '', style }); // no leading blank lines
+      return;
+    }
+    // The text is made later, with the other lines' (printText); the characters stay where they are.
+    const printed: DecodedLine = { text: '', style };
+    this.lines.push(printed);
+    this.committed = true;
+    const k = this.textCount++;
+    if (k < this.textLines.length) {
+      this.textLines[k] = printed;
+      this.textEnds[k] = at + end;
+    } else {
+      this.textLines.push(printed);
+      this.textEnds.push(at + end);
+    }
+    this.lineAt = at + end;
+    // Room for a whole next line, or the printed lines get their text now.
+    if (this.lineAt + MAX_LINE + 8 > line.length) this.printText();
+  }
+
+  /** The characters line[from, to) as a string. */
+  private textOf(from: number, to: number): string {
+    return this.lineBytes ? this.lineBytes.toString('utf16le', from * 2, to * 2) : String.fromCharCode.apply(null, this.line.subarray(from, to) as unknown as number[]);
+  }
+
+  /** The printed lines waiting for their text get it: one string of them all, a slice each. The current line moves to the start. */
+  private printText(): void {
+    const n = this.textCount;
+    if (n > 0) {
+      const all = this.textOf(0, this.textEnds[n - 1] as number);
+      let from = 0;
+      for (let k = 0; k < n; k++) {
+        const to = this.textEnds[k] as number;
+        (this.textLines[k] as DecodedLine).text = all.slice(from, to);
+        this.textLines[k] = NO_LINE;
+        from = to;
+      }
+      this.textCount = 0;
+    }
+    this.restartLine();
+  }
+
+  /** The printed lines waiting for their text are dropped with their receipt (a foreign job, bytes that printed nothing kept). */
+  private dropText(): void {
+    for (let k = 0; k < this.textCount; k++) this.textLines[k] = NO_LINE;
+    this.textCount = 0;
+    this.restartLine();
+  }
+
+  /** The current line's characters move to the start of `line`. */
+  private restartLine(): void {
+    if (this.lineAt === 0) return;
+    if (this.lineLen > 0) this.line.copyWithin(0, this.lineAt, this.lineAt + this.lineLen);
+    this.lineAt = 0;
   }
 
   private printPage(): void {
@@ -1822,6 +1894,7 @@ export class EscposStream {
   private endReceipt(endAbs: number, end: ReceiptEnd, lineAlreadyHandled: boolean): void {
     if (!lineAlreadyHandled && this.lineLen > 0) this.flushLine();
     if (!this.committed) return;
+    this.printText();
     while (this.lines.length > 0 && (this.lines[this.lines.length - 1] as DecodedLine).text === '') this.lines.pop();
     const warnings = this.warnings;
     for (let k = 0; k < warnings.length; k++) (warnings[k] as DecoderWarning).offset = Math.max(0, (this.warnAbs[k] as number) - this.rStart);
@@ -1881,6 +1954,7 @@ export class EscposStream {
     this.u8Bad = 0;
     this.foreign = null;
     this.codes = [];
+    this.dropText();
     this.lines = [];
     this.qr = [];
     this.pdf417 = [];
