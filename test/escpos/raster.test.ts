@@ -346,6 +346,15 @@ describe("a picture's dots are made when they are first read", () => {
     expect(pictures[0]?.data).toBe(pictures[0]?.data);
   });
 
+  it('graphics stored by one job and printed by the next (the end of data between them) are the dots stored', () => {
+    const s = new EscposStream();
+    const first = s.push(concat(INIT, plane(d, 0x31)), 0).receipts.concat(s.end());
+    const second = s.push(concat(text('Next\n'), print, text('Done\n'), CUT), 0).receipts.concat(s.end());
+    expect(first).toEqual([]);
+    expect(second.map((r) => r.lines.map((l) => l.text))).toEqual([['Next', 'Done']]);
+    expect(hexOf(second[0]?.pictures?.[0] as Picture)).toEqual(hexOf(scaleBitmap(d, 1, 2)));
+  });
+
   it('a picture is a record like any other: spread, structured clone, JSON and Object.keys see its dots, and they can be replaced', () => {
     const [first] = decode(job);
     const p = first?.pictures?.[0] as Picture;
