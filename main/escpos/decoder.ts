@@ -31,9 +31,15 @@
 //   table gives each byte's character and whether it is odd (box drawing, U+FFFD, unlikely symbols); only a
 //   line with an odd character is counted for garbage when it is printed, and only a receipt whose count
 //   says garbage (or whose double-byte text is shaped like UTF-8) is read again in other code pages.
-// - Pictures: raster data (GS v 0, ESC *, GS ( L / GS 8 L fn 112/113) is collected as it is skipped and
-//   decoded into `pictures` when its block ends (or is cut short); consecutive bands of one command join
-//   (printImage). NV/downloaded images print as 'logo' placeholders. main/escpos/README.md has the table.
+// - Pictures: raster data (GS v 0, ESC *, GS ( L / GS 8 L fn 112/113) is skipped and counted; when its block
+//   ends (or is cut short) it is a band of `pictures` (consecutive bands of one command join, printImage), whose
+//   dots are made from the receipt's raw span the first time a picture's `data` is read (raster.ts,
+//   RasterPicture), so decoding costs what skipping the image bytes costs. NV/downloaded images print as 'logo'
+//   placeholders. main/escpos/README.md has the table.
+// - Graphics data is watched for the print command (above) by Buffer's substring search over long data, byte by
+//   byte over short data and across reads.
+// - Text: a printed line's characters stay in `line` after the lines before it; the lines get their strings all at
+//   once (one string, a slice each) when the receipt ends or `line` is full (printText): one string per receipt.
 // - Hot loop: run() keeps the common states; the rare ones are in runRare(), so run() compiles tight.
 // - Bounds: a line is broken at 4096 characters, a receipt keeps at most 100 warnings, 4096 pictures and
 //   16 MiB of picture dots, a 2D-code or barcode payload at most 64 KiB; nothing else is allocated per byte.
@@ -51,8 +57,8 @@ import {
   type DoubleByteTable,
 } from './codepages.js';
 import { countGarble, countTextGarble, garbleCount, looksGarbled, oddCharTable, textTable, suspectEncoding } from './encoding-check.js';
-import { clearPadding, columnsToRows, paperDotsFor, rowBytes, scaleBitmap, widenBitmap } from './raster.js';
-import type { Barcode, Bitmap, Code2D, DecodedLine, DecodedReceipt, DecoderOptions, DecoderWarning, LineStyle, Picture, ReceiptEnd, StatusQuery } from './types.js';
+import { bitmapBytes, RasterPicture, rowBytes, type RasterBand, type RasterBlock } from './raster.js';
+import type { Barcode, Code2D, DecodedLine, DecodedReceipt, DecoderOptions, DecoderWarning, LineStyle, Picture, ReceiptEnd, StatusQuery } from './types.js';
 
 const ESC = 0x1b;
 const GS = 0x1d;
@@ -94,6 +100,8 @@ const D_ESCAMP_NEXT = 7;
 const D_ESC_STAR = 8;
 
 const MAX_LINE = 4096;
+/** Characters of printed lines kept before they are made into text (with room for a whole line after them). */
+const TEXT_STORE = 8192;
 const MAX_CAPTURE = 65_536;
 const MAX_WARNINGS = 100;
 const DEFAULT_IDLE_MS = 2000;
@@ -195,6 +203,9 @@ for (let key = 0; key < 96; key++) {
   );
 }
 
+/** What `textLines` holds where no line waits for its text (so a receipt's lines are not kept alive by the stream). */
+const NO_LINE: DecodedLine = { text: '', style: STYLES[0] as LineStyle };
+
 const latin1 = new TextDecoder('latin1');
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
 
@@ -281,6 +292,10 @@ export class EscposStream {
   private dataKind = D_NONE;
   private watch = false;
   private watchPos = 0;
+  /** The current read as a Buffer, and its print-command search: from `markerFrom` on, the first one is at `markerAt` (-1: none). */
+  private markerView: Buffer | null = null;
+  private markerFrom = -1;
+  private markerAt = -1;
   private loopLeft = 0;
   private loopAux = 0;
   private capture = new Uint8Array(256);
@@ -313,6 +328,8 @@ export class EscposStream {
   // count over the receipt's lines that had odd ones,
   private lineOdd = 0;
   private textTable: Uint32Array = new Uint32Array(0);
+  /** `textTable` maps 0x20-0x7E to themselves (no national set in force). */
+  private asciiSame = false;
   private readonly garble = garbleCount();
   // and whether Kanji-mode bytes form UTF-8: sequences still open, well-formed and broken ones.
   private u8Need = 0;
@@ -342,7 +359,8 @@ export class EscposStream {
   private reverse = false;
   private align = 0;
   private fontB = false;
-  private tabs: number[] = defaultTabs();
+  /** Tab stops; DEFAULT_TABS (shared, never changed: ESC D makes a new list) until ESC D sets others. */
+  private tabs: number[] = DEFAULT_TABS;
   private pageMode = false;
   private pageLines: DecodedLine[] = [];
   /** Stored 2D-code payloads by cn - 48 (GS ( k cn 80), printed by GS ( k cn 81. */
@@ -351,13 +369,14 @@ export class EscposStream {
   /** An ESC * stripe sits in the line buffer: the line end that prints it is no blank line. */
   private stripeFeed = false;
   /** Graphics stored in the print buffer (GS ( L / GS 8 L fn 112, 113), printed by fn 50; the command that stored them. */
-  private gfx: Bitmap | null = null;
+  private gfx: RasterBand | null = null;
   private gfxSource = '';
   private gfxAt = 0;
 
-  // raster data being read (GS v 0, ESC *, graphics store): kept up to rKeep bytes, decoded when the block ends
+  // raster data being read (GS v 0, ESC *, graphics store): up to rKeep bytes count, from absolute offset rDataAt; their
+  // dots are made from the receipt's raw span when a picture's data is first read (raster.ts RasterPicture), never copied here
   private rOn = false;
-  private rBuf: Uint8Array = new Uint8Array(0);
+  private rDataAt = 0;
   private rLen = 0;
   private rKeep = 0;
   private rDeclared = 0;
@@ -373,12 +392,18 @@ export class EscposStream {
   private rPlane = 0;
   private gfxPlanes = 0;
 
-  // current line
-  private line = new Uint16Array(MAX_LINE + 8);
+  // current line: its characters are line[lineAt, lineAt + lineLen). Printed lines stay in `line` before it (their
+  // DecodedLine waiting in `textLines`, ending at `textEnds`) until `printText` makes one string of them all and
+  // gives each line its slice: one string per receipt instead of one per line.
+  private line = new Uint16Array(TEXT_STORE);
+  private lineAt = 0;
   private lineLen = 0;
   /** Node's Buffer view of `line` for fast UTF-16 → string; null outside Node. */
   private lineBytes: Buffer | null = typeof Buffer === 'function' ? Buffer.from(this.line.buffer) : null;
   private lineStyle = -1;
+  private textLines: DecodedLine[] = [];
+  private textEnds: number[] = [];
+  private textCount = 0;
 
   // current receipt
   private lines: DecodedLine[] = [];
@@ -387,9 +412,8 @@ export class EscposStream {
   private barcodes: Barcode[] = [];
   private codes: Code2D[] = [];
   private pictures: Picture[] = [];
-  /** The last picture while bands may still join it; its rows live in openRows until it is closed. */
-  private openPic: Picture | null = null;
-  private openRows: Uint8Array = new Uint8Array(0);
+  /** The last picture while bands may still join it. */
+  private openPic: RasterPicture | null = null;
   private pictureBytes = 0;
   private picturesFull = false;
   private warnings: DecoderWarning[] = [];
@@ -437,6 +461,8 @@ export class EscposStream {
     this.lastMs = nowMs;
     this.cur = chunk;
     this.curBase = this.pos;
+    this.markerView = null;
+    this.markerFrom = -1;
     if (this.sniffOn) {
       // A receipt starts here (or its first bytes went on past the last read): look for a foreign job.
       if (this.sniffAt === this.curBase) this.sniff(chunk, 0);
@@ -450,6 +476,7 @@ export class EscposStream {
     if (from < chunk.length) this.retain(from === 0 ? chunk : chunk.subarray(from));
     this.cur = EMPTY;
     this.curBase = this.pos;
+    this.markerView = null;
     return { receipts: this.out, queries: this.queries };
   }
 
@@ -472,6 +499,7 @@ export class EscposStream {
     this.endReceipt(this.pos, 'end_of_data', false);
     if (!this.committed) this.stats.unclaimedBytes += this.pos - this.rStart;
     const out = this.out;
+    this.keepStoredGraphics();
     this.dropPending();
     this.rStart = this.pos;
     this.clearReceipt();
@@ -730,20 +758,44 @@ export class EscposStream {
   private textRun(buf: Uint8Array, i: number, stop: number): number {
     const table = this.textTable;
     const line = this.line;
-    let len = this.lineLen;
+    const at = this.lineAt;
+    let len = at + this.lineLen;
     let seen = 0;
-    while (i < stop) {
-      const b = buf[i] as number;
-      if (b < 0x20) break;
-      // The character in the low 16 bits (the store keeps those), whether it is odd above them.
-      const c = table[b] as number;
-      seen |= c;
-      if (c !== 0) line[len++] = c;
-      i++;
+    if (this.asciiSame) {
+      // Printable ASCII is itself in this table, and never odd: no lookup for it.
+      while (i < stop) {
+        const b = buf[i] as number;
+        // One unsigned comparison for 0x20 <= b < 0x7F.
+        if ((b - 0x20) >>> 0 < 0x5f) line[len++] = b;
+        else if (b < 0x20) break;
+        else {
+          const c = table[b] as number;
+          seen |= c;
+          if (c !== 0) line[len++] = c;
+        }
+        i++;
+      }
+    } else {
+      while (i < stop) {
+        const b = buf[i] as number;
+        if (b < 0x20) break;
+        // The character in the low 16 bits (the store keeps those), whether it is odd above them.
+        const c = table[b] as number;
+        seen |= c;
+        if (c !== 0) line[len++] = c;
+        i++;
+      }
     }
-    this.lineLen = len;
+    this.lineLen = len - at;
     this.lineOdd |= seen >> 16;
     return i;
+  }
+
+  /** The text loop's table for the code page (and national set) in force. */
+  private setTextTable(): void {
+    this.textTable = textTable(this.table);
+    // Code pages keep ASCII; a national set (ESC R) replaces some of it.
+    this.asciiSame = this.table === this.baseTable;
   }
 
   private utf8Byte(b: number): void {
@@ -795,7 +847,7 @@ export class EscposStream {
     if (c === 0) return;
     if (this.lineLen >= MAX_LINE) this.flushLine();
     if (this.lineLen === 0 && this.lineStyle < 0) this.lineStyle = this.styleKey();
-    this.line[this.lineLen++] = c;
+    this.line[this.lineAt + this.lineLen++] = c;
     this.lineOdd |= ODD_CHARS[c] as number;
     this.stripe = false;
   }
@@ -944,6 +996,7 @@ export class EscposStream {
     this.sniffOn = false;
     // What the ESC/POS reading made of the signature so far is dropped with the printer state it set.
     this.clearLine();
+    this.dropText();
     this.lines = [];
     this.pictures = [];
     this.openPic = null;
@@ -1012,6 +1065,14 @@ export class EscposStream {
     let k = i;
     while (k < end) {
       if (p === 0) {
+        if (end - k > MARKER_SEARCH_MIN && HAS_BUFFER) {
+          // Long data: the next whole print command in it, found at once. Without one, only a command begun in the
+          // last 6 bytes can go on past them: those are read byte by byte.
+          const at = this.nextPrintCommand(buf, k, end);
+          if (at >= 0) return this.printCommandInData(buf, i, at + 7);
+          k = end - 6;
+          continue;
+        }
         const at = buf.indexOf(GS, k);
         if (at < 0 || at >= end) {
           k = end;
@@ -1025,27 +1086,50 @@ export class EscposStream {
       if (p < 6) {
         p = b === MARKER[p] ? p + 1 : b === GS ? 1 : 0;
       } else {
-        if (b === 0x32 || b === 0x02) {
-          this.dataLeft -= k - i;
-          this.watchPos = 0;
-          this.warn('truncated_block', this.cmdStart, `graphics block at offset ${this.cmdStart} declares more bytes than precede the next print command; resynchronised`);
-          this.state = S_TEXT;
-          if (this.rOn) {
-            // The data is what came before the print command's 7 bytes.
-            this.rasterBytes(buf, i, k);
-            this.rLen = Math.max(0, Math.min(this.rLen, this.rDeclared - this.dataLeft - 7));
-            this.graphicsStored();
-          }
-          this.dataKind = D_NONE;
-          this.printGraphics();
-          return k;
-        }
+        if (b === 0x32 || b === 0x02) return this.printCommandInData(buf, i, k);
         p = b === GS ? 1 : 0;
       }
     }
     this.dataLeft -= k - i;
     this.watchPos = p;
     return k;
+  }
+
+  /** Graphics data read from `buf[i]` holds a print command that ends before `buf[k]`: the data ended before it. */
+  private printCommandInData(buf: Uint8Array, i: number, k: number): number {
+    this.dataLeft -= k - i;
+    this.watchPos = 0;
+    this.warn('truncated_block', this.cmdStart, `graphics block at offset ${this.cmdStart} declares more bytes than precede the next print command; resynchronised`);
+    this.state = S_TEXT;
+    if (this.rOn) {
+      // The data is what came before the print command's 7 bytes.
+      this.rasterBytes(buf, i, k);
+      this.rLen = Math.max(0, Math.min(this.rLen, this.rDeclared - this.dataLeft - 7));
+      this.graphicsStored();
+    }
+    this.dataKind = D_NONE;
+    this.printGraphics();
+    return k;
+  }
+
+  /**
+   * Where the first whole GS ( L 02 00 30 32|02 in `buf[k, end)` starts, or -1. The search runs over the rest of the
+   * read and is remembered, so graphics blocks one after another in a read cost one pass over it, not one each.
+   */
+  private nextPrintCommand(buf: Uint8Array, k: number, end: number): number {
+    if (this.markerView === null) this.markerView = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    for (;;) {
+      let at = this.markerAt;
+      if (this.markerFrom < 0 || k < this.markerFrom || (at >= 0 && k > at)) {
+        at = this.markerView.indexOf(PRINT_MARKER, k);
+        this.markerFrom = k;
+        this.markerAt = at;
+      }
+      if (at < 0 || at + 7 > end) return -1;
+      const b = buf[at + 6] as number;
+      if (b === 0x32 || b === 0x02) return at;
+      k = at + 1;
+    }
   }
 
   // ---- command semantics ---------------------------------------------------------------------
@@ -1168,7 +1252,7 @@ export class EscposStream {
         if (hasNationalSet(a)) {
           this.national = a;
           this.table = composeTable(this.baseTable, a);
-          this.textTable = textTable(this.table);
+          this.setTextTable();
         } else this.warn('invalid_parameter', this.cmdStart, `ESC R ${a} at offset ${this.cmdStart}: unsupported character set, kept the current one`);
         break;
       case 0x61: // ESC a n
@@ -1460,7 +1544,7 @@ export class EscposStream {
     this.pageName = name;
     this.baseTable = singleByteTable(name);
     this.table = composeTable(this.baseTable, this.national);
-    this.textTable = textTable(this.table);
+    this.setTextTable();
   }
 
   // ---- printer model -------------------------------------------------------------------------
@@ -1483,8 +1567,8 @@ export class EscposStream {
     if (col > MAX_LINE - 1) col = MAX_LINE - 1;
     if (col > this.lineLen) {
       if (this.lineLen === 0 && this.lineStyle < 0) this.lineStyle = this.styleKey();
-      while (this.lineLen < col) this.line[this.lineLen++] = 0x20;
-    } else if (this.lineLen > 0 && this.line[this.lineLen - 1] !== 0x20) this.line[this.lineLen++] = 0x20;
+      while (this.lineLen < col) this.line[this.lineAt + this.lineLen++] = 0x20;
+    } else if (this.lineLen > 0 && this.line[this.lineAt + this.lineLen - 1] !== 0x20) this.line[this.lineAt + this.lineLen++] = 0x20;
   }
 
   private tab(): void {
@@ -1498,7 +1582,8 @@ export class EscposStream {
 
   /** The unprinted line holds something other than spaces. */
   private lineHasInk(): boolean {
-    for (let k = 0; k < this.lineLen; k++) if (this.line[k] !== 0x20) return true;
+    const at = this.lineAt;
+    for (let k = 0; k < this.lineLen; k++) if (this.line[at + k] !== 0x20) return true;
     return false;
   }
 
@@ -1510,26 +1595,78 @@ export class EscposStream {
 
   /** The current line is printed (LF, CR, FF, ESC d ...). */
   private flushLine(): void {
+    const at = this.lineAt;
     let end = this.lineLen;
     const line = this.line;
-    while (end > 0 && line[end - 1] === 0x20) end--;
-    const text = end === 0 ? '' : this.lineBytes ? this.lineBytes.toString('utf16le', 0, end * 2) : String.fromCharCode.apply(null, line.subarray(0, end) as unknown as number[]);
+    while (end > 0 && line[at + end - 1] === 0x20) end--;
     const style = STYLES[this.lineStyle >= 0 ? this.lineStyle : this.styleKey()] as LineStyle;
     const ink = end > 0;
     // Only a line with odd characters can hold garbage (the count then holds the non-ASCII characters of those
     // lines only: it can say "garbage" more often than the whole text would, never less).
-    if (this.lineOdd !== 0 && !this.pageMode) countGarble(line, end, this.garble);
+    if (this.lineOdd !== 0 && !this.pageMode) countGarble(at === 0 ? line : line.subarray(at), end, this.garble);
     this.clearLine();
     const feed = this.stripeFeed;
     this.stripeFeed = false;
     if (feed && !ink) return; // the line end printed an ESC * stripe
     if (this.pageMode) {
-      this.pageLines.push({ text, style });
+      this.pageLines.push({ text: ink ? this.textOf(at, at + end) : '', style });
       return;
     }
-    if (this.lines.length === 0 && text === '') return; // no leading blank lines
-    this.lines.push({ text, style });
-    if (ink) this.committed = true;
+    if (!ink) {
+      if (this.lines.length > 0) this.lines.push({ text: '', style }); // no leading blank lines
+      return;
+    }
+    // The text is made later, with the other lines' (printText); the characters stay where they are.
+    const printed: DecodedLine = { text: '', style };
+    this.lines.push(printed);
+    this.committed = true;
+    const k = this.textCount++;
+    if (k < this.textLines.length) {
+      this.textLines[k] = printed;
+      this.textEnds[k] = at + end;
+    } else {
+      this.textLines.push(printed);
+      this.textEnds.push(at + end);
+    }
+    this.lineAt = at + end;
+    // Room for a whole next line, or the printed lines get their text now.
+    if (this.lineAt + MAX_LINE + 8 > line.length) this.printText();
+  }
+
+  /** The characters line[from, to) as a string. */
+  private textOf(from: number, to: number): string {
+    return this.lineBytes ? this.lineBytes.toString('utf16le', from * 2, to * 2) : String.fromCharCode.apply(null, this.line.subarray(from, to) as unknown as number[]);
+  }
+
+  /** The printed lines waiting for their text get it: one string of them all, a slice each. The current line moves to the start. */
+  private printText(): void {
+    const n = this.textCount;
+    if (n > 0) {
+      const all = this.textOf(0, this.textEnds[n - 1] as number);
+      let from = 0;
+      for (let k = 0; k < n; k++) {
+        const to = this.textEnds[k] as number;
+        (this.textLines[k] as DecodedLine).text = all.slice(from, to);
+        this.textLines[k] = NO_LINE;
+        from = to;
+      }
+      this.textCount = 0;
+    }
+    this.restartLine();
+  }
+
+  /** The printed lines waiting for their text are dropped with their receipt (a foreign job, bytes that printed nothing kept). */
+  private dropText(): void {
+    for (let k = 0; k < this.textCount; k++) this.textLines[k] = NO_LINE;
+    this.textCount = 0;
+    this.restartLine();
+  }
+
+  /** The current line's characters move to the start of `line`. */
+  private restartLine(): void {
+    if (this.lineAt === 0) return;
+    if (this.lineLen > 0) this.line.copyWithin(0, this.lineAt, this.lineAt + this.lineLen);
+    this.lineAt = 0;
   }
 
   private printPage(): void {
@@ -1554,17 +1691,17 @@ export class EscposStream {
   }
 
   /**
-   * A picture was printed: `bitmap`, or with null a logo the printer holds (NV or downloaded image).
+   * A picture was printed: `band`, or with null a logo the printer holds (NV or downloaded image).
    * Consecutive stripes of one command (ESC *, GS v 0 bands) with nothing printed between them are one picture.
    */
-  private printImage(stripe: boolean, bitmap: Bitmap | null, source: string, at: number): void {
+  private printImage(stripe: boolean, band: RasterBand | null, source: string, at: number): void {
     // An image takes the print position's line: text before it is printed, a run of mere spaces is not.
     if (this.lineHasInk()) this.flushLine();
     else if (this.lineLen > 0) this.clearLine();
     const open = this.openPic;
-    if (bitmap !== null && stripe && this.stripe && open !== null && open.source === source) this.growPicture(open, bitmap);
+    if (band !== null && stripe && this.stripe && open !== null && open.source === source) this.growPicture(open, band);
     else {
-      this.closePicture();
+      this.openPic = null;
       if (this.pictures.length >= MAX_PICTURES) {
         if (!this.picturesFull) this.warn('invalid_parameter', at, `more than ${MAX_PICTURES} pictures in one receipt: the picture at offset ${at} and those after it are not kept`);
         this.picturesFull = true;
@@ -1572,79 +1709,37 @@ export class EscposStream {
         this.stripe = false;
         return;
       }
-      const pic: Picture = {
-        kind: bitmap ? 'raster' : 'logo',
-        source,
-        line: this.lines.length,
-        align: ALIGNS[this.align] ?? 'left',
-        width: 0,
-        height: 0,
-        data: EMPTY,
-        paperDots: 0,
-        offset: at,
-      };
-      this.pictures.push(pic);
-      if (bitmap) {
+      const align = ALIGNS[this.align] ?? 'left';
+      if (band) {
+        const pic = new RasterPicture(source, this.lines.length, align, at);
+        this.pictures.push(pic);
         this.openPic = pic;
-        this.growPicture(pic, bitmap);
-      }
+        this.growPicture(pic, band);
+      } else this.pictures.push({ kind: 'logo', source, line: this.lines.length, align, width: 0, height: 0, data: EMPTY, paperDots: 0, offset: at });
     }
     this.committed = true;
     this.stripe = stripe;
   }
 
-  /** Appends a band's rows to the open picture (the wider of the two sets the width). The band's data becomes the picture's. */
-  private growPicture(pic: Picture, band: Bitmap): void {
-    this.pictureBytes += band.data.length;
-    if (pic.height === 0) {
-      pic.width = band.width;
-      pic.height = band.height;
-      pic.paperDots = paperDotsFor(band.width);
-      this.openRows = band.data;
-      return;
-    }
-    if (band.width > pic.width) {
-      const widened = widenBitmap({ width: pic.width, height: pic.height, data: this.openRows.subarray(0, rowBytes(pic.width) * pic.height) }, band.width);
-      this.openRows = widened.data;
-    }
-    pic.width = Math.max(pic.width, band.width);
-    const stride = rowBytes(pic.width);
-    const rows = band.width < pic.width ? widenBitmap(band, pic.width).data : band.data;
-    const need = stride * (pic.height + band.height);
-    if (need > this.openRows.length) {
-      const bigger = new Uint8Array(Math.max(need, this.openRows.length * 2));
-      bigger.set(this.openRows.subarray(0, stride * pic.height));
-      this.openRows = bigger;
-    }
-    this.openRows.set(rows.subarray(0, stride * band.height), stride * pic.height);
-    pic.height += band.height;
-    pic.paperDots = paperDotsFor(pic.width);
-  }
-
-  /** The open picture takes no more bands: its rows are copied out to their exact size. */
-  private closePicture(): void {
-    const pic = this.openPic;
-    if (pic === null) return;
-    const size = rowBytes(pic.width) * pic.height;
-    pic.data = this.openRows.length === size ? this.openRows : this.openRows.slice(0, size);
-    this.openPic = null;
-    this.openRows = EMPTY;
+  /** Adds a band below the open picture (the wider of the two sets the width); its dots are joined when first read. */
+  private growPicture(pic: RasterPicture, band: RasterBand): void {
+    this.pictureBytes += bitmapBytes(band.width, band.height);
+    pic.addBand(band);
   }
 
   /**
    * A raster command's header is read: its data (`declared` bytes) follows. Up to the receipt's picture budget
-   * is kept; `sx`, `sy` are the printer's dot scaling.
+   * counts; `sx`, `sy` are the printer's dot scaling.
    */
   private rasterStart(source: string, x: number, y: number, mode: number, sx: number, sy: number, declared: number): void {
     this.rOn = true;
     this.rLen = 0;
+    this.rDataAt = -1;
     this.rDeclared = declared;
     this.rKeep = Math.min(declared, Math.max(0, Math.floor((MAX_PICTURE_BYTES - this.pictureBytes) / (sx * sy))));
     if (this.rKeep < declared) {
       this.warn('invalid_parameter', this.cmdStart, `${source} image at offset ${this.cmdStart} goes past the ${MAX_PICTURE_BYTES >> 20} MiB of pictures a receipt keeps; only its first ${this.rKeep} bytes are kept`);
     }
-    // A little room up front (a lying header costs at most 4 KiB); more grows, doubling, as bytes come.
-    if (this.rBuf.length === 0) this.rBuf = new Uint8Array(Math.min(this.rKeep, 4096));
     this.rAt = this.cmdStart;
     this.rSource = source;
     this.rX = x;
@@ -1654,17 +1749,10 @@ export class EscposStream {
     this.rScaleY = sy;
   }
 
-  /** Raster data bytes `buf[from, to)` arrived. */
+  /** Raster data bytes `buf[from, to)` arrived: counted (up to the budget), not copied; the first one's offset is noted. */
   private rasterBytes(buf: Uint8Array, from: number, to: number): void {
-    const take = Math.min(to - from, this.rKeep - this.rLen);
-    if (take <= 0) return;
-    if (this.rLen + take > this.rBuf.length) {
-      const bigger = new Uint8Array(Math.min(this.rKeep, Math.max(this.rBuf.length * 2, this.rLen + take, 4096)));
-      bigger.set(this.rBuf.subarray(0, this.rLen));
-      this.rBuf = bigger;
-    }
-    this.rBuf.set(buf.subarray(from, from + take), this.rLen);
-    this.rLen += take;
+    if (this.rDataAt < 0 && to > from) this.rDataAt = this.curBase + from;
+    this.rLen = Math.min(this.rLen + (to - from), this.rKeep);
   }
 
   /** The raster block ends with less data than declared (end of data, idle): the rows that came are printed. */
@@ -1673,71 +1761,61 @@ export class EscposStream {
     this.dataKind = D_NONE;
     if (kind === D_GS_V0) this.gsV0Done();
     else if (kind === D_ESC_STAR) this.escStarDone();
-    else this.rasterEnd();
+    else this.rOn = false;
   }
 
-  private rasterEnd(): void {
-    this.rOn = false;
-    if (this.rBuf.length > 1 << 20) this.rBuf = EMPTY;
-  }
-
-  /** The raster bytes read, `length` of them: the buffer itself when they fill most of it (the next block gets a new one), else a copy. */
-  private rasterData(length: number): Uint8Array {
-    if (length < this.rBuf.length >> 1) return this.rBuf.slice(0, length);
-    const data = this.rBuf.length === length ? this.rBuf : this.rBuf.subarray(0, length);
-    this.rBuf = EMPTY;
-    return data;
+  /** The block just read as one band: `width` × `height` dots before scaling. */
+  private rasterBand(columns: boolean, width: number, height: number, perColumn: number): RasterBand {
+    const sx = this.rScaleX;
+    const sy = this.rScaleY;
+    const block: RasterBlock = { columns, width, height, perColumn, sx, sy, at: this.rDataAt, bytes: null };
+    return { width: width * sx, height: height * sy, blocks: [block] };
   }
 
   /** GS v 0 data read: rX bytes a row, rY rows (fewer when cut short). */
   private gsV0Done(): void {
     const stride = this.rX;
     const rows = stride === 0 ? 0 : Math.min(this.rY, Math.floor(this.rLen / stride));
-    if (rows > 0) {
-      const band = { width: stride * 8, height: rows, data: this.rasterData(stride * rows) };
-      this.printImage(true, scaleBitmap(band, this.rScaleX, this.rScaleY), this.rSource, this.rAt);
-    }
-    this.rasterEnd();
+    if (rows > 0) this.printImage(true, this.rasterBand(false, stride * 8, rows, 0), this.rSource, this.rAt);
+    this.rOn = false;
   }
 
   /** ESC * data read: rX columns of rY bytes (1 or 3), each column's first byte its top. */
   private escStarDone(): void {
     const columns = Math.min(this.rX, Math.floor(this.rLen / this.rY));
     if (columns > 0) {
-      const band = columnsToRows(this.rBuf, columns, this.rY);
-      this.printImage(true, scaleBitmap(band, this.rScaleX, this.rScaleY), this.rSource, this.rAt);
+      this.printImage(true, this.rasterBand(true, columns, this.rY * 8, this.rY), this.rSource, this.rAt);
       this.stripeFeed = true;
     }
-    this.rasterEnd();
+    this.rOn = false;
   }
 
   /** GS ( L / GS 8 L fn 112 or 113 data read (all of it, or what came before a print command cut it short). */
   private graphicsStored(): void {
     const x = this.rX;
     const y = this.rY;
-    let bitmap: Bitmap;
+    let band: RasterBand;
     if (this.rMode === 112) {
       const stride = rowBytes(x);
       const rows = stride === 0 ? 0 : Math.min(y, Math.floor(this.rLen / stride));
-      bitmap = clearPadding({ width: x, height: rows, data: this.rasterData(stride * rows) });
+      band = this.rasterBand(false, x, rows, 0);
     } else {
       const perColumn = (y + 7) >> 3;
       const columns = perColumn === 0 ? 0 : Math.min(x, Math.floor(this.rLen / perColumn));
-      bitmap = columnsToRows(this.rBuf, columns, perColumn, columns > 0 ? y : 0);
+      band = this.rasterBand(true, columns, columns > 0 ? y : 0, perColumn);
     }
-    bitmap = scaleBitmap(bitmap, this.rScaleX, this.rScaleY);
     const prev = this.gfx;
-    if (prev && prev.width === bitmap.width && prev.height === bitmap.height && (this.gfxPlanes & this.rPlane) === 0) {
+    if (prev && prev.width === band.width && prev.height === band.height && (this.gfxPlanes & this.rPlane) === 0) {
       // Another colour plane of the same graphics: any ink prints black. (The same plane again replaces it.)
-      for (let k = 0; k < prev.data.length; k++) prev.data[k] = (prev.data[k] as number) | (bitmap.data[k] as number);
+      prev.blocks.push(band.blocks[0] as RasterBlock);
       this.gfxPlanes |= this.rPlane;
-    } else if (bitmap.width > 0 && bitmap.height > 0) {
-      this.gfx = bitmap;
+    } else if (band.width > 0 && band.height > 0) {
+      this.gfx = band;
       this.gfxPlanes = this.rPlane;
       this.gfxSource = this.rSource;
       this.gfxAt = this.rAt;
     } else this.gfx = null;
-    this.rasterEnd();
+    this.rOn = false;
   }
 
   /** GS ( L fn 50 / fn 2: the graphics in the print buffer are printed, and the buffer cleared. */
@@ -1749,6 +1827,21 @@ export class EscposStream {
     this.printImage(true, gfx, this.gfxSource, this.gfxAt);
   }
 
+  /**
+   * Stored graphics not printed yet may be printed after the bytes that hold them leave (a cut, the end of the
+   * data): their blocks take a copy of their bytes first.
+   */
+  private keepStoredGraphics(): void {
+    const gfx = this.gfx;
+    if (gfx === null) return;
+    for (const block of gfx.blocks) {
+      if (block.bytes !== null) continue;
+      const size = block.columns ? block.width * block.perColumn : rowBytes(block.width) * block.height;
+      block.bytes = this.rawSpan(block.at, block.at + size);
+      block.at = 0;
+    }
+  }
+
   private currentPageName(): string {
     return this.utf8 ? 'UTF-8' : this.kanji ? this.dbcsName : this.pageName;
   }
@@ -1758,7 +1851,7 @@ export class EscposStream {
     this.national = 0;
     this.baseTable = singleByteTable(this.defaultPage);
     this.table = this.baseTable;
-    this.textTable = textTable(this.table);
+    this.setTextTable();
     this.kanji = this.defaultKanji;
     this.utf8 = this.defaultUtf8;
     this.dbcsName = this.defaultDbcs;
@@ -1771,7 +1864,7 @@ export class EscposStream {
     this.reverse = false;
     this.align = 0;
     this.fontB = false;
-    this.tabs = defaultTabs();
+    this.tabs = DEFAULT_TABS;
     this.pageMode = false;
     this.pageLines = [];
     this.stripe = false;
@@ -1801,12 +1894,20 @@ export class EscposStream {
   private endReceipt(endAbs: number, end: ReceiptEnd, lineAlreadyHandled: boolean): void {
     if (!lineAlreadyHandled && this.lineLen > 0) this.flushLine();
     if (!this.committed) return;
+    this.printText();
     while (this.lines.length > 0 && (this.lines[this.lines.length - 1] as DecodedLine).text === '') this.lines.pop();
     const warnings = this.warnings;
     for (let k = 0; k < warnings.length; k++) (warnings[k] as DecoderWarning).offset = Math.max(0, (this.warnAbs[k] as number) - this.rStart);
     if (this.suppressed > 0) warnings.push({ code: 'resync', offset: 0, message: `${this.suppressed} further warnings suppressed` });
-    this.closePicture();
-    for (const pic of this.pictures) pic.offset = Math.max(0, pic.offset - this.rStart);
+    this.openPic = null;
+    const raw = this.rawSpan(this.rStart, endAbs);
+    const pictures = this.pictures;
+    for (let k = 0; k < pictures.length; k++) {
+      const pic = pictures[k] as Picture;
+      pic.offset = Math.max(0, pic.offset - this.rStart);
+      if (pic instanceof RasterPicture) pic.bind(raw, this.rStart);
+    }
+    this.keepStoredGraphics();
     const receipt: DecodedReceipt = {
       lines: this.lines,
       qr: this.qr,
@@ -1817,7 +1918,7 @@ export class EscposStream {
       pictures: this.pictures,
       end,
       warnings,
-      raw: this.rawSpan(this.rStart, endAbs),
+      raw,
       startCodepage: this.startPage,
     };
     if (this.foreign) {
@@ -1853,6 +1954,7 @@ export class EscposStream {
     this.u8Bad = 0;
     this.foreign = null;
     this.codes = [];
+    this.dropText();
     this.lines = [];
     this.qr = [];
     this.pdf417 = [];
@@ -1943,12 +2045,15 @@ function redecodeText(bytes: Uint8Array, codepage: string, options: DecoderOptio
   return rs.map((r) => r.lines.map((l) => l.text).join('\n')).join('\n');
 }
 const MARKER = [GS, 0x28, 0x4c, 0x02, 0x00, 0x30];
+/** Node's Buffer (its substring search finds the print command in long graphics data); elsewhere the data is read byte by byte. */
+const HAS_BUFFER = typeof Buffer === 'function';
+const PRINT_MARKER = HAS_BUFFER ? Buffer.from(MARKER) : EMPTY;
+/** Graphics data shorter than this is read byte by byte (a search has a fixed cost). */
+const MARKER_SEARCH_MIN = 64;
 
-function defaultTabs(): number[] {
-  const t: number[] = [];
-  for (let c = 8; c < 256; c += 8) t.push(c);
-  return t;
-}
+/** Every 8 columns (ESC @); shared by every stream and never changed. */
+const DEFAULT_TABS: number[] = [];
+for (let c = 8; c < 256; c += 8) DEFAULT_TABS.push(c);
 
 function hex(b: number): string {
   return (b < 16 ? '0' : '') + b.toString(16).toUpperCase();

@@ -1,5 +1,5 @@
 // Raster pictures as ESC/POS prints them: 1-bit bitmaps (rows, MSB leftmost, 1 = black), the printer's dot scaling and column data.
-import type { Bitmap } from './types.js';
+import type { Bitmap, Picture } from './types.js';
 
 /** Paper widths in dots at 203 dpi: 58 mm and 80 mm printers. */
 export const PAPER_DOTS = [384, 576] as const;
@@ -38,27 +38,31 @@ export function scaleBitmap(b: Bitmap, sx: number, sy: number): Bitmap {
   const height = b.height * sy;
   const inRow = rowBytes(b.width);
   const outRow = rowBytes(width);
+  const src = b.data;
   const data = new Uint8Array(outRow * height);
   for (let y = 0; y < b.height; y++) {
+    const from = y * inRow;
     const at = y * sy * outRow;
-    const src = b.data.subarray(y * inRow, y * inRow + inRow);
-    if (sx === 1) data.set(src, at);
+    if (sx === 1) data.set(src.subarray(from, from + inRow), at);
     else if (sx === 2) {
-      for (let k = 0; k < inRow; k++) {
-        const v = DOUBLE[src[k] as number] as number;
+      // Each byte doubled into two (the last one's right half only when the row has room for it).
+      const pairs = outRow >> 1;
+      for (let k = 0; k < pairs; k++) {
+        const v = DOUBLE[src[from + k] as number] as number;
         data[at + 2 * k] = v >> 8;
-        if (2 * k + 1 < outRow) data[at + 2 * k + 1] = v & 0xff;
+        data[at + 2 * k + 1] = v & 0xff;
       }
+      if ((outRow & 1) !== 0) data[at + outRow - 1] = (DOUBLE[src[from + pairs] as number] as number) >> 8;
     } else {
       for (let x = 0; x < b.width; x++) {
-        if ((((src[x >> 3] as number) >> (7 - (x & 7))) & 1) === 0) continue;
+        if ((((src[from + (x >> 3)] as number) >> (7 - (x & 7))) & 1) === 0) continue;
         for (let k = 0; k < sx; k++) {
           const X = x * sx + k;
           data[at + (X >> 3)] = (data[at + (X >> 3)] as number) | (0x80 >> (X & 7));
         }
       }
     }
-    for (let k = 1; k < sy; k++) data.copyWithin(at + k * outRow, at, at + outRow);
+    for (let r = 1; r < sy; r++) data.copyWithin(at + r * outRow, at, at + outRow);
   }
   return { width, height, data };
 }
@@ -133,12 +137,168 @@ export function clearPadding(b: Bitmap): Bitmap {
   return b;
 }
 
-/** The bitmap `width` dots wide (not narrower than it is), white added on the right. */
-export function widenBitmap(b: Bitmap, width: number): Bitmap {
-  if (width <= b.width) return b;
-  const inRow = rowBytes(b.width);
-  const outRow = rowBytes(width);
-  const data = new Uint8Array(outRow * b.height);
-  for (let y = 0; y < b.height; y++) data.set(b.data.subarray(y * inRow, y * inRow + inRow), y * outRow);
-  return { width, height: b.height, data };
+/**
+ * A raster command's data as the decoder met it, not yet turned into dots: `width` × `height` dots (before the
+ * printer's `sx` × `sy` scaling) laid out as rows (GS v 0, GS ( L fn 112) or as columns of `perColumn` bytes
+ * (ESC *, GS ( L fn 113), found at `at` in `bytes`, or, while `bytes` is null, at absolute stream offset `at`
+ * (in the receipt's raw span once the receipt ends).
+ */
+export interface RasterBlock {
+  columns: boolean;
+  width: number;
+  height: number;
+  perColumn: number;
+  sx: number;
+  sy: number;
+  at: number;
+  bytes: Uint8Array | null;
+}
+
+/** One band of a picture: blocks of one size (colour planes of a graphics store) printed as one, any ink black. */
+export interface RasterBand {
+  /** Dots after scaling. */
+  width: number;
+  height: number;
+  blocks: RasterBlock[];
+}
+
+/** The size in bytes of a picture `width` × `height` dots (what counts against a receipt's picture budget). */
+export function bitmapBytes(width: number, height: number): number {
+  return rowBytes(width) * height;
+}
+
+/** The block's dots as the printer prints them (scaled); `src` holds its data at `offset`. A new array, never a view of `src`. */
+function blockBitmap(block: RasterBlock, src: Uint8Array, offset: number): Bitmap {
+  let b: Bitmap;
+  if (block.columns) b = columnsToRows(src.subarray(offset), block.width, block.perColumn, block.height);
+  else {
+    const size = rowBytes(block.width) * block.height;
+    b = clearPadding({ width: block.width, height: block.height, data: src.slice(offset, offset + size) });
+  }
+  return scaleBitmap(b, block.sx, block.sy);
+}
+
+/** The band's dots: its first block's, with every further block's ink added (a new array). */
+function bandBitmap(band: RasterBand, raw: Uint8Array, rawAt: number): Bitmap {
+  let out: Bitmap | null = null;
+  for (const block of band.blocks) {
+    const b = block.bytes === null ? blockBitmap(block, raw, block.at - rawAt) : blockBitmap(block, block.bytes, block.at);
+    if (out === null) out = b;
+    else for (let k = 0; k < out.data.length; k++) out.data[k] = (out.data[k] as number) | (b.data[k] as number);
+  }
+  return out ?? { width: band.width, height: band.height, data: new Uint8Array(bitmapBytes(band.width, band.height)) };
+}
+
+/** `rows` rows of `inRow` bytes from `src` at `from` into `out` at `to`, `stride` bytes apart there. */
+function copyRows(src: Uint8Array, from: number, inRow: number, out: Uint8Array, to: number, stride: number, rows: number): void {
+  for (let r = 0; r < rows; r++) {
+    const s = from + r * inRow;
+    const o = to + r * stride;
+    for (let k = 0; k < inRow; k++) out[o + k] = src[s + k] as number;
+  }
+}
+
+/**
+ * A picture's dots from its bands, stacked top to bottom, each as wide as `width` (white added on the right of a
+ * narrower band). `raw` holds, from absolute offset `rawAt` on, the data of blocks that have no bytes of their own.
+ */
+export function joinBands(width: number, height: number, bands: readonly RasterBand[], raw: Uint8Array, rawAt: number): Uint8Array {
+  const stride = rowBytes(width);
+  const first = bands[0];
+  if (bands.length === 1 && first !== undefined && rowBytes(first.width) === stride && first.height === height) return bandBitmap(first, raw, rawAt).data;
+  const out = new Uint8Array(stride * height);
+  let y = 0;
+  for (const band of bands) {
+    const single = band.blocks.length === 1 ? band.blocks[0] : undefined;
+    const inRow = rowBytes(band.width);
+    if (single !== undefined && !single.columns && single.sx === 1 && single.sy === 1) {
+      // Rows as sent: copied straight into place, then their right-edge padding cleared (as clearPadding does).
+      const src = single.bytes ?? raw;
+      const from = single.bytes === null ? single.at - rawAt : single.at;
+      if (inRow === stride) out.set(src.subarray(from, from + stride * band.height), y * stride);
+      else copyRows(src, from, inRow, out, y * stride, stride, band.height);
+      const extra = inRow * 8 - band.width;
+      if (extra > 0) {
+        const mask = (0xff << extra) & 0xff;
+        for (let r = 0; r < band.height; r++) {
+          const at = (y + r) * stride + inRow - 1;
+          out[at] = (out[at] as number) & mask;
+        }
+      }
+    } else {
+      const b = bandBitmap(band, raw, rawAt);
+      if (inRow === stride) out.set(b.data, y * stride);
+      else copyRows(b.data, 0, inRow, out, y * stride, stride, band.height);
+    }
+    y += band.height;
+  }
+  return out;
+}
+
+/**
+ * A raster picture whose dots are made from its bands the first time `data` is read (then kept): decoding a job
+ * costs no more than skipping its image bytes until something asks for the dots. `data` is an own enumerable
+ * property, as on any picture (spread, JSON, structured clone and equality read it), and can be assigned.
+ */
+export class RasterPicture implements Picture {
+  declare kind: 'raster';
+  declare source: string;
+  declare line: number;
+  declare align: Picture['align'];
+  declare width: number;
+  declare height: number;
+  declare data: Uint8Array;
+  declare paperDots: number;
+  declare offset: number;
+  #bands: RasterBand[] = [];
+  #raw: Uint8Array | null = null;
+  #rawAt = 0;
+  #width = 0;
+  #height = 0;
+  #data: Uint8Array | null = null;
+
+  /** One accessor for every picture (a getter made per picture would give each object its own hidden class). */
+  static readonly #DATA: PropertyDescriptor = {
+    configurable: true,
+    enumerable: true,
+    get(this: RasterPicture): Uint8Array {
+      if (this.#data === null) {
+        if (this.#raw === null) return new Uint8Array(0);
+        this.#data = joinBands(this.#width, this.#height, this.#bands, this.#raw, this.#rawAt);
+      }
+      return this.#data;
+    },
+    set(this: RasterPicture, value: Uint8Array): void {
+      this.#data = value;
+    },
+  };
+
+  constructor(source: string, line: number, align: Picture['align'], offset: number) {
+    // Own properties in the order every picture has them.
+    this.kind = 'raster';
+    this.source = source;
+    this.line = line;
+    this.align = align;
+    this.width = 0;
+    this.height = 0;
+    Object.defineProperty(this, 'data', RasterPicture.#DATA);
+    this.paperDots = 0;
+    this.offset = offset;
+  }
+
+  /** A band printed below the others; the wider sets the width. */
+  addBand(band: RasterBand): void {
+    this.#bands.push(band);
+    this.width = Math.max(this.width, band.width);
+    this.height += band.height;
+    this.paperDots = paperDotsFor(this.width);
+  }
+
+  /** The receipt ended: its raw span `raw` starts at absolute offset `rawAt` (where blocks without bytes of their own are). */
+  bind(raw: Uint8Array, rawAt: number): void {
+    this.#raw = raw;
+    this.#rawAt = rawAt;
+    this.#width = this.width;
+    this.#height = this.height;
+  }
 }

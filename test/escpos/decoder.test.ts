@@ -186,6 +186,32 @@ describe('text and styles', () => {
     expect(s.stats.unknownCommands).toBe(2);
   });
 
+  it('long receipts keep every line whole and in order, page-mode lines among them, whole, byte by byte or split anywhere', () => {
+    // Three receipts of 400 lines from 0 to 120 characters (more text than the decoder holds before it makes the
+    // lines' strings), some blank, some with CP437 letters, a page-mode block in the second.
+    const lineOf = (r: number, k: number) => (k % 37 === 5 ? '' : `${r}:${k} ${'caf\x82 cr\x8ame '.repeat(k % 11)}${'x'.repeat((k * 7) % 50)}`);
+    const want = (r: number) => Array.from({ length: 400 }, (_, k) => lineOf(r, k).replace(/\x82/g, '\u00e9').replace(/\x8a/g, '\u00e8').trimEnd());
+    const receipt = (r: number) => {
+      const parts: (string | number[])[] = [INIT];
+      for (let k = 0; k < 400; k++) {
+        parts.push(`${lineOf(r, k)}\n`);
+        if (r === 1 && k === 200) parts.push([ESC, 0x4c], 'page one\npage two\n', [0x0c]);
+      }
+      return job(...parts, CUT);
+    };
+    const bytes = job(receipt(0), receipt(1), receipt(2));
+    const expected = [want(0), [...want(1).slice(0, 201), 'page one', 'page two', ...want(1).slice(201)], want(2)];
+    const lines = (rs: DecodedReceipt[]) => rs.map((r) => r.lines.map((l) => l.text));
+    expect(lines(decode(bytes))).toEqual(expected);
+    for (const size of [1, 7, 997]) {
+      const s = new EscposStream();
+      const rs: DecodedReceipt[] = [];
+      for (let at = 0; at < bytes.length; at += size) rs.push(...s.push(bytes.subarray(at, at + size), 0).receipts);
+      rs.push(...s.end());
+      expect(lines(rs), `reads of ${size} bytes`).toEqual(expected);
+    }
+  });
+
   it('page mode text prints on FF; ESC S discards the unprinted page', () => {
     expect(texts(decode(job([ESC, 0x4c], 'page\n', 0x0c, 'after\n')))).toEqual(['page\nafter']);
     expect(texts(decode(job([ESC, 0x4c], 'lost\n', [ESC, 0x53], 'kept\n')))).toEqual(['kept']);

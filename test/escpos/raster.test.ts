@@ -1,6 +1,6 @@
 // The decoder keeps the pictures (issue 16 §1): every raster dialect reads back dot for dot, at its place, whatever the reads' split.
 import { describe, expect, it } from 'vitest';
-import { decode, EscposStream, type DecodedReceipt, type Picture } from '../../main/escpos/index.js';
+import { decode, EscposStream, scaleBitmap, type DecodedReceipt, type Picture } from '../../main/escpos/index.js';
 import type { Bitmap } from '../../main/escpos/types.js';
 import {
   concat,
@@ -235,6 +235,21 @@ describe('declared lengths are checked: a short image is a warning, never a cras
     expect(r?.end).toBe('cut');
   });
 
+  it('a graphics store that lies about its length over a long picture ends at the print command inside its data, however the reads split', () => {
+    // 40 dots (5 bytes) a row, 60 rows of dots holding GS bytes and a print command's first six bytes (no print);
+    // the block declares 2,000 bytes more than come before the real print command.
+    const dots = randomBitmap(40, 60, 21);
+    dots.data.set([0x1d, 0x1d, 0x28, 0x4c, 0x02, 0x00, 0x30, 0x41, 0x1d], 120);
+    const header = bytes(0x30, 0x70, 0x30, 1, 1, 0x31, 40, 0, 60, 0);
+    const len = header.length + dots.data.length + 2000;
+    const store = concat(bytes(0x1d, 0x28, 0x4c, len & 0xff, len >> 8), header, dots.data);
+    const [r] = decodeEverySplit(concat(INIT, text('Top\n'), store, bytes(0x1d, 0x28, 0x4c, 2, 0, 0x30, 0x32), text('Footer\n'), CUT));
+    expect(r?.lines.map((l) => l.text)).toEqual(['Top', 'Footer']);
+    expect(r?.warnings.map((w) => w.code)).toEqual(['truncated_block']);
+    expect(hexOf(bitmapOf(r?.pictures?.[0]))).toEqual(hexOf(dots));
+    expect(r?.end).toBe('cut');
+  });
+
   it('a GS v 0 declaring 4 GB of dots keeps at most 16 MiB and says so; the stream goes on', () => {
     const s = new EscposStream();
     const head = bytes(0x1b, 0x40, 0x1d, 0x76, 0x30, 0, 0xff, 0xff, 0xff, 0xff);
@@ -270,5 +285,84 @@ describe('hostile raster jobs stay cheap', () => {
     expect(performance.now() - t0).toBeLessThan(5000);
     expect(r?.pictures?.length).toBe(4096);
     expect(r?.lines).toHaveLength(20_000);
+  });
+});
+
+describe("a picture's dots are made when they are first read", () => {
+  /** Three pictures of every kind of band: GS v 0 bands of two widths and a scale mode, ESC * stripes, graphics in two colour planes. */
+  const a = randomBitmap(24, 6, 31);
+  const b = randomBitmap(40, 5, 32);
+  const c = randomBitmap(19, 30, 33);
+  const d = randomBitmap(27, 9, 34);
+  const plane = (bitmap: Bitmap, colour: number) => {
+    const header = bytes(0x30, 0x70, 0x30, 1, 2, colour, bitmap.width, 0, bitmap.height, 0);
+    const len = header.length + bitmap.data.length;
+    return concat(bytes(0x1d, 0x28, 0x4c, len & 0xff, len >> 8), header, bitmap.data);
+  };
+  const ink = randomBitmap(27, 9, 35);
+  const print = bytes(0x1d, 0x28, 0x4c, 2, 0, 0x30, 0x32);
+  // The graphics are stored before a cut and printed after it, in the next receipt.
+  const job = concat(
+    rasterJob(text('One\n'), toGsV0(a), toGsV0(b, { mode: 1 }), text('Two\n'), toEscStar(c, { mode: 0 }), plane(d, 0x31), plane(ink, 0x32)),
+    rasterJob(text('Three\n'), print, text('Four\n')),
+  );
+  /** The pictures as the printer prints them, built band by band from the test's own bitmaps. */
+  const stack = (...bands: Bitmap[]): Bitmap => {
+    const width = Math.max(...bands.map((x) => x.width));
+    const stride = Math.ceil(width / 8);
+    const rows: Uint8Array[] = [];
+    for (const band of bands) {
+      const inRow = Math.ceil(band.width / 8);
+      for (let y = 0; y < band.height; y++) {
+        const row = new Uint8Array(stride);
+        row.set(band.data.subarray(y * inRow, (y + 1) * inRow));
+        rows.push(row);
+      }
+    }
+    return { width, height: rows.length, data: concat(...rows) };
+  };
+  const planes: Bitmap = { width: 27, height: 9, data: d.data.map((v, k) => v | (ink.data[k] as number)) };
+  const expected = [hexOf(stack(printedAs(a, 'GS v 0', 0), printedAs(b, 'GS v 0', 1))), hexOf(printedAs(c, 'ESC *', 0)), hexOf(scaleBitmap(planes, 1, 2))];
+
+  it('pictures read long after their receipts, from reads whose buffers the capture reused, are the dots printed', () => {
+    const s = new EscposStream();
+    const receipts: DecodedReceipt[] = [];
+    const buffer = new Uint8Array(13);
+    for (let at = 0; at < job.length; at += buffer.length) {
+      const n = Math.min(buffer.length, job.length - at);
+      buffer.set(job.subarray(at, at + n));
+      receipts.push(...s.push(buffer.subarray(0, n), 0).receipts);
+      buffer.fill(0xaa); // what a capture that reuses its read buffer leaves there
+    }
+    receipts.push(...s.end());
+    // The stream goes on with other pictures before anything reads these.
+    s.push(rasterJob(toGsV0(randomBitmap(64, 64, 36)), toGsL(randomBitmap(30, 30, 37))), 0);
+    s.end();
+    expect(receipts.map((r) => r.lines.map((l) => l.text))).toEqual([['One', 'Two'], ['Three', 'Four']]);
+    const pictures = receipts.flatMap((r) => r.pictures ?? []);
+    expect(pictures.map((p) => hexOf(p))).toEqual(expected);
+    // Read again: the same dots, the same array.
+    expect(pictures.map((p) => p.data)).toEqual(pictures.map((p) => p.data));
+    expect(pictures[0]?.data).toBe(pictures[0]?.data);
+  });
+
+  it('graphics stored by one job and printed by the next (the end of data between them) are the dots stored', () => {
+    const s = new EscposStream();
+    const first = s.push(concat(INIT, plane(d, 0x31)), 0).receipts.concat(s.end());
+    const second = s.push(concat(text('Next\n'), print, text('Done\n'), CUT), 0).receipts.concat(s.end());
+    expect(first).toEqual([]);
+    expect(second.map((r) => r.lines.map((l) => l.text))).toEqual([['Next', 'Done']]);
+    expect(hexOf(second[0]?.pictures?.[0] as Picture)).toEqual(hexOf(scaleBitmap(d, 1, 2)));
+  });
+
+  it('a picture is a record like any other: spread, structured clone, JSON and Object.keys see its dots, and they can be replaced', () => {
+    const [first] = decode(job);
+    const p = first?.pictures?.[0] as Picture;
+    expect(Object.keys(p)).toEqual(['kind', 'source', 'line', 'align', 'width', 'height', 'data', 'paperDots', 'offset']);
+    expect(hexOf({ ...p })).toEqual(expected[0]);
+    expect(hexOf(structuredClone(p))).toEqual(expected[0]);
+    expect(Object.keys(JSON.parse(JSON.stringify(p)).data as object)).toHaveLength(p.data.length);
+    p.data = new Uint8Array(p.data.length);
+    expect(p.data.every((v) => v === 0)).toBe(true);
   });
 });
