@@ -68,6 +68,9 @@ export function pictureLineReading(text: string): string {
 const QTY_TIMES_PRICE = /\d\s*[xX×]\s*(?:NGN|N)?\d[\d,]*\.\d{2}/;
 const AMOUNT_ALONE = /^\s*[-+]?(?:NGN|N)?\d[\d,]*\.\d{2}(?:\s*[A-Z])?\s*$/;
 
+/** A price inside an item's name: no product is called "422.71" (sizes and strengths are "500mg", "80/480", "75cl"). */
+const PRICE_WORD = /(?<![\w.,])(?:NGN|N)?\d[\d,]*\.\d{2}(?![\w.,])/;
+
 const CARD_LINE = /^\s*card\s*(?:no\.?|number|#)?\s*:/i;
 
 const ARITHMETIC = new Set(['lines_subtotal_mismatch', 'tax_rate_mismatch', 'tax_sum_mismatch', 'total_mismatch', 'vat_inclusive', 'payments_short', 'payments_over', 'line_arithmetic', 'change_mismatch', 'tax_base_unknown']);
@@ -105,7 +108,10 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
     if (Math.round(Number(qty) * Number(price) * 100) === Math.round(Number(amount) * 100)) return false;
     return tx.lines.some((l) => l.amount === amount && l.quantity === '1' && l.unit_price === amount);
   });
-  if (setAside || (itemTexts.some((t) => QTY_TIMES_PRICE.test(t)) && itemTexts.some((t) => AMOUNT_ALONE.test(t)))) {
+  // Or a columns line whose quantity was read as a letter ("Pounded Yam & Egusi   a   422.71   1,690.84"): the
+  // parser keeps the words before the amount as the item's name, a price among them, and reads one of 1,690.84.
+  const priceInName = tx.lines.some((l) => PRICE_WORD.test(l.description));
+  if (setAside || priceInName || (itemTexts.some((t) => QTY_TIMES_PRICE.test(t)) && itemTexts.some((t) => AMOUNT_ALONE.test(t)))) {
     problems.push({ code: 'ocr_item_unread', field: 'lines', message: 'An item\'s quantity and unit price could not be read from the picture (only its amount was): check the items against the paper receipt.' });
   }
   // A card's number was printed but its last four could not be read from the picture.

@@ -121,6 +121,14 @@ describe('fields read from unsure words', () => {
     expect(one.problems.map((p) => p.code)).not.toContain('ocr_item_unread');
   });
 
+  it('a columns item whose quantity was read as a letter goes to review, not out as one of the item at its amount', () => {
+    const lines = ['MAMA PUT KITCHEN LTD', 'Receipt No: 000126', 'Date: 26/11/2026 14:05', 'ITEM            QTY    PRICE    AMOUNT', 'Jollof Rice       a    87.00    348.00', 'SUBTOTAL                        348.00', 'VAT 7.5%                         26.10', 'TOTAL                           374.10', 'CASH                            374.10'];
+    const result = readAs(lines);
+    expect(result.status).toBe('review');
+    expect(result.problems.map((p) => p.code)).toEqual(['ocr_item_unread']);
+    expect(readAs(lines.map((l) => l.replace('Jollof Rice       a', 'Jollof Rice       4'))).status).toBe('ok');
+  });
+
   it('the same receipt read with sure words is ok', () => {
     const result = readAs(receiptLines());
     expect(result.status).toBe('ok');
