@@ -7,7 +7,7 @@ import { OcrPool } from './pool.js';
 import type { OcrText } from './text.js';
 
 export { OcrPool, OcrFailed, OCR_ENGINE, bundledLangPath, type OcrPoolOptions } from './pool.js';
-export { holdsText, pbmOf, MIN_TEXT_HEIGHT, MIN_TEXT_WIDTH } from './image.js';
+export { holdsText, pictureFile, MIN_TEXT_HEIGHT, MIN_TEXT_WIDTH } from './image.js';
 export { needsReading, picturesToRead, joinPictureText, type PictureLines } from './join.js';
 export type { OcrLine, OcrText, OcrWord } from './text.js';
 

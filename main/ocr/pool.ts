@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createWorker, type Worker } from 'tesseract.js';
 import type { Bitmap } from '../escpos/types.js';
-import { pbmOf } from './image.js';
+import { pictureFile } from './image.js';
 import { linesOf, type OcrText } from './text.js';
 
 export interface OcrPoolOptions {
@@ -137,7 +137,7 @@ export class OcrPool {
     slot.busy = true;
     slot.job = job;
     if (slot.idle) clearTimeout(slot.idle);
-    const { file, top, left } = pbmOf(job.bitmap, this.scale);
+    const { file, top, left } = pictureFile(job.bitmap, this.scale);
     slot.worker
       .then((w) => {
         if (this.stopped) throw new OcrFailed('the OCR engine stopped');
