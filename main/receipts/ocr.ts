@@ -104,13 +104,19 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   const setAside = itemTexts.some((t) => {
     const figures = t.trim().split(/\s+/).filter((w) => /^\d[\d,]*(?:\.\d+)?$/.test(w));
     if (figures.length < 3) return false;
-    const [qty, price, amount] = figures.slice(-3).map((f) => f.replace(/,/g, '')) as [string, string, string];
+    const last = figures.slice(-3) as [string, string, string];
+    const [qty, price, amount] = last.map((f) => f.replace(/,/g, '')) as [string, string, string];
     if (Math.round(Number(qty) * Number(price) * 100) === Math.round(Number(amount) * 100)) return false;
-    return tx.lines.some((l) => l.amount === amount && l.quantity === '1' && l.unit_price === amount);
+    // Set aside: both figures are left in the item's name ("1 Tecno Spark 20   8,820.00" is one Tecno Spark 20).
+    return tx.lines.some((l) => {
+      const name = l.description.split(/\s+/);
+      return l.amount === amount && l.quantity === '1' && l.unit_price === amount && name.includes(last[0]) && name.includes(last[1]);
+    });
   });
   // Or a columns line whose quantity was read as a letter ("Pounded Yam & Egusi   a   422.71   1,690.84"): the
   // parser keeps the words before the amount as the item's name, a price among them, and reads one of 1,690.84.
-  const priceInName = tx.lines.some((l) => PRICE_WORD.test(l.description));
+  // Or a name read as a scrap ("Xx"): the line's words were not read.
+  const priceInName = tx.lines.some((l) => PRICE_WORD.test(l.description) || (l.description.match(/\p{L}/gu) ?? []).length < 3);
   if (setAside || priceInName || (itemTexts.some((t) => QTY_TIMES_PRICE.test(t)) && itemTexts.some((t) => AMOUNT_ALONE.test(t)))) {
     problems.push({ code: 'ocr_item_unread', field: 'lines', message: 'An item\'s quantity and unit price could not be read from the picture (only its amount was): check the items against the paper receipt.' });
   }

@@ -129,6 +129,16 @@ describe('fields read from unsure words', () => {
     expect(readAs(lines.map((l) => l.replace('Jollof Rice       a', 'Jollof Rice       4'))).status).toBe('ok');
   });
 
+  it('an item whose name ends in a number ("Tecno Spark 20") is not taken for a misread quantity and price', () => {
+    const lines = ['SLOT IKEJA', 'Receipt No: 000127', 'Date: 26/11/2026 14:05', '1 Tecno Spark 20          8,820.00', '2 Coke 50cl                  206.00', 'SUBTOTAL                  9,026.00', 'VAT 7.5%                    676.95', 'TOTAL                     9,702.95', 'CASH                      9,702.95'];
+    const result = readAs(lines);
+    expect(result.problems).toEqual([]);
+    expect(result.transaction!.lines.map((l) => [l.description, l.quantity, l.amount])).toEqual([
+      ['Tecno Spark 20', '1', '8820.00'],
+      ['Coke 50cl', '2', '206.00'],
+    ]);
+  });
+
   it('the same receipt read with sure words is ok', () => {
     const result = readAs(receiptLines());
     expect(result.status).toBe('ok');
