@@ -86,6 +86,21 @@ describe('fields read from unsure words', () => {
     }
   });
 
+  it("a card's last four read at 80 % goes to review: nothing on the receipt checks them", () => {
+    const lines = [...swap(receiptLines(), 'CASH                  6,000.00', 'CARD                  5,375.00').filter((l) => !l.startsWith('CHANGE')).slice(0, -1), 'Card: Trrr rer wrrx 4242', 'Thank you'];
+    const result = readAs(lines, (w) => (w === '4242' ? 0.8 : 0.95));
+    expect(result.status).toBe('review');
+    expect(result.problems.map((p) => p.field)).toEqual(['payments[0].card_last4']);
+    expect(readAs(lines).status).toBe('ok');
+  });
+
+  it('a receipt number with a letter that may be a digit beside its digits goes to review, however sure the engine was', () => {
+    const result = readAs(swap(receiptLines(), '000123', 'RO00123'));
+    expect(result.status).toBe('review');
+    expect(result.problems).toEqual([expect.objectContaining({ code: 'ocr_low_confidence', field: 'receipt_number', message: expect.stringContaining('RO00123') })]);
+    expect(readAs(swap(receiptLines(), '000123', 'R000123')).status).toBe('ok');
+  });
+
   it('a card payment whose printed card number could not be read goes to review', () => {
     const lines = [...swap(receiptLines(), 'CASH                  6,000.00', 'CARD                  5,375.00').filter((l) => !l.startsWith('CHANGE')).slice(0, -1), 'Card: **#**% *x%x sxix glg3', 'Thank you'];
     const result = readAs(lines);
