@@ -54,7 +54,10 @@ async function backlogRss(bitmaps: Array<{ width: number; height: number; data: 
   }
 }
 
-/** Receipts in the held-out set (the tests never saw these shop names, the 42-column layout at 80 mm, or this seed). */
+/**
+ * Receipts in the held-out set: a seed and shop names the tests and the tuning never used. The layouts are
+ * the sandbox's seven, as in the tests (narrow ones widened to 42 columns where the tests widen them to 48).
+ */
 const HELD_OUT = Number(process.env.TAXPOYNT_BENCH_OCR_RECEIPTS ?? 40);
 
 const SHOPS = ['CHICKEN REPUBLIC SURULERE', 'TANTALIZERS OSHODI', 'MR BIGGS ABA', 'EKO SUPERMART', 'DE-LIGHT PHARMACY', 'OANDO FILLING STN', 'KILIMANJARO PH', 'ST. RITA STORES ENUGU'];
@@ -114,13 +117,17 @@ interface Score {
   wrongOk: string[];
   /** Why receipts were held: problem code → receipts. */
   reasons: Map<string, number>;
+  /** Each receipt held: its layout and font, its problems, and the first field read differently from the truth (if any). */
+  held: string[];
 }
 
 function score(cases: Case[], results: ParseResult[]): Score {
-  const out: Score = { right: 0, review: 0, wrongOk: [], reasons: new Map() };
+  const out: Score = { right: 0, review: 0, wrongOk: [], reasons: new Map(), held: [] };
   results.forEach((r, i) => {
     if (r.status !== 'ok') {
       for (const code of new Set(r.problems.map((p) => p.code))) out.reasons.set(code, (out.reasons.get(code) ?? 0) + 1);
+      const misread = r.transaction ? differences(cases[i]!.spec, { ...r, status: 'ok' }, { descriptionEdits: 2 })[0] : undefined;
+      out.held.push(`${cases[i]!.spec.layout}/${cases[i]!.font}: ${[...new Set(r.problems.map((p) => `${p.code} ${p.field}`))].join(', ')}${misread ? ` (read: ${misread.slice(0, 160)})` : ' (every field read right)'}`);
       return void out.review++;
     }
     const diff = differences(cases[i]!.spec, r, { descriptionEdits: 2 });
@@ -159,9 +166,17 @@ export async function run(): Promise<BenchReport> {
     const ours: ParseResult[] = [];
     const cpu0 = process.cpuUsage();
     const wall0 = process.hrtime.bigint();
+    // The first reading's time (when the parser is first asked) and how many receipts were read twice.
+    const firstMs: number[] = [];
+    let twice = 0;
     for (const c of cases) {
       const t = process.hrtime.bigint();
-      const read = (await readPictures(c.picture, pool))!;
+      let asked = 0;
+      const read = (await readPictures(c.picture, pool, (r) => {
+        if (asked++ === 0) firstMs.push(Number(process.hrtime.bigint() - t) / 1e6);
+        else twice++;
+        return parseRead(r.receipt, r.read).status === 'ok';
+      }))!;
       ms.push(Number(process.hrtime.bigint() - t) / 1e6);
       ours.push(parseRead(read.receipt, read.read));
     }
@@ -189,6 +204,8 @@ export async function run(): Promise<BenchReport> {
       figures: [
         { label: 'tesseract.js: median per receipt (wall clock)', value: median, unit: 'ms', target: { op: '<', value: 400 }, ratio: { value: median / cliPer, against: `Debian tesseract ${cliPer.toFixed(0)} ms/receipt, same PNGs, same run` } },
         { label: 'tesseract.js: p95 per receipt (wall clock)', value: percentile(sorted, 95), unit: 'ms' },
+        { label: 'tesseract.js: median of the first reading alone (wall clock)', value: percentile(firstMs.slice().sort((x, y) => x - y), 50), unit: 'ms', ratio: { value: percentile(firstMs.slice().sort((x, y) => x - y), 50) / cliPer, against: `Debian tesseract ${cliPer.toFixed(0)} ms/receipt, same PNGs, same run` } },
+        { label: `tesseract.js: receipts read a second time, at twice the size (${twice}/${n})`, value: (100 * twice) / n, unit: '%' },
         { label: 'tesseract.js: receipts per second per core (CPU time)', value: n / cpuS, unit: 'receipts/s', ratio: { value: n / cpuS / (n / cli.cpuS), against: `Debian tesseract ${(n / cli.cpuS).toFixed(2)} receipts/s per core` } },
         { label: 'tesseract.js: receipts per second (wall clock, one worker)', value: n / wallS, unit: 'receipts/s' },
         { label: 'tesseract.js: worker start (model load, wasm compile)', value: startMs, unit: 'ms' },
@@ -202,9 +219,10 @@ export async function run(): Promise<BenchReport> {
       ],
       notes: [
         `load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (2 shared cores: compare the ratios)`,
-        `${n} receipts from seed 7712026 with shop names and a 42-column layout the tests never used, half Liberation Mono, half Liberation Sans, rendered at 576 dots; "right" = every amount, number, date, payment and card digit exact (item names within 2 characters).`,
+        `${n} receipts from seed 7712026 with shop names the tests never used (the sandbox's seven layouts, as in the tests; 32-column ones widened to 42), half Liberation Mono, half Liberation Sans, rendered at 576 dots; "right" = every amount, number, date, payment and card digit exact (item names within 2 characters).`,
         'Debian tesseract 5 reads all PNGs in one process (model loaded once) with the same settings (PSM 4, 203 dpi, no dictionaries); its text is parsed the same way but has no word confidences, so only the arithmetic guards it.',
         `held for review (tesseract.js), by reason: ${[...a.reasons].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
+        ...a.held.map((h, k) => `held ${k + 1} (tesseract.js): ${h}`),
         ...(a.wrongOk.length ? [`WRONG BUT OK (tesseract.js): ${a.wrongOk.join(' | ')}`] : []),
         ...(b.wrongOk.length ? [`wrong but ok (Debian tesseract): ${b.wrongOk.slice(0, 3).join(' | ')}`] : []),
       ],

@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { canonicalCodepage, decode } from '../escpos/index.js';
 import { loadConfig } from '../engine/config.js';
-import { OCR_ENGINE, readAll } from '../ocr/index.js';
-import { loadProfile, parseReadReceipt, parseReceipt, ProfileError, transactionId, type ParseResult, type Profile, type Transaction } from '../receipts/index.js';
+import type { DecodedReceipt } from '../escpos/index.js';
+import { OCR_ENGINE, readAll, type PictureLines } from '../ocr/index.js';
+import { loadProfile, parseReadReceipt, parseReceipt, ProfileError, transactionId, type ParseContext, type ParseResult, type Profile, type Transaction } from '../receipts/index.js';
 import { parseCommandArgs, UsageError, writeJson, type Command, type CommandContext } from './command.js';
 import { readInput } from './input.js';
 
@@ -115,20 +116,20 @@ export const command: Command = {
     const bytes = await readInput(ctx, source);
     const capturedAt = source === '-' ? new Date().toISOString() : (await stat(source)).mtime.toISOString();
     // Receipts printed as pictures: their text is read (OCR) first, then parsed like printed text.
-    const receipts = await readAll(decode(bytes, settings.codepage ? { codepage: canonicalCodepage(settings.codepage) } : undefined));
-    const results = receipts.map(({ receipt, read }) => {
-      const context = {
-        id: transactionId(deviceId, receipt.raw),
-        deviceId,
-        integration: settings.integration,
-        terminalId: settings.terminalId,
-        capturedAt,
-        profile,
-        rawSha256: createHash('sha256').update(receipt.raw).digest('hex'),
-        rawBytes: receipt.raw.byteLength,
-      };
-      return read ? parseReadReceipt(receipt, context, { engine: OCR_ENGINE, ...read }) : parseReceipt(receipt, context);
+    const contextOf = (receipt: DecodedReceipt): ParseContext => ({
+      id: transactionId(deviceId, receipt.raw),
+      deviceId,
+      integration: settings.integration,
+      terminalId: settings.terminalId,
+      capturedAt,
+      profile,
+      rawSha256: createHash('sha256').update(receipt.raw).digest('hex'),
+      rawBytes: receipt.raw.byteLength,
     });
+    const parseRead = (receipt: DecodedReceipt, read: PictureLines): ParseResult => parseReadReceipt(receipt, contextOf(receipt), { engine: OCR_ENGINE, ...read });
+    // A picture whose first reading does not parse `ok` is read again, larger (see readPictures).
+    const receipts = await readAll(decode(bytes, settings.codepage ? { codepage: canonicalCodepage(settings.codepage) } : undefined), (r) => parseRead(r.receipt, r.read).status === 'ok');
+    const results = receipts.map(({ receipt, read }) => (read ? parseRead(receipt, read) : parseReceipt(receipt, contextOf(receipt))));
     if (values.json) {
       writeJson(ctx.stdout, {
         transactions: results

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createWorker, type Worker } from 'tesseract.js';
 import type { Bitmap } from '../escpos/types.js';
-import { pbmOf } from './image.js';
+import { pictureFile } from './image.js';
 import { linesOf, type OcrText } from './text.js';
 
 export interface OcrPoolOptions {
@@ -11,7 +11,7 @@ export interface OcrPoolOptions {
   workers?: number;
   /** A worker idle this long is stopped, and started again by the next picture (default 60 s; 0 keeps it). */
   idleMs?: number;
-  /** Each dot drawn as scale × scale before reading (default 1). */
+  /** Each dot drawn as scale × scale before reading, unless a picture asks for its own (default 1). */
   scale?: number;
   /** The folder holding eng.traineddata.gz (default: the `@tesseract.js-data/eng` package shipped with the bridge). */
   langPath?: string;
@@ -46,6 +46,7 @@ const PARAMETERS = { tessedit_pageseg_mode: '4', tessedit_do_invert: '0', user_d
 
 interface Job {
   bitmap: Bitmap;
+  scale: number;
   resolve: (text: OcrText) => void;
   reject: (err: Error) => void;
 }
@@ -96,11 +97,11 @@ export class OcrPool {
     return this.slots.length;
   }
 
-  /** The picture's text, line by line, with the engine's confidence in each word. */
-  recognize(bitmap: Bitmap): Promise<OcrText> {
+  /** The picture's text, line by line, with the engine's confidence in each word; `scale`: each dot drawn as scale × scale. */
+  recognize(bitmap: Bitmap, scale = this.scale): Promise<OcrText> {
     if (this.stopped) return Promise.reject(new OcrFailed('the OCR engine is stopped'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ bitmap, resolve, reject });
+      this.queue.push({ bitmap, scale: Math.max(1, Math.floor(scale)), resolve, reject });
       this.pump();
     });
   }
@@ -137,7 +138,7 @@ export class OcrPool {
     slot.busy = true;
     slot.job = job;
     if (slot.idle) clearTimeout(slot.idle);
-    const { file, top, left } = pbmOf(job.bitmap, this.scale);
+    const { file, top, left } = pictureFile(job.bitmap, job.scale);
     slot.worker
       .then((w) => {
         if (this.stopped) throw new OcrFailed('the OCR engine stopped');
@@ -148,7 +149,7 @@ export class OcrPool {
           slot.job = undefined;
           if (this.stopped) return;
           this.read++;
-          job.resolve(linesOf(result.data, top, left, this.scale));
+          job.resolve(linesOf(result.data, top, left, job.scale));
           this.release(slot);
         },
         (err: unknown) => {

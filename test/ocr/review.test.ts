@@ -34,6 +34,7 @@ describe('amounts read with look-alike letters', () => {
 
   it('gives a card line its mask back, and a time its colon, so the last four and the time are found', () => {
     expect(pictureLineReading('  Card:  "rrr  mews  weer  1993')).toBe('  Card:  **** **** **** 1993');
+    expect(pictureLineReading('  Card:  ****  #*%«  »»4% 4997')).toBe('  Card:  **** **** **** 4997');
     expect(pictureLineReading('Date: 2026-08-02 08.06')).toBe('Date: 2026-08-02 08:06');
     expect(pictureLineReading('SUBTOTAL 08.06')).toBe('SUBTOTAL 08.06');
     // A full card number misread (its checksum fails) is still masked: it never reaches the store.
@@ -85,6 +86,21 @@ describe('fields read from unsure words', () => {
     }
   });
 
+  it("a card's last four read at 80 % goes to review: nothing on the receipt checks them", () => {
+    const lines = [...swap(receiptLines(), 'CASH                  6,000.00', 'CARD                  5,375.00').filter((l) => !l.startsWith('CHANGE')).slice(0, -1), 'Card: Trrr rer wrrx 4242', 'Thank you'];
+    const result = readAs(lines, (w) => (w === '4242' ? 0.8 : 0.95));
+    expect(result.status).toBe('review');
+    expect(result.problems.map((p) => p.field)).toEqual(['payments[0].card_last4']);
+    expect(readAs(lines).status).toBe('ok');
+  });
+
+  it('a receipt number with a letter that may be a digit beside its digits goes to review, however sure the engine was', () => {
+    const result = readAs(swap(receiptLines(), '000123', 'RO00123'));
+    expect(result.status).toBe('review');
+    expect(result.problems).toEqual([expect.objectContaining({ code: 'ocr_low_confidence', field: 'receipt_number', message: expect.stringContaining('RO00123') })]);
+    expect(readAs(swap(receiptLines(), '000123', 'R000123')).status).toBe('ok');
+  });
+
   it('a card payment whose printed card number could not be read goes to review', () => {
     const lines = [...swap(receiptLines(), 'CASH                  6,000.00', 'CARD                  5,375.00').filter((l) => !l.startsWith('CHANGE')).slice(0, -1), 'Card: **#**% *x%x sxix glg3', 'Thank you'];
     const result = readAs(lines);
@@ -119,6 +135,24 @@ describe('fields read from unsure words', () => {
     expect(result.problems.map((p) => p.code)).toContain('ocr_item_unread');
     const one = readAs(lines.map((l) => l.replace('Coke 50cl         8    87.00    522.00', 'Coke 50cl         1   522.00    522.00')));
     expect(one.problems.map((p) => p.code)).not.toContain('ocr_item_unread');
+  });
+
+  it('a columns item whose quantity was read as a letter goes to review, not out as one of the item at its amount', () => {
+    const lines = ['MAMA PUT KITCHEN LTD', 'Receipt No: 000126', 'Date: 26/11/2026 14:05', 'ITEM            QTY    PRICE    AMOUNT', 'Jollof Rice       a    87.00    348.00', 'SUBTOTAL                        348.00', 'VAT 7.5%                         26.10', 'TOTAL                           374.10', 'CASH                            374.10'];
+    const result = readAs(lines);
+    expect(result.status).toBe('review');
+    expect(result.problems.map((p) => p.code)).toEqual(['ocr_item_unread']);
+    expect(readAs(lines.map((l) => l.replace('Jollof Rice       a', 'Jollof Rice       4'))).status).toBe('ok');
+  });
+
+  it('an item whose name ends in a number ("Tecno Spark 20") is not taken for a misread quantity and price', () => {
+    const lines = ['SLOT IKEJA', 'Receipt No: 000127', 'Date: 26/11/2026 14:05', '1 Tecno Spark 20          8,820.00', '2 Coke 50cl                  206.00', 'SUBTOTAL                  9,026.00', 'VAT 7.5%                    676.95', 'TOTAL                     9,702.95', 'CASH                      9,702.95'];
+    const result = readAs(lines);
+    expect(result.problems).toEqual([]);
+    expect(result.transaction!.lines.map((l) => [l.description, l.quantity, l.amount])).toEqual([
+      ['Tecno Spark 20', '1', '8820.00'],
+      ['Coke 50cl', '2', '206.00'],
+    ]);
   });
 
   it('the same receipt read with sure words is ok', () => {
