@@ -61,10 +61,24 @@ const TIME_AFTER_DATE = /(\d{1,4}[/.-](?:\d{1,2}|[A-Za-z]{3})[/.-]\d{2,4}\s+)([0
 
 /** The line as an OCR'd receipt line is parsed: look-alike letters in amounts read as digits, a card's mask and a time's colon given back. */
 export function pictureLineReading(text: string): string {
-  return amountReading(text)
+  return pointBack(amountReading(text))
     .replace(LONG_NUMBER, (run: string, last4: string) => (run.replace(/\D/g, '').length >= 13 ? `**** **** **** ${last4}` : run))
     .replace(CARD_MASK, (_, label: string, _mask: string, last4: string) => `${label}**** **** **** ${last4}`)
     .replace(TIME_AFTER_DATE, (_, date: string, h: string, m: string) => `${date}${h}:${m}`);
+}
+
+/** "4x42572    1,702.88": a unit price whose decimal point was not read, before the line's amount. */
+const LOST_POINT = /(?<![\d.,])(\d{1,4})(\s*[xX×]\s*)(\d{3,9})(?=\s+(?:NGN|N)?(\d[\d,]*\.\d{2})(?:\s*[A-Z])?\s*$)/;
+
+/**
+ * Gives a unit price its decimal point back when, with it, quantity × price makes the line's amount to the kobo
+ * (4 × 425.72 = 1,702.88). Only a point is placed, never a digit; a price printed without kobo ("2 x 500   1,000.00")
+ * does not make its amount read as kobo and is left as printed.
+ */
+function pointBack(text: string): string {
+  return text.replace(LOST_POINT, (whole, qty: string, times: string, digits: string, amount: string) =>
+    Number(qty) * Number(digits) === Math.round(Number(amount.replace(/,/g, '')) * 100) ? `${qty}${times}${digits.slice(0, -2)}.${digits.slice(-2)}` : whole,
+  );
 }
 
 const QTY_TIMES_PRICE = /\d\s*[xX×]\s*(?:NGN|N)?\d[\d,]*\.\d{2}/;

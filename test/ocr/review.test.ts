@@ -128,6 +128,31 @@ describe('fields read from unsure words', () => {
     expect(readAs(lines.map((l) => (l.trim() === '522.00' ? '  6 x 87.00                   522.00' : l))).problems.map((p) => p.code)).not.toContain('ocr_item_unread');
   });
 
+  it("a unit price whose decimal point was not read gets it back only when quantity × price then makes the amount", () => {
+    expect(pictureLineReading('  4x42572                   1,702.88')).toBe('  4x425.72                   1,702.88');
+    expect(pictureLineReading('  2 x 33900  678.00')).toBe('  2 x 339.00  678.00');
+    // A price printed without kobo, and a misread digit (4 × 425.73 is not 1,702.88): left as read, never a digit made up.
+    expect(pictureLineReading('  2 x 500                   1,000.00')).toBe('  2 x 500                   1,000.00');
+    expect(pictureLineReading('  4x42573                   1,702.88')).toBe('  4x42573                   1,702.88');
+    const lines = [
+      'MAMA PUT KITCHEN LTD',
+      'Receipt No: 000125',
+      'Date: 26/11/2026 14:05',
+      'Pounded Yam & Egusi',
+      '  4 x 425.72                1,702.88',
+      'SUBTOTAL                    1,702.88',
+      'VAT 7.5%                      127.72',
+      'TOTAL                       1,830.60',
+      'CASH                        1,830.60',
+    ];
+    const lost = readAs(lines.map((l) => l.replace('4 x 425.72', '4x42572')));
+    expect(lost.problems).toEqual([]);
+    expect(lost.status).toBe('ok');
+    expect(lost.transaction!.lines[0]).toMatchObject({ quantity: '4', unit_price: '425.72', amount: '1702.88' });
+    const misread = readAs(lines.map((l) => l.replace('4 x 425.72', '4x42573')));
+    expect(misread.status).toBe('review');
+  });
+
   it('a columns item whose quantity was misread (so it no longer makes the amount) goes to review', () => {
     const lines = ['MAMA PUT KITCHEN LTD', 'Receipt No: 000125', 'Date: 26/11/2026 14:05', 'ITEM            QTY    PRICE    AMOUNT', 'Coke 50cl         8    87.00    522.00', 'SUBTOTAL                        522.00', 'TOTAL                           522.00', 'CASH                            522.00'];
     const result = readAs(lines);
