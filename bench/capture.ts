@@ -11,6 +11,7 @@ import { openStore } from '../main/store/index.js';
 import { silentLogger } from '../main/telemetry/log.js';
 import { MemoryVault } from '../main/vault/index.js';
 import type { BenchReport } from './report.js';
+import { percentile } from './stats.js';
 
 const MESSAGES = 2000;
 const SUSTAIN_MS = 6000;
@@ -19,9 +20,6 @@ const BAUD = 115_200;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 /** One receipt line per message; a cut every 40 lines so the decoder closes receipts as a till would. */
 function message(i: number): Buffer {

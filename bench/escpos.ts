@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { decode, EscposStream } from '../main/escpos/index.js';
 import type { BenchReport } from './report.js';
+import { median } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -78,11 +79,6 @@ function pairedRounds(bytes: Uint8Array, fns: (() => unknown)[], rounds: number,
   return out;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 /**
  * One round's ratio per round (the subject's MB/s over the reference's in that round, which ran beside it), their

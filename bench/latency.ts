@@ -2,14 +2,12 @@
 import { loadavg } from 'node:os';
 import { startEngineRig, type EngineRig } from './engine-rig.js';
 import type { BenchReport } from './report.js';
+import { percentile } from './stats.js';
 
 const IDLE_RECEIPTS = Number(process.env.BENCH_LATENCY_IDLE ?? 40);
 const LOADED_RATE = 20;
 const LOADED_SECONDS = Number(process.env.BENCH_LATENCY_LOADED_S ?? 10);
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

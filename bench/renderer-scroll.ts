@@ -15,8 +15,9 @@ import type { ParsedJob } from '../main/store/types.js';
 import { MemoryVault } from '../main/vault/index.js';
 import { EVENT_NAMES } from '../preload/api.js';
 import { printReceipt, randomReceiptSpec } from '../sandbox/receipt-printer.js';
-import { builtRenderer, launchChromium, median, p95, serveRenderer } from './renderer.js';
+import { builtRenderer, launchChromium, serveRenderer } from './renderer.js';
 import type { BenchReport } from './report.js';
+import { median, p95 } from './stats.js';
 
 const RECEIPTS = Number(process.env.BENCH_SCROLL_RECEIPTS ?? 100_000);
 /** Receipts parsed for real; the store's 100,000 are these, each with its own number, id and byte range. */

@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { loadavg } from 'node:os';
 import { chromium, type Browser } from 'playwright-core';
 import type { BenchReport } from './report.js';
+import { median } from './stats.js';
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -17,14 +18,6 @@ function repoRoot(): string {
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
 
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-export function p95(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(s.length * 0.95))]!;
-}
 
 /** The BridgeApi answered in the page from canned data: this bench measures the renderer, not the engine. */
 function fakeApi(total: number): void {

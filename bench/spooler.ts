@@ -13,13 +13,11 @@ import { printReceipt, randomReceiptSpec } from '../sandbox/receipt-printer.js';
 import { privateCupsProblem, startPrivateCups } from '../sandbox/private-cups.js';
 import { mulberry32 } from '../sandbox/seeded-random.js';
 import type { BenchReport } from './report.js';
+import { percentile } from './stats.js';
 
 const exec = promisify(execFile);
 const JOBS = Number(process.env.TAXPOYNT_BENCH_SPOOLER_JOBS ?? 40);
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 /** The printer stand-in: the time of the first byte after each `mark()`, and a byte count to know a job is through. */
 async function printer() {

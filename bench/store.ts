@@ -13,6 +13,7 @@ import { migrate } from '../main/store/migrations.js';
 import { silentLogger } from '../main/telemetry/log.js';
 import { MemoryVault } from '../main/vault/index.js';
 import type { BenchReport } from './report.js';
+import { median, percentile } from './stats.js';
 
 const JOB_BYTES = 1200;
 const BATCH = 500;
@@ -96,9 +97,6 @@ function measured(jobs: number, ingest: () => number): Ingest {
   return { rate, writtenPerJob: before === null || after === null ? null : (after - before) / jobs };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 /**
  * The bridge's batching path: each commit journals the new batch and writes the outbox rows of the
@@ -318,7 +316,7 @@ function uiReads(store: Store): UiReads {
       view.list(query);
       times.push(performance.now() - t);
     }
-    return times.sort((a, b) => a - b)[2]!;
+    return median(times);
   };
   return {
     page: time({ limit: 50 }),
