@@ -11,7 +11,7 @@ import {
   UnknownCodepageError,
   type DecodedReceipt,
 } from '../escpos/index.js';
-import { readAll, type PictureLines } from '../ocr/index.js';
+import { readAll, roundConfidence as round, type PictureLines } from '../ocr/index.js';
 import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js';
 import { readInput } from './input.js';
 
@@ -61,7 +61,6 @@ export function receiptJson(r: DecodedReceipt): {
 
 /** `ocr` in `decode --json`: which lines were read from pictures, and how sure the engine was (0 to 1). */
 export function ocrJson(read: PictureLines): { pictures: number; confidence: number; lines: Array<{ line: number; confidence: number; words: Array<{ text: string; confidence: number }> }> } {
-  const round = (n: number): number => Math.round(n * 100) / 100;
   return {
     pictures: read.pictures,
     confidence: round(read.confidence),

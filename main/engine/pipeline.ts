@@ -1,7 +1,7 @@
 // One captured job through the pipeline: journal (durable) first, then escpos decode, receipt parse, outbox row.
 import { decode } from '../escpos/index.js';
 import type { DecodedReceipt } from '../escpos/types.js';
-import { needsReading, OCR_ENGINE, OcrFailed, readPictures, type OcrPool, type PictureLines } from '../ocr/index.js';
+import { needsReading, OCR_ENGINE, OcrFailed, readPictures, roundConfidence as round, type OcrPool, type PictureLines } from '../ocr/index.js';
 import { loadProfile, parseReadReceipt, parseReceipt } from '../receipts/index.js';
 import { transactionId } from '../receipts/transaction.js';
 import { redactText } from '../telemetry/redact.js';
@@ -179,7 +179,6 @@ export async function readJob(entry: StoredJob, pool: OcrPool, profileName?: str
  * longer pair one for one with what was read is one word, at its least sure word's confidence.
  */
 function pictureWords(read: PictureLines, masked: string[]): PictureWords {
-  const round = (n: number): number => Math.round(n * 100) / 100;
   return {
     lines: read.lines.map((l) => {
       const words = (masked[l.line] ?? '').trim().split(/\s+/).filter(Boolean);

@@ -4,12 +4,12 @@ import type { Bitmap } from '../escpos/types.js';
 import { cropBitmap } from './image.js';
 import { joinPictureText, picturesToRead, type PictureLines } from './join.js';
 import { OcrPool } from './pool.js';
-import type { OcrText } from './text.js';
+import { meanConfidence, type OcrText } from './text.js';
 
 export { OcrPool, OcrFailed, OCR_ENGINE, bundledLangPath, type OcrPoolOptions } from './pool.js';
 export { holdsText, pictureFile, MIN_TEXT_HEIGHT, MIN_TEXT_WIDTH } from './image.js';
 export { needsReading, picturesToRead, joinPictureText, type PictureLines } from './join.js';
-export type { OcrLine, OcrText, OcrWord } from './text.js';
+export { roundConfidence, type OcrLine, type OcrText, type OcrWord } from './text.js';
 
 /** What a caller says of a reading: whether it settles the receipt (for a parser: it parses `ok`). */
 export type Settles = (read: { receipt: DecodedReceipt; read: PictureLines }) => boolean;
@@ -31,9 +31,10 @@ export const SECOND_READING_SCALE = 2;
 export async function readPictures(receipt: DecodedReceipt, pool: OcrPool, settles?: Settles): Promise<{ receipt: DecodedReceipt; read: PictureLines } | null> {
   const pictures = picturesToRead(receipt);
   if (pictures.length === 0) return null;
-  const first = joinPictureText(receipt, await Promise.all(pictures.map(async (p) => recheck(p, await pool.recognize(p), pool))));
+  const readAt = async (scale?: number) => joinPictureText(receipt, await Promise.all(pictures.map(async (p) => recheck(p, await pool.recognize(p, scale), pool, scale))));
+  const first = await readAt();
   if (!settles || settles(first)) return first;
-  const second = joinPictureText(receipt, await Promise.all(pictures.map(async (p) => recheck(p, await pool.recognize(p, SECOND_READING_SCALE), pool, SECOND_READING_SCALE))));
+  const second = await readAt(SECOND_READING_SCALE);
   return settles(second) ? second : first;
 }
 
@@ -56,10 +57,9 @@ async function recheck(picture: Bitmap, text: OcrText, pool: OcrPool, scale = 1)
       if (again.map((w) => w.text).join('') === word.text) word.confidence = Math.max(word.confidence, Math.min(...again.map((w) => w.confidence)));
       else if (again.length) word.confidence = Math.min(word.confidence, ...again.map((w) => w.confidence));
     }
-    line.confidence = line.words.reduce((s, w) => s + w.confidence, 0) / Math.max(1, line.words.length);
+    line.confidence = meanConfidence(line.words);
   }
-  const words = text.lines.flatMap((l) => l.words);
-  text.confidence = words.reduce((s, w) => s + w.confidence, 0) / Math.max(1, words.length);
+  text.confidence = meanConfidence(text.lines.flatMap((l) => l.words));
   return text;
 }
 

@@ -1,7 +1,7 @@
 // A receipt's printed pictures read and joined to its text lines, in print order, with where each read line sits and how sure the engine was.
 import type { DecodedLine, DecodedReceipt, LineStyle, Picture } from '../escpos/types.js';
 import { holdsText } from './image.js';
-import type { OcrText, OcrWord } from './text.js';
+import { meanConfidence, type OcrText, type OcrWord } from './text.js';
 
 /** Lines of a receipt that were read from its pictures: their index in `receipt.lines`, confidence (0 to 1) and words. */
 export interface PictureLines {
@@ -34,8 +34,6 @@ export function joinPictureText(receipt: DecodedReceipt, reads: OcrText[]): { re
   const lines: DecodedLine[] = [];
   const read: PictureLines['lines'] = [];
   let next = 0;
-  let sum = 0;
-  let words = 0;
   // Each picture's place among the joined lines: its read lines start there.
   const placed = new Map<Picture, number>();
   const insert = (text: OcrText): void => {
@@ -43,10 +41,6 @@ export function joinPictureText(receipt: DecodedReceipt, reads: OcrText[]): { re
     for (const l of text.lines) {
       read.push({ line: lines.length, confidence: l.confidence, words: l.words });
       lines.push({ text: l.text, style: { ...PLAIN, align: 'left' } });
-      for (const w of l.words) {
-        sum += w.confidence;
-        words++;
-      }
     }
   };
   receipt.lines.forEach((line, i) => {
@@ -62,5 +56,5 @@ export function joinPictureText(receipt: DecodedReceipt, reads: OcrText[]): { re
     shift += reads[pictures.indexOf(p)]!.lines.length;
     return { ...p, line: at };
   });
-  return { receipt: { ...receipt, lines, pictures: all }, read: { lines: read, confidence: words ? sum / words : 0, pictures: pictures.length } };
+  return { receipt: { ...receipt, lines, pictures: all }, read: { lines: read, confidence: meanConfidence(read.flatMap((l) => l.words)), pictures: pictures.length } };
 }

@@ -9,6 +9,16 @@ export interface OcrWord {
   box?: { x0: number; y0: number; x1: number; y1: number };
 }
 
+/** A confidence as it is stored and shown: two decimals. */
+export function roundConfidence(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/** The mean confidence of some words (0 when there are none). */
+export function meanConfidence(words: ReadonlyArray<{ confidence: number }>): number {
+  return words.length ? words.reduce((s, w) => s + w.confidence, 0) / words.length : 0;
+}
+
 export interface OcrLine {
   /** The line with its columns: a wide gap between words is several spaces, as on a text receipt. */
   text: string;
@@ -50,18 +60,13 @@ export function linesOf(page: Page, top = 0, left = 0, scale = 1): OcrText {
   const widths = raw.flatMap((l) => l.words.map((w) => (w.x1 - w.x0) / Math.max(1, [...w.text].length))).sort((a, b) => a - b);
   const cell = widths.length ? widths[Math.floor(widths.length / 2)]! : 12;
   const margin = raw.length ? Math.min(...raw.map((l) => l.words[0]!.x0)) : 0;
-  let sum = 0;
-  let count = 0;
   const lines = raw.map((l): OcrLine => {
     let text = ' '.repeat(Math.max(0, Math.round((l.words[0]!.x0 - margin) / cell)));
     l.words.forEach((w, i) => {
       if (i > 0) text += ' '.repeat(Math.max(1, Math.round((w.x0 - l.words[i - 1]!.x1) / cell)));
       text += w.text;
-      sum += w.confidence;
-      count++;
     });
-    const confidence = l.words.reduce((s, w) => s + w.confidence, 0) / l.words.length;
-    return { text, confidence, words: l.words.map((w) => ({ text: w.text, confidence: w.confidence, box: w.box })), y: l.y };
+    return { text, confidence: meanConfidence(l.words), words: l.words.map((w) => ({ text: w.text, confidence: w.confidence, box: w.box })), y: l.y };
   });
-  return { lines, confidence: count ? sum / count : 0 };
+  return { lines, confidence: meanConfidence(raw.flatMap((l) => l.words)) };
 }
