@@ -95,6 +95,18 @@ function manualClock(): HostClock & { advance(ms: number): void } {
   };
 }
 
+/** A host on a manual clock whose stand-in engine has started and said it is ready, and never answers a request. */
+function readyHostThatNeverAnswers(): { host: EngineHost; child: FakeChild; clock: ReturnType<typeof manualClock> } {
+  FakeChild.made = [];
+  const clock = manualClock();
+  const host = new EngineHost({ fork: () => new FakeChild(), clock });
+  host.start();
+  const child = FakeChild.made[0]!;
+  child.emit({ type: 'ready', pid: 1 });
+  child.send = () => undefined; // swallows every request
+  return { host, child, clock };
+}
+
 const someStatus = { state: 'ok', headline: 'All receipts are being captured and sent to TaxPoynt.', capturePaused: false, devices: [], cloud: { paired: true, state: 'idle', offline: false }, outbox: { review: 0, rejected: 0, pending: 0 }, alerts: [], engine: { state: 'running' } } as unknown as StatusView;
 
 describe('engine host with a stand-in child', () => {
@@ -139,26 +151,14 @@ describe('engine host with a stand-in child', () => {
   });
 
   it('fails a request the dying engine never answered instead of leaving it hanging', async () => {
-    FakeChild.made = [];
-    const clock = manualClock();
-    const host = new EngineHost({ fork: () => new FakeChild(), clock });
-    host.start();
-    const child = FakeChild.made[0]!;
-    child.emit({ type: 'ready', pid: 1 });
-    child.send = () => undefined; // swallows the request
+    const { host, child } = readyHostThatNeverAnswers();
     const answer = host.invoke('doctor', {});
     child.die(null, 'SIGKILL');
     await expect(answer).rejects.toMatchObject({ code: 'engine_restarting' });
   });
 
   it('a take-over waits for the person answering the Windows administrator prompt; other requests still time out after a minute', async () => {
-    FakeChild.made = [];
-    const clock = manualClock();
-    const host = new EngineHost({ fork: () => new FakeChild(), clock });
-    host.start();
-    const child = FakeChild.made[0]!;
-    child.emit({ type: 'ready', pid: 1 });
-    child.send = () => undefined; // nobody has answered yet
+    const { host, clock } = readyHostThatNeverAnswers(); // nobody answers the prompt yet
     let takeover: unknown = 'waiting';
     void host.invoke('devices.takeover', { queue: 'POS 80' }).catch((e: { code: string }) => (takeover = e.code));
     const doctor = host.invoke('doctor', {});
