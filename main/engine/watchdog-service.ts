@@ -1,10 +1,11 @@
 // The spooler watchdog as a service of the OS, installed by the first take-over and removed with the last release: a launchd agent
 // (or daemon, as root) on macOS, a systemd user unit on Linux; the deb's system unit and the Windows installer's scheduled task cover their default data dir.
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, win32 } from 'node:path';
+import { join, win32 } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileDurably } from '../capture/spooler/index.js';
 import { defaultDataDir } from './paths.js';
 
 export const WATCHDOG_LABEL = 'com.taxpoynt.posbridge.watchdog';
@@ -172,19 +173,8 @@ function plan(o: WatchdogServiceOptions): Plan {
   return { kind: 'none', message: `no watchdog service is known for ${o.platform}; ${manualHint(o.dataDir)}` };
 }
 
-/** Replaces the file in one rename after syncing it: a service manager never reads half a file. */
-function writeAtomically(file: string, content: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-}
+/** A service manager never reads half a file. */
+const writeAtomically = (file: string, content: string): void => writeFileDurably(file, content, { mode: 0o644 });
 
 const readText = (file: string): string | null => {
   try {

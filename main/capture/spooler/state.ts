@@ -70,12 +70,19 @@ export function readTakeovers(dataDir: string): TakeoverEntry[] {
 
 /** Replaces the file atomically and syncs it to disk before returning: the next step may change the queue. */
 export function writeTakeovers(dataDir: string, takeovers: TakeoverEntry[]): void {
-  const file = takeoverFile(dataDir);
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
+  writeFileDurably(takeoverFile(dataDir), JSON.stringify({ version: 1, takeovers }, null, 2) + '\n', { mode: 0o600, dirMode: 0o700 });
+}
+
+/**
+ * Replaces a file in one rename after syncing its content, then syncs its folder: once it returns, a crash or power cut
+ * leaves the old file or the new one, never half of one (the take-over state; the watchdog's service files).
+ */
+export function writeFileDurably(file: string, content: string, options: { mode: number; dirMode?: number }): void {
+  mkdirSync(dirname(file), { recursive: true, ...(options.dirMode === undefined ? {} : { mode: options.dirMode }) });
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w', options.mode);
   try {
-    writeSync(fd, JSON.stringify({ version: 1, takeovers }, null, 2) + '\n');
+    writeSync(fd, content);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
