@@ -14,9 +14,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 function corpusDir(): string {
   const candidates = [
     process.env.TAXPOYNT_ESCPOS_CORPUS,
-    resolve(here, '../../../shared/escpos-corpus'), // dist/bench → repo's sibling shared/
-    resolve(here, '../../shared/escpos-corpus'),
-    resolve(process.cwd(), '../shared/escpos-corpus'),
+    resolve(here, '../../test/fixtures/escpos-corpus'), // dist/bench → the repo's copy
+    resolve(here, '../test/fixtures/escpos-corpus'),
   ];
   for (const c of candidates) if (c && existsSync(c)) return c;
   throw new Error('ESC/POS corpus not found: set TAXPOYNT_ESCPOS_CORPUS to the escpos-corpus folder');

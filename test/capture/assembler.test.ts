@@ -18,7 +18,7 @@ import {
 import { Logger } from '../../main/telemetry/log.js';
 
 const log = new Logger({ level: 'error' });
-const corpusDir = new URL('../../../shared/escpos-corpus/thermal/', import.meta.url);
+const corpusDir = new URL('../fixtures/escpos-corpus/thermal/', import.meta.url);
 const corpus = readdirSync(corpusDir).filter((f) => f.endsWith('.bin')).sort().map((f) => readFileSync(new URL(f, corpusDir)));
 
 function recorder() {

@@ -8,7 +8,7 @@ import { cleanupPtys, closePort, openPort, ptyPair, ptyPrinter, RecordingSink, t
 import { lacks } from '../support/platform.js';
 
 const log = new Logger({ level: 'error' });
-const receipt = readFileSync(new URL('../../../shared/escpos-corpus/escpos-php/receipt-with-logo.bin', import.meta.url));
+const receipt = readFileSync(new URL('../fixtures/escpos-corpus/escpos-php/receipt-with-logo.bin', import.meta.url));
 const fast = { log, backoff: { initialMs: 50, maxMs: 200 }, random: () => 0 };
 
 function laneReceipt(lane: number, lines = 20): Buffer {

@@ -1,11 +1,14 @@
-// Loads the public ESC/POS corpus (../shared/escpos-corpus) and this project's expected decodings of it.
+// Loads the public ESC/POS corpus (test/fixtures/escpos-corpus, a copy of ../shared/escpos-corpus) and this project's expected decodings of it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const CORPUS_DIR = resolve(here, '../../../shared/escpos-corpus');
+/** The copy in this repo, so the tests run in any clone (corpus-copy.test.ts checks it against ../shared where that exists). */
+export const CORPUS_DIR = resolve(here, '../fixtures/escpos-corpus');
+/** The design's corpus beside the checkout (kept current there), when this clone sits beside it. */
+export const SHARED_CORPUS_DIR = resolve(here, '../../../shared/escpos-corpus');
 export const EXPECTED_DIR = resolve(here, '../fixtures/escpos');
 
 export interface CorpusFile {
