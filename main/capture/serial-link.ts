@@ -1,4 +1,5 @@
 // One serial port kept open: opened with the device's line settings, reopened with back-off after an unplug.
+import { existsSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import type { Logger } from '../telemetry/log.js';
 import { Backoff } from './backoff.js';
@@ -32,10 +33,14 @@ export function portOptions(settings: Omit<SerialSettings, 'baud_rate'>, baudRat
   } as const;
 }
 
+/** How often an open port's device file is checked for (see watchPath). */
+const PATH_CHECK_MS = 1000;
+
 export class SerialLink {
   private port: SerialPort | null = null;
   private stopped = true;
   private retry: NodeJS.Timeout | undefined;
+  private watch: NodeJS.Timeout | undefined;
   private readonly backoff: Backoff;
 
   constructor(
@@ -64,6 +69,7 @@ export class SerialLink {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
     this.retry = undefined;
+    this.unwatch();
     const port = this.port;
     this.port = null;
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
@@ -102,9 +108,33 @@ export class SerialLink {
     port.on('close', (err?: Error & { disconnected?: boolean }) => {
       if (this.port !== port) return;
       this.port = null;
+      this.unwatch();
       this.down(err?.disconnected ? `${this.settings.path} was unplugged` : `${this.settings.path} closed`);
     });
+    this.watchPath(port);
     this.handlers.onOpen();
+  }
+
+  /**
+   * A device file that is gone (a USB adapter or a pty unplugged) is an unplug even when the driver reports nothing
+   * on the open port, as some do until a write: checked every second, on systems whose ports are files.
+   */
+  private watchPath(port: SerialPort): void {
+    const path = this.settings.path;
+    if (!path.startsWith('/')) return;
+    this.watch = setInterval(() => {
+      if (this.port !== port || existsSync(path)) return;
+      this.port = null;
+      this.unwatch();
+      port.close(() => undefined);
+      this.down(`${path} was unplugged`);
+    }, PATH_CHECK_MS);
+    this.watch.unref?.();
+  }
+
+  private unwatch(): void {
+    if (this.watch) clearInterval(this.watch);
+    this.watch = undefined;
   }
 
   private down(reason: string): void {

@@ -1,5 +1,5 @@
 // Virtual printer on 127.0.0.1 with a pty standing for the real printer: byte-for-byte pass-through, answers, lanes.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Capture, createSource, DeviceConfig, type CaptureSource } from '../../main/capture/index.js';
@@ -332,6 +332,21 @@ describe('virtual printer', () => {
     await closePort(till);
     expect(sink.jobs[0]).toMatchObject({ deviceId: 'com', end: 'partial_cut' });
     expect(Buffer.compare(Buffer.from(sink.jobs[0]!.bytes), r)).toBe(0);
+  });
+
+  it.skipIf(noPty)('a serial device file that disappears while the port says nothing is an unplug; it is opened again when the file is back', async () => {
+    const dir = tempDir();
+    const posPty = await ptyPair(dir, 'gone');
+    const sink = new RecordingSink();
+    const vp = await startPrinter({ id: 'usb', kind: 'virtual_printer', listen: { serial: { path: posPty.b, baud_rate: 115200 } } }, sink);
+    await waitFor(() => vp.status().status === 'listening', 5000, 'listening');
+    // udev removes /dev/ttyUSB0 when the adapter is pulled; the pty itself stays alive here, so the driver reports nothing.
+    const target = readlinkSync(posPty.b);
+    unlinkSync(posPty.b);
+    await waitFor(() => vp.status().status === 'disconnected', 5000, 'disconnected');
+    expect(vp.status().detail).toMatch(/was unplugged/);
+    symlinkSync(target, posPty.b);
+    await waitFor(() => vp.status().status === 'listening', 5000, 'listening again');
   });
 });
 
