@@ -251,7 +251,11 @@ describe.runIf(hasKeyring && existsSync(childEntry) && !lacks('ptys', 'the real 
     await host.whenReady();
 
     const list = async () => ((await host!.invoke('receipts.list', { limit: 50 })) as { rows: Array<{ id: string; state: string; receiptNumber: string | null }> }).rows;
-    await waitFor(async () => (await list()).length === 2, 30_000, 'both receipts listed');
+    let listed: Array<{ state: string; receiptNumber: string | null }> = [];
+    // On a time-out the message names what was listed (one receipt lost, or none recovered, are different bugs).
+    await waitFor(async () => (listed = await list()).length === 2, 30_000, 'both receipts listed').catch((err: Error) => {
+      throw new Error(`${err.message}; listed: ${JSON.stringify(listed.map((r) => [r.receiptNumber, r.state]))}`);
+    });
     const rows = await list();
     const wholeRow = rows.find((r) => r.receiptNumber === 'R-WHOLE-1');
     expect(wholeRow, 'the whole receipt, once').toBeDefined();
