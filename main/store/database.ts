@@ -1,6 +1,6 @@
 // The encrypted connection: SQLCipher scheme over SQLite3MultipleCiphers, the raw 256-bit key from the vault, WAL, FULL sync.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, openSync, renameSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { registerSecret } from '../telemetry/redact.js';
 import type { Vault } from '../vault/index.js';
@@ -104,6 +104,11 @@ export function openEncrypted(file: string, keyHex: string): Db {
  * Which page size the file was made with: the one that decrypts page 1. Probed read-only, so a connection
  * told the wrong size never checkpoints the WAL on close. Neither reads it (another key, a damaged file):
  * the current size, and the caller's read reports the file as unreadable.
+ *
+ * A process killed inside a rollback-journal transaction (migration 6 leaves WAL mode just before its swap)
+ * leaves a hot journal, which only a writer may roll back: the read-only probe answers SQLITE_READONLY_ROLLBACK.
+ * The journal's header says in clear the page size it was written at, and the read-write connection opened at
+ * that size rolls the journal back. Rolling it back at a guessed size would write wrongly decrypted pages.
  */
 function probePageSize(file: string, keyHex: string): number {
   for (const size of [PAGE_SIZE, LEGACY_PAGE_SIZE]) {
@@ -113,12 +118,42 @@ function probePageSize(file: string, keyHex: string): number {
       probe.prepare('SELECT count(*) FROM sqlite_master').get();
       return size;
     } catch (err) {
+      if (isHotJournal(err)) return hotJournalPageSize(file, err as Error);
       if (!isUnreadable(err)) throw err;
     } finally {
       probe.close();
     }
   }
   return PAGE_SIZE;
+}
+
+function isHotJournal(err: unknown): boolean {
+  return (err as { code?: unknown })?.code === 'SQLITE_READONLY_ROLLBACK';
+}
+
+/** SQLite's rollback journal header: 8 magic bytes, then at offset 24 the page size (big-endian), never encrypted. */
+const JOURNAL_MAGIC = Buffer.from('d9d505f920a163d7', 'hex');
+
+/** The page size a hot journal beside `file` was written at; an error naming the journal when it says none we make. */
+export function hotJournalPageSize(file: string, cause?: Error): number {
+  const journal = `${file}-journal`;
+  const header = Buffer.alloc(28);
+  let read = 0;
+  try {
+    const fd = openSync(journal, 'r');
+    try {
+      read = readSync(fd, header, 0, header.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    throw new Error(`${journal} must be rolled back but cannot be read (${(err as Error).message})`, { cause });
+  }
+  const size = read === header.length && header.subarray(0, 8).equals(JOURNAL_MAGIC) ? header.readUInt32BE(24) : null;
+  if (size !== PAGE_SIZE && size !== LEGACY_PAGE_SIZE) {
+    throw new Error(`${journal} must be rolled back but its header names no page size this bridge writes (${size ?? 'no SQLite journal header'}); the files are left as they are`, { cause });
+  }
+  return size;
 }
 
 export interface KeyOutcome {
