@@ -1,6 +1,7 @@
 // The read models the app shows: receipt pages (filters, cursor), receipt detail with its paper, today's figures, the status view.
 import QRCode from 'qrcode';
 import type { Db } from '../store/database.js';
+import { BY_ID } from '../store/ids.js';
 import type { OutboxState, PictureWords, Problem, Store, StoredJob } from '../store/index.js';
 import { decode } from '../escpos/index.js';
 import { encodePng } from '../escpos/page.js';
@@ -149,7 +150,12 @@ export class ReceiptsView {
       }
     }
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM outbox ${filter}`).get(...args) as { n: number }).n;
+    // Filtered by state alone (the default page, "pending"): the counts the triggers keep, not a count of 1,000,000 rows.
+    const byStateOnly = !query.deviceId && !query.from && !query.to && !query.receiptNumber;
+    const counts = byStateOnly ? this.store.counts() : null;
+    const total = counts
+      ? (query.states?.length ? [...new Set(query.states)] : (Object.keys(counts) as OutboxState[])).reduce((n, s) => n + (counts[s] ?? 0), 0)
+      : (this.db.prepare(`SELECT count(*) AS n FROM outbox ${filter}`).get(...args) as { n: number }).n;
     const cursor = query.cursor ? Number.parseInt(query.cursor, 36) : null;
     const pageWhere = [...where];
     const pageArgs = [...args];
@@ -167,7 +173,7 @@ export class ReceiptsView {
   }
 
   summary(id: string): ReceiptSummary | null {
-    const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM outbox WHERE id = ?`).get(id) as SummaryRow | undefined;
+    const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM outbox WHERE ${BY_ID}`).get({ id }) as SummaryRow | undefined;
     return row ? summary(row) : null;
   }
 

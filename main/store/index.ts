@@ -15,6 +15,7 @@ export type { JournalInput, JournalResult, StoredJob, RecordedReceipt, HistoryEn
 export { packBytes, unpackBytes } from './bytes.js';
 export { CACHE_KIB, ENGINE_CACHE_KIB, ENGINE_CHECKPOINT_MS, DATABASE_FILE, KEY_NAME, LEGACY_PAGE_SIZE, PAGE_SIZE, WAL_CHECKPOINT_PAGES, applyCipher, openEncrypted, pageSizeOf, tuneConnection } from './database.js';
 export { MIGRATIONS, latestVersion, checkIntegrity, type Migration } from './migrations.js';
+export { BY_ID, RECENT_IDS_MAX, mergeRecentIds, recentIdCount } from './ids.js';
 export * from './errors.js';
 export * from './types.js';
 
@@ -85,8 +86,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     close: () => current.close(),
     reopen: () => (current = openEncrypted(file, key)),
   };
+  let outcome: ReturnType<typeof migrate>;
   try {
-    current = migrate(current, file, steps).db;
+    outcome = migrate(current, file, steps);
   } catch (err) {
     if (!(err instanceof IntegrityFailed)) {
       if (current.open) current.close();
@@ -94,8 +96,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     }
     current.close();
     current = startAgain(file, key, clock, alerts, 'corrupt', err.message);
-    current = migrate(current, file, steps).db;
+    outcome = migrate(current, file, steps);
   }
+  current = outcome.db;
+  // A migration's pages are in the WAL: copied into the database now and the WAL cut back, so a new store (eight
+  // migrations) or a rebuilt table does not leave a WAL the size of what it rewrote (a 2 MiB disk filled up on it).
+  if (outcome.to !== outcome.from) current.pragma('wal_checkpoint(TRUNCATE)');
 
   if (options.cacheKiB) current.pragma(`cache_size=-${options.cacheKiB}`);
   let checkpointer: Checkpointer | undefined;

@@ -8,6 +8,7 @@ import { applyCipher, moveAside, ownerOnly, PAGE_SIZE, pageSizeOf } from './data
 import { DatabaseNewerThanCode, MigrationFailed } from './errors.js';
 import { packBytes } from './bytes.js';
 import { OUTBOX_STATES } from './types.js';
+import { createIdRuns, IdFilter, idKey, idRunProblems } from './ids.js';
 
 export interface Migration {
   version: number;
@@ -20,6 +21,11 @@ export interface Migration {
    * migrate() then swaps the files.
    */
   rewrite?: (from: Db, into: string, keyHex: string, record: (db: Db) => void) => void;
+  /**
+   * Runs with foreign keys off (set outside the transaction, SQLite's procedure for rebuilding a table others
+   * reference: dropping the old table must not cascade), checked with foreign_key_check before the commit.
+   */
+  rebuildsReferencedTable?: boolean;
 }
 
 const states = OUTBOX_STATES.map((s) => `'${s}'`).join(', ');
@@ -142,7 +148,38 @@ export const MIGRATIONS: Migration[] = [
     name: "outbox state 'reading' and the words read from pictures: receipts printed as pictures wait there while their text is read (OCR)",
     up: readingState,
   },
+  {
+    version: 8,
+    name: 'transaction ids indexed in sorted runs (a small recent run merged in key order into a large one) instead of a unique index',
+    up: transactionIdRuns,
+    rebuildsReferencedTable: true,
+  },
 ];
+
+/**
+ * Schema 8 (issue 18 §2, main/store/ids.ts): the outbox is rebuilt without its UNIQUE on id (an automatic index
+ * cannot be dropped), every other index and trigger as it was, and the ids of the rows it holds are written to the
+ * large run in key order. History and its cascade are untouched: foreign keys are off while the table is swapped.
+ */
+function transactionIdRuns(db: Db): void {
+  const table = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'outbox'").pluck().get() as string;
+  const head = /^CREATE TABLE "?outbox"? \(/;
+  const uniqueId = /\bid TEXT NOT NULL UNIQUE,/;
+  if (!head.test(table) || !uniqueId.test(table)) throw new Error('the outbox table is not the one schema 7 made (no unique id column)');
+  const dependents = db
+    .prepare("SELECT sql FROM sqlite_schema WHERE tbl_name = 'outbox' AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY rowid")
+    .pluck()
+    .all() as string[];
+  const columns = (db.prepare("SELECT name FROM pragma_table_info('outbox')").pluck().all() as string[]).map((c) => `"${c}"`).join(', ');
+  db.exec(table.replace(head, 'CREATE TABLE outbox_v8 (').replace(uniqueId, 'id TEXT NOT NULL,'));
+  db.exec(`INSERT INTO outbox_v8 (${columns}) SELECT ${columns} FROM outbox ORDER BY seq`);
+  db.exec('DROP TABLE outbox');
+  db.exec('ALTER TABLE outbox_v8 RENAME TO outbox');
+  for (const sql of dependents) db.exec(sql);
+  createIdRuns(db);
+  db.exec(`INSERT INTO outbox_ids (key, seq) SELECT ${idKey('id')}, seq FROM outbox ORDER BY 1, 2`);
+  IdFilter.load(db).save(db);
+}
 
 /**
  * Schema 7 (issue 16 §4): the outbox's state CHECK takes every state of OUTBOX_STATES. Widening a CHECK
@@ -350,10 +387,16 @@ export function checkIntegrity(db: Db): string[] {
   for (const row of db.pragma('integrity_check') as Array<{ integrity_check: string }>) {
     if (row.integrity_check !== 'ok') problems.push(row.integrity_check);
   }
-  for (const row of db.pragma('foreign_key_check') as Array<{ table: string; rowid: number; parent: string }>) {
-    problems.push(`foreign key: ${row.table} row ${row.rowid} points at a missing ${row.parent}`);
-  }
+  problems.push(...checkForeignKeys(db));
+  const hasIdRuns = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'outbox_ids'").get() !== undefined;
+  if (hasIdRuns) problems.push(...idRunProblems(db));
   return problems;
+}
+
+function checkForeignKeys(db: Db): string[] {
+  return (db.pragma('foreign_key_check') as Array<{ table: string; rowid: number; parent: string }>).map(
+    (row) => `foreign key: ${row.table} row ${row.rowid} points at a missing ${row.parent}`,
+  );
 }
 
 const BACKUPS_KEPT = 3;
@@ -418,7 +461,19 @@ export function migrate(
       target.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, options.now().toISOString());
     try {
       if (m.rewrite && pageSizeOf(db) !== PAGE_SIZE) db = rewriteFile(db, file, m, record, options);
-      else
+      else if (m.rebuildsReferencedTable) {
+        db.pragma('foreign_keys=OFF');
+        try {
+          db.transaction(() => {
+            m.up(db);
+            const broken = checkForeignKeys(db);
+            if (broken.length) throw new Error(`the rebuilt tables break ${broken.length} reference(s): ${broken.slice(0, 3).join('; ')}`);
+            record(db);
+          })();
+        } finally {
+          db.pragma('foreign_keys=ON');
+        }
+      } else
         db.transaction(() => {
           m.up(db);
           record(db);

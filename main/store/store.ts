@@ -9,6 +9,7 @@ import type { Checkpointer } from './checkpointer.js';
 import { isDiskFull, type Db } from './database.js';
 import { CaptureBufferFull, InvalidStateChange, OutboxRowNotFound, type StoreAlert } from './errors.js';
 import { checkIntegrity } from './migrations.js';
+import { BY_ID, IdFilter, idKey, keyOf, mergeRecentIds, RECENT_IDS_MAX, recentIdCount } from './ids.js';
 import { OUTBOX_STATES, type ForwardQueue, type JournalEntry, type OutboxRow, type OutboxState, type ParsedJob, type PictureWords, type Problem, type ReceiptRange } from './types.js';
 
 /** A captured job as the journal receives it. */
@@ -163,6 +164,10 @@ export class Store implements ForwardQueue {
   private pendingAwaiting: { added: string[]; done: number[] } | null = null;
   /** Rows this process claimed, by id: the cloud answers by id, the row is updated by its integer key. */
   private readonly flying = new Map<string, number>();
+  /** Ids in the recent run (main/store/ids.ts): merged into the large run inside the commit that reaches RECENT_IDS_MAX. */
+  private recentIds: number;
+  /** Which keys the large id run may hold (loaded from the database at the first write that needs it). */
+  private idFilter: IdFilter | null = null;
 
   constructor(
     private readonly db: Db,
@@ -193,17 +198,18 @@ export class Store implements ForwardQueue {
       reparse: db.prepare(
         `UPDATE outbox SET state = ?, tx_json = ?, receipt_number = ?, problems_json = ?, ocr_json = ?, last_error = NULL, updated_at = ? WHERE seq = ?`,
       ),
-      get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
-      exists: db.prepare('SELECT 1 FROM outbox WHERE id = ?'),
-      keyOf: db.prepare('SELECT seq, state FROM outbox WHERE id = ?'),
+      get: db.prepare(`SELECT * FROM outbox WHERE ${BY_ID}`),
+      inRecentRun: db.prepare(`SELECT 1 FROM outbox WHERE seq IN (SELECT seq FROM outbox_ids_recent WHERE key = ${idKey('@id')}) AND id = @id`),
+      inMergedRun: db.prepare(`SELECT 1 FROM outbox WHERE seq IN (SELECT seq FROM outbox_ids WHERE key = ${idKey('@id')}) AND id = @id`),
+      keyOf: db.prepare(`SELECT seq, state FROM outbox WHERE ${BY_ID}`),
       stateAt: db.prepare('SELECT state FROM outbox WHERE seq = ?'),
       listAll: db.prepare('SELECT * FROM outbox ORDER BY seq DESC LIMIT ?'),
       listState: db.prepare('SELECT * FROM outbox WHERE state = ? ORDER BY seq LIMIT ?'),
-      pictureWords: db.prepare('SELECT ocr_json FROM outbox WHERE id = ?'),
+      pictureWords: db.prepare(`SELECT ocr_json FROM outbox WHERE ${BY_ID}`),
       idsInState: db.prepare('SELECT seq, id FROM outbox WHERE state = ? AND seq > ? ORDER BY seq LIMIT ?'),
       history: db.prepare('INSERT INTO outbox_history (outbox_seq, from_state, to_state, at, note) VALUES (?, ?, ?, ?, ?)'),
       readHistory: db.prepare(
-        'SELECT from_state, to_state, at, note FROM outbox_history WHERE outbox_seq = (SELECT seq FROM outbox WHERE id = ?) ORDER BY seq',
+        `SELECT from_state, to_state, at, note FROM outbox_history WHERE outbox_seq = (SELECT seq FROM outbox WHERE ${BY_ID}) ORDER BY seq`,
       ),
       claimable: db.prepare(`SELECT seq, id, tx_json FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?`),
       setState: db.prepare('UPDATE outbox SET state = ?, updated_at = ? WHERE seq = ?'),
@@ -236,6 +242,7 @@ export class Store implements ForwardQueue {
       staged: db.prepare('SELECT stream, device_id, integration, start, bytes, at, address FROM capture_chunks ORDER BY stream, start'),
       dropStream: db.prepare('DELETE FROM capture_chunks WHERE stream = ?'),
     };
+    this.recentIds = recentIdCount(db);
     for (const row of this.s.awaitingRows!.iterate() as Iterable<{ seq: number; device_id: string; size: number; encoding: number; bytes: Buffer }>) {
       this.markAwaiting(transactionId(row.device_id, unpackBytes(row.bytes, row.encoding)), row.seq, row.size);
     }
@@ -319,6 +326,8 @@ export class Store implements ForwardQueue {
       return out;
     } catch (err) {
       for (const id of added) this.forgetAwaiting(id);
+      // What the rolled-back commit added to, or merged out of, the recent run is not there.
+      this.recentIds = recentIdCount(this.db);
       throw err;
     } finally {
       this.pendingAwaiting = null;
@@ -336,7 +345,7 @@ export class Store implements ForwardQueue {
   /** The job's new journal row, or null when the same device sent the same bytes before (awaiting parse, or parsed into an outbox row). */
   private insertJournal(r: JournalRecord): number | null {
     if (r.consumes) this.releaseStaged(r.consumes.stream, r.consumes.end); // a savepoint: a failed release never fails the journal write
-    if (this.awaiting.has(r.id) || this.s.exists!.get(r.id)) return null;
+    if (this.awaiting.has(r.id) || this.storedId(r.id)) return null;
     const info = this.s.journal!.run(
       r.deviceId,
       r.integration,
@@ -436,7 +445,7 @@ export class Store implements ForwardQueue {
   }
 
   private hold(r: JournalRecord): JournalResult {
-    if (this.buffer.has(r.id) || this.awaiting.has(r.id) || this.s.exists!.get(r.id)) {
+    if (this.buffer.has(r.id) || this.awaiting.has(r.id) || this.storedId(r.id)) {
       return { id: r.id, seq: this.awaiting.get(r.id) ?? null, sha256: r.sha256, duplicate: true, buffered: this.buffer.has(r.id) };
     }
     if (this.buffer.size >= this.limits.jobs || this.bufferBytes + r.bytes.byteLength > this.limits.bytes) {
@@ -509,7 +518,7 @@ export class Store implements ForwardQueue {
       const job = this.readJob(awaiting);
       return job && { ...job, id };
     }
-    const ref = this.s.get!.get(id) as OutboxDbRow | undefined;
+    const ref = this.s.get!.get({ id }) as OutboxDbRow | undefined;
     if (!ref) return null;
     const job = this.readJob(ref.journal_seq);
     if (!job) return null;
@@ -619,15 +628,20 @@ export class Store implements ForwardQueue {
     const out = parsed.map((p): RecordedReceipt => {
       const seq = p.seq ?? this.awaiting.get(p.job ?? p.id);
       if (seq === undefined) {
-        const existing = this.s.keyOf!.get(p.id) as { state: OutboxState } | undefined;
+        const existing = this.s.keyOf!.get({ id: p.id }) as { state: OutboxState } | undefined;
         if (!existing) throw new OutboxRowNotFound(p.id);
         return { id: p.id, state: existing.state, duplicate: true };
       }
       const added = this.insertParsed(p, seq, at);
       jobs.set(seq, added || (jobs.get(seq) ?? false));
       if (added) return { id: p.id, state: p.state === 'pending' && !p.transaction ? 'unparsed' : p.state, duplicate: false };
-      return { id: p.id, state: (this.s.keyOf!.get(p.id) as { state: OutboxState }).state, duplicate: true };
+      return { id: p.id, state: (this.s.keyOf!.get({ id: p.id }) as { state: OutboxState }).state, duplicate: true };
     });
+    this.recentIds += out.filter((r) => !r.duplicate).length;
+    if (this.recentIds >= RECENT_IDS_MAX) {
+      mergeRecentIds(this.db, (this.idFilter ??= new IdFilter()));
+      this.recentIds = 0;
+    }
     for (const [seq, added] of jobs) {
       this.s.markParsed!.run(seq);
       if (!added && !this.s.journalReferenced!.get(seq)) this.s.dropJournal!.run(seq);
@@ -646,6 +660,8 @@ export class Store implements ForwardQueue {
     const json = p.transaction ? JSON.stringify(p.transaction) : null;
     const problems = p.problems.length ? JSON.stringify(p.problems) : '[]';
     const r = p.receipt;
+    // The schema refuses an id the recent run holds; one in the large run is refused here (main/store/ids.ts).
+    if (this.storedInMergedRun(p.id)) return false;
     const info = this.s.insertOutbox!.run(
       p.id,
       seq,
@@ -664,6 +680,18 @@ export class Store implements ForwardQueue {
     return info.changes > 0;
   }
 
+  /** An outbox row has this id. */
+  private storedId(id: string): boolean {
+    return this.s.inRecentRun!.get({ id }) !== undefined || this.storedInMergedRun(id);
+  }
+
+  /** The large id run holds this id: asked of the filter first, read from the run only when the filter says maybe. */
+  private storedInMergedRun(id: string): boolean {
+    if (this.idFilter) this.idFilter.refresh(this.db);
+    else this.idFilter = IdFilter.load(this.db);
+    return this.idFilter.has(keyOf(id)) && this.s.inMergedRun!.get({ id }) !== undefined;
+  }
+
   /** A job's length as printed: known for the jobs awaiting their parse, else read from its row. */
   private jobSize(seq: number): number {
     return this.awaitingIds.get(seq)?.size ?? (this.s.jobSize!.get(seq) as { size: number }).size;
@@ -671,7 +699,7 @@ export class Store implements ForwardQueue {
 
   /** Replaces the parse of a receipt in review or unparsed (after a profile fix), keeping its id. */
   replaceParse(parsed: ParsedJob, note: string): OutboxState {
-    const row = this.s.get!.get(parsed.id) as OutboxDbRow | undefined;
+    const row = this.s.get!.get({ id: parsed.id }) as OutboxDbRow | undefined;
     if (!row) {
       this.recordParse(parsed);
       return parsed.state;
@@ -689,7 +717,7 @@ export class Store implements ForwardQueue {
   }
 
   get(id: string): OutboxRow | null {
-    const row = this.s.get!.get(id) as OutboxDbRow | undefined;
+    const row = this.s.get!.get({ id }) as OutboxDbRow | undefined;
     return row ? toRow(row) : null;
   }
 
@@ -702,7 +730,7 @@ export class Store implements ForwardQueue {
 
   /** The words read from a receipt's pictures with their confidence; null for a receipt of text (or not read yet). */
   pictureWords(id: string): PictureWords | null {
-    const row = this.s.pictureWords!.get(id) as { ocr_json: string | null } | undefined;
+    const row = this.s.pictureWords!.get({ id }) as { ocr_json: string | null } | undefined;
     return row?.ocr_json ? (JSON.parse(row.ocr_json) as PictureWords) : null;
   }
 
@@ -712,14 +740,14 @@ export class Store implements ForwardQueue {
   }
 
   history(id: string): HistoryEntry[] {
-    return (this.s.readHistory!.all(id) as Array<{ from_state: OutboxState | null; to_state: OutboxState; at: string; note: string | null }>).map(
+    return (this.s.readHistory!.all({ id }) as Array<{ from_state: OutboxState | null; to_state: OutboxState; at: string; note: string | null }>).map(
       (r) => ({ from: r.from_state, to: r.to_state, at: r.at, note: r.note }),
     );
   }
 
   /** `queue retry ID`: a rejected transaction goes back to pending to be sent again. */
   retry(id: string): OutboxRow {
-    const row = this.s.get!.get(id) as OutboxDbRow | undefined;
+    const row = this.s.get!.get({ id }) as OutboxDbRow | undefined;
     if (!row) throw new OutboxRowNotFound(id);
     if (row.state === 'pending') return toRow(row);
     if (row.state !== 'rejected') {
@@ -765,7 +793,7 @@ export class Store implements ForwardQueue {
 
   /** The integer key of a row by its id: from the claim that sent it, else one index look-up. */
   private seqOf(id: string): number | undefined {
-    return this.flying.get(id) ?? (this.s.keyOf!.get(id) as { seq: number } | undefined)?.seq;
+    return this.flying.get(id) ?? (this.s.keyOf!.get({ id }) as { seq: number } | undefined)?.seq;
   }
 
   release(ids: string[], error: string): void {
