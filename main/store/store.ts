@@ -168,6 +168,8 @@ export class Store implements ForwardQueue {
   private recentIds: number;
   /** Which keys the large id run may hold (loaded from the database at the first write that needs it). */
   private idFilter: IdFilter | null = null;
+  /** The write transaction (its pendingAwaiting record) in which idFilter was last checked against the database. */
+  private filterCheckedIn: object | null = null;
 
   constructor(
     private readonly db: Db,
@@ -687,8 +689,11 @@ export class Store implements ForwardQueue {
 
   /** The large id run holds this id: asked of the filter first, read from the run only when the filter says maybe. */
   private storedInMergedRun(id: string): boolean {
-    if (this.idFilter) this.idFilter.refresh(this.db);
-    else this.idFilter = IdFilter.load(this.db);
+    // Checked against the merge count once per write transaction: no other writer can merge until it commits.
+    const transaction = this.pendingAwaiting;
+    if (!this.idFilter) this.idFilter = IdFilter.load(this.db);
+    else if (transaction === null || this.filterCheckedIn !== transaction) this.idFilter.refresh(this.db);
+    this.filterCheckedIn = transaction;
     return this.idFilter.has(keyOf(id)) && this.s.inMergedRun!.get({ id }) !== undefined;
   }
 
