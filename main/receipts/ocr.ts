@@ -92,6 +92,12 @@ const LOOK_ALIKE_BESIDE_DIGIT = /[OoDQIl|iSsBZzg](?=\d)|(?<=\d)[OoDQIl|iSsBZzg]/
 
 const CARD_LINE = /^\s*card\s*(?:no\.?|number|#)?\s*:/i;
 
+/**
+ * A card line whose colon and digits were lost in the reading ("  card        \""): the word card and
+ * no amount. (The payment line "CARD   702.31" has its amount.)
+ */
+const CARD_LINE_UNREAD = /^\s*card\b(?![^\n]*\d[\d,]*\.\d{2})/i;
+
 const ARITHMETIC = new Set(['lines_subtotal_mismatch', 'tax_rate_mismatch', 'tax_sum_mismatch', 'total_mismatch', 'vat_inclusive', 'payments_short', 'payments_over', 'line_arithmetic', 'change_mismatch', 'tax_base_unknown']);
 
 /**
@@ -145,7 +151,7 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
     problems.push({ code: 'ocr_low_confidence', field: 'receipt_number', message: `The receipt number (${tx.receipt_number}) was read from a picture and has a letter that may be a digit (O or 0, I or 1, S or 5, B or 8): check it against the paper receipt.` });
   }
   // A card's number was printed but its last four could not be read from the picture.
-  if (tx.payments.some((p) => p.method === 'card' && !p.card_last4) && ocr.lines.some((l) => CARD_LINE.test(texts[l.line] ?? ''))) {
+  if (tx.payments.some((p) => p.method === 'card' && !p.card_last4) && ocr.lines.some((l) => CARD_LINE.test(texts[l.line] ?? '') || CARD_LINE_UNREAD.test(texts[l.line] ?? ''))) {
     problems.push({ code: 'ocr_card_unread', field: 'payments', message: "The card number's last four digits could not be read from the picture of the receipt: check them against the paper receipt." });
   }
   if (ocr.lines.length === 0) {

@@ -108,6 +108,15 @@ describe('fields read from unsure words', () => {
     expect(result.problems.map((p) => p.code)).toEqual(['ocr_card_unread']);
   });
 
+  it('a card line read without its colon or digits goes to review: its last four were printed but not read', () => {
+    const card = swap(receiptLines(), 'CASH                  6,000.00', 'CARD                  5,375.00').filter((l) => !l.startsWith('CHANGE')).slice(0, -1);
+    const result = readAs([...card, '  card        "', 'Thank you']);
+    expect(result.status).toBe('review');
+    expect(result.problems.map((p) => p.code)).toEqual(['ocr_card_unread']);
+    // The payment line alone (no card number printed) is not such a line.
+    expect(readAs([...card, 'Thank you']).status).toBe('ok');
+  });
+
   it('an item whose "qty x price" words were lost in the reading goes to review, not out as one of the item', () => {
     const lines = [
       'MAMA PUT KITCHEN LTD',
