@@ -80,7 +80,8 @@ const RECHECK_BELOW = 0.8;
  * A second reading of each unsure word with digits, cut out of the picture with a little white
  * around it: on a long receipt line the engine is often unsure of a right-aligned amount it reads
  * perfectly alone. When both readings agree the word takes the better confidence; when they differ
- * it keeps the lower one (the receipt will go to review if a field depends on it).
+ * it keeps the lower one (the receipt will go to review if a field depends on it), and an amount read
+ * alone as another amount is kept beside it as an alternative the parser may choose by the arithmetic.
  */
 async function recheck(picture: Bitmap, text: OcrText, pool: OcrPool, scale = 1): Promise<OcrText> {
   for (const line of text.lines) {
@@ -90,7 +91,11 @@ async function recheck(picture: Bitmap, text: OcrText, pool: OcrPool, scale = 1)
       const alone = await pool.recognize(cropBitmap(picture, { x0: word.box.x0 - h, y0: word.box.y0 - h / 2, x1: word.box.x1 + h, y1: word.box.y1 + h / 2 }), scale);
       const again = alone.lines.flatMap((l) => l.words);
       if (again.map((w) => w.text).join('') === word.text) word.confidence = Math.max(word.confidence, Math.min(...again.map((w) => w.confidence)));
-      else if (again.length) word.confidence = Math.min(word.confidence, ...again.map((w) => w.confidence));
+      else if (again.length) {
+        // An amount read as another amount: both readings are the engine's, and the arithmetic chooses (never a digit made up).
+        if (again.length === 1 && AMOUNT_WORD.test(word.text) && AMOUNT_WORD.test(again[0]!.text)) word.alternatives = [{ text: again[0]!.text, confidence: again[0]!.confidence }];
+        word.confidence = Math.min(word.confidence, ...again.map((w) => w.confidence));
+      }
     }
     line.confidence = meanConfidence(line.words);
   }

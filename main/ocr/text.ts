@@ -7,6 +7,8 @@ export interface OcrWord {
   confidence: number;
   /** Where the word is in the picture, in dots. */
   box?: { x0: number; y0: number; x1: number; y1: number };
+  /** An amount the engine read otherwise when it read the word again on its own: the receipt's arithmetic may choose it instead. */
+  alternatives?: Array<{ text: string; confidence: number }>;
 }
 
 /** A confidence as it is stored and shown: two decimals. */

@@ -10,7 +10,7 @@ import type { Transaction } from './transaction.js';
 export interface OcrEvidence {
   /** `source.ocr.engine` (cloud-api.md §3). */
   engine: string;
-  lines: Array<{ line: number; confidence: number; words: Array<{ text: string; confidence: number }> }>;
+  lines: Array<{ line: number; confidence: number; words: Array<{ text: string; confidence: number; alternatives?: Array<{ text: string; confidence: number }> }> }>;
   /** Mean word confidence over the pictures read. */
   confidence: number;
 }
@@ -112,6 +112,18 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   const swapped = asRead.slice();
   for (const l of ocr.lines) swapped[l.line] = pictureLineReading(asRead[l.line]!);
   const variants = swapped.some((t, i) => t !== asRead[i]) ? [swapped, asRead] : [asRead];
+  // Amounts the engine read otherwise on their own (OcrWord.alternatives): all of them taken, then each alone.
+  const alternatives = ocr.lines.flatMap((l) => l.words.flatMap((w, k) => (w.alternatives ?? []).map((a) => ({ line: l.line, word: k, text: a.text }))));
+  if (alternatives.length) {
+    const taking = (picked: typeof alternatives): string[] => {
+      const texts = asRead.slice();
+      for (const a of picked) texts[a.line] = replaceToken(texts[a.line]!, a.word, a.text);
+      for (const l of ocr.lines) texts[l.line] = pictureLineReading(texts[l.line]!);
+      return texts;
+    };
+    variants.push(taking(alternatives));
+    if (alternatives.length > 1) for (const a of alternatives.slice(0, MAX_SINGLE_ALTERNATIVES)) variants.push(taking([a]));
+  }
   const results = variants.map((texts) => ({ texts, result: parseReceipt({ ...receipt, lines: receipt.lines.map((l, i) => ({ ...l, text: texts[i]! })) }, ctx) }));
   const adds = (r: ParseResult): boolean => r.transaction !== null && !r.problems.some((p) => ARITHMETIC.has(p.code));
   const chosen = results.find((r) => adds(r.result)) ?? results[0]!;
@@ -158,6 +170,15 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
     problems.push({ code: 'ocr_no_text', field: 'raw', message: 'The receipt was printed as a picture and no text could be read from it.' });
   }
   return { status: result.status === 'unparsed' ? 'unparsed' : problems.length ? 'review' : 'ok', transaction: tx, problems };
+}
+
+/** Alternatives tried one at a time (beyond all at once): a receipt has few unsure amounts, and each try is a parse. */
+const MAX_SINGLE_ALTERNATIVES = 4;
+
+/** The line with its `index`-th word (a run of non-spaces) replaced; as it was when it has fewer words. */
+function replaceToken(line: string, index: number, text: string): string {
+  let k = 0;
+  return line.replace(/\S+/g, (token) => (k++ === index ? text : token));
 }
 
 interface Check {
@@ -234,7 +255,8 @@ function lowConfidence(tx: Transaction, texts: string[], ocr: OcrEvidence, order
     let worst: { text: string; confidence: number } | null = null;
     for (const l of ocr.lines) {
       const line = texts[l.line] ?? '';
-      for (const w of l.words) {
+      // A word and the amounts it was read as alone: the least sure of those the field was read from.
+      for (const w of l.words.flatMap((x) => [x, ...(x.alternatives ?? [])])) {
         const word = amountReading(w.text);
         if (check.matches(word, line) && (worst === null || w.confidence < worst.confidence)) worst = w;
       }

@@ -195,3 +195,38 @@ describe('fields read from unsure words', () => {
     expect(result.transaction!.receipt_number).toBe('000123');
   });
 });
+
+describe('amounts read again on their own', () => {
+  /** The receipt as read, with `alternatives` for the words (by text) that were read otherwise alone. */
+  function readWith(lines: string[], alternatives: Record<string, { text: string; confidence: number }>, unsure: Record<string, number> = {}) {
+    const receipt = receiptOf(lines);
+    const ocr: OcrEvidence = {
+      engine: 'tesseract',
+      confidence: 0.9,
+      lines: lines.map((text, line) => ({
+        line,
+        confidence: 0.9,
+        words: text.split(/\s+/).filter(Boolean).map((w) => ({ text: w, confidence: unsure[w] ?? 0.95, ...(alternatives[w] ? { alternatives: [alternatives[w]] } : {}) })),
+      })),
+    };
+    return parseReadReceipt(receipt, contextFor(receipt), ocr);
+  }
+
+  it('an item amount misread on its line but read right alone is taken when the arithmetic then holds', () => {
+    const lines = swap(receiptLines(), '3,000.00', '3,080.00');
+    expect(readWith(lines, {}, { '3,080.00': 0.7 }).status).toBe('review');
+    const result = readWith(lines, { '3,080.00': { text: '3,000.00', confidence: 0.93 } }, { '3,080.00': 0.7 });
+    expect(result.problems).toEqual([]);
+    expect(result.status).toBe('ok');
+    expect(result.transaction!.lines.map((l) => l.amount)).toEqual(['2000.00', '3000.00']);
+  });
+
+  it('an alternative that does not make the arithmetic hold is not taken, and one read unsure holds the receipt for review', () => {
+    const lines = swap(receiptLines(), '3,000.00', '3,080.00');
+    expect(readWith(lines, { '3,080.00': { text: '3,060.00', confidence: 0.93 } }, { '3,080.00': 0.7 }).status).toBe('review');
+    // Read right alone, but the engine was unsure of that too: the subtotal the alternative makes hold is not trusted blindly.
+    const unsure = readWith(swap(receiptLines(), 'SUBTOTAL              5,000.00', 'SUBTOTAL              5,080.00'), { '5,080.00': { text: '5,000.00', confidence: 0.4 } }, { '5,080.00': 0.5 });
+    expect(unsure.status).toBe('review');
+    expect(unsure.problems.map((p) => p.field)).toContain('totals.subtotal');
+  });
+});
