@@ -42,3 +42,21 @@ describe('the second reading checked against the first', () => {
     expect(read!.read.lines[0]!.words[1]).toMatchObject({ text: 'R794129', confidence: 0.93 });
   });
 });
+
+describe('unsure words with digits read again alone', () => {
+  it('a receipt number read at 82 % is read again alone, and takes the better confidence when both readings agree', async () => {
+    let alone = 0;
+    const pool = {
+      recognize: (bitmap: { width: number }) => {
+        if (bitmap.width < 576) {
+          alone++;
+          return Promise.resolve(page([word('R794129', 0.95, 20)]));
+        }
+        return Promise.resolve(page([word('No:', 0.92, 80), word('R794129', 0.82, 120)]));
+      },
+    } as unknown as OcrPool;
+    const read = await readPictures(pictureReceipt(), pool);
+    expect(alone).toBe(1);
+    expect(read!.read.lines[0]!.words[1]).toMatchObject({ text: 'R794129', confidence: 0.95 });
+  });
+});
