@@ -61,7 +61,7 @@ const TIME_AFTER_DATE = /(\d{1,4}[/.-](?:\d{1,2}|[A-Za-z]{3})[/.-]\d{2,4}\s+)([0
 
 /** The line as an OCR'd receipt line is parsed: look-alike letters in amounts read as digits, a card's mask and a time's colon given back. */
 export function pictureLineReading(text: string): string {
-  return pointBack(amountReading(text))
+  return amountPointBack(pointBack(amountReading(text)))
     .replace(LONG_NUMBER, (run: string, last4: string) => (run.replace(/\D/g, '').length >= 13 ? `**** **** **** ${last4}` : run))
     .replace(CARD_MASK, (_, label: string, _mask: string, last4: string) => `${label}**** **** **** ${last4}`)
     .replace(TIME_AFTER_DATE, (_, date: string, h: string, m: string) => `${date}${h}:${m}`);
@@ -79,6 +79,22 @@ function pointBack(text: string): string {
   return text.replace(LOST_POINT, (whole, qty: string, times: string, digits: string, amount: string) =>
     Number(qty) * Number(digits) === Math.round(Number(amount.replace(/,/g, '')) * 100) ? `${qty}${times}${digits.slice(0, -2)}.${digits.slice(-2)}` : whole,
   );
+}
+
+/** "5x 219.50    109750E": an item's amount read without its point (and its tax marker run into it), after "qty x price". */
+const LOST_AMOUNT_POINT = /(?<![\d.,])(\d{1,4})(\s*[xX×]\s*)((?:NGN|N)?\d[\d,]*\.\d{2})(\s+)(\d{3,9})([A-Z]?)(\s*)$/;
+
+/**
+ * Gives an item's amount its decimal point back when quantity × price makes it to the kobo (5 × 219.50 =
+ * 1097.50), and parts a tax marker run into it ("109750E" → "1097.50 E"). Only a point and a space are
+ * placed, never a digit; an amount that does not match is left as read (and the arithmetic holds the receipt).
+ */
+function amountPointBack(text: string): string {
+  return text.replace(LOST_AMOUNT_POINT, (whole, qty: string, times: string, price: string, gap: string, digits: string, marker: string, end: string) => {
+    const kobo = koboFromMoney(price.replace(/^(?:NGN|N)/, '').replace(/,/g, ''));
+    if (kobo === null || Number(qty) * kobo !== Number(digits)) return whole;
+    return `${qty}${times}${price}${gap}${digits.slice(0, -2)}.${digits.slice(-2)}${marker ? ` ${marker}` : ''}${end}`;
+  });
 }
 
 const QTY_TIMES_PRICE = /\d\s*[xX×]\s*(?:NGN|N)?\d[\d,]*\.\d{2}/;

@@ -41,6 +41,13 @@ describe('amounts read with look-alike letters', () => {
     expect(pictureLineReading('  Card: 4111 1111 1111 1112')).toBe('  Card: **** **** **** 1112');
   });
 
+  it("gives an item's amount read without its point its point back, only when quantity × price makes it", () => {
+    // Its tax marker run into it ("109750E") is parted from it; a digit is never changed.
+    expect(pictureLineReading('   5x 219.50                    109750E')).toBe('   5x 219.50                    1097.50 E');
+    expect(pictureLineReading('   5 x 219.50                    109750')).toBe('   5 x 219.50                    1097.50');
+    expect(pictureLineReading('   5x 219.50                    109850E')).toBe('   5x 219.50                    109850E');
+  });
+
   it('a receipt whose look-alike amounts add up once read as digits is ok, with the digits', () => {
     const lines = swap(swap(receiptLines(), 'TOTAL                 5,375.00', 'TOTAL                 5,375.0O'), 'VAT 7.5%                375.00', 'VAT 7.5%                37S.00');
     const result = readAs(lines);
