@@ -164,7 +164,7 @@ export async function readJob(entry: StoredJob, pool: OcrPool, profileName?: str
   if (!first || first.notReceipt || !needsReading(first)) return parseDecoded(entry, receipts, profileName);
   let read;
   try {
-    // Read again (larger) when the first reading does not parse `ok`: see readPictures.
+    // Unsure lines read again (larger) when the first reading does not parse `ok`: see readPictures.
     read = await readPictures(first, pool, (r) => parseDecoded(entry, receipts, profileName, r).state === STATE_OF.ok);
   } catch (err) {
     if (pool.closed) throw err instanceof OcrFailed ? err : new OcrFailed(reason(err));

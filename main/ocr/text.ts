@@ -7,6 +7,8 @@ export interface OcrWord {
   confidence: number;
   /** Where the word is in the picture, in dots. */
   box?: { x0: number; y0: number; x1: number; y1: number };
+  /** An amount the engine read otherwise when it read the word again on its own: the receipt's arithmetic may choose it instead. */
+  alternatives?: Array<{ text: string; confidence: number }>;
 }
 
 /** A confidence as it is stored and shown: two decimals. */
@@ -37,7 +39,7 @@ export interface OcrText {
 
 /** The engine's page as lines; `top` is where the image it read starts in the picture (its blank rows were cut). */
 export function linesOf(page: Page, top = 0, left = 0, scale = 1): OcrText {
-  const raw: Array<{ words: Array<OcrWord & { x0: number; x1: number }>; y: number }> = [];
+  const raw: Array<{ words: OcrWord[]; y: number }> = [];
   for (const block of page.blocks ?? []) {
     for (const paragraph of block.paragraphs) {
       for (const line of paragraph.lines) {
@@ -45,8 +47,6 @@ export function linesOf(page: Page, top = 0, left = 0, scale = 1): OcrText {
           .map((w) => ({
             text: w.text.trim(),
             confidence: w.confidence / 100,
-            x0: w.bbox.x0,
-            x1: w.bbox.x1,
             box: { x0: w.bbox.x0 / scale + left, y0: w.bbox.y0 / scale + top, x1: w.bbox.x1 / scale + left, y1: w.bbox.y1 / scale + top },
           }))
           // Every word is kept, however unsure: a field read from an unsure word sends the receipt to review.
@@ -55,18 +55,28 @@ export function linesOf(page: Page, top = 0, left = 0, scale = 1): OcrText {
       }
     }
   }
-  raw.sort((a, b) => a.y - b.y);
+  return laidOut(raw);
+}
+
+/**
+ * Lines of words (each with its box in the picture, in dots) as receipt lines, top to bottom: each
+ * indented from the picture's left margin and its words spaced by the gaps between them, counted in
+ * characters (the median width of a character over every word), so columns survive.
+ */
+export function laidOut(read: ReadonlyArray<{ words: OcrWord[]; y: number }>): OcrText {
+  const raw = read.filter((l) => l.words.length > 0 && l.words.every((w) => w.box)).sort((a, b) => a.y - b.y);
+  const box = (w: OcrWord): NonNullable<OcrWord['box']> => w.box!;
   // One character's width across the picture: the median over words (a receipt keeps one font size for most lines).
-  const widths = raw.flatMap((l) => l.words.map((w) => (w.x1 - w.x0) / Math.max(1, [...w.text].length))).sort((a, b) => a - b);
-  const cell = widths.length ? widths[Math.floor(widths.length / 2)]! : 12;
-  const margin = raw.length ? Math.min(...raw.map((l) => l.words[0]!.x0)) : 0;
+  const widths = raw.flatMap((l) => l.words.map((w) => (box(w).x1 - box(w).x0) / Math.max(1, [...w.text].length))).sort((a, b) => a - b);
+  const cell = Math.max(1e-3, widths.length ? widths[Math.floor(widths.length / 2)]! : 12);
+  const margin = raw.length ? Math.min(...raw.map((l) => box(l.words[0]!).x0)) : 0;
   const lines = raw.map((l): OcrLine => {
-    let text = ' '.repeat(Math.max(0, Math.round((l.words[0]!.x0 - margin) / cell)));
+    let text = ' '.repeat(Math.max(0, Math.round((box(l.words[0]!).x0 - margin) / cell)));
     l.words.forEach((w, i) => {
-      if (i > 0) text += ' '.repeat(Math.max(1, Math.round((w.x0 - l.words[i - 1]!.x1) / cell)));
+      if (i > 0) text += ' '.repeat(Math.max(1, Math.round((box(w).x0 - box(l.words[i - 1]!).x1) / cell)));
       text += w.text;
     });
-    return { text, confidence: meanConfidence(l.words), words: l.words.map((w) => ({ text: w.text, confidence: w.confidence, box: w.box })), y: l.y };
+    return { text, confidence: meanConfidence(l.words), words: l.words, y: l.y };
   });
   return { lines, confidence: meanConfidence(raw.flatMap((l) => l.words)) };
 }

@@ -10,7 +10,7 @@ import type { Transaction } from './transaction.js';
 export interface OcrEvidence {
   /** `source.ocr.engine` (cloud-api.md §3). */
   engine: string;
-  lines: Array<{ line: number; confidence: number; words: Array<{ text: string; confidence: number }> }>;
+  lines: Array<{ line: number; confidence: number; words: Array<{ text: string; confidence: number; alternatives?: Array<{ text: string; confidence: number }> }> }>;
   /** Mean word confidence over the pictures read. */
   confidence: number;
 }
@@ -61,7 +61,7 @@ const TIME_AFTER_DATE = /(\d{1,4}[/.-](?:\d{1,2}|[A-Za-z]{3})[/.-]\d{2,4}\s+)([0
 
 /** The line as an OCR'd receipt line is parsed: look-alike letters in amounts read as digits, a card's mask and a time's colon given back. */
 export function pictureLineReading(text: string): string {
-  return pointBack(amountReading(text))
+  return amountPointBack(pointBack(amountReading(text)))
     .replace(LONG_NUMBER, (run: string, last4: string) => (run.replace(/\D/g, '').length >= 13 ? `**** **** **** ${last4}` : run))
     .replace(CARD_MASK, (_, label: string, _mask: string, last4: string) => `${label}**** **** **** ${last4}`)
     .replace(TIME_AFTER_DATE, (_, date: string, h: string, m: string) => `${date}${h}:${m}`);
@@ -81,6 +81,22 @@ function pointBack(text: string): string {
   );
 }
 
+/** "5x 219.50    109750E": an item's amount read without its point (and its tax marker run into it), after "qty x price". */
+const LOST_AMOUNT_POINT = /(?<![\d.,])(\d{1,4})(\s*[xX×]\s*)((?:NGN|N)?\d[\d,]*\.\d{2})(\s+)(\d{3,9})([A-Z]?)(\s*)$/;
+
+/**
+ * Gives an item's amount its decimal point back when quantity × price makes it to the kobo (5 × 219.50 =
+ * 1097.50), and parts a tax marker run into it ("109750E" → "1097.50 E"). Only a point and a space are
+ * placed, never a digit; an amount that does not match is left as read (and the arithmetic holds the receipt).
+ */
+function amountPointBack(text: string): string {
+  return text.replace(LOST_AMOUNT_POINT, (whole, qty: string, times: string, price: string, gap: string, digits: string, marker: string, end: string) => {
+    const kobo = koboFromMoney(price.replace(/^(?:NGN|N)/, '').replace(/,/g, ''));
+    if (kobo === null || Number(qty) * kobo !== Number(digits)) return whole;
+    return `${qty}${times}${price}${gap}${digits.slice(0, -2)}.${digits.slice(-2)}${marker ? ` ${marker}` : ''}${end}`;
+  });
+}
+
 const QTY_TIMES_PRICE = /\d\s*[xX×]\s*(?:NGN|N)?\d[\d,]*\.\d{2}/;
 const AMOUNT_ALONE = /^\s*[-+]?(?:NGN|N)?\d[\d,]*\.\d{2}(?:\s*[A-Z])?\s*$/;
 
@@ -91,6 +107,12 @@ const PRICE_WORD = /(?<![\w.,])(?:NGN|N)?\d[\d,]*\.\d{2}(?![\w.,])/;
 const LOOK_ALIKE_BESIDE_DIGIT = /[OoDQIl|iSsBZzg](?=\d)|(?<=\d)[OoDQIl|iSsBZzg]/;
 
 const CARD_LINE = /^\s*card\s*(?:no\.?|number|#)?\s*:/i;
+
+/**
+ * A card line whose colon and digits were lost in the reading ("  card        \""): the word card and
+ * no amount. (The payment line "CARD   702.31" has its amount.)
+ */
+const CARD_LINE_UNREAD = /^\s*card\b(?![^\n]*\d[\d,]*\.\d{2})/i;
 
 const ARITHMETIC = new Set(['lines_subtotal_mismatch', 'tax_rate_mismatch', 'tax_sum_mismatch', 'total_mismatch', 'vat_inclusive', 'payments_short', 'payments_over', 'line_arithmetic', 'change_mismatch', 'tax_base_unknown']);
 
@@ -106,6 +128,18 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   const swapped = asRead.slice();
   for (const l of ocr.lines) swapped[l.line] = pictureLineReading(asRead[l.line]!);
   const variants = swapped.some((t, i) => t !== asRead[i]) ? [swapped, asRead] : [asRead];
+  // Amounts the engine read otherwise on their own (OcrWord.alternatives): all of them taken, then each alone.
+  const alternatives = ocr.lines.flatMap((l) => l.words.flatMap((w, k) => (w.alternatives ?? []).map((a) => ({ line: l.line, word: k, text: a.text }))));
+  if (alternatives.length) {
+    const taking = (picked: typeof alternatives): string[] => {
+      const texts = asRead.slice();
+      for (const a of picked) texts[a.line] = replaceToken(texts[a.line]!, a.word, a.text);
+      for (const l of ocr.lines) texts[l.line] = pictureLineReading(texts[l.line]!);
+      return texts;
+    };
+    variants.push(taking(alternatives));
+    if (alternatives.length > 1) for (const a of alternatives.slice(0, MAX_SINGLE_ALTERNATIVES)) variants.push(taking([a]));
+  }
   const results = variants.map((texts) => ({ texts, result: parseReceipt({ ...receipt, lines: receipt.lines.map((l, i) => ({ ...l, text: texts[i]! })) }, ctx) }));
   const adds = (r: ParseResult): boolean => r.transaction !== null && !r.problems.some((p) => ARITHMETIC.has(p.code));
   const chosen = results.find((r) => adds(r.result)) ?? results[0]!;
@@ -145,13 +179,22 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
     problems.push({ code: 'ocr_low_confidence', field: 'receipt_number', message: `The receipt number (${tx.receipt_number}) was read from a picture and has a letter that may be a digit (O or 0, I or 1, S or 5, B or 8): check it against the paper receipt.` });
   }
   // A card's number was printed but its last four could not be read from the picture.
-  if (tx.payments.some((p) => p.method === 'card' && !p.card_last4) && ocr.lines.some((l) => CARD_LINE.test(texts[l.line] ?? ''))) {
+  if (tx.payments.some((p) => p.method === 'card' && !p.card_last4) && ocr.lines.some((l) => CARD_LINE.test(texts[l.line] ?? '') || CARD_LINE_UNREAD.test(texts[l.line] ?? ''))) {
     problems.push({ code: 'ocr_card_unread', field: 'payments', message: "The card number's last four digits could not be read from the picture of the receipt: check them against the paper receipt." });
   }
   if (ocr.lines.length === 0) {
     problems.push({ code: 'ocr_no_text', field: 'raw', message: 'The receipt was printed as a picture and no text could be read from it.' });
   }
   return { status: result.status === 'unparsed' ? 'unparsed' : problems.length ? 'review' : 'ok', transaction: tx, problems };
+}
+
+/** Alternatives tried one at a time (beyond all at once): a receipt has few unsure amounts, and each try is a parse. */
+const MAX_SINGLE_ALTERNATIVES = 4;
+
+/** The line with its `index`-th word (a run of non-spaces) replaced; as it was when it has fewer words. */
+function replaceToken(line: string, index: number, text: string): string {
+  let k = 0;
+  return line.replace(/\S+/g, (token) => (k++ === index ? text : token));
 }
 
 interface Check {
@@ -228,7 +271,8 @@ function lowConfidence(tx: Transaction, texts: string[], ocr: OcrEvidence, order
     let worst: { text: string; confidence: number } | null = null;
     for (const l of ocr.lines) {
       const line = texts[l.line] ?? '';
-      for (const w of l.words) {
+      // A word and the amounts it was read as alone: the least sure of those the field was read from.
+      for (const w of l.words.flatMap((x) => [x, ...(x.alternatives ?? [])])) {
         const word = amountReading(w.text);
         if (check.matches(word, line) && (worst === null || w.confidence < worst.confidence)) worst = w;
       }

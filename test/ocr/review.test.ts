@@ -41,6 +41,13 @@ describe('amounts read with look-alike letters', () => {
     expect(pictureLineReading('  Card: 4111 1111 1111 1112')).toBe('  Card: **** **** **** 1112');
   });
 
+  it("gives an item's amount read without its point its point back, only when quantity × price makes it", () => {
+    // Its tax marker run into it ("109750E") is parted from it; a digit is never changed.
+    expect(pictureLineReading('   5x 219.50                    109750E')).toBe('   5x 219.50                    1097.50 E');
+    expect(pictureLineReading('   5 x 219.50                    109750')).toBe('   5 x 219.50                    1097.50');
+    expect(pictureLineReading('   5x 219.50                    109850E')).toBe('   5x 219.50                    109850E');
+  });
+
   it('a receipt whose look-alike amounts add up once read as digits is ok, with the digits', () => {
     const lines = swap(swap(receiptLines(), 'TOTAL                 5,375.00', 'TOTAL                 5,375.0O'), 'VAT 7.5%                375.00', 'VAT 7.5%                37S.00');
     const result = readAs(lines);
@@ -106,6 +113,15 @@ describe('fields read from unsure words', () => {
     const result = readAs(lines);
     expect(result.status).toBe('review');
     expect(result.problems.map((p) => p.code)).toEqual(['ocr_card_unread']);
+  });
+
+  it('a card line read without its colon or digits goes to review: its last four were printed but not read', () => {
+    const card = swap(receiptLines(), 'CASH                  6,000.00', 'CARD                  5,375.00').filter((l) => !l.startsWith('CHANGE')).slice(0, -1);
+    const result = readAs([...card, '  card        "', 'Thank you']);
+    expect(result.status).toBe('review');
+    expect(result.problems.map((p) => p.code)).toEqual(['ocr_card_unread']);
+    // The payment line alone (no card number printed) is not such a line.
+    expect(readAs([...card, 'Thank you']).status).toBe('ok');
   });
 
   it('an item whose "qty x price" words were lost in the reading goes to review, not out as one of the item', () => {
@@ -184,5 +200,40 @@ describe('fields read from unsure words', () => {
     const result = readAs(receiptLines());
     expect(result.status).toBe('ok');
     expect(result.transaction!.receipt_number).toBe('000123');
+  });
+});
+
+describe('amounts read again on their own', () => {
+  /** The receipt as read, with `alternatives` for the words (by text) that were read otherwise alone. */
+  function readWith(lines: string[], alternatives: Record<string, { text: string; confidence: number }>, unsure: Record<string, number> = {}) {
+    const receipt = receiptOf(lines);
+    const ocr: OcrEvidence = {
+      engine: 'tesseract',
+      confidence: 0.9,
+      lines: lines.map((text, line) => ({
+        line,
+        confidence: 0.9,
+        words: text.split(/\s+/).filter(Boolean).map((w) => ({ text: w, confidence: unsure[w] ?? 0.95, ...(alternatives[w] ? { alternatives: [alternatives[w]] } : {}) })),
+      })),
+    };
+    return parseReadReceipt(receipt, contextFor(receipt), ocr);
+  }
+
+  it('an item amount misread on its line but read right alone is taken when the arithmetic then holds', () => {
+    const lines = swap(receiptLines(), '3,000.00', '3,080.00');
+    expect(readWith(lines, {}, { '3,080.00': 0.7 }).status).toBe('review');
+    const result = readWith(lines, { '3,080.00': { text: '3,000.00', confidence: 0.93 } }, { '3,080.00': 0.7 });
+    expect(result.problems).toEqual([]);
+    expect(result.status).toBe('ok');
+    expect(result.transaction!.lines.map((l) => l.amount)).toEqual(['2000.00', '3000.00']);
+  });
+
+  it('an alternative that does not make the arithmetic hold is not taken, and one read unsure holds the receipt for review', () => {
+    const lines = swap(receiptLines(), '3,000.00', '3,080.00');
+    expect(readWith(lines, { '3,080.00': { text: '3,060.00', confidence: 0.93 } }, { '3,080.00': 0.7 }).status).toBe('review');
+    // Read right alone, but the engine was unsure of that too: the subtotal the alternative makes hold is not trusted blindly.
+    const unsure = readWith(swap(receiptLines(), 'SUBTOTAL              5,000.00', 'SUBTOTAL              5,080.00'), { '5,080.00': { text: '5,000.00', confidence: 0.4 } }, { '5,080.00': 0.5 });
+    expect(unsure.status).toBe('review');
+    expect(unsure.problems.map((p) => p.field)).toContain('totals.subtotal');
   });
 });

@@ -1,0 +1,88 @@
+// The second reading of a picture checked against the first: identifiers the two read differently are unsure, amounts are left to the arithmetic.
+import { describe, expect, it } from 'vitest';
+import type { DecodedReceipt } from '../../main/escpos/types.js';
+import { readPictures, type OcrPool, type OcrText } from '../../main/ocr/index.js';
+
+const word = (text: string, confidence: number, x0: number): { text: string; confidence: number; box: { x0: number; y0: number; x1: number; y1: number } } => ({ text, confidence, box: { x0, y0: 10, x1: x0 + 10 * text.length, y1: 30 } });
+
+function page(words: ReturnType<typeof word>[]): OcrText {
+  return { lines: [{ text: words.map((w) => w.text).join(' '), confidence: 0.9, words, y: 10 }], confidence: 0.9 };
+}
+
+/** A pool that reads the picture as `first`, its lines alone at twice the size as `second`, and a word alone as nothing. */
+function poolReading(first: () => OcrText, second: () => OcrText, calls: number[] = []): OcrPool {
+  return {
+    recognize: (bitmap: { width: number }, scale = 1) => {
+      calls.push(scale);
+      return Promise.resolve(scale !== 1 ? second() : bitmap.width < 576 ? page([]) : first());
+    },
+  } as unknown as OcrPool;
+}
+
+/** A receipt holding one picture that holds text (ink in a quarter of its dots). */
+function pictureReceipt(): DecodedReceipt {
+  const width = 576;
+  const height = 48;
+  const data = new Uint8Array((width / 8) * height).map((_, i) => (i % 4 === 0 ? 0xff : 0));
+  return { lines: [], qr: [], pdf417: [], barcodes: [], images: 1, pictures: [{ width, height, data, kind: 'raster', source: 'GS v 0', line: 0, align: 'left', paperDots: width, offset: 0 }], end: 'cut', warnings: [], raw: data };
+}
+
+describe('the second reading checked against the first', () => {
+  it('a receipt number the two readings read differently is unsure, however sure the second was', async () => {
+    const first = () => page([word('Invoice', 0.96, 0), word('No:', 0.92, 80), word('R794129', 0.54, 120), word('1,320.00', 0.5, 400)]);
+    const second = () => page([word('Invoice', 0.87, 0), word('No:', 0.86, 80), word('R784129', 0.9, 121), word('1,330.00', 0.86, 401)]);
+    const read = await readPictures(pictureReceipt(), poolReading(first, second), (r) => r.read.lines[0]!.words.some((w) => w.text === '1,330.00'));
+    const words = read!.read.lines[0]!.words;
+    expect(words.map((w) => w.text)).toEqual(['Invoice', 'No:', 'R784129', '1,330.00']);
+    // The receipt number: half the lower confidence, below what an identifier needs; the amount as the second read it.
+    expect(words[2]!.confidence).toBeCloseTo(0.27);
+    expect(words[3]!.confidence).toBe(0.86);
+    expect(words[0]!.confidence).toBe(0.87);
+  });
+
+  it('a receipt number both readings read alike keeps the second reading\'s confidence', async () => {
+    const first = () => page([word('No:', 0.92, 80), word('R794129', 0.54, 120), word('1,320.00', 0.5, 400)]);
+    const second = () => page([word('No:', 0.86, 80), word('R794129', 0.93, 121), word('1,330.00', 0.86, 401)]);
+    const read = await readPictures(pictureReceipt(), poolReading(first, second), (r) => r.read.lines[0]!.words.some((w) => w.text === '1,330.00'));
+    expect(read!.read.lines[0]!.words[1]).toMatchObject({ text: 'R794129', confidence: 0.93 });
+  });
+});
+
+describe('the second reading: unsure lines read again alone', () => {
+  it('only the lines holding an unsure word are read again, at twice the size; the others stay as first read', async () => {
+    const sure = { text: 'TOTAL 1,330.00', confidence: 0.95, y: 50, words: [{ text: 'TOTAL', confidence: 0.95, box: { x0: 0, y0: 50, x1: 50, y1: 70 } }, { text: '1,330.00', confidence: 0.95, box: { x0: 400, y0: 50, x1: 480, y1: 70 } }] };
+    const first = (): OcrText => ({ lines: [page([word('Coartem', 0.9, 0), word('1,320.00', 0.5, 400)]).lines[0]!, structuredClone(sure)], confidence: 0.8 });
+    const second = () => page([word('Coartem', 0.93, 0), word('1,330.00', 0.92, 400)]);
+    const calls: number[] = [];
+    const read = await readPictures(pictureReceipt(), poolReading(first, second, calls), (r) => r.read.lines[0]!.words[1]!.text === '1,330.00');
+    // The page, the unsure amount alone (at the first reading's size), then its line alone at twice the size.
+    expect(calls).toEqual([1, 1, 2]);
+    expect(read!.receipt.lines.map((l) => l.text.replace(/ +/g, ' '))).toEqual(['Coartem 1,330.00', 'TOTAL 1,330.00']);
+    expect(read!.read.lines[1]!.words.map((w) => w.confidence)).toEqual([0.95, 0.95]);
+  });
+
+  it('a reading whose lines are all sure is not read again', async () => {
+    const calls: number[] = [];
+    const read = await readPictures(pictureReceipt(), poolReading(() => page([word('TOTAL', 0.95, 0), word('1,330.00', 0.95, 400)]), () => page([]), calls), () => false);
+    expect(calls).toEqual([1]);
+    expect(read!.read.lines[0]!.words.map((w) => w.text)).toEqual(['TOTAL', '1,330.00']);
+  });
+});
+
+describe('unsure words with digits read again alone', () => {
+  it('a receipt number read at 82 % is read again alone, and takes the better confidence when both readings agree', async () => {
+    let alone = 0;
+    const pool = {
+      recognize: (bitmap: { width: number }) => {
+        if (bitmap.width < 576) {
+          alone++;
+          return Promise.resolve(page([word('R794129', 0.95, 20)]));
+        }
+        return Promise.resolve(page([word('No:', 0.92, 80), word('R794129', 0.82, 120)]));
+      },
+    } as unknown as OcrPool;
+    const read = await readPictures(pictureReceipt(), pool);
+    expect(alone).toBe(1);
+    expect(read!.read.lines[0]!.words[1]).toMatchObject({ text: 'R794129', confidence: 0.95 });
+  });
+});
