@@ -118,12 +118,12 @@ const RECHECK_BELOW = 0.86;
  * it keeps the lower one (the receipt will go to review if a field depends on it), and an amount read
  * alone as another amount is kept beside it as an alternative the parser may choose by the arithmetic.
  */
-async function recheck(picture: Bitmap, text: OcrText, pool: OcrPool, scale = 1): Promise<OcrText> {
+async function recheck(picture: Bitmap, text: OcrText, pool: OcrPool): Promise<OcrText> {
   for (const line of text.lines) {
     for (const word of line.words) {
       if (word.confidence >= RECHECK_BELOW || !word.box || !/\d/.test(word.text)) continue;
       const h = word.box.y1 - word.box.y0;
-      const alone = await pool.recognize(cropBitmap(picture, { x0: word.box.x0 - h, y0: word.box.y0 - h / 2, x1: word.box.x1 + h, y1: word.box.y1 + h / 2 }), scale);
+      const alone = await pool.recognize(cropBitmap(picture, { x0: word.box.x0 - h, y0: word.box.y0 - h / 2, x1: word.box.x1 + h, y1: word.box.y1 + h / 2 }));
       const again = alone.lines.flatMap((l) => l.words);
       if (again.map((w) => w.text).join('') === word.text) word.confidence = Math.max(word.confidence, Math.min(...again.map((w) => w.confidence)));
       else if (again.length) {

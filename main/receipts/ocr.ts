@@ -61,40 +61,34 @@ const TIME_AFTER_DATE = /(\d{1,4}[/.-](?:\d{1,2}|[A-Za-z]{3})[/.-]\d{2,4}\s+)([0
 
 /** The line as an OCR'd receipt line is parsed: look-alike letters in amounts read as digits, a card's mask and a time's colon given back. */
 export function pictureLineReading(text: string): string {
-  return amountPointBack(pointBack(amountReading(text)))
+  return pointBack(amountReading(text))
     .replace(LONG_NUMBER, (run: string, last4: string) => (run.replace(/\D/g, '').length >= 13 ? `**** **** **** ${last4}` : run))
     .replace(CARD_MASK, (_, label: string, _mask: string, last4: string) => `${label}**** **** **** ${last4}`)
     .replace(TIME_AFTER_DATE, (_, date: string, h: string, m: string) => `${date}${h}:${m}`);
 }
 
 /** "4x42572    1,702.88": a unit price whose decimal point was not read, before the line's amount. */
-const LOST_POINT = /(?<![\d.,])(\d{1,4})(\s*[xX×]\s*)(\d{3,9})(?=\s+(?:NGN|N)?(\d[\d,]*\.\d{2})(?:\s*[A-Z])?\s*$)/;
-
-/**
- * Gives a unit price its decimal point back when, with it, quantity × price makes the line's amount to the kobo
- * (4 × 425.72 = 1,702.88). Only a point is placed, never a digit; a price printed without kobo ("2 x 500   1,000.00")
- * does not make its amount read as kobo and is left as printed.
- */
-function pointBack(text: string): string {
-  return text.replace(LOST_POINT, (whole, qty: string, times: string, digits: string, amount: string) =>
-    Number(qty) * Number(digits) === Math.round(Number(amount.replace(/,/g, '')) * 100) ? `${qty}${times}${digits.slice(0, -2)}.${digits.slice(-2)}` : whole,
-  );
-}
-
-/** "5x 219.50    109750E": an item's amount read without its point (and its tax marker run into it), after "qty x price". */
+const LOST_PRICE_POINT = /(?<![\d.,])(\d{1,4})(\s*[xX×]\s*)(\d{3,9})(?=\s+(?:NGN|N)?(\d[\d,]*\.\d{2})(?:\s*[A-Z])?\s*$)/;
+/** "5x 219.50    109750E": the line's amount read without its point (and its tax marker run into it), after "qty x price". */
 const LOST_AMOUNT_POINT = /(?<![\d.,])(\d{1,4})(\s*[xX×]\s*)((?:NGN|N)?\d[\d,]*\.\d{2})(\s+)(\d{3,9})([A-Z]?)(\s*)$/;
 
 /**
- * Gives an item's amount its decimal point back when quantity × price makes it to the kobo (5 × 219.50 =
- * 1097.50), and parts a tax marker run into it ("109750E" → "1097.50 E"). Only a point and a space are
- * placed, never a digit; an amount that does not match is left as read (and the arithmetic holds the receipt).
+ * Gives the unit price or the amount of a "qty x price   amount" line its decimal point back when, with it,
+ * quantity × price makes the amount to the kobo (4 × 425.72 = 1,702.88; 5 × 219.50 = 1097.50), and parts a tax
+ * marker run into the amount ("109750E" → "1097.50 E"). Only a point and a space are placed, never a digit; a price
+ * printed without kobo ("2 x 500   1,000.00") does not make its amount read as kobo and is left as printed.
  */
-function amountPointBack(text: string): string {
-  return text.replace(LOST_AMOUNT_POINT, (whole, qty: string, times: string, price: string, gap: string, digits: string, marker: string, end: string) => {
-    const kobo = koboFromMoney(price.replace(/^(?:NGN|N)/, '').replace(/,/g, ''));
-    if (kobo === null || Number(qty) * kobo !== Number(digits)) return whole;
-    return `${qty}${times}${price}${gap}${digits.slice(0, -2)}.${digits.slice(-2)}${marker ? ` ${marker}` : ''}${end}`;
-  });
+function pointBack(text: string): string {
+  const kobo = (money: string): number | null => koboFromMoney(money.replace(/^(?:NGN|N)/, '').replace(/,/g, ''));
+  const withPoint = (digits: string): string => `${digits.slice(0, -2)}.${digits.slice(-2)}`;
+  const makes = (qty: string, priceKobo: number | null, amountKobo: number | null): boolean => priceKobo !== null && Number(qty) * priceKobo === amountKobo;
+  return text
+    .replace(LOST_PRICE_POINT, (whole, qty: string, times: string, digits: string, amount: string) =>
+      makes(qty, Number(digits), kobo(amount)) ? `${qty}${times}${withPoint(digits)}` : whole,
+    )
+    .replace(LOST_AMOUNT_POINT, (whole, qty: string, times: string, price: string, gap: string, digits: string, marker: string, end: string) =>
+      makes(qty, kobo(price), Number(digits)) ? `${qty}${times}${price}${gap}${withPoint(digits)}${marker ? ` ${marker}` : ''}${end}` : whole,
+    );
 }
 
 const QTY_TIMES_PRICE = /\d\s*[xX×]\s*(?:NGN|N)?\d[\d,]*\.\d{2}/;
