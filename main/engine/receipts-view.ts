@@ -1,8 +1,7 @@
 // The read models the app shows: receipt pages (filters, cursor), receipt detail with its paper, today's figures, the status view.
 import QRCode from 'qrcode';
 import type { Db } from '../store/database.js';
-import { BY_ID } from '../store/ids.js';
-import type { OutboxState, PictureWords, Problem, Store, StoredJob } from '../store/index.js';
+import { BY_ID, type OutboxState, type PictureWords, type Problem, type Store, type StoredJob } from '../store/index.js';
 import { decode } from '../escpos/index.js';
 import { encodePng } from '../escpos/page.js';
 import { picturesToRead } from '../ocr/index.js';

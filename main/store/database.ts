@@ -135,7 +135,7 @@ function isHotJournal(err: unknown): boolean {
 const JOURNAL_MAGIC = Buffer.from('d9d505f920a163d7', 'hex');
 
 /** The page size a hot journal beside `file` was written at; an error naming the journal when it says none we make. */
-export function hotJournalPageSize(file: string, cause?: Error): number {
+function hotJournalPageSize(file: string, cause?: Error): number {
   const journal = `${file}-journal`;
   const header = Buffer.alloc(28);
   let read = 0;

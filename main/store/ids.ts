@@ -14,6 +14,7 @@
 // costs on an empty store), so the store asks a filter first (IdFilter: no false "absent"; saved in the database with
 // each merge, reloaded when another process merged) and reads the run only on a "maybe".
 // The integrity check counts ids stored twice across the runs.
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from './database.js';
 
 /** Ids in the recent table before they are merged into the large one (see bench/store.ts for the trade-off). */
@@ -28,11 +29,21 @@ export function idKey(expr: string): string {
   return `substr(${expr}, -16)`;
 }
 
+type Run = 'outbox_ids_recent' | 'outbox_ids';
+
+/** The seqs a run holds under the key of the id bound as `@id`. */
+const seqsUnderKey = (run: Run): string => `SELECT seq FROM ${run} WHERE key = ${idKey('@id')}`;
+
 /**
- * SQL that picks the outbox row of the id bound as `@id` (named parameter): the seqs both runs hold under its key,
- * then the row whose id is exactly that. Use as `SELECT … FROM outbox WHERE ${BY_ID}`.
+ * SQL that picks the outbox row of the id bound as `@id` (named parameter) if `run` holds it: `SELECT … FROM outbox
+ * WHERE ${idIn('outbox_ids')}`. The full id is compared on the row (ids may share a key).
  */
-export const BY_ID = `seq IN (SELECT seq FROM outbox_ids_recent WHERE key = ${idKey('@id')} UNION ALL SELECT seq FROM outbox_ids WHERE key = ${idKey('@id')}) AND id = @id`;
+export function idIn(run: Run): string {
+  return `seq IN (${seqsUnderKey(run)}) AND id = @id`;
+}
+
+/** The same, whichever run holds the id: `SELECT … FROM outbox WHERE ${BY_ID}`. */
+export const BY_ID = `seq IN (${seqsUnderKey('outbox_ids_recent')} UNION ALL ${seqsUnderKey('outbox_ids')}) AND id = @id`;
 
 /** The tables and triggers (migration 8 makes them; the outbox's own UNIQUE on id is dropped there). */
 export function createIdRuns(db: Db): void {
@@ -82,8 +93,13 @@ export function mergeRecentIds(db: Db, filter: IdFilter = new IdFilter()): numbe
   return moved;
 }
 
+/** The merge count is read at every write transaction that checks an id: its statement is prepared once per connection. */
+const mergeCountOf = new WeakMap<Db, Statement>();
+
 function mergeCount(db: Db): number {
-  return db.prepare('SELECT n FROM outbox_id_merges').pluck().get() as number;
+  let statement = mergeCountOf.get(db);
+  if (!statement) mergeCountOf.set(db, (statement = db.prepare('SELECT n FROM outbox_id_merges').pluck()));
+  return statement.get() as number;
 }
 
 /** The key of an id as idKey() cuts it in SQL (its last 16 characters). */
@@ -115,16 +131,14 @@ export class IdFilter {
     return this.keys * 10 > this.mask + 1;
   }
 
-  /** True when this filter holds the database's large run as it is now (one cached page read). */
-  current(db: Db): boolean {
-    return this.merges === mergeCount(db) && !this.overfull;
-  }
-
-  /** Brought up to the database's large run: the saved filter when it matches the run, else made from the run. */
+  /**
+   * Brought up to the database's large run (one cached page read when it already is): the saved filter when it
+   * matches the run, else made from the run.
+   */
   refresh(db: Db): void {
-    if (this.current(db)) return;
-    const saved = db.prepare('SELECT merges, keys, bits FROM outbox_id_filter').get() as { merges: number; keys: number; bits: Buffer } | undefined;
     const merges = mergeCount(db);
+    if (this.merges === merges && !this.overfull) return;
+    const saved = db.prepare('SELECT merges, keys, bits FROM outbox_id_filter').get() as { merges: number; keys: number; bits: Buffer } | undefined;
     if (saved && saved.merges === merges && saved.bits.length > 0 && (saved.bits.length & (saved.bits.length - 1)) === 0) {
       this.bits = new Uint8Array(saved.bits);
       this.mask = saved.bits.length * 8 - 1;

@@ -461,23 +461,19 @@ export function migrate(
       target.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, options.now().toISOString());
     try {
       if (m.rewrite && pageSizeOf(db) !== PAGE_SIZE) db = rewriteFile(db, file, m, record, options);
-      else if (m.rebuildsReferencedTable) {
-        db.pragma('foreign_keys=OFF');
+      else {
+        if (m.rebuildsReferencedTable) db.pragma('foreign_keys=OFF');
         try {
           db.transaction(() => {
             m.up(db);
-            const broken = checkForeignKeys(db);
+            const broken = m.rebuildsReferencedTable ? checkForeignKeys(db) : [];
             if (broken.length) throw new Error(`the rebuilt tables break ${broken.length} reference(s): ${broken.slice(0, 3).join('; ')}`);
             record(db);
           })();
         } finally {
-          db.pragma('foreign_keys=ON');
+          if (m.rebuildsReferencedTable) db.pragma('foreign_keys=ON');
         }
-      } else
-        db.transaction(() => {
-          m.up(db);
-          record(db);
-        })();
+      }
     } catch (err) {
       const reason = (err as Error).message;
       options.log.error('database migration failed', { version: m.version, step: m.name, reason });

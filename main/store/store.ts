@@ -9,7 +9,7 @@ import type { Checkpointer } from './checkpointer.js';
 import { isDiskFull, type Db } from './database.js';
 import { CaptureBufferFull, InvalidStateChange, OutboxRowNotFound, type StoreAlert } from './errors.js';
 import { checkIntegrity } from './migrations.js';
-import { BY_ID, IdFilter, idKey, keyOf, mergeRecentIds, RECENT_IDS_MAX, recentIdCount } from './ids.js';
+import { BY_ID, IdFilter, idIn, keyOf, mergeRecentIds, RECENT_IDS_MAX, recentIdCount } from './ids.js';
 import { OUTBOX_STATES, type ForwardQueue, type JournalEntry, type OutboxRow, type OutboxState, type ParsedJob, type PictureWords, type Problem, type ReceiptRange } from './types.js';
 
 /** A captured job as the journal receives it. */
@@ -166,8 +166,8 @@ export class Store implements ForwardQueue {
   private readonly flying = new Map<string, number>();
   /** Ids in the recent run (main/store/ids.ts): merged into the large run inside the commit that reaches RECENT_IDS_MAX. */
   private recentIds: number;
-  /** Which keys the large id run may hold (loaded from the database at the first write that needs it). */
-  private idFilter: IdFilter | null = null;
+  /** Which keys the large id run may hold: empty until its first refresh (at the first write that needs it) loads it. */
+  private readonly idFilter = new IdFilter();
   /** The write transaction (its pendingAwaiting record) in which idFilter was last checked against the database. */
   private filterCheckedIn: object | null = null;
 
@@ -201,8 +201,8 @@ export class Store implements ForwardQueue {
         `UPDATE outbox SET state = ?, tx_json = ?, receipt_number = ?, problems_json = ?, ocr_json = ?, last_error = NULL, updated_at = ? WHERE seq = ?`,
       ),
       get: db.prepare(`SELECT * FROM outbox WHERE ${BY_ID}`),
-      inRecentRun: db.prepare(`SELECT 1 FROM outbox WHERE seq IN (SELECT seq FROM outbox_ids_recent WHERE key = ${idKey('@id')}) AND id = @id`),
-      inMergedRun: db.prepare(`SELECT 1 FROM outbox WHERE seq IN (SELECT seq FROM outbox_ids WHERE key = ${idKey('@id')}) AND id = @id`),
+      inRecentRun: db.prepare(`SELECT 1 FROM outbox WHERE ${idIn('outbox_ids_recent')}`),
+      inMergedRun: db.prepare(`SELECT 1 FROM outbox WHERE ${idIn('outbox_ids')}`),
       keyOf: db.prepare(`SELECT seq, state FROM outbox WHERE ${BY_ID}`),
       stateAt: db.prepare('SELECT state FROM outbox WHERE seq = ?'),
       listAll: db.prepare('SELECT * FROM outbox ORDER BY seq DESC LIMIT ?'),
@@ -641,7 +641,7 @@ export class Store implements ForwardQueue {
     });
     this.recentIds += out.filter((r) => !r.duplicate).length;
     if (this.recentIds >= RECENT_IDS_MAX) {
-      mergeRecentIds(this.db, (this.idFilter ??= new IdFilter()));
+      mergeRecentIds(this.db, this.idFilter);
       this.recentIds = 0;
     }
     for (const [seq, added] of jobs) {
@@ -691,8 +691,7 @@ export class Store implements ForwardQueue {
   private storedInMergedRun(id: string): boolean {
     // Checked against the merge count once per write transaction: no other writer can merge until it commits.
     const transaction = this.pendingAwaiting;
-    if (!this.idFilter) this.idFilter = IdFilter.load(this.db);
-    else if (transaction === null || this.filterCheckedIn !== transaction) this.idFilter.refresh(this.db);
+    if (transaction === null || this.filterCheckedIn !== transaction) this.idFilter.refresh(this.db);
     this.filterCheckedIn = transaction;
     return this.idFilter.has(keyOf(id)) && this.s.inMergedRun!.get({ id }) !== undefined;
   }
