@@ -93,6 +93,36 @@ describe('fields read from unsure words', () => {
     }
   });
 
+  it('a time of day read with low confidence goes to review as the date does: 18:05 read for 19:05 is a wrong issued_at', () => {
+    const result = readAs(receiptLines(), (w) => (w === '14:05' ? 0.68 : 0.95));
+    expect(result.status).toBe('review');
+    expect(result.problems.map((p) => [p.field, p.message.includes('time (14:05)')])).toEqual([['issued_at', true]]);
+    // A time written with a point after the date ("14.05") is the same word.
+    const pointed = readAs(swap(receiptLines(), '26/11/2026 14:05', '26/11/2026 14.05'), (w) => (w === '14.05' ? 0.5 : 0.95));
+    expect(pointed.problems.map((p) => p.field)).toEqual(['issued_at']);
+    expect(pointed.transaction!.issued_at).toMatch(/T14:05:00/);
+    // An amount elsewhere with the same digits is not the time.
+    expect(readAs([...receiptLines().slice(0, -1), 'Points 14.05', 'Thank you'], (w) => (w === '14.05' ? 0.5 : 0.95)).status).toBe('ok');
+  });
+
+  it('an identifier read at 87 % goes to review (R952107 was read as R852107 at 87 %); at 90 % it is trusted', () => {
+    expect(readAs(receiptLines(), (w) => (w === '000123' ? 0.87 : 0.95)).problems.map((p) => p.field)).toEqual(['receipt_number']);
+    expect(readAs(receiptLines(), (w) => (w === '000123' ? 0.9 : 0.95)).status).toBe('ok');
+  });
+
+  it("a month's name with a digit read for a letter is read as the month, only between a day and a year", () => {
+    expect(pictureLineReading('Date:  15-0ct-2025 22:11')).toBe('Date:  15-Oct-2025 22:11');
+    expect(pictureLineReading('03 N0v 2026')).toBe('03 NOv 2026');
+    expect(pictureLineReading('12 5ep 2026 10:00')).toBe('12 Sep 2026 10:00');
+    expect(pictureLineReading('Date: 01-Ju1-26')).toBe('Date: 01-Jul-26');
+    // Not a month once read as letters, or not between a day and a year: as read.
+    expect(pictureLineReading('Item 1 50c 2025')).toBe('Item 1 50c 2025');
+    expect(pictureLineReading('Oct 0ct 2025')).toBe('Oct 0ct 2025');
+    const result = readAs(swap(receiptLines(), 'Date: 26/11/2026 14:05', 'Date: 26-N0v-2026 14:05'));
+    expect(result.status).toBe('ok');
+    expect(result.transaction!.issued_at).toMatch(/^2026-11-26T14:05/);
+  });
+
   it("a card's last four read at 80 % goes to review: nothing on the receipt checks them", () => {
     const lines = [...swap(receiptLines(), 'CASH                  6,000.00', 'CARD                  5,375.00').filter((l) => !l.startsWith('CHANGE')).slice(0, -1), 'Card: Trrr rer wrrx 4242', 'Thank you'];
     const result = readAs(lines, (w) => (w === '4242' ? 0.8 : 0.95));
