@@ -61,7 +61,13 @@ async function backlogRss(bitmaps: Array<{ width: number; height: number; data: 
  */
 const HELD_OUT = Number(process.env.TAXPOYNT_BENCH_OCR_RECEIPTS ?? 40);
 
-const SHOPS = ['CHICKEN REPUBLIC SURULERE', 'TANTALIZERS OSHODI', 'MR BIGGS ABA', 'EKO SUPERMART', 'DE-LIGHT PHARMACY', 'OANDO FILLING STN', 'KILIMANJARO PH', 'ST. RITA STORES ENUGU'];
+/**
+ * The held-out seed and names. Seed 7712026 (shops CHICKEN REPUBLIC SURULERE … ST. RITA STORES ENUGU) was
+ * held out until the receipts it held for review were looked at to build the glyph reader (main/ocr/glyphs.ts):
+ * from then on it is a tuning set, and these were drawn fresh.
+ */
+const HELD_OUT_SEED = 1_212_026;
+const SHOPS = ['BUKKA HUT IKOYI', 'SHOPRITE LEKKI', 'MEDPLUS PHARMACY YABA', 'ARDOVA FILLING STN AJAH', 'GENESIS DELI PH', 'SPAR WUSE ABUJA', 'SWEET SENSATION AKOKA', 'HUBMART VI'];
 
 interface Case {
   spec: ReceiptSpec;
@@ -71,7 +77,7 @@ interface Case {
 }
 
 function heldOutCases(n: number): Promise<Case[]> {
-  const rng = mulberry32(771_2026);
+  const rng = mulberry32(HELD_OUT_SEED);
   return Promise.all(
     Array.from({ length: n }, async (_, i) => {
       const base = randomReceiptSpec(rng);
@@ -219,7 +225,7 @@ export async function run(): Promise<BenchReport> {
       ],
       notes: [
         `load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (2 shared cores: compare the ratios)`,
-        `${n} receipts from seed 7712026 with shop names the tests never used (the sandbox's seven layouts, as in the tests; 32-column ones widened to 42), half Liberation Mono, half Liberation Sans, rendered at 576 dots; "right" = every amount, number, date, payment and card digit exact (item names within 2 characters).`,
+        `${n} receipts from seed ${HELD_OUT_SEED} with shop names the tests never used (the sandbox's seven layouts, as in the tests; 32-column ones widened to 42), half Liberation Mono, half Liberation Sans, rendered at 576 dots; "right" = every amount, number, date, payment and card digit exact (item names within 2 characters).`,
         'Debian tesseract 5 reads all PNGs in one process (model loaded once) with the same settings (PSM 4, 203 dpi, no dictionaries); its text is parsed the same way but has no word confidences, so only the arithmetic guards it.',
         `held for review (tesseract.js), by reason: ${[...a.reasons].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
         ...a.held.map((h, k) => `held ${k + 1} (tesseract.js): ${h}`),

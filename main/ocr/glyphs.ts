@@ -1,0 +1,252 @@
+// The receipt's own glyphs as a second reader: a printer driver draws every "7" of a receipt from the same font at the same size, so a character's dots match the dots of the same character elsewhere on the paper.
+import type { Bitmap } from '../escpos/types.js';
+import { laidOut, type OcrText, type OcrWord } from './text.js';
+
+/** A character's dots, cut out of the picture at its ink's bounds. */
+interface Glyph {
+  width: number;
+  height: number;
+  /** Each row's dots as bits (dot x at bit x + 1: bit 0 stays blank so a row moved a dot right loses nothing). */
+  rows: Uint32Array;
+  ink: number;
+  /** Its dots as text, the same for every glyph drawn with the same dots. */
+  shape: string;
+  /** What the engine read there, and how sure it was of the word. */
+  label: string;
+  confidence: number;
+  /** The word it belongs to (glyphs of one word never vouch for each other). */
+  word: OcrWord;
+}
+
+/**
+ * Dots that may differ between two drawings of the same character, as a share of the larger one's
+ * ink. A character drawn twice at the same place in its cell is the same dots (monospaced drivers);
+ * drawn at another fraction of a dot (proportional layout) a few edge dots move. Two different digits
+ * of one font differ by a stroke: a fifth or more of their dots.
+ */
+const SAME = 0.08;
+/**
+ * How far the nearest drawing of the engine's label may be to confirm it when no drawing has the same
+ * dots: the same character drawn at another fraction of a dot differs by a few edge dots (half of such
+ * pairs by less than a quarter of their ink in a proportional font); another character must be at least
+ * twice as far, and NEAR / 2 further.
+ */
+const NEAR = 0.2;
+/** Drawings of the same character with one label, against every other label among them, it takes to read a character by its dots. */
+const MAJORITY = 0.75;
+
+/** What the receipt's glyphs say of one word: each character confirmed, or read otherwise by the dots. */
+export interface GlyphVerdict {
+  /** Every letter and digit has the dots of the same character read elsewhere on the paper (and of nothing else). */
+  confirmed: boolean;
+  /** The word as the glyphs read it, when the dots of a character carry another label elsewhere (every other character confirmed). */
+  reading?: string;
+}
+
+/**
+ * The glyphs of every word of the reading, cut where blank columns part its characters. A word whose
+ * dots do not part into as many pieces as it has characters (touching letters, a broken stroke) gives
+ * none: nothing is matched rather than a piece matched to the wrong character.
+ */
+export function glyphsOf(picture: Bitmap, text: OcrText): Map<OcrWord, Glyph[]> {
+  const stride = Math.ceil(picture.width / 8);
+  const inked = (x: number, y: number): boolean => x >= 0 && y >= 0 && x < picture.width && y < picture.height && ((picture.data[y * stride + (x >> 3)]! >> (7 - (x & 7))) & 1) === 1;
+  const out = new Map<OcrWord, Glyph[]>();
+  for (const line of text.lines) {
+    for (const word of line.words) {
+      if (!word.box) continue;
+      const chars = [...word.text];
+      const y0 = Math.max(0, Math.floor(word.box.y0) - 1);
+      const y1 = Math.min(picture.height, Math.ceil(word.box.y1) + 1);
+      const x0 = Math.max(0, Math.floor(word.box.x0) - 1);
+      const x1 = Math.min(picture.width, Math.ceil(word.box.x1) + 1);
+      const columns: boolean[] = [];
+      for (let x = x0; x < x1; x++) {
+        let any = false;
+        for (let y = y0; y < y1 && !any; y++) any = inked(x, y);
+        columns.push(any);
+      }
+      const runs: Array<[number, number]> = [];
+      for (let i = 0; i < columns.length; i++) {
+        if (!columns[i]) continue;
+        const start = i;
+        while (i < columns.length && columns[i]) i++;
+        runs.push([x0 + start, x0 + i]);
+      }
+      if (runs.length !== chars.length || runs.some(([a, b]) => b - a > MAX_GLYPH_WIDTH)) continue;
+      out.set(
+        word,
+        runs.map(([a, b], k) => {
+          let top = y1;
+          let bottom = y0;
+          for (let y = y0; y < y1; y++) {
+            for (let x = a; x < b; x++) {
+              if (!inked(x, y)) continue;
+              top = Math.min(top, y);
+              bottom = Math.max(bottom, y + 1);
+              break;
+            }
+          }
+          const width = b - a;
+          const height = Math.max(0, bottom - top);
+          const rows = new Uint32Array(height);
+          let ink = 0;
+          for (let y = 0; y < height; y++) {
+            for (let x = 0; x < Math.min(width, MAX_GLYPH_WIDTH); x++) {
+              if (!inked(a + x, top + y)) continue;
+              rows[y]! |= 1 << (x + 1);
+              ink++;
+            }
+          }
+          return { width, height, rows, ink, shape: `${width}x${height}:${rows.join(',')}`, label: chars[k]!, confidence: word.confidence, word };
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/** Glyphs wider than this are not read by their dots (their rows would not fit the bits kept for them). */
+const MAX_GLYPH_WIDTH = 30;
+
+function bitCount(v: number): number {
+  v -= (v >>> 1) & 0x55555555;
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** The share of dots that differ between two glyphs, at the best of nine placements one dot apart; 1 when their sizes differ by more than a dot. */
+export function distance(a: Glyph, b: Glyph): number {
+  if (Math.abs(a.width - b.width) > 1 || Math.abs(a.height - b.height) > 1) return 1;
+  let best = Infinity;
+  for (let dy = -1; dy <= 1; dy++) {
+    for (let dx = -1; dx <= 1; dx++) {
+      // Dots in one and not the other, with b moved dx across and dy down.
+      let differ = 0;
+      for (let y = Math.min(0, dy); y < Math.max(a.height, b.height + dy); y++) {
+        const ra = y >= 0 && y < a.height ? a.rows[y]! : 0;
+        const by = y - dy;
+        const rb = by >= 0 && by < b.height ? b.rows[by]! : 0;
+        differ += bitCount(ra ^ (dx >= 0 ? rb << dx : rb >>> -dx));
+      }
+      best = Math.min(best, differ);
+    }
+  }
+  return best / Math.max(a.ink, b.ink, 1);
+}
+
+/** Letters the engine reads for digits and digits for letters (see LOOK_ALIKES in receipts/ocr.ts): never taken on the engine's word alone. */
+const DIGIT_LOOK_ALIKES = /[OoDQIl|iSsBZzg]/;
+/** The engine's confidence in a word below which even a letter that looks like no digit needs a witness. */
+const UNWITNESSED_LETTER = 0.75;
+
+/**
+ * Punctuation is left as the engine read it (a comma and a point may be the same two dots at this size)
+ * and neither confirms nor doubts a word; every other character (letters, digits, and the signs the
+ * engine reads for a digit it cannot place: "@" for 0, "©", "»") is read by its dots.
+ */
+const PUNCTUATION = /^[.,:;'"`\-\/%()+*#=]$/;
+
+/**
+ * What the dots say one glyph is: the label carried by the drawings of the same dots in other words
+ * (within SAME), when at least MAJORITY of them carry it. `witnesses`: how many carry it. Null when
+ * no other word has the same dots, or they disagree.
+ */
+function readByDots(g: Glyph, shapes: Shapes): { label: string; witnesses: number } | null {
+  const votes = new Map<string, number>();
+  /** The nearest drawing of each label. */
+  const nearest = new Map<string, number>();
+  let n = 0;
+  for (const shape of shapes.values()) {
+    const d = shape.glyph.shape === g.shape ? 0 : distance(g, shape.glyph);
+    if (d >= 1) continue;
+    for (const o of shape.drawings) {
+      if (o.word === g.word) continue;
+      if (d < (nearest.get(o.label) ?? Infinity)) nearest.set(o.label, d);
+      if (d > SAME) continue;
+      votes.set(o.label, (votes.get(o.label) ?? 0) + 1);
+      n++;
+    }
+  }
+  let best: { label: string; witnesses: number } | null = null;
+  for (const [label, witnesses] of votes) if (!best || witnesses > best.witnesses) best = { label, witnesses };
+  if (best && best.witnesses >= MAJORITY * n) return best;
+  if (n > 0) return null;
+  // No drawing of the same dots (a character drawn at another fraction of a dot): the engine's own label is
+  // confirmed by its nearest drawing elsewhere when that is close and every other character is much further.
+  const own = nearest.get(g.label) ?? Infinity;
+  if (own > NEAR) return null;
+  for (const [label, d] of nearest) if (label !== g.label && d < Math.max(2 * own, own + NEAR / 2)) return null;
+  return { label: g.label, witnesses: 1 };
+}
+
+/** The receipt's glyphs by their dots: one entry per set of dots, with every drawing of it. */
+type Shapes = Map<string, { glyph: Glyph; drawings: Glyph[] }>;
+
+/**
+ * Reads each word holding digits again through the receipt's own glyphs: each letter and digit is
+ * compared with every character of the other words. The word is confirmed when every one of them has
+ * the same dots as the same character read elsewhere (the engine read those dots alike in another
+ * place); it is read otherwise when the dots of a character carry another label elsewhere, at least
+ * twice and by a clear majority, and every other character is confirmed. Witnesses are the engine's
+ * own readings elsewhere on the same paper: nothing is made up, a character is only ever read as one
+ * the engine read in the same dots elsewhere.
+ */
+export function glyphVerdicts(picture: Bitmap, text: OcrText): Map<OcrWord, GlyphVerdict> {
+  const glyphs = glyphsOf(picture, text);
+  const shapes: Shapes = new Map();
+  for (const g of [...glyphs.values()].flat()) {
+    if (g.ink === 0 || PUNCTUATION.test(g.label)) continue;
+    const shape = shapes.get(g.shape);
+    if (shape) shape.drawings.push(g);
+    else shapes.set(g.shape, { glyph: g, drawings: [g] });
+  }
+  const verdicts = new Map<OcrWord, GlyphVerdict>();
+  for (const [word, own] of glyphs) {
+    if (!/\d/.test(word.text)) continue;
+    let confirmed = true;
+    let changed = false;
+    const reading = own.map((g) => {
+      if (PUNCTUATION.test(g.label)) return g.label;
+      const dots = g.ink > 0 ? readByDots(g, shapes) : null;
+      // A letter no other word drew alike (a receipt number's prefix is often the only "R" of its size) is left to the
+      // engine when it was fairly sure of the word and the letter cannot be taken for a digit.
+      if (!dots && /\p{L}/u.test(g.label) && !DIGIT_LOOK_ALIKES.test(g.label) && word.confidence >= UNWITNESSED_LETTER) return g.label;
+      if (!dots || (dots.label !== g.label && dots.witnesses < 2)) {
+        confirmed = false;
+        return g.label;
+      }
+      if (dots.label !== g.label) changed = true;
+      // A sign that is no letter, digit or punctuation is never confirmed as itself: it is a character the engine could not place.
+      if (!/[\p{L}\p{N}]/u.test(dots.label)) confirmed = false;
+      return dots.label;
+    });
+    verdicts.set(word, { confirmed: confirmed && !changed, ...(confirmed && changed ? { reading: reading.join('') } : {}) });
+  }
+  return verdicts;
+}
+
+/**
+ * The reading with the glyphs' verdicts applied: a word whose every letter and digit the receipt's
+ * own glyphs confirm is at least CONFIRMED sure; a word the glyphs read otherwise takes their reading,
+ * CONFIRMED sure, and keeps the engine's as an alternative (for an amount the receipt's arithmetic may
+ * still choose it; an identifier read from it is checked as any other).
+ */
+export function withGlyphs(picture: Bitmap, text: OcrText): OcrText {
+  const verdicts = glyphVerdicts(picture, text);
+  if (verdicts.size === 0) return text;
+  const lines = text.lines.map((line) => ({
+    y: line.y,
+    words: line.words.map((word): OcrWord => {
+      const v = verdicts.get(word);
+      if (v?.confirmed) return { ...word, confidence: Math.max(word.confidence, CONFIRMED) };
+      // Read otherwise by its dots: the engine's reading stays as an alternative (for an amount the arithmetic may still choose it).
+      if (v?.reading) return { ...word, text: v.reading, confidence: CONFIRMED, alternatives: [...(word.alternatives ?? []), { text: word.text, confidence: word.confidence }] };
+      return word;
+    }),
+  }));
+  return laidOut(lines);
+}
+
+/** The confidence of a word every character of which the receipt's glyphs confirm: above what any field needs. */
+export const CONFIRMED = 0.9;

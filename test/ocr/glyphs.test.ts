@@ -1,0 +1,161 @@
+// The receipt's own glyphs as a second reader: a character the engine was unsure of is confirmed, or read otherwise, only by the same dots read elsewhere on the paper.
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Bitmap } from '../../main/escpos/types.js';
+import { CONFIRMED, withGlyphs } from '../../main/ocr/glyphs.js';
+import { OcrPool, type OcrText, type OcrWord } from '../../main/ocr/index.js';
+import { laidOut } from '../../main/ocr/text.js';
+import { renderReceipt } from '../support/render-receipt.js';
+import { renderedCases } from './support.js';
+
+/** Dots of a few characters, 5 wide and 7 tall ('#' inked), drawn the same wherever they are printed. */
+const FONT: Record<string, string[]> = {
+  '0': [' ### ', '#   #', '#  ##', '# # #', '##  #', '#   #', ' ### '],
+  '1': ['  #  ', ' ##  ', '  #  ', '  #  ', '  #  ', '  #  ', ' ### '],
+  '7': ['#####', '    #', '   # ', '  #  ', ' #   ', ' #   ', ' #   '],
+  '8': [' ### ', '#   #', '#   #', ' ### ', '#   #', '#   #', ' ### '],
+  R: ['#### ', '#   #', '#   #', '#### ', '# #  ', '#  # ', '#   #'],
+  '.': ['     ', '     ', '     ', '     ', '     ', ' ##  ', ' ##  '],
+  // Two characters drawn touching: one piece of ink for two letters.
+  '=': ['#####', '#####', '#####', '#####', '#####', '#####', '#####'],
+};
+
+/**
+ * A picture of words drawn from FONT (each word on its own line, characters 2 dots apart) and the
+ * engine's reading of it as given: `read[i]` is what the engine read for word i and how sure it was.
+ */
+function printed(words: Array<{ drawn: string; read: string; confidence: number }>): { picture: Bitmap; text: OcrText } {
+  const width = 96;
+  const height = words.length * 12 + 4;
+  const stride = width / 8;
+  const data = new Uint8Array(stride * height);
+  const lines = words.map((w, i) => {
+    const top = 2 + i * 12;
+    [...w.drawn].forEach((ch, k) => {
+      const rows = FONT[ch];
+      if (!rows) throw new Error(`no dots for ${ch}`);
+      rows.forEach((row, y) => [...row].forEach((dot, x) => {
+        if (dot !== '#') return;
+        const px = 4 + k * 7 + x;
+        data[(top + y) * stride + (px >> 3)]! |= 0x80 >> (px & 7);
+      }));
+    });
+    const word: OcrWord = { text: w.read, confidence: w.confidence, box: { x0: 4, y0: top, x1: 4 + w.drawn.length * 7 - 2, y1: top + 7 } };
+    return { words: [word], y: top };
+  });
+  return { picture: { width, height, data }, text: laidOut(lines) };
+}
+
+const wordsOf = (text: OcrText): OcrWord[] => text.lines.flatMap((l) => l.words);
+
+describe("a receipt's own glyphs", () => {
+  it('confirm a word the engine was unsure of when every character has the dots of the same character read elsewhere', () => {
+    const { picture, text } = printed([
+      { drawn: '10', read: '10', confidence: 0.96 },
+      { drawn: '01', read: '01', confidence: 0.95 },
+      { drawn: '1.0', read: '1.0', confidence: 0.4 },
+    ]);
+    const [a, b, c] = wordsOf(withGlyphs(picture, text));
+    expect(c).toMatchObject({ text: '1.0', confidence: CONFIRMED });
+    // Already surer than CONFIRMED: kept.
+    expect([a!.confidence, b!.confidence]).toEqual([0.96, 0.95]);
+  });
+
+  it('leave a character no other word drew as the engine read it, unsure', () => {
+    const { picture, text } = printed([
+      { drawn: '10', read: '10', confidence: 0.96 },
+      { drawn: '01', read: '01', confidence: 0.95 },
+      { drawn: '17', read: '17', confidence: 0.5 },
+    ]);
+    expect(wordsOf(withGlyphs(picture, text))[2]).toMatchObject({ text: '17', confidence: 0.5 });
+  });
+
+  it('read a misread digit as the character its dots carry elsewhere, twice or more, keeping the engine\'s reading as an alternative', () => {
+    const { picture, text } = printed([
+      { drawn: '10', read: '10', confidence: 0.96 },
+      { drawn: '01', read: '01', confidence: 0.95 },
+      { drawn: '80', read: '80', confidence: 0.95 },
+      { drawn: '180', read: '1@6', confidence: 0.45 },
+      { drawn: '88', read: '88', confidence: 0.9 },
+    ]);
+    const read = wordsOf(withGlyphs(picture, text))[3]!;
+    expect(read).toMatchObject({ text: '180', confidence: CONFIRMED, alternatives: [{ text: '1@6', confidence: 0.45 }] });
+  });
+
+  it('never read a character otherwise on one witness, or when the same dots carry two labels', () => {
+    const one = printed([
+      { drawn: '10', read: '10', confidence: 0.96 },
+      { drawn: '78', read: '78', confidence: 0.95 },
+      { drawn: '18', read: '13', confidence: 0.5 },
+    ]);
+    expect(wordsOf(withGlyphs(one.picture, one.text))[2]).toMatchObject({ text: '13', confidence: 0.5 });
+    // The same bar read as 1 twice and as 7 twice: the dots cannot tell which, nothing changes.
+    const split = printed([
+      { drawn: '11', read: '17', confidence: 0.9 },
+      { drawn: '11', read: '71', confidence: 0.9 },
+      { drawn: '01', read: '07', confidence: 0.5 },
+    ]);
+    expect(wordsOf(withGlyphs(split.picture, split.text))[2]).toMatchObject({ text: '07', confidence: 0.5 });
+  });
+
+  it('leave a word whose ink does not part into as many pieces as it has characters', () => {
+    const { picture, text } = printed([
+      { drawn: '10', read: '10', confidence: 0.96 },
+      { drawn: '01', read: '01', confidence: 0.95 },
+      { drawn: '1=', read: '100', confidence: 0.5 },
+    ]);
+    expect(wordsOf(withGlyphs(picture, text))[2]).toMatchObject({ text: '100', confidence: 0.5 });
+  });
+
+  it('take a letter no other word drew (a receipt number\'s prefix) on the engine\'s word only when it looks like no digit', () => {
+    const lines = (read: string, confidence: number) =>
+      printed([
+        { drawn: '10', read: '10', confidence: 0.96 },
+        { drawn: '081', read: '081', confidence: 0.95 },
+        { drawn: 'R108', read, confidence },
+      ]);
+    const sure = lines('R108', 0.8);
+    expect(wordsOf(withGlyphs(sure.picture, sure.text))[2]).toMatchObject({ text: 'R108', confidence: CONFIRMED });
+    const unsure = lines('R108', 0.6);
+    expect(wordsOf(withGlyphs(unsure.picture, unsure.text))[2]).toMatchObject({ text: 'R108', confidence: 0.6 });
+    // A B where an R was printed: a letter that may be an 8, never taken on the word alone.
+    const lookAlike = lines('B108', 0.8);
+    expect(wordsOf(withGlyphs(lookAlike.picture, lookAlike.text))[2]).toMatchObject({ text: 'B108', confidence: 0.8 });
+  });
+
+  it('take boxes outside the picture, empty words and a blank picture without harm', () => {
+    const blank: Bitmap = { width: 64, height: 32, data: new Uint8Array(8 * 32) };
+    const text = laidOut([
+      { words: [{ text: '123', confidence: 0.5, box: { x0: -40, y0: -10, x1: 10_000, y1: 10_000 } }], y: 0 },
+      { words: [{ text: '9', confidence: 0.5, box: { x0: 70, y0: 40, x1: 90, y1: 50 } }], y: 40 },
+    ]);
+    expect(wordsOf(withGlyphs(blank, text)).map((w) => [w.text, w.confidence])).toEqual([
+      ['123', 0.5],
+      ['9', 0.5],
+    ]);
+  });
+});
+
+describe('on receipts drawn in real fonts and read by tesseract.js', () => {
+  const pool = new OcrPool();
+  afterAll(() => pool.close());
+
+  it.each(['mono', 'proportional'] as const)('%s: an amount whose digit the engine misread is read back from the dots of that digit elsewhere', async (font) => {
+    const c = renderedCases(2718, 1).find((x) => x.dots === 576 && x.font === font)!;
+    const picture = renderReceipt(c.spec, 576, font);
+    const text = await pool.recognize(picture);
+    const amounts = wordsOf(text).filter((w) => /^[\d,]+\.\d{2}$/.test(w.text));
+    // As the engine reads the receipt: most amounts are confirmed by their digits' dots elsewhere on the paper.
+    const confirmed = wordsOf(withGlyphs(picture, structuredClone(text))).filter((w) => /^[\d,]+\.\d{2}$/.test(w.text) && w.confidence >= CONFIRMED);
+    expect(confirmed.length).toBeGreaterThanOrEqual(amounts.length / 2);
+    // One of them misread: a digit changed to another digit, the engine unsure. The dots read it back.
+    const target = confirmed.find((w) => /[0-8]/.test(w.text.slice(0, -3)))!;
+    const misread = structuredClone(text);
+    const victim = wordsOf(misread).find((w) => w.text === target.text && w.box!.y0 === target.box!.y0)!;
+    const digit = /[0-8]/.exec(victim.text.slice(0, -3))!;
+    const wrong = victim.text.slice(0, digit.index) + String(Number(digit[0]) + 1) + victim.text.slice(digit.index + 1);
+    victim.text = wrong;
+    victim.confidence = 0.4;
+    const read = wordsOf(withGlyphs(picture, misread)).find((w) => w.box!.y0 === target.box!.y0 && w.box!.x0 === target.box!.x0)!;
+    expect(read).toMatchObject({ text: target.text, confidence: CONFIRMED, alternatives: [{ text: wrong, confidence: 0.4 }] });
+  });
+});
