@@ -157,15 +157,19 @@ function readByDots(g: Glyph, shapes: Shapes): { label: string; witnesses: numbe
   /** The nearest drawing of each label. */
   const nearest = new Map<string, number>();
   let n = 0;
-  for (const shape of shapes.values()) {
-    const d = shape.glyph.shape === g.shape ? 0 : distance(g, shape.glyph);
-    if (d >= 1) continue;
-    for (const o of shape.drawings) {
-      if (o.word === g.word) continue;
-      if (d < (nearest.get(o.label) ?? Infinity)) nearest.set(o.label, d);
-      if (d > SAME) continue;
-      votes.set(o.label, (votes.get(o.label) ?? 0) + 1);
-      n++;
+  for (let dh = -1; dh <= 1; dh++) {
+    for (let dw = -1; dw <= 1; dw++) {
+      for (const shape of shapes.bySize.get(`${g.width + dw}x${g.height + dh}`) ?? []) {
+        if (shape.glyph.shape !== g.shape && shapes.compared++ >= MAX_COMPARISONS) return null;
+        const d = shape.glyph.shape === g.shape ? 0 : distance(g, shape.glyph);
+        for (const o of shape.drawings) {
+          if (o.word === g.word) continue;
+          if (d < (nearest.get(o.label) ?? Infinity)) nearest.set(o.label, d);
+          if (d > SAME) continue;
+          votes.set(o.label, (votes.get(o.label) ?? 0) + 1);
+          n++;
+        }
+      }
     }
   }
   let best: { label: string; witnesses: number } | null = null;
@@ -180,8 +184,17 @@ function readByDots(g: Glyph, shapes: Shapes): { label: string; witnesses: numbe
   return { label: g.label, witnesses: 1 };
 }
 
-/** The receipt's glyphs by their dots: one entry per set of dots, with every drawing of it. */
-type Shapes = Map<string, { glyph: Glyph; drawings: Glyph[] }>;
+/**
+ * Glyph comparisons one receipt may make: a few thousand on a receipt, each a few hundred operations on
+ * the engine's thread. Past this (a picture of thousands of words) the rest is left as the engine read it.
+ */
+export const MAX_COMPARISONS = 250_000;
+
+/** The receipt's glyphs by their dots (one entry per set of dots, with every drawing of it), filed by size. */
+interface Shapes {
+  bySize: Map<string, Array<{ glyph: Glyph; drawings: Glyph[] }>>;
+  compared: number;
+}
 
 /**
  * Reads each word holding digits again through the receipt's own glyphs: each letter and digit is
@@ -194,12 +207,21 @@ type Shapes = Map<string, { glyph: Glyph; drawings: Glyph[] }>;
  */
 export function glyphVerdicts(picture: Bitmap, text: OcrText): Map<OcrWord, GlyphVerdict> {
   const glyphs = glyphsOf(picture, text);
-  const shapes: Shapes = new Map();
+  const byDots = new Map<string, { glyph: Glyph; drawings: Glyph[] }>();
+  const shapes: Shapes = { bySize: new Map(), compared: 0 };
   for (const g of [...glyphs.values()].flat()) {
     if (g.ink === 0 || PUNCTUATION.test(g.label)) continue;
-    const shape = shapes.get(g.shape);
-    if (shape) shape.drawings.push(g);
-    else shapes.set(g.shape, { glyph: g, drawings: [g] });
+    const shape = byDots.get(g.shape);
+    if (shape) {
+      shape.drawings.push(g);
+      continue;
+    }
+    const entry = { glyph: g, drawings: [g] };
+    byDots.set(g.shape, entry);
+    const size = `${g.width}x${g.height}`;
+    const same = shapes.bySize.get(size);
+    if (same) same.push(entry);
+    else shapes.bySize.set(size, [entry]);
   }
   const verdicts = new Map<OcrWord, GlyphVerdict>();
   for (const [word, own] of glyphs) {

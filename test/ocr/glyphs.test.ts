@@ -1,7 +1,7 @@
 // The receipt's own glyphs as a second reader: a character the engine was unsure of is confirmed, or read otherwise, only by the same dots read elsewhere on the paper.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Bitmap } from '../../main/escpos/types.js';
-import { CONFIRMED, withGlyphs } from '../../main/ocr/glyphs.js';
+import { CONFIRMED, MAX_COMPARISONS, withGlyphs } from '../../main/ocr/glyphs.js';
 import { OcrPool, type OcrText, type OcrWord } from '../../main/ocr/index.js';
 import { laidOut } from '../../main/ocr/text.js';
 import { renderReceipt } from '../support/render-receipt.js';
@@ -132,6 +132,45 @@ describe("a receipt's own glyphs", () => {
       ['123', 0.5],
       ['9', 0.5],
     ]);
+  });
+});
+
+describe('a picture of any size', () => {
+  it('is compared only so far: thousands of words of characters drawn once each are left as the engine read them', () => {
+    // 6,000 characters, each its own random dots in the same 5 × 7 cell: every one is compared with every other
+    // of its size unless the comparisons stop.
+    const width = 576;
+    const words = 600;
+    const height = words * 10;
+    const stride = width / 8;
+    const data = new Uint8Array(stride * height);
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const read = Array.from({ length: words }, (_, i) => {
+      const top = i * 10 + 1;
+      for (let k = 0; k < 10; k++) {
+        for (let y = 0; y < 7; y++) {
+          for (let x = 0; x < 5; x++) {
+            // Every column and the top and bottom rows inked, so each character is exactly 5 × 7.
+            if (!(y === 0 || y === 6 || x === 2 || random() < 0.5)) continue;
+            const px = 4 + k * 7 + x;
+            data[(top + y) * stride + (px >> 3)]! |= 0x80 >> (px & 7);
+          }
+        }
+      }
+      return { words: [{ text: String(1_000_000_000 + i), confidence: 0.5, box: { x0: 4, y0: top, x1: 4 + 68, y1: top + 7 } }], y: top };
+    });
+    // Then words whose characters the picture draws again and again: confirmed on a receipt, here past the comparisons made.
+    const repeated = printed(Array.from({ length: 4 }, () => ({ drawn: '10', read: '10', confidence: 0.4 })));
+    const stridePart = repeated.picture.width / 8;
+    const all = new Uint8Array(stride * (height + repeated.picture.height));
+    all.set(data);
+    for (let y = 0; y < repeated.picture.height; y++) all.set(repeated.picture.data.subarray(y * stridePart, (y + 1) * stridePart), (height + y) * stride);
+    for (const line of repeated.text.lines) read.push({ words: line.words.map((w) => ({ ...w, box: { ...w.box!, y0: w.box!.y0 + height, y1: w.box!.y1 + height } })), y: line.y + height });
+    const out = wordsOf(withGlyphs({ width, height: height + repeated.picture.height, data: all }, laidOut(read)));
+    expect(out).toHaveLength(words + 4);
+    expect(out.every((w, i) => w.text === (i < words ? String(1_000_000_000 + i) : '10') && w.confidence === (i < words ? 0.5 : 0.4))).toBe(true);
+    expect(MAX_COMPARISONS).toBeLessThan(((words * 10) ** 2) / 10);
   });
 });
 
