@@ -12,9 +12,12 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 for (const pragma of workerData.pragmas) db.pragma(pragma);
+// Prepared once: db.pragma() prepares a statement each call, freed only when this isolate collects it, and
+// this thread allocates so little that it rarely does (20,000 calls held ~14 MB; every 2 s that is half a day).
+const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 const timer = setInterval(() => {
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    checkpoint.get();
   } catch (err) {
     parentPort.postMessage({ error: String((err && err.message) || err) });
   }
