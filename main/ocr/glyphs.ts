@@ -41,6 +41,8 @@ export interface GlyphVerdict {
   confirmed: boolean;
   /** The word as the glyphs read it, when the dots of a character carry another label elsewhere (every other character confirmed). */
   reading?: string;
+  /** A word read as letters, with each letter whose dots are a digit's elsewhere on the paper read as that digit. */
+  digits?: string;
 }
 
 /**
@@ -224,8 +226,19 @@ export function glyphVerdicts(picture: Bitmap, text: OcrText): Map<OcrWord, Glyp
     else shapes.bySize.set(size, [entry]);
   }
   const verdicts = new Map<OcrWord, GlyphVerdict>();
-  for (const [word, own] of glyphs) {
-    if (!/\d/.test(word.text)) continue;
+  // Words holding digits first: they hold the fields, and the comparisons a receipt may make are bounded.
+  const order = [...glyphs].sort(([a], [b]) => Number(!/\d/.test(a.text)) - Number(!/\d/.test(b.text)));
+  for (const [word, own] of order) {
+    if (!/\d/.test(word.text)) {
+      // A word read as letters whose dots are those of digits elsewhere ("500ml" read "Seeml"): its digits as the dots read them.
+      const digits = own.map((g) => {
+        if (PUNCTUATION.test(g.label) || g.ink === 0) return g.label;
+        const dots = readByDots(g, shapes);
+        return dots && /\p{N}/u.test(dots.label) ? dots.label : g.label;
+      });
+      if (digits.some((c, i) => c !== own[i]!.label)) verdicts.set(word, { confirmed: false, digits: digits.join('') });
+      continue;
+    }
     let confirmed = true;
     let changed = false;
     const reading = own.map((g) => {
@@ -264,6 +277,8 @@ export function withGlyphs(picture: Bitmap, text: OcrText): OcrText {
       if (v?.confirmed) return { ...word, confidence: Math.max(word.confidence, CONFIRMED) };
       // Read otherwise by its dots: the engine's reading stays as an alternative (for an amount the arithmetic may still choose it).
       if (v?.reading) return { ...word, text: v.reading, confidence: CONFIRMED, alternatives: [...(word.alternatives ?? []), { text: word.text, confidence: word.confidence }] };
+      // Letters with a digit's dots: the word is kept as read, the digits the dots read beside it (an item's name holding it goes to review).
+      if (v?.digits) return { ...word, digitsInDots: v.digits };
       return word;
     }),
   }));

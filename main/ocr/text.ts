@@ -9,6 +9,8 @@ export interface OcrWord {
   box?: { x0: number; y0: number; x1: number; y1: number };
   /** An amount the engine read otherwise when it read the word again on its own: the receipt's arithmetic may choose it instead. */
   alternatives?: Array<{ text: string; confidence: number }>;
+  /** A word read as letters some of whose letters have the dots of digits elsewhere on the receipt: the word with those digits ("Seeml" → "500ml"). */
+  digitsInDots?: string;
 }
 
 /** A confidence as it is stored and shown: two decimals. */

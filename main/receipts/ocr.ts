@@ -10,7 +10,7 @@ import type { Transaction } from './transaction.js';
 export interface OcrEvidence {
   /** `source.ocr.engine` (cloud-api.md §3). */
   engine: string;
-  lines: Array<{ line: number; confidence: number; words: Array<{ text: string; confidence: number; alternatives?: Array<{ text: string; confidence: number }> }> }>;
+  lines: Array<{ line: number; confidence: number; words: Array<{ text: string; confidence: number; alternatives?: Array<{ text: string; confidence: number }>; digitsInDots?: string }> }>;
   /** Mean word confidence over the pictures read. */
   confidence: number;
 }
@@ -178,6 +178,13 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   const priceInName = tx.lines.some((l) => PRICE_WORD.test(l.description) || (l.description.match(/\p{L}/gu) ?? []).length < 3);
   if (setAside || priceInName || (itemTexts.some((t) => QTY_TIMES_PRICE.test(t)) && itemTexts.some((t) => AMOUNT_ALONE.test(t)))) {
     problems.push({ code: 'ocr_item_unread', field: 'lines', message: 'An item\'s quantity and unit price could not be read from the picture (only its amount was): check the items against the paper receipt.' });
+  }
+  // An item's name holding a word read as letters whose dots are digits elsewhere on the receipt ("Hand Sanitizer
+  // Seeml", printed 500ml): the name was misread, and a size is part of what was sold.
+  const digitWords = new Set(ocr.lines.flatMap((l) => l.words.filter((w) => w.digitsInDots).map((w) => w.text)));
+  const misreadName = tx.lines.find((l) => l.description.split(/\s+/).some((w) => digitWords.has(w)));
+  if (misreadName && !problems.some((p) => p.code === 'ocr_item_unread')) {
+    problems.push({ code: 'ocr_item_unread', field: 'lines', message: `An item's name ("${misreadName.description}") holds letters drawn like digits elsewhere on the receipt: check it against the paper receipt.` });
   }
   // A receipt number with a letter that looks like a digit beside its digits ("RO10431"): R010431 or RO10431?
   // Nothing on the receipt checks it, so a person does.

@@ -97,6 +97,18 @@ describe("a receipt's own glyphs", () => {
     expect(wordsOf(withGlyphs(split.picture, split.text))[2]).toMatchObject({ text: '07', confidence: 0.5 });
   });
 
+  it('mark a word read as letters whose dots are digits elsewhere, with the digits, and leave its text as read', () => {
+    const { picture, text } = printed([
+      { drawn: '10', read: '10', confidence: 0.96 },
+      { drawn: '01', read: '01', confidence: 0.95 },
+      { drawn: '10R', read: 'lOR', confidence: 0.3 },
+      { drawn: 'R', read: 'R', confidence: 0.9 },
+    ]);
+    const [, , misread, letter] = wordsOf(withGlyphs(picture, text));
+    expect(misread).toMatchObject({ text: 'lOR', confidence: 0.3, digitsInDots: '10R' });
+    expect(letter!.digitsInDots).toBeUndefined();
+  });
+
   it('leave a word whose ink does not part into as many pieces as it has characters', () => {
     const { picture, text } = printed([
       { drawn: '10', read: '10', confidence: 0.96 },

@@ -123,6 +123,20 @@ describe('fields read from unsure words', () => {
     expect(result.transaction!.issued_at).toMatch(/^2026-11-26T14:05/);
   });
 
+  it("an item's name holding a word whose letters have the dots of digits elsewhere goes to review, naming the item", () => {
+    const lines = receiptLines({ item: 'Sanitizer Seeml' });
+    const receipt = receiptOf(lines);
+    const evidence = (flag: boolean): OcrEvidence => ({
+      engine: 'tesseract',
+      confidence: 0.93,
+      lines: lines.map((text, line) => ({ line, confidence: 0.93, words: text.split(/\s+/).filter(Boolean).map((w) => ({ text: w, confidence: 0.95, ...(flag && w === 'Seeml' ? { digitsInDots: '500ml' } : {}) })) })),
+    });
+    const held = parseReadReceipt(receipt, contextFor(receipt), evidence(true));
+    expect(held.status).toBe('review');
+    expect(held.problems.map((p) => [p.code, p.message.includes('Sanitizer Seeml')])).toEqual([['ocr_item_unread', true]]);
+    expect(parseReadReceipt(receipt, contextFor(receipt), evidence(false)).status).toBe('ok');
+  });
+
   it("a card's last four read at 80 % goes to review: nothing on the receipt checks them", () => {
     const lines = [...swap(receiptLines(), 'CASH                  6,000.00', 'CARD                  5,375.00').filter((l) => !l.startsWith('CHANGE')).slice(0, -1), 'Card: Trrr rer wrrx 4242', 'Thank you'];
     const result = readAs(lines, (w) => (w === '4242' ? 0.8 : 0.95));
