@@ -309,7 +309,7 @@ function lowConfidence(tx: Transaction, texts: string[], ocr: OcrEvidence, order
       problems.push({
         code: 'ocr_low_confidence',
         field: check.field,
-        message: `The ${check.what} (${check.value}) was read from a picture of the receipt with ${Math.round(worst.confidence * 100)} % confidence ("${worst.text}"): check it against the paper receipt.`,
+        message: `The ${check.what} (${check.value}) was read from a picture of the receipt with ${Math.round(worst.confidence * 100)} % confidence ("${pictureLineReading(worst.text)}"): check it against the paper receipt.`,
       });
     }
   }

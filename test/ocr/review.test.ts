@@ -137,6 +137,14 @@ describe('fields read from unsure words', () => {
     expect(parseReadReceipt(receipt, contextFor(receipt), evidence(false)).status).toBe('ok');
   });
 
+  it("a card number printed in one piece and read unsure is named in the review message by its last four only", () => {
+    const lines = [...swap(receiptLines(), 'CASH                  6,000.00', 'CARD                  5,375.00').filter((l) => !l.startsWith('CHANGE')).slice(0, -1), 'Card: 4111111111111111', 'Thank you'];
+    const result = readAs(lines, (w) => (w === '4111111111111111' ? 0.5 : 0.95));
+    expect(result.problems.map((p) => p.field)).toEqual(['payments[0].card_last4']);
+    expect(JSON.stringify(result)).not.toContain('4111111111111111');
+    expect(result.problems[0]!.message).toContain('**** **** **** 1111');
+  });
+
   it("a card's last four read at 80 % goes to review: nothing on the receipt checks them", () => {
     const lines = [...swap(receiptLines(), 'CASH                  6,000.00', 'CARD                  5,375.00').filter((l) => !l.startsWith('CHANGE')).slice(0, -1), 'Card: Trrr rer wrrx 4242', 'Thank you'];
     const result = readAs(lines, (w) => (w === '4242' ? 0.8 : 0.95));
