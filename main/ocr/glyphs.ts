@@ -11,9 +11,8 @@ interface Glyph {
   ink: number;
   /** Its dots as text, the same for every glyph drawn with the same dots. */
   shape: string;
-  /** What the engine read there, and how sure it was of the word. */
+  /** What the engine read there. */
   label: string;
-  confidence: number;
   /** The word it belongs to (glyphs of one word never vouch for each other). */
   word: OcrWord;
 }
@@ -36,7 +35,7 @@ const NEAR = 0.2;
 const MAJORITY = 0.75;
 
 /** What the receipt's glyphs say of one word: each character confirmed, or read otherwise by the dots. */
-export interface GlyphVerdict {
+interface GlyphVerdict {
   /** Every letter and digit has the dots of the same character read elsewhere on the paper (and of nothing else). */
   confirmed: boolean;
   /** The word as the glyphs read it, when the dots of a character carry another label elsewhere (every other character confirmed). */
@@ -50,7 +49,7 @@ export interface GlyphVerdict {
  * dots do not part into as many pieces as it has characters (touching letters, a broken stroke) gives
  * none: nothing is matched rather than a piece matched to the wrong character.
  */
-export function glyphsOf(picture: Bitmap, text: OcrText): Map<OcrWord, Glyph[]> {
+function glyphsOf(picture: Bitmap, text: OcrText): Map<OcrWord, Glyph[]> {
   const stride = Math.ceil(picture.width / 8);
   const inked = (x: number, y: number): boolean => x >= 0 && y >= 0 && x < picture.width && y < picture.height && ((picture.data[y * stride + (x >> 3)]! >> (7 - (x & 7))) & 1) === 1;
   const out = new Map<OcrWord, Glyph[]>();
@@ -100,7 +99,7 @@ export function glyphsOf(picture: Bitmap, text: OcrText): Map<OcrWord, Glyph[]> 
               ink++;
             }
           }
-          return { width, height, rows, ink, shape: `${width}x${height}:${rows.join(',')}`, label: chars[k]!, confidence: word.confidence, word };
+          return { width, height, rows, ink, shape: `${width}x${height}:${rows.join(',')}`, label: chars[k]!, word };
         }),
       );
     }
@@ -118,7 +117,7 @@ function bitCount(v: number): number {
 }
 
 /** The share of dots that differ between two glyphs, at the best of nine placements one dot apart; 1 when their sizes differ by more than a dot. */
-export function distance(a: Glyph, b: Glyph): number {
+function distance(a: Glyph, b: Glyph): number {
   if (Math.abs(a.width - b.width) > 1 || Math.abs(a.height - b.height) > 1) return 1;
   let best = Infinity;
   for (let dy = -1; dy <= 1; dy++) {
@@ -207,7 +206,7 @@ interface Shapes {
  * own readings elsewhere on the same paper: nothing is made up, a character is only ever read as one
  * the engine read in the same dots elsewhere.
  */
-export function glyphVerdicts(picture: Bitmap, text: OcrText): Map<OcrWord, GlyphVerdict> {
+function glyphVerdicts(picture: Bitmap, text: OcrText): Map<OcrWord, GlyphVerdict> {
   const glyphs = glyphsOf(picture, text);
   const byDots = new Map<string, { glyph: Glyph; drawings: Glyph[] }>();
   const shapes: Shapes = { bySize: new Map(), compared: 0 };
