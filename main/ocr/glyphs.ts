@@ -93,7 +93,7 @@ function glyphsOf(picture: Bitmap, text: OcrText): Map<OcrWord, Glyph[]> {
           const rows = new Uint32Array(height);
           let ink = 0;
           for (let y = 0; y < height; y++) {
-            for (let x = 0; x < Math.min(width, MAX_GLYPH_WIDTH); x++) {
+            for (let x = 0; x < width; x++) {
               if (!inked(a + x, top + y)) continue;
               rows[y]! |= 1 << (x + 1);
               ink++;
@@ -161,8 +161,9 @@ function readByDots(g: Glyph, shapes: Shapes): { label: string; witnesses: numbe
   for (let dh = -1; dh <= 1; dh++) {
     for (let dw = -1; dw <= 1; dw++) {
       for (const shape of shapes.bySize.get(`${g.width + dw}x${g.height + dh}`) ?? []) {
-        if (shape.glyph.shape !== g.shape && shapes.compared++ >= MAX_COMPARISONS) return null;
-        const d = shape.glyph.shape === g.shape ? 0 : distance(g, shape.glyph);
+        const same = shape.glyph.shape === g.shape;
+        if (!same && shapes.compared++ >= MAX_COMPARISONS) return null;
+        const d = same ? 0 : distance(g, shape.glyph);
         for (const o of shape.drawings) {
           if (o.word === g.word) continue;
           if (d < (nearest.get(o.label) ?? Infinity)) nearest.set(o.label, d);
