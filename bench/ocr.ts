@@ -115,7 +115,7 @@ function textAsRead(text: string): { receipt: DecodedReceipt; read: PictureLines
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   const style = { bold: false, underline: false, doubleWidth: false, doubleHeight: false, reverse: false, align: 'left' as const };
   const receipt: DecodedReceipt = { lines: lines.map((t) => ({ text: t, style })), qr: [], pdf417: [], barcodes: [], images: 1, end: 'cut', warnings: [], raw: Buffer.from(text) };
-  return { receipt, read: { pictures: 1, confidence: 1, lines: lines.map((t, line) => ({ line, confidence: 1, words: t.split(/\s+/).filter(Boolean).map((w) => ({ text: w, confidence: 1 })) })) } };
+  return { receipt, read: { pictures: 1, confidence: 1, unread: [], lines: lines.map((t, line) => ({ line, confidence: 1, words: t.split(/\s+/).filter(Boolean).map((w) => ({ text: w, confidence: 1 })) })) } };
 }
 
 interface Score {
@@ -181,7 +181,8 @@ export async function run(): Promise<BenchReport> {
       const read = (await readPictures(c.picture, pool, (r) => {
         if (asked++ === 0) firstMs.push(Number(process.hrtime.bigint() - t) / 1e6);
         else twice++;
-        return parseRead(r.receipt, r.read).status === 'ok';
+        const parsed = parseRead(r.receipt, r.read);
+        return { settles: parsed.status === 'ok', identifiers: parsed.identifierWords ?? [] };
       }))!;
       ms.push(Number(process.hrtime.bigint() - t) / 1e6);
       ours.push(parseRead(read.receipt, read.read));

@@ -128,7 +128,10 @@ export const command: Command = {
     });
     const parseRead = (receipt: DecodedReceipt, read: PictureLines): ParseResult => parseReadReceipt(receipt, contextOf(receipt), { engine: OCR_ENGINE, ...read });
     // A picture whose first reading does not parse `ok` is read again, larger (see readPictures).
-    const receipts = await readAll(decode(bytes, settings.codepage ? { codepage: canonicalCodepage(settings.codepage) } : undefined), (r) => parseRead(r.receipt, r.read).status === 'ok');
+    const receipts = await readAll(decode(bytes, settings.codepage ? { codepage: canonicalCodepage(settings.codepage) } : undefined), (r) => {
+      const parsed = parseRead(r.receipt, r.read);
+      return { settles: parsed.status === 'ok', identifiers: parsed.identifierWords ?? [] };
+    });
     const results = receipts.map(({ receipt, read }) => (read ? parseRead(receipt, read) : parseReceipt(receipt, contextOf(receipt))));
     if (values.json) {
       writeJson(ctx.stdout, {

@@ -106,7 +106,14 @@ function receiptOf(receipts: DecodedReceipt[]): DecodedReceipt | undefined {
  * Parses one receipt's decode. A receipt printed as pictures is `reading` until `read` (its pictures'
  * text joined to its lines) is given: the OCR runs later, off the capture path (readJob).
  */
-function parseDecoded(entry: StoredJob, receipts: DecodedReceipt[], profileName?: string, read?: { receipt: DecodedReceipt; read: PictureLines }): ParsedJob {
+function parseDecoded(
+  entry: StoredJob,
+  receipts: DecodedReceipt[],
+  profileName?: string,
+  read?: { receipt: DecodedReceipt; read: PictureLines },
+  /** Filled with where the words its identifiers were read from sit in `read` (for the OCR reader's check). */
+  said?: { identifiers?: Array<{ line: number; word: number }> },
+): ParsedJob {
   const name = profileName ?? entry.profile ?? DEFAULT_PROFILE;
   let profile;
   try {
@@ -132,6 +139,7 @@ function parseDecoded(entry: StoredJob, receipts: DecodedReceipt[], profileName?
       rawBytes: entry.bytes.byteLength,
     };
     const result = read ? parseReadReceipt(read.receipt, context, { engine: OCR_ENGINE, ...read.read }) : parseReceipt(first, context);
+    if (said && result.identifierWords) said.identifiers = result.identifierWords;
     const problems = [...result.problems];
     if (receipts.length > 1) {
       problems.push({
@@ -165,7 +173,10 @@ export async function readJob(entry: StoredJob, pool: OcrPool, profileName?: str
   let read;
   try {
     // Unsure lines read again (larger) when the first reading does not parse `ok`: see readPictures.
-    read = await readPictures(first, pool, (r) => parseDecoded(entry, receipts, profileName, r).state === STATE_OF.ok);
+    read = await readPictures(first, pool, (r) => {
+      const said: { identifiers?: Array<{ line: number; word: number }> } = {};
+      return { settles: parseDecoded(entry, receipts, profileName, r, said).state === STATE_OF.ok, identifiers: said.identifiers ?? [] };
+    });
   } catch (err) {
     if (pool.closed) throw err instanceof OcrFailed ? err : new OcrFailed(reason(err));
     return unparsedReceipt(entry, { code: 'ocr_failed', field: 'raw', message: reason(err) });

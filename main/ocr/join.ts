@@ -2,6 +2,7 @@
 import type { DecodedLine, DecodedReceipt, LineStyle, Picture } from '../escpos/types.js';
 import { holdsText } from './image.js';
 import { meanConfidence, type OcrText, type OcrWord } from './text.js';
+import { unreadPrint, type PrintBox } from './unread.js';
 
 /** Lines of a receipt that were read from its pictures: their index in `receipt.lines`, confidence (0 to 1) and words. */
 export interface PictureLines {
@@ -10,6 +11,8 @@ export interface PictureLines {
   confidence: number;
   /** Pictures read (those too small to hold text are not). */
   pictures: number;
+  /** Stretches of print on the pictures that no read word covers (unreadPrint): text the engine skipped. */
+  unread: PrintBox[];
 }
 
 /** The pictures of a receipt that may hold text (not logos, rules or stamps), in print order. */
@@ -56,5 +59,5 @@ export function joinPictureText(receipt: DecodedReceipt, reads: OcrText[]): { re
     shift += reads[pictures.indexOf(p)]!.lines.length;
     return { ...p, line: at };
   });
-  return { receipt: { ...receipt, lines, pictures: all }, read: { lines: read, confidence: meanConfidence(read.flatMap((l) => l.words)), pictures: pictures.length } };
+  return { receipt: { ...receipt, lines, pictures: all }, read: { lines: read, confidence: meanConfidence(read.flatMap((l) => l.words)), pictures: pictures.length, unread: pictures.flatMap((p, i) => unreadPrint(p, reads[i]!)) } };
 }

@@ -13,6 +13,8 @@ export interface OcrEvidence {
   lines: Array<{ line: number; confidence: number; words: Array<{ text: string; confidence: number; alternatives?: Array<{ text: string; confidence: number }>; digitsInDots?: string }> }>;
   /** Mean word confidence over the pictures read. */
   confidence: number;
+  /** Stretches of print on the pictures no read word covers (where, in dots from the picture's top): text the engine skipped. */
+  unread?: ReadonlyArray<{ y0: number }>;
 }
 
 /**
@@ -107,6 +109,8 @@ const QTY_TIMES_PRICE = /\d\s*[xX×]\s*(?:NGN|N)?\d[\d,]*\.\d{2}/;
 const AMOUNT_ALONE = /^\s*[-+]?(?:NGN|N)?\d[\d,]*\.\d{2}(?:\s*[A-Z])?\s*$/;
 
 /** A price inside an item's name: no product is called "422.71" (sizes and strengths are "500mg", "80/480", "75cl"). */
+/** A quantity or size as item names print them: "75cl", "500g", "1.5L", "2x", "4", "12pcs". */
+const SIZE_WORD = /^\d+(?:[.,]\d+)?(?:ml|cl|l|ltr|litres?|g|kg|mg|pcs?|pk|packs?|x|m|cm|mm|oz)?$/i;
 const PRICE_WORD = /(?<![\w.,])(?:NGN|N)?\d[\d,]*\.\d{2}(?![\w.,])/;
 
 /** A look-alike letter (see LOOK_ALIKES) next to a digit. */
@@ -186,6 +190,14 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   if (misreadName && !problems.some((p) => p.code === 'ocr_item_unread')) {
     problems.push({ code: 'ocr_item_unread', field: 'lines', message: `An item's name ("${misreadName.description}") holds letters drawn like digits elsewhere on the receipt: check it against the paper receipt.` });
   }
+  // An item's name holding an unsure word with digits in no shape of a quantity or size ("5 Bread Sliced" read "5S
+  // Bread Sliced" at 56 %, "Coke 50cl" read "coke so6cl" at 33 %): a misread quantity or size, part of what was sold
+  // and checked by no sum. (An unsure word in a size's shape, "75cl" at 26 %, is left: names are not checked.)
+  if (!problems.some((p) => p.code === 'ocr_item_unread')) {
+    const items = summaryAt === -1 ? ocr.lines : ocr.lines.slice(0, summaryAt);
+    const unsure = items.flatMap((l) => l.words).find((w) => /\d/.test(w.text) && !SIZE_WORD.test(w.text) && w.confidence < MIN_FIELD_CONFIDENCE.amount && tx.lines.some((t) => t.description.split(/\s+/).includes(w.text)));
+    if (unsure) problems.push({ code: 'ocr_item_unread', field: 'lines', message: `An item's name holds "${pictureLineReading(unsure.text)}", read from the picture with ${Math.round(unsure.confidence * 100)} % confidence and shaped like no quantity or size: check the items against the paper receipt.` });
+  }
   // A receipt number with a letter that looks like a digit beside its digits ("RO10431"): R010431 or RO10431?
   // Nothing on the receipt checks it, so a person does.
   if (!tx.receipt_number.startsWith('unknown-') && LOOK_ALIKE_BESIDE_DIGIT.test(tx.receipt_number)) {
@@ -195,10 +207,33 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   if (tx.payments.some((p) => p.method === 'card' && !p.card_last4) && ocr.lines.some((l) => CARD_LINE.test(texts[l.line] ?? '') || CARD_LINE_UNREAD.test(texts[l.line] ?? ''))) {
     problems.push({ code: 'ocr_card_unread', field: 'payments', message: "The card number's last four digits could not be read from the picture of the receipt: check them against the paper receipt." });
   }
+  // Print the engine skipped: a line (an item, a payment, a card's number) may be missing from what was read.
+  if (ocr.unread?.length && ocr.lines.length) {
+    const at = Math.round(Math.min(...ocr.unread.map((u) => u.y0)));
+    problems.push({ code: 'ocr_print_unread', field: 'lines', message: `${ocr.unread.length === 1 ? 'A stretch' : `${ocr.unread.length} stretches`} of print on the picture of the receipt (the first ${at} dots from its top) could not be read: a line may be missing. Check the receipt against the paper.` });
+  }
   if (ocr.lines.length === 0) {
     problems.push({ code: 'ocr_no_text', field: 'raw', message: 'The receipt was printed as a picture and no text could be read from it.' });
   }
-  return { status: result.status === 'unparsed' ? 'unparsed' : problems.length ? 'review' : 'ok', transaction: tx, problems };
+  return { status: result.status === 'unparsed' ? 'unparsed' : problems.length ? 'review' : 'ok', transaction: tx, problems, identifierWords: identifierWords(tx, texts, ocr, ctx.profile.dates.order) };
+}
+
+/**
+ * Where the words the receipt number, date, time and card's last four were read from sit in the
+ * evidence ({ line: index into ocr.lines, word: index into its words }). Nothing on the receipt checks
+ * these fields, so the reader reads each of these words again before the receipt may go out `ok`
+ * (main/ocr/index.ts: verifyIdentifiers).
+ */
+function identifierWords(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 'dmy' | 'mdy' | 'ymd'): Array<{ line: number; word: number }> {
+  const out: Array<{ line: number; word: number }> = [];
+  const checks = checksOf(tx, order).filter((c) => c.kind === 'identifier');
+  ocr.lines.forEach((l, line) => {
+    const text = texts[l.line] ?? '';
+    l.words.forEach((w, word) => {
+      if (checks.some((c) => c.matches(amountReading(w.text), text))) out.push({ line, word });
+    });
+  });
+  return out;
 }
 
 /** Alternatives tried one at a time (beyond all at once): a receipt has few unsure amounts, and each try is a parse. */

@@ -29,6 +29,11 @@ export interface ParseResult {
   status: 'ok' | 'review' | 'unparsed';
   transaction: Transaction | null;
   problems: Problem[];
+  /**
+   * A receipt read from pictures: the words its identifiers (receipt number, date, time, card's last
+   * four) were read from, by place in the OCR evidence. Not stored; the reader checks them again.
+   */
+  identifierWords?: Array<{ line: number; word: number }>;
 }
 
 interface Compiled {

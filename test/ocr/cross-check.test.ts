@@ -86,3 +86,50 @@ describe('unsure words with digits read again alone', () => {
     expect(read!.read.lines[0]!.words[1]).toMatchObject({ text: 'R794129', confidence: 0.95 });
   });
 });
+
+describe("the identifiers of a reading that settles, read again before it may go out", () => {
+  /**
+   * A pool scripted as the engine (the real one cannot be made to misread on cue): the page as `page`,
+   * a word cut out alone (narrower than the picture) as `alone`, the line across the picture at twice
+   * the size as `larger`. `calls` records each reading as "page", "alone" or "larger".
+   */
+  function scripted(first: OcrText, alone: () => OcrText, larger: () => OcrText, calls: string[] = []): OcrPool {
+    return {
+      capacity: 1,
+      recognize: (bitmap: { width: number }, scale = 1) => {
+        const kind = scale !== 1 ? 'larger' : bitmap.width < 576 ? 'alone' : 'page';
+        calls.push(kind);
+        return Promise.resolve(kind === 'larger' ? larger() : kind === 'alone' ? alone() : structuredClone(first));
+      },
+    } as unknown as OcrPool;
+  }
+  /** Settles, saying the receipt number was read from the line's second word. */
+  const settlesWithNumber = () => ({ settles: true, identifiers: [{ line: 0, word: 1 }] });
+
+  it('a receipt number read at 90 % in context that another reading reads otherwise is unsure: the field goes to review', async () => {
+    const first = page([word('No:', 0.95, 80), word('INV-584100', 0.9, 120)]);
+    const read = await readPictures(pictureReceipt(), scripted(first, () => page([word('INV-584100', 0.79, 20)]), () => page([word('No:', 0.9, 80), word('INV-594100', 0.8, 120)])), settlesWithNumber);
+    const number = read!.read.lines[0]!.words[1]!;
+    expect(number.text).toBe('INV-584100');
+    // Half the lowest of the three readings: below what an identifier needs (0.9).
+    expect(number.confidence).toBeCloseTo(0.395);
+    expect(read!.read.confidence).toBeCloseTo((0.95 + 0.395) / 2);
+  });
+
+  it('three readings that agree at 50 % or more make an unsure receipt number sure; a reading the engine gives under 20 % neither agrees nor disputes', async () => {
+    const first = page([word('No:', 0.95, 80), word('R794129', 0.82, 120)]);
+    const agreed = await readPictures(pictureReceipt(), scripted(first, () => page([word(':R794129', 0.88, 20)]), () => page([word('R794129', 0.86, 120)])), settlesWithNumber);
+    expect(agreed!.read.lines[0]!.words[1]).toMatchObject({ text: 'R794129', confidence: 0.9 });
+    const noReading = await readPictures(pictureReceipt(), scripted(first, () => page([word('R794129', 0.88, 20)]), () => page([word('R7941829', 0.1, 120)])), settlesWithNumber);
+    // Read alone alike at 88 % (the better of the two, as for any unsure word), and no more: the third reading is no reading.
+    expect(noReading!.read.lines[0]!.words[1]).toMatchObject({ text: 'R794129', confidence: 0.88 });
+  });
+
+  it('an identifier read at 95 % or more, and the words no identifier was read from, are not read again', async () => {
+    const calls: string[] = [];
+    const first = page([word('No:', 0.6, 80), word('R794129', 0.96, 120), word('1,330.00', 0.9, 400)]);
+    const read = await readPictures(pictureReceipt(), scripted(first, () => page([word('R784129', 0.9, 20)]), () => page([]), calls), () => ({ settles: true, identifiers: [{ line: 0, word: 1 }] }));
+    expect(calls).toEqual(['page']);
+    expect(read!.read.lines[0]!.words[1]).toMatchObject({ text: 'R794129', confidence: 0.96 });
+  });
+});

@@ -253,6 +253,32 @@ describe('fields read from unsure words', () => {
     expect(result.status).toBe('ok');
     expect(result.transaction!.receipt_number).toBe('000123');
   });
+
+  it("an item's name holding an unsure word with digits shaped like no quantity or size goes to review; an unsure size does not", () => {
+    // "Coke 50cl" read "coke so6cl" at 33 %: a misread size, and nothing checks a name.
+    const misread = readAs(receiptLines({ item: 'coke so6cl' }), (w) => (w === 'so6cl' ? 0.33 : 0.95));
+    expect(misread.status).toBe('review');
+    expect(misread.problems).toContainEqual(expect.objectContaining({ code: 'ocr_item_unread', field: 'lines', message: expect.stringContaining('"so6cl", read from the picture with 33 % confidence') }));
+    // "75cl" read at 26 % is the shape of a size: names are not checked, the receipt's fields are all sure.
+    expect(readAs(receiptLines({ item: 'Eva Water 75cl' }), (w) => (w === '75cl' ? 0.26 : 0.95)).status).toBe('ok');
+    // The same word read sure is a name like any other.
+    expect(readAs(receiptLines({ item: 'coke so6cl' })).status).toBe('ok');
+  });
+
+  it('print on the picture that no read word covers sends the receipt to review, saying where', () => {
+    const lines = receiptLines();
+    const receipt = receiptOf(lines);
+    const ocr: OcrEvidence = {
+      engine: 'tesseract',
+      confidence: 0.95,
+      lines: lines.map((text, line) => ({ line, confidence: 0.95, words: text.split(/\s+/).filter(Boolean).map((w) => ({ text: w, confidence: 0.95 })) })),
+      unread: [{ y0: 412.4 }, { y0: 388 }],
+    };
+    const result = parseReadReceipt(receipt, contextFor(receipt), ocr);
+    expect(result.status).toBe('review');
+    expect(result.problems).toEqual([{ code: 'ocr_print_unread', field: 'lines', message: '2 stretches of print on the picture of the receipt (the first 388 dots from its top) could not be read: a line may be missing. Check the receipt against the paper.' }]);
+    expect(parseReadReceipt(receipt, contextFor(receipt), { ...ocr, unread: [] }).status).toBe('ok');
+  });
 });
 
 describe('amounts read again on their own', () => {

@@ -50,3 +50,15 @@ export function rasterReceiptJob(bitmap: Bitmap, dialect: Dialect): Uint8Array {
       return rasterJob(toGsL(bitmap, { big: true }));
   }
 }
+
+/**
+ * The `index`-th receipt the generator makes from `seed` (a 32-column layout widened to 42, as the OCR
+ * bench does), drawn 576 dots wide in `font`: a case met on a seed, kept as a test.
+ */
+export function generatedCase(seed: number, index: number, font: 'mono' | 'proportional'): { spec: ReceiptSpec; bitmap: Bitmap } {
+  const rng = mulberry32(seed);
+  let spec = randomReceiptSpec(rng);
+  for (let i = 0; i < index; i++) spec = randomReceiptSpec(rng);
+  const sized: ReceiptSpec = { ...spec, width: spec.width === 32 ? 42 : spec.width };
+  return { spec: sized, bitmap: renderReceipt(sized, 576, font) };
+}
