@@ -92,6 +92,11 @@ export class OcrPool {
     return this.queue.length;
   }
 
+  /** Workers the pool may run at once (the `workers` option). */
+  get capacity(): number {
+    return this.size;
+  }
+
   /** Workers alive now (0 until the first picture, and again after they idle out). */
   get workers(): number {
     return this.slots.length;
