@@ -178,7 +178,7 @@ async function readTimed(cases: Case[], workers: number): Promise<{ ms: number[]
       if (asked++ === 0) firstMs.push(Number(process.hrtime.bigint() - t) / 1e6);
       else twice++;
       const parsed = parseRead(r.receipt, r.read);
-      return { settles: parsed.status === 'ok', identifiers: parsed.identifierWords ?? [] };
+      return { settles: parsed.status === 'ok', identifiers: parsed.identifierWords ?? [], amounts: parsed.amountWords ?? [] };
     }))!;
     ms.push(Number(process.hrtime.bigint() - t) / 1e6);
     ours.push(parseRead(read.receipt, read.read));

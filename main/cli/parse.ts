@@ -130,7 +130,7 @@ export const command: Command = {
     // A picture whose first reading does not parse `ok` is read again, larger (see readPictures).
     const receipts = await readAll(decode(bytes, settings.codepage ? { codepage: canonicalCodepage(settings.codepage) } : undefined), (r) => {
       const parsed = parseRead(r.receipt, r.read);
-      return { settles: parsed.status === 'ok', identifiers: parsed.identifierWords ?? [] };
+      return { settles: parsed.status === 'ok', identifiers: parsed.identifierWords ?? [], amounts: parsed.amountWords ?? [] };
     });
     const results = receipts.map(({ receipt, read }) => (read ? parseRead(receipt, read) : parseReceipt(receipt, contextOf(receipt))));
     if (values.json) {

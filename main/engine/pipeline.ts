@@ -112,7 +112,7 @@ function parseDecoded(
   profileName?: string,
   read?: { receipt: DecodedReceipt; read: PictureLines },
   /** Filled with where the words its identifiers were read from sit in `read` (for the OCR reader's check). */
-  said?: { identifiers?: Array<{ line: number; word: number }> },
+  said?: { identifiers?: Array<{ line: number; word: number }>; amounts?: Array<{ line: number; word: number }> },
 ): ParsedJob {
   const name = profileName ?? entry.profile ?? DEFAULT_PROFILE;
   let profile;
@@ -139,7 +139,7 @@ function parseDecoded(
       rawBytes: entry.bytes.byteLength,
     };
     const result = read ? parseReadReceipt(read.receipt, context, { engine: OCR_ENGINE, ...read.read }) : parseReceipt(first, context);
-    if (said && result.identifierWords) said.identifiers = result.identifierWords;
+    if (said) Object.assign(said, { identifiers: result.identifierWords ?? [], amounts: result.amountWords ?? [] });
     const problems = [...result.problems];
     if (receipts.length > 1) {
       problems.push({
@@ -174,8 +174,8 @@ export async function readJob(entry: StoredJob, pool: OcrPool, profileName?: str
   try {
     // Unsure lines read again (larger) when the first reading does not parse `ok`: see readPictures.
     read = await readPictures(first, pool, (r) => {
-      const said: { identifiers?: Array<{ line: number; word: number }> } = {};
-      return { settles: parseDecoded(entry, receipts, profileName, r, said).state === STATE_OF.ok, identifiers: said.identifiers ?? [] };
+      const said: { identifiers?: Array<{ line: number; word: number }>; amounts?: Array<{ line: number; word: number }> } = {};
+      return { settles: parseDecoded(entry, receipts, profileName, r, said).state === STATE_OF.ok, ...said };
     });
   } catch (err) {
     if (pool.closed) throw err instanceof OcrFailed ? err : new OcrFailed(reason(err));

@@ -285,5 +285,28 @@ export function withGlyphs(picture: Bitmap, text: OcrText): OcrText {
   return laidOut(lines);
 }
 
+/**
+ * Whether every digit of `word` has the dots of the same digit in `amounts` (words the receipt's
+ * arithmetic checked, read as printed), within SAME, and of no other digit there. The amounts' digits
+ * are known: a drawing of a "9" the engine misread as "8" in a receipt number matches the 9s of the
+ * totals, and is not vouched for. Letters and punctuation are not looked at (the caller checks them);
+ * a word whose ink does not part into its characters is not vouched for.
+ */
+export function vouchedByAmounts(picture: Bitmap, word: OcrWord, amounts: readonly OcrWord[]): boolean {
+  const glyphs = glyphsOf(picture, { lines: [{ text: '', confidence: 0, y: 0, words: [word, ...amounts.filter((a) => a !== word)] }], confidence: 0 });
+  const own = glyphs.get(word);
+  if (!own) return false;
+  const known = [...glyphs].filter(([w]) => w !== word).flatMap(([, g]) => g.filter((x) => /\d/.test(x.label) && x.ink > 0));
+  let digits = 0;
+  for (const g of own) {
+    if (!/\d/.test(g.label)) continue;
+    digits++;
+    if (g.ink === 0) return false;
+    const near = known.filter((k) => (k.shape === g.shape ? 0 : distance(g, k)) <= SAME);
+    if (near.length === 0 || near.some((k) => k.label !== g.label)) return false;
+  }
+  return digits > 0;
+}
+
 /** The confidence of a word every character of which the receipt's glyphs confirm: above what any field needs. */
 export const CONFIRMED = 0.9;

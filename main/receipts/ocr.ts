@@ -215,7 +215,35 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   if (ocr.lines.length === 0) {
     problems.push({ code: 'ocr_no_text', field: 'raw', message: 'The receipt was printed as a picture and no text could be read from it.' });
   }
-  return { status: result.status === 'unparsed' ? 'unparsed' : problems.length ? 'review' : 'ok', transaction: tx, problems, identifierWords: identifierWords(tx, texts, ocr, ctx.profile.dates.order) };
+  const order = ctx.profile.dates.order;
+  return { status: result.status === 'unparsed' ? 'unparsed' : problems.length ? 'review' : 'ok', transaction: tx, problems, identifierWords: identifierWords(tx, texts, ocr, order),
+    // Amounts the arithmetic checked: only when nothing but the reading's own doubts is wrong with the receipt.
+    amountWords: problems.every((p) => p.code.startsWith('ocr_')) ? amountWords(tx, texts, ocr, order) : [],
+  };
+}
+
+/**
+ * Where the words the receipt's amounts (item amounts, totals, taxes, payments) were read from sit in
+ * the evidence, each read as printed (no look-alike letter, no alternative taken: its characters are
+ * the engine's). In an `ok` receipt the arithmetic checked every one of them, so their glyphs are
+ * drawings of known digits (main/ocr/glyphs.ts: vouchedByAmounts).
+ */
+function amountWords(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 'dmy' | 'mdy' | 'ymd'): Array<{ line: number; word: number }> {
+  const forms = new Set<string>();
+  for (const l of tx.lines) {
+    const kobo = koboFromMoney(l.amount.replace(/^-/, ''));
+    if (kobo) forms.add(String(kobo));
+  }
+  const checks = checksOf(tx, order).filter((c) => c.kind === 'amount');
+  const out: Array<{ line: number; word: number }> = [];
+  ocr.lines.forEach((l, line) => {
+    const text = texts[l.line] ?? '';
+    l.words.forEach((w, word) => {
+      if (!PRICE_WORD.test(w.text) || amountReading(w.text) !== w.text) return;
+      if (forms.has(digitsOf(w.text)) || checks.some((c) => c.matches(w.text, text))) out.push({ line, word });
+    });
+  });
+  return out;
 }
 
 /**

@@ -34,6 +34,8 @@ export interface ParseResult {
    * four) were read from, by place in the OCR evidence. Not stored; the reader checks them again.
    */
   identifierWords?: Array<{ line: number; word: number }>;
+  /** A receipt read from pictures: the words its amounts were read from, as printed (checked by its arithmetic when `ok`). Not stored. */
+  amountWords?: Array<{ line: number; word: number }>;
 }
 
 interface Compiled {

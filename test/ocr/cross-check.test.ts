@@ -125,6 +125,17 @@ describe("the identifiers of a reading that settles, read again before it may go
     expect(noReading!.read.lines[0]!.words[1]).toMatchObject({ text: 'R794129', confidence: 0.88 });
   });
 
+  it('a reading held only by an unsure receipt number has it read three times, and settles when they agree', async () => {
+    const calls: string[] = [];
+    const first = page([word('No:', 0.95, 80), word('R794129', 0.87, 120), word('1,330.00', 0.95, 400)]);
+    // Settles when the receipt number is at least 90 % sure, as the parser would say.
+    const settles = (r: { read: { lines: Array<{ words: Array<{ confidence: number }> }> } }) => ({ settles: r.read.lines[0]!.words[1]!.confidence >= 0.9, identifiers: [{ line: 0, word: 1 }] });
+    const read = await readPictures(pictureReceipt(), scripted(first, () => page([word('R794129', 0.86, 20)]), () => page([word('No:', 0.9, 80), word('R794129', 0.88, 120)]), calls), settles);
+    expect(read!.read.lines[0]!.words[1]).toMatchObject({ text: 'R794129', confidence: 0.9 });
+    // The page, the word alone and its line at twice the size: no second reading of the picture's unsure lines.
+    expect(calls.sort()).toEqual(['alone', 'larger', 'page']);
+  });
+
   it('an identifier read at 95 % or more, and the words no identifier was read from, are not read again', async () => {
     const calls: string[] = [];
     const first = page([word('No:', 0.6, 80), word('R794129', 0.96, 120), word('1,330.00', 0.9, 400)]);

@@ -1,7 +1,7 @@
 // The receipt's own glyphs as a second reader: a character the engine was unsure of is confirmed, or read otherwise, only by the same dots read elsewhere on the paper.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Bitmap } from '../../main/escpos/types.js';
-import { CONFIRMED, MAX_COMPARISONS, withGlyphs } from '../../main/ocr/glyphs.js';
+import { CONFIRMED, MAX_COMPARISONS, vouchedByAmounts, withGlyphs } from '../../main/ocr/glyphs.js';
 import { OcrPool, type OcrText, type OcrWord } from '../../main/ocr/index.js';
 import { laidOut } from '../../main/ocr/text.js';
 import { renderReceipt } from '../support/render-receipt.js';
@@ -208,5 +208,37 @@ describe('on receipts drawn in real fonts and read by tesseract.js', () => {
     victim.confidence = 0.4;
     const read = wordsOf(withGlyphs(picture, misread)).find((w) => w.box!.y0 === target.box!.y0 && w.box!.x0 === target.box!.x0)!;
     expect(read).toMatchObject({ text: target.text, confidence: CONFIRMED, alternatives: [{ text: wrong, confidence: 0.4 }] });
+  });
+});
+
+describe('digits vouched for by amounts the arithmetic checked', () => {
+  it("a receipt number's digits drawn as the same digits of the amounts are vouched for; one drawn as another digit there is not", () => {
+    const { picture, text } = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      { drawn: 'R1078', read: 'R1078', confidence: 0.6 },
+      // The engine read the 8's dots as 0 in the receipt number: the amounts' 8 is drawn otherwise.
+      { drawn: 'R1078', read: 'R1070', confidence: 0.9 },
+      { drawn: 'R1788', read: 'R1788', confidence: 0.7 },
+    ]);
+    const [ten, eight, right, misread, other] = wordsOf(text);
+    const amounts = [ten!, eight!];
+    expect(vouchedByAmounts(picture, right!, amounts)).toBe(true);
+    expect(vouchedByAmounts(picture, misread!, amounts)).toBe(false);
+    // Without the 8.10 there is no drawing of an 8 among the amounts: not vouched for.
+    expect(vouchedByAmounts(picture, right!, [ten!])).toBe(false);
+    // Every digit needs one: R1788's digits are all among the amounts' (1, 7, 8).
+    expect(vouchedByAmounts(picture, other!, amounts)).toBe(true);
+  });
+
+  it('a word whose ink does not part into its characters, or that holds no digit, is not vouched for', () => {
+    const { picture, text } = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '1=', read: '107', confidence: 0.6 },
+      { drawn: 'R', read: 'R', confidence: 0.6 },
+    ]);
+    const [amount, touching, letter] = wordsOf(text);
+    expect(vouchedByAmounts(picture, touching!, [amount!])).toBe(false);
+    expect(vouchedByAmounts(picture, letter!, [amount!])).toBe(false);
   });
 });

@@ -18,7 +18,7 @@ async function readBack(c: ReturnType<typeof generatedCase>): Promise<ParseResul
   const receipt = decode(rasterReceiptJob(c.bitmap, 'GS v 0'))[0]!;
   const read = await readPictures(receipt, pool, (r) => {
     const parsed = parse(r);
-    return { settles: parsed.status === 'ok', identifiers: parsed.identifierWords ?? [] };
+    return { settles: parsed.status === 'ok', identifiers: parsed.identifierWords ?? [], amounts: parsed.amountWords ?? [] };
   });
   return parse(read!);
 }
