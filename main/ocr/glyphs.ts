@@ -290,16 +290,17 @@ export function withGlyphs(picture: Bitmap, text: OcrText): OcrText {
  * arithmetic checked, read as printed), within SAME, and of no other digit there. The amounts' digits
  * are known: a drawing of a "9" the engine misread as "8" in a receipt number matches the 9s of the
  * totals, and is not vouched for. Letters and punctuation are not looked at (the caller checks them);
- * a word whose ink does not part into its characters is not vouched for.
+ * a word whose ink does not part into its characters is not vouched for. `only`: the characters (by
+ * index in the word's text) to look at, when other readings differ from it only there.
  */
-export function vouchedByAmounts(picture: Bitmap, word: OcrWord, amounts: readonly OcrWord[]): boolean {
+export function vouchedByAmounts(picture: Bitmap, word: OcrWord, amounts: readonly OcrWord[], only?: ReadonlySet<number>): boolean {
   const glyphs = glyphsOf(picture, { lines: [{ text: '', confidence: 0, y: 0, words: [word, ...amounts.filter((a) => a !== word)] }], confidence: 0 });
   const own = glyphs.get(word);
   if (!own) return false;
   const known = [...glyphs].filter(([w]) => w !== word).flatMap(([, g]) => g.filter((x) => /\d/.test(x.label) && x.ink > 0));
   let digits = 0;
-  for (const g of own) {
-    if (!/\d/.test(g.label)) continue;
+  for (const [i, g] of own.entries()) {
+    if (!/\d/.test(g.label) || (only && !only.has(i))) continue;
     digits++;
     if (g.ink === 0) return false;
     const near = known.filter((k) => (k.shape === g.shape ? 0 : distance(g, k)) <= SAME);

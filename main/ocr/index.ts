@@ -139,7 +139,7 @@ async function verifyIdentifiers(
       // Another reading the engine gives some weight to: the field goes to review, unless its digits are drawn as the
       // same digits of amounts the arithmetic checked (and never as others) and every reading has its letters.
       const disputes = said.filter((r) => r.confidence >= NO_READING && !sameCharacters(r.text, word.text));
-      const vouched = (): boolean => said.every((r) => r.confidence < NO_READING || sameLetters(r.text, word.text)) && vouchedByAmounts(picture, word, knownDigits.get(picture) ?? []);
+      const vouched = (): boolean => said.every((r) => r.confidence < NO_READING || sameLetters(r.text, word.text)) && vouchedByAmounts(picture, word, knownDigits.get(picture) ?? [], disputes.length ? differing(word.text, disputes.map((r) => r.text)) : undefined);
       if (disputes.length) word.confidence = vouched() ? CONFIRMED : lowest / 2;
       else if (word.confidence < CONFIRMED && ((lowest >= AGREEING_FLOOR && said.every((r) => sameCharacters(r.text, word.text))) || vouched())) word.confidence = CONFIRMED;
     }),
@@ -191,16 +191,33 @@ function wordAlone(word: OcrWord, line: readonly OcrWord[]): Box {
  */
 const NO_READING = 0.2;
 
+/**
+ * Where other readings of the same length read other characters than `text` (indices into its
+ * characters), or undefined (every character) when one has another length: which digit went missing
+ * or came in cannot be told. The comparison leaves out signs at either end, as sameCharacters does.
+ */
+function differing(text: string, others: readonly string[]): Set<number> | undefined {
+  const core = trimEnds(text);
+  const start = text.indexOf(core);
+  const out = new Set<number>();
+  for (const other of others.map(trimEnds)) {
+    if (other.length !== core.length) return undefined;
+    for (let i = 0; i < core.length; i++) if (other[i] !== core[i]) out.add(start + i);
+  }
+  return out;
+}
+
+/** A reading without the signs at either end (a neighbour's colon caught by the crop). */
+const trimEnds = (s: string): string => s.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
+
 /** Two readings of a word with the same characters other than digits, in the same order ("INV-5384100" and "INV-584100"; not "RO80104" and "R080104"). */
 function sameLetters(a: string, b: string): boolean {
-  const letters = (s: string): string => s.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '').replace(/\d/g, '');
-  return letters(a) === letters(b);
+  return trimEnds(a).replace(/\d/g, '') === trimEnds(b).replace(/\d/g, '');
 }
 
 /** Two readings of a word with the same letters and digits between the same punctuation: a sign at either end may be a neighbour's, caught by the crop. */
 function sameCharacters(a: string, b: string): boolean {
-  const core = (s: string): string => s.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
-  return core(a) !== '' && core(a) === core(b);
+  return trimEnds(a) !== '' && trimEnds(a) === trimEnds(b);
 }
 
 /**

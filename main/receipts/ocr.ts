@@ -109,8 +109,11 @@ const QTY_TIMES_PRICE = /\d\s*[xX×]\s*(?:NGN|N)?\d[\d,]*\.\d{2}/;
 const AMOUNT_ALONE = /^\s*[-+]?(?:NGN|N)?\d[\d,]*\.\d{2}(?:\s*[A-Z])?\s*$/;
 
 /** A price inside an item's name: no product is called "422.71" (sizes and strengths are "500mg", "80/480", "75cl"). */
-/** A quantity or size as item names print them: "75cl", "500g", "1.5L", "2x", "4", "12pcs". */
-const SIZE_WORD = /^\d+(?:[.,]\d+)?(?:ml|cl|l|ltr|litres?|g|kg|mg|pcs?|pk|packs?|x|m|cm|mm|oz)?$/i;
+/**
+ * A quantity or size as item names print them: "75cl", "500g", "1.5L", "2x", "4", "12pcs"; a unit's
+ * "l" may come back as "|" or "!" (its digits are what matter).
+ */
+const SIZE_WORD = /^\d+(?:[.,]\d+)?(?:m[l|!]|c[l|!]|[l|!]|ltr|litres?|g|kg|mg|pcs?|pk|packs?|x|m|cm|mm|oz)?$/i;
 const PRICE_WORD = /(?<![\w.,])(?:NGN|N)?\d[\d,]*\.\d{2}(?![\w.,])/;
 
 /** A look-alike letter (see LOOK_ALIKES) next to a digit. */

@@ -229,6 +229,12 @@ describe('digits vouched for by amounts the arithmetic checked', () => {
     expect(vouchedByAmounts(picture, right!, [ten!])).toBe(false);
     // Every digit needs one: R1788's digits are all among the amounts' (1, 7, 8).
     expect(vouchedByAmounts(picture, other!, amounts)).toBe(true);
+    // Asked of the characters other readings read otherwise only: R1078 without an 8 among the amounts is vouched
+    // for at its 1 and 7, not at its 8.
+    expect(vouchedByAmounts(picture, right!, [ten!], new Set([1, 3]))).toBe(true);
+    expect(vouchedByAmounts(picture, right!, [ten!], new Set([4]))).toBe(false);
+    // The misread 8 (read 0) asked of alone: drawn as the amounts' 8, not vouched for as a 0.
+    expect(vouchedByAmounts(picture, misread!, amounts, new Set([4]))).toBe(false);
   });
 
   it('a word whose ink does not part into its characters, or that holds no digit, is not vouched for', () => {
