@@ -157,12 +157,8 @@ async function verifyIdentifiers(
  */
 async function lineAlone(picture: Bitmap, line: readonly OcrWord[], pool: OcrPool): Promise<OcrWord[]> {
   const boxes = line.flatMap((w) => (w.box ? [w.box] : []));
-  const y0 = Math.min(...boxes.map((b) => b.y0));
-  const y1 = Math.max(...boxes.map((b) => b.y1));
-  const pad = Math.max(2, Math.round((y1 - y0) * 0.15));
-  const top = Math.max(0, Math.floor(y0 - pad));
-  const text = await pool.recognize(cropBitmap(picture, { x0: 0, y0: top, x1: picture.width, y1: y1 + pad }), SECOND_READING_SCALE);
-  return text.lines.flatMap((l) => movedDown(l, top).words);
+  const lines = await readRows(picture, Math.min(...boxes.map((b) => b.y0)), Math.max(...boxes.map((b) => b.y1)), pool, SECOND_READING_SCALE);
+  return lines.flatMap((l) => l.words);
 }
 
 /**
@@ -233,6 +229,18 @@ async function readWhole(picture: Bitmap, pool: OcrPool): Promise<OcrText> {
   return readSkipped(picture, laidOut(texts.flatMap((text, i) => text.lines.map((l) => movedDown(l, parts[i]!.y0)))), pool);
 }
 
+/**
+ * The rows y0 to y1 of a picture read on their own across its whole width, with a little white above
+ * and below (less than the blank rows between printed lines), at `scale`; the lines read placed back
+ * in the picture's rows.
+ */
+async function readRows(picture: Bitmap, y0: number, y1: number, pool: OcrPool, scale = 1): Promise<Array<{ words: OcrWord[]; y: number }>> {
+  const pad = Math.max(2, Math.round((y1 - y0) * 0.15));
+  const top = Math.max(0, Math.floor(y0 - pad));
+  const text = await pool.recognize(cropBitmap(picture, { x0: 0, y0: top, x1: picture.width, y1: y1 + pad }), scale);
+  return text.lines.map((l) => movedDown(l, top));
+}
+
 /** A line read from a part of a picture cut `top` rows down, placed in the whole picture. */
 function movedDown(line: { words: OcrWord[]; y: number }, top: number): { words: OcrWord[]; y: number } {
   return { y: line.y + top, words: line.words.map((w) => ({ ...w, ...(w.box ? { box: { ...w.box, y0: w.box.y0 + top, y1: w.box.y1 + top } } : {}) })) };
@@ -252,10 +260,8 @@ async function readSkipped(picture: Bitmap, text: OcrText, pool: OcrPool): Promi
   if (bands.size === 0) return text;
   const found = await Promise.all(
     [...bands.values()].map(async (band) => {
-      const pad = Math.max(2, Math.round((band.y1 - band.y0) * 0.15));
-      const top = Math.max(0, band.y0 - pad);
-      const alone = await pool.recognize(cropBitmap(picture, { x0: 0, y0: top, x1: picture.width, y1: band.y1 + pad }));
-      return alone.lines.length === 1 ? [movedDown(alone.lines[0]!, top)] : [];
+      const alone = await readRows(picture, band.y0, band.y1, pool);
+      return alone.length === 1 ? alone : [];
     }),
   );
   if (found.every((f) => f.length === 0)) return text;
@@ -310,15 +316,9 @@ async function rereadUnsure(picture: Bitmap, text: OcrText, pool: OcrPool, scale
       const same = { words: line.words.map((w) => ({ ...w })), y: line.y };
       const boxes = line.words.flatMap((w) => (w.box ? [w.box] : []));
       if (!line.words.some((w) => w.confidence < RECHECK_BELOW) || boxes.length !== line.words.length) return same;
-      const y0 = Math.min(...boxes.map((b) => b.y0));
-      const y1 = Math.max(...boxes.map((b) => b.y1));
-      // A little white above and below, less than the blank rows between printed lines.
-      const pad = Math.max(2, Math.round((y1 - y0) * 0.15));
-      const top = Math.max(0, Math.floor(y0 - pad));
       reread++;
-      const alone = await pool.recognize(cropBitmap(picture, { x0: 0, y0: top, x1: picture.width, y1: y1 + pad }), scale);
-      if (alone.lines.length !== 1) return same;
-      return { words: alone.lines[0]!.words.map((w) => ({ ...w, ...(w.box ? { box: { ...w.box, y0: w.box.y0 + top, y1: w.box.y1 + top } } : {}) })), y: alone.lines[0]!.y + top };
+      const alone = await readRows(picture, Math.min(...boxes.map((b) => b.y0)), Math.max(...boxes.map((b) => b.y1)), pool, scale);
+      return alone.length === 1 ? alone[0]! : same;
     }),
   );
   return { text: laidOut(lines), reread };
