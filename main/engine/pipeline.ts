@@ -1,7 +1,7 @@
 // One captured job through the pipeline: journal (durable) first, then escpos decode, receipt parse, outbox row.
 import { decode } from '../escpos/index.js';
 import type { DecodedReceipt } from '../escpos/types.js';
-import { needsReading, OCR_ENGINE, OcrFailed, readPictures, roundConfidence as round, type OcrPool, type PictureLines } from '../ocr/index.js';
+import { needsReading, OCR_ENGINE, OcrFailed, readPictures, roundConfidence as round, type OcrPool, type PictureLines, type WordAt } from '../ocr/index.js';
 import { loadProfile, parseReadReceipt, parseReceipt } from '../receipts/index.js';
 import { transactionId } from '../receipts/transaction.js';
 import { redactText } from '../telemetry/redact.js';
@@ -112,7 +112,7 @@ function parseDecoded(
   profileName?: string,
   read?: { receipt: DecodedReceipt; read: PictureLines },
   /** Filled with where the words its identifiers were read from sit in `read` (for the OCR reader's check). */
-  said?: { identifiers?: Array<{ line: number; word: number }>; amounts?: Array<{ line: number; word: number }> },
+  said?: { identifiers?: readonly WordAt[]; amounts?: readonly WordAt[] },
 ): ParsedJob {
   const name = profileName ?? entry.profile ?? DEFAULT_PROFILE;
   let profile;
@@ -174,7 +174,7 @@ export async function readJob(entry: StoredJob, pool: OcrPool, profileName?: str
   try {
     // Unsure lines read again (larger) when the first reading does not parse `ok`: see readPictures.
     read = await readPictures(first, pool, (r) => {
-      const said: { identifiers?: Array<{ line: number; word: number }>; amounts?: Array<{ line: number; word: number }> } = {};
+      const said: { identifiers?: readonly WordAt[]; amounts?: readonly WordAt[] } = {};
       return { settles: parseDecoded(entry, receipts, profileName, r, said).state === STATE_OF.ok, ...said };
     });
   } catch (err) {

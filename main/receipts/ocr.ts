@@ -108,12 +108,12 @@ function pointBack(text: string): string {
 const QTY_TIMES_PRICE = /\d\s*[xX×]\s*(?:NGN|N)?\d[\d,]*\.\d{2}/;
 const AMOUNT_ALONE = /^\s*[-+]?(?:NGN|N)?\d[\d,]*\.\d{2}(?:\s*[A-Z])?\s*$/;
 
-/** A price inside an item's name: no product is called "422.71" (sizes and strengths are "500mg", "80/480", "75cl"). */
 /**
  * A quantity or size as item names print them: "75cl", "500g", "1.5L", "2x", "4", "12pcs"; a unit's
  * "l" may come back as "|" or "!" (its digits are what matter).
  */
 const SIZE_WORD = /^\d+(?:[.,]\d+)?(?:m[l|!]|c[l|!]|[l|!]|ltr|litres?|g|kg|mg|pcs?|pk|packs?|x|m|cm|mm|oz)?$/i;
+/** A price inside an item's name: no product is called "422.71" (sizes and strengths are "500mg", "80/480", "75cl"). */
 const PRICE_WORD = /(?<![\w.,])(?:NGN|N)?\d[\d,]*\.\d{2}(?![\w.,])/;
 
 /** A look-alike letter (see LOOK_ALIKES) next to a digit. */
@@ -231,22 +231,14 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
  * the engine's). In an `ok` receipt the arithmetic checked every one of them, so their glyphs are
  * drawings of known digits (main/ocr/glyphs.ts: vouchedByAmounts).
  */
-function amountWords(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 'dmy' | 'mdy' | 'ymd'): Array<{ line: number; word: number }> {
+function amountWords(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 'dmy' | 'mdy' | 'ymd'): WordAt[] {
   const forms = new Set<string>();
   for (const l of tx.lines) {
     const kobo = koboFromMoney(l.amount.replace(/^-/, ''));
     if (kobo) forms.add(String(kobo));
   }
   const checks = checksOf(tx, order).filter((c) => c.kind === 'amount');
-  const out: Array<{ line: number; word: number }> = [];
-  ocr.lines.forEach((l, line) => {
-    const text = texts[l.line] ?? '';
-    l.words.forEach((w, word) => {
-      if (!PRICE_WORD.test(w.text) || amountReading(w.text) !== w.text) return;
-      if (forms.has(digitsOf(w.text)) || checks.some((c) => c.matches(w.text, text))) out.push({ line, word });
-    });
-  });
-  return out;
+  return wordsWhere(ocr, texts, (w, line) => PRICE_WORD.test(w) && amountReading(w) === w && (forms.has(digitsOf(w)) || checks.some((c) => c.matches(w, line))));
 }
 
 /**
@@ -255,16 +247,17 @@ function amountWords(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 
  * these fields, so the reader reads each of these words again before the receipt may go out `ok`
  * (main/ocr/index.ts: verifyIdentifiers).
  */
-function identifierWords(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 'dmy' | 'mdy' | 'ymd'): Array<{ line: number; word: number }> {
-  const out: Array<{ line: number; word: number }> = [];
+function identifierWords(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 'dmy' | 'mdy' | 'ymd'): WordAt[] {
   const checks = checksOf(tx, order).filter((c) => c.kind === 'identifier');
-  ocr.lines.forEach((l, line) => {
-    const text = texts[l.line] ?? '';
-    l.words.forEach((w, word) => {
-      if (checks.some((c) => c.matches(amountReading(w.text), text))) out.push({ line, word });
-    });
-  });
-  return out;
+  return wordsWhere(ocr, texts, (w, line) => checks.some((c) => c.matches(amountReading(w), line)));
+}
+
+/** A word of the evidence: { line: index into ocr.lines, word: index into its words }. */
+type WordAt = { line: number; word: number };
+
+/** The words of the evidence (each with its line's text as parsed) that `wanted` takes. */
+function wordsWhere(ocr: OcrEvidence, texts: string[], wanted: (word: string, line: string) => boolean): WordAt[] {
+  return ocr.lines.flatMap((l, line) => l.words.flatMap((w, word) => (wanted(w.text, texts[l.line] ?? '') ? [{ line, word }] : [])));
 }
 
 /** Alternatives tried one at a time (beyond all at once): a receipt has few unsure amounts, and each try is a parse. */
