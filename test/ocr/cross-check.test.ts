@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DecodedReceipt } from '../../main/escpos/types.js';
 import { readPictures, type OcrPool, type OcrText } from '../../main/ocr/index.js';
+import { printed } from './dots.js';
 
 const word = (text: string, confidence: number, x0: number): { text: string; confidence: number; box: { x0: number; y0: number; x1: number; y1: number } } => ({ text, confidence, box: { x0, y0: 10, x1: x0 + 10 * text.length, y1: 30 } });
 
@@ -134,6 +135,47 @@ describe("the identifiers of a reading that settles, read again before it may go
     expect(read!.read.lines[0]!.words[1]).toMatchObject({ text: 'R794129', confidence: 0.9 });
     // The page, the word alone and its line at twice the size: no second reading of the picture's unsure lines.
     expect(calls.sort()).toEqual(['alone', 'larger', 'page']);
+  });
+
+  it('a word both other readings read alike at 80 % or more takes their reading, and its line is laid out again; less sure, it stays disputed', async () => {
+    const first = page([word('Time:', 0.95, 80), word('©7:29', 0.77, 140)]);
+    const settlesWithTime = () => ({ settles: true, identifiers: [{ line: 0, word: 1 }] });
+    const read = await readPictures(pictureReceipt(), scripted(first, () => page([word('07:29', 0.88, 20)]), () => page([word('Time:', 0.9, 80), word('07:29', 0.86, 140)])), settlesWithTime);
+    expect(read!.read.lines[0]!.words[1]).toMatchObject({ text: '07:29', confidence: 0.9 });
+    expect(read!.receipt.lines[read!.read.lines[0]!.line]!.text).toMatch(/Time:\s+07:29$/);
+    const unsure = await readPictures(pictureReceipt(), scripted(first, () => page([word('07:29', 0.88, 20)]), () => page([word('Time:', 0.9, 80), word('07:29', 0.79, 140)])), settlesWithTime);
+    expect(unsure!.read.lines[0]!.words[1]).toMatchObject({ text: '©7:29', confidence: 0.385 });
+    expect(unsure!.receipt.lines[0]!.text).toContain('©7:29');
+  });
+
+  it('of readings that differ in a digit, the one whose digit is drawn as that digit of the checked amounts is the word', async () => {
+    // Dots the test controls: the receipt number's last digit is drawn as the amount 8.10's 8; the page read it 0.
+    const { picture, text } = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      { drawn: 'R1078', read: 'R1070', confidence: 0.9 },
+    ]);
+    const receipt: DecodedReceipt = { ...pictureReceipt(), pictures: [{ ...picture, kind: 'raster', source: 'GS v 0', line: 0, align: 'left', paperDots: 576, offset: 0 }] };
+    const at = (box: { x0: number; x1: number }) => ({ x0: box.x0, x1: box.x1, y0: 0, y1: 7 });
+    const numberBox = text.lines[2]!.words[0]!.box!;
+    const pool = {
+      capacity: 1,
+      recognize: (bitmap: { width: number; height: number }, scale = 1) =>
+        Promise.resolve(
+          scale !== 1
+            ? page([{ text: 'R1078', confidence: 0.8, box: at(numberBox) }])
+            : bitmap.height < picture.height
+              ? page([{ text: 'R1070', confidence: 0.85, box: at(numberBox) }])
+              : structuredClone(text),
+        ),
+    } as unknown as OcrPool;
+    const judged = (amounts: Array<{ line: number; word: number }>) => () => ({ settles: true, identifiers: [{ line: 2, word: 0 }], amounts });
+    const read = await readPictures(receipt, pool, judged([{ line: 0, word: 0 }, { line: 1, word: 0 }]));
+    expect(read!.read.lines[2]!.words[0]).toMatchObject({ text: 'R1078', confidence: 0.9 });
+    expect(read!.receipt.lines[2]!.text.trim()).toBe('R1078');
+    // Without the amounts' drawings nothing tells the readings apart: the field goes to review as read.
+    const unvouched = await readPictures(receipt, pool, judged([]));
+    expect(unvouched!.read.lines[2]!.words[0]).toMatchObject({ text: 'R1070', confidence: 0.4 });
   });
 
   it('an identifier read at 95 % or more, and the words no identifier was read from, are not read again', async () => {

@@ -3,47 +3,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Bitmap } from '../../main/escpos/types.js';
 import { CONFIRMED, MAX_COMPARISONS, vouchedByAmounts, withGlyphs } from '../../main/ocr/glyphs.js';
 import { OcrPool, type OcrText, type OcrWord } from '../../main/ocr/index.js';
-import { laidOut } from '../../main/ocr/text.js';
 import { renderReceipt } from '../support/render-receipt.js';
+import { laidOut } from '../../main/ocr/text.js';
+import { printed } from './dots.js';
 import { renderedCases } from './support.js';
-
-/** Dots of a few characters, 5 wide and 7 tall ('#' inked), drawn the same wherever they are printed. */
-const FONT: Record<string, string[]> = {
-  '0': [' ### ', '#   #', '#  ##', '# # #', '##  #', '#   #', ' ### '],
-  '1': ['  #  ', ' ##  ', '  #  ', '  #  ', '  #  ', '  #  ', ' ### '],
-  '7': ['#####', '    #', '   # ', '  #  ', ' #   ', ' #   ', ' #   '],
-  '8': [' ### ', '#   #', '#   #', ' ### ', '#   #', '#   #', ' ### '],
-  R: ['#### ', '#   #', '#   #', '#### ', '# #  ', '#  # ', '#   #'],
-  '.': ['     ', '     ', '     ', '     ', '     ', ' ##  ', ' ##  '],
-  // Two characters drawn touching: one piece of ink for two letters.
-  '=': ['#####', '#####', '#####', '#####', '#####', '#####', '#####'],
-};
-
-/**
- * A picture of words drawn from FONT (each word on its own line, characters 2 dots apart) and the
- * engine's reading of it as given: `read[i]` is what the engine read for word i and how sure it was.
- */
-function printed(words: Array<{ drawn: string; read: string; confidence: number }>): { picture: Bitmap; text: OcrText } {
-  const width = 96;
-  const height = words.length * 12 + 4;
-  const stride = width / 8;
-  const data = new Uint8Array(stride * height);
-  const lines = words.map((w, i) => {
-    const top = 2 + i * 12;
-    [...w.drawn].forEach((ch, k) => {
-      const rows = FONT[ch];
-      if (!rows) throw new Error(`no dots for ${ch}`);
-      rows.forEach((row, y) => [...row].forEach((dot, x) => {
-        if (dot !== '#') return;
-        const px = 4 + k * 7 + x;
-        data[(top + y) * stride + (px >> 3)]! |= 0x80 >> (px & 7);
-      }));
-    });
-    const word: OcrWord = { text: w.read, confidence: w.confidence, box: { x0: 4, y0: top, x1: 4 + w.drawn.length * 7 - 2, y1: top + 7 } };
-    return { words: [word], y: top };
-  });
-  return { picture: { width, height, data }, text: laidOut(lines) };
-}
 
 const wordsOf = (text: OcrText): OcrWord[] => text.lines.flatMap((l) => l.words);
 
@@ -235,6 +198,36 @@ describe('digits vouched for by amounts the arithmetic checked', () => {
     expect(vouchedByAmounts(picture, right!, [ten!], new Set([4]))).toBe(false);
     // The misread 8 (read 0) asked of alone: drawn as the amounts' 8, not vouched for as a 0.
     expect(vouchedByAmounts(picture, misread!, amounts, new Set([4]))).toBe(false);
+  });
+
+  it('a digit drawn at another fraction of a dot than any amount\'s is vouched for when the nearest drawing is of the same digit, by far', () => {
+    const { picture, text } = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      // The 8 of the receipt number is drawn as no amount's 8 is (a proportional font places it at another fraction of a dot).
+      { drawn: 'R107&', read: 'R1078', confidence: 0.6 },
+      { drawn: 'R107&', read: 'R1070', confidence: 0.9 },
+    ]);
+    const [ten, eight, right, misread] = wordsOf(text);
+    expect(vouchedByAmounts(picture, right!, [ten!, eight!])).toBe(true);
+    // Nearest the amounts' 8, not their 0: not vouched for as a 0.
+    expect(vouchedByAmounts(picture, misread!, [ten!, eight!], new Set([4]))).toBe(false);
+    // Without a drawing of an 8 among the amounts its nearest is a 0, too far to say anything.
+    expect(vouchedByAmounts(picture, right!, [ten!], new Set([4]))).toBe(false);
+    expect(vouchedByAmounts(picture, misread!, [ten!], new Set([4]))).toBe(false);
+  });
+
+  it("a receipt number whose letters touch is vouched for by the digits it ends in, its last pieces", () => {
+    const { picture, text } = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      // "IN" drawn touching (one piece), then R1078: six pieces for seven characters.
+      { drawn: '=R1078', read: 'INR1078', confidence: 0.6 },
+      { drawn: '=R1078', read: 'INR1070', confidence: 0.9 },
+    ]);
+    const [ten, eight, right, misread] = wordsOf(text);
+    expect(vouchedByAmounts(picture, right!, [ten!, eight!])).toBe(true);
+    expect(vouchedByAmounts(picture, misread!, [ten!, eight!], new Set([6]))).toBe(false);
   });
 
   it('a word whose ink does not part into its characters, or that holds no digit, is not vouched for', () => {

@@ -1,0 +1,44 @@
+// Pictures of words drawn dot by dot from a tiny font, with the engine's reading of them as the test gives it: glyph comparisons tested on dots the test controls.
+import type { Bitmap } from '../../main/escpos/types.js';
+import type { OcrText, OcrWord } from '../../main/ocr/index.js';
+import { laidOut } from '../../main/ocr/text.js';
+
+/** Dots of a few characters, 5 wide and 7 tall ('#' inked), drawn the same wherever they are printed. */
+export const FONT: Record<string, string[]> = {
+  '0': [' ### ', '#   #', '#  ##', '# # #', '##  #', '#   #', ' ### '],
+  '1': ['  #  ', ' ##  ', '  #  ', '  #  ', '  #  ', '  #  ', ' ### '],
+  '7': ['#####', '    #', '   # ', '  #  ', ' #   ', ' #   ', ' #   '],
+  '8': [' ### ', '#   #', '#   #', ' ### ', '#   #', '#   #', ' ### '],
+  // An 8 drawn at another fraction of a dot: two edge dots more than '8' (a tenth of its ink), far from every other digit.
+  '&': [' ####', '#   #', '#   #', ' ### ', '#   #', '#   #', '#### '],
+  R: ['#### ', '#   #', '#   #', '#### ', '# #  ', '#  # ', '#   #'],
+  '.': ['     ', '     ', '     ', '     ', '     ', ' ##  ', ' ##  '],
+  // Two characters drawn touching: one piece of ink for two letters.
+  '=': ['#####', '#####', '#####', '#####', '#####', '#####', '#####'],
+};
+
+/**
+ * A picture of words drawn from FONT (each word on its own line, characters 2 dots apart) and the
+ * engine's reading of it as given: `read[i]` is what the engine read for word i and how sure it was.
+ */
+export function printed(words: Array<{ drawn: string; read: string; confidence: number }>): { picture: Bitmap; text: OcrText } {
+  const width = 96;
+  const height = words.length * 12 + 4;
+  const stride = width / 8;
+  const data = new Uint8Array(stride * height);
+  const lines = words.map((w, i) => {
+    const top = 2 + i * 12;
+    [...w.drawn].forEach((ch, k) => {
+      const rows = FONT[ch];
+      if (!rows) throw new Error(`no dots for ${ch}`);
+      rows.forEach((row, y) => [...row].forEach((dot, x) => {
+        if (dot !== '#') return;
+        const px = 4 + k * 7 + x;
+        data[(top + y) * stride + (px >> 3)]! |= 0x80 >> (px & 7);
+      }));
+    });
+    const word: OcrWord = { text: w.read, confidence: w.confidence, box: { x0: 4, y0: top, x1: 4 + w.drawn.length * 7 - 2, y1: top + 7 } };
+    return { words: [word], y: top };
+  });
+  return { picture: { width, height, data }, text: laidOut(lines) };
+}
