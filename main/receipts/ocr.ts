@@ -158,7 +158,13 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   const chosen = results.find((r) => adds(r.result)) ?? results[0]!;
   const { result, texts } = chosen;
   if (!result.transaction) return result;
-  const tx: Transaction = { ...result.transaction, source: { ...result.transaction.source, ocr: { engine: ocr.engine, mean_confidence: ocr.confidence.toFixed(2) } } };
+  // A word of an item's name read as letters whose dots are digits elsewhere on the receipt, and a size as the dots
+  // read it ("Hand Sanitizer Seeml" printed 500ml: S and e drawn as the 5 and 0s the engine read in the amounts):
+  // the name takes the size. Any other such word sends the receipt to review (below).
+  const sizeInDots = new Map(ocr.lines.flatMap((l) => l.words.flatMap((w) => (w.digitsInDots && SIZE_WORD.test(w.digitsInDots) ? [[w.text, w.digitsInDots] as const] : []))));
+  const named = (description: string): string => (sizeInDots.size ? description.split(' ').map((w) => sizeInDots.get(w) ?? w).join(' ') : description);
+  const lines = result.transaction.lines.map((l) => (named(l.description) === l.description ? l : { ...l, description: named(l.description) }));
+  const tx: Transaction = { ...result.transaction, lines, source: { ...result.transaction.source, ocr: { engine: ocr.engine, mean_confidence: ocr.confidence.toFixed(2) } } };
   const problems = [...result.problems, ...lowConfidence(tx, texts, ocr, ctx.profile.dates.order)];
   // Items printed on two lines (name, then "qty x price   amount"): an amount alone on its line beside lines
   // that kept their "qty x price" lost those words in the reading, and would be taken as one of the item.
@@ -188,7 +194,7 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   }
   // An item's name holding a word read as letters whose dots are digits elsewhere on the receipt ("Hand Sanitizer
   // Seeml", printed 500ml): the name was misread, and a size is part of what was sold.
-  const digitWords = new Set(ocr.lines.flatMap((l) => l.words.filter((w) => w.digitsInDots).map((w) => w.text)));
+  const digitWords = new Set(ocr.lines.flatMap((l) => l.words.filter((w) => w.digitsInDots && !sizeInDots.has(w.text)).map((w) => w.text)));
   const misreadName = tx.lines.find((l) => l.description.split(/\s+/).some((w) => digitWords.has(w)));
   if (misreadName && !problems.some((p) => p.code === 'ocr_item_unread')) {
     problems.push({ code: 'ocr_item_unread', field: 'lines', message: `An item's name ("${misreadName.description}") holds letters drawn like digits elsewhere on the receipt: check it against the paper receipt.` });
@@ -219,7 +225,10 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
     problems.push({ code: 'ocr_no_text', field: 'raw', message: 'The receipt was printed as a picture and no text could be read from it.' });
   }
   const order = ctx.profile.dates.order;
-  return { status: result.status === 'unparsed' ? 'unparsed' : problems.length ? 'review' : 'ok', transaction: tx, problems, identifierWords: identifierWords(tx, texts, ocr, order),
+  return { status: result.status === 'unparsed' ? 'unparsed' : problems.length ? 'review' : 'ok', transaction: tx, problems,
+    // Read again before it may go out: the identifiers, and, when nothing but unsure words holds the receipt, the
+    // amounts read unsure (three readings that agree make them sure; the arithmetic already holds).
+    identifierWords: [...identifierWords(tx, texts, ocr, order), ...(problems.length && problems.every((p) => p.code === 'ocr_low_confidence') ? unsureAmountWords(tx, texts, ocr, order) : [])],
     // Amounts the arithmetic checked: only when nothing but the reading's own doubts is wrong with the receipt.
     amountWords: problems.every((p) => p.code.startsWith('ocr_')) ? amountWords(tx, texts, ocr, order) : [],
   };
@@ -239,6 +248,12 @@ function amountWords(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 
   }
   const checks = checksOf(tx, order).filter((c) => c.kind === 'amount');
   return wordsWhere(ocr, texts, (w, line) => PRICE_WORD.test(w) && amountReading(w) === w && (forms.has(digitsOf(w)) || checks.some((c) => c.matches(w, line))));
+}
+
+/** Where the words of amounts read below what an amount needs sit in the evidence. */
+function unsureAmountWords(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 'dmy' | 'mdy' | 'ymd'): WordAt[] {
+  const checks = checksOf(tx, order).filter((c) => c.kind === 'amount');
+  return wordsWhere(ocr, texts, (w, line) => checks.some((c) => c.matches(amountReading(w), line))).filter((at) => ocr.lines[at.line]!.words[at.word]!.confidence < MIN_FIELD_CONFIDENCE.amount);
 }
 
 /**

@@ -31,7 +31,8 @@ export interface ParseResult {
   problems: Problem[];
   /**
    * A receipt read from pictures: the words its identifiers (receipt number, date, time, card's last
-   * four) were read from, by place in the OCR evidence. Not stored; the reader checks them again.
+   * four) were read from, by place in the OCR evidence, and, when nothing but unsure words holds the
+   * receipt, those of its amounts read unsure. Not stored; the reader reads them again.
    */
   identifierWords?: Array<{ line: number; word: number }>;
   /** A receipt read from pictures: the words its amounts were read from, as printed (checked by its arithmetic when `ok`). Not stored. */

@@ -123,18 +123,38 @@ describe('fields read from unsure words', () => {
     expect(result.transaction!.issued_at).toMatch(/^2026-11-26T14:05/);
   });
 
-  it("an item's name holding a word whose letters have the dots of digits elsewhere goes to review, naming the item", () => {
+  it("an item's name holding a word whose letters have the dots of digits elsewhere takes them when they make a size, and goes to review naming the item when not", () => {
     const lines = receiptLines({ item: 'Sanitizer Seeml' });
     const receipt = receiptOf(lines);
-    const evidence = (flag: boolean): OcrEvidence => ({
+    const evidence = (digits?: string): OcrEvidence => ({
       engine: 'tesseract',
       confidence: 0.93,
-      lines: lines.map((text, line) => ({ line, confidence: 0.93, words: text.split(/\s+/).filter(Boolean).map((w) => ({ text: w, confidence: 0.95, ...(flag && w === 'Seeml' ? { digitsInDots: '500ml' } : {}) })) })),
+      lines: lines.map((text, line) => ({ line, confidence: 0.93, words: text.split(/\s+/).filter(Boolean).map((w) => ({ text: w, confidence: 0.95, ...(digits && w === 'Seeml' ? { digitsInDots: digits } : {}) })) })),
     });
-    const held = parseReadReceipt(receipt, contextFor(receipt), evidence(true));
+    // S and e drawn as the 5 and 0s of the amounts: printed 500ml.
+    const sized = parseReadReceipt(receipt, contextFor(receipt), evidence('500ml'));
+    expect(sized.status).toBe('ok');
+    expect(sized.transaction!.lines[0]!.description).toBe('Sanitizer 500ml');
+    // Only the S drawn as a 5: "50eml" is no size, and the name was misread.
+    const held = parseReadReceipt(receipt, contextFor(receipt), evidence('50eml'));
     expect(held.status).toBe('review');
     expect(held.problems.map((p) => [p.code, p.message.includes('Sanitizer Seeml')])).toEqual([['ocr_item_unread', true]]);
-    expect(parseReadReceipt(receipt, contextFor(receipt), evidence(false)).status).toBe('ok');
+    const plain = parseReadReceipt(receipt, contextFor(receipt), evidence());
+    expect(plain.status).toBe('ok');
+    expect(plain.transaction!.lines[0]!.description).toBe('Sanitizer Seeml');
+  });
+
+  it('a receipt held only by an unsure amount names its word to read again, beside the identifiers; one whose arithmetic fails does not', () => {
+    const lines = receiptLines();
+    const words = (result: ReturnType<typeof readAs>) => (result.identifierWords ?? []).map((at) => lines[at.line]!.split(/\s+/).filter(Boolean)[at.word]);
+    const unsureTotal = readAs(lines, (w, line) => (line.startsWith('TOTAL') && w === '5,375.00' ? 0.4 : 0.95));
+    expect(unsureTotal.problems.map((p) => p.field)).toEqual(['totals.total', 'payments[0].amount']);
+    expect(words(unsureTotal)).toEqual(['000123', '26/11/2026', '14:05', '5,375.00']);
+    // Sure amounts are not read again.
+    expect(words(readAs(lines))).toEqual(['000123', '26/11/2026', '14:05']);
+    // The total read 5,385.00 at 40 %: the arithmetic fails, and reading it again would not mend it.
+    const wrong = readAs(swap(lines, 'TOTAL                 5,375.00', 'TOTAL                 5,385.00'), (w) => (w === '5,385.00' ? 0.4 : 0.95));
+    expect(words(wrong)).not.toContain('5,385.00');
   });
 
   it("a card number printed in one piece and read unsure is named in the review message by its last four only", () => {
