@@ -17,13 +17,35 @@ export interface PrintBox {
 const MIN_INK = 12;
 
 /**
+ * Whether the ink of a stretch on a line of read words ends well above their foot (by more than a
+ * quarter of a word's height, `high`): asterisks, quotes, dashes ("Card: **** **** **** 6054" read
+ * "card 6054", "*** REFUND ***" read "REFUND ***"). Every letter and digit stands on the line; signs
+ * that float above it hold no field.
+ */
+function aboveTheLine(picture: Bitmap, stretch: PrintBox, words: readonly PrintBox[], high: number): boolean {
+  const stride = Math.ceil(picture.width / 8);
+  let bottom = -1;
+  for (let y = stretch.y1 - 1; y >= stretch.y0 && bottom < 0; y--) {
+    for (let x = stretch.x0; x < stretch.x1; x++) {
+      if ((picture.data[y * stride + (x >> 3)]! >> (7 - (x & 7))) & 1) {
+        bottom = y + 1;
+        break;
+      }
+    }
+  }
+  const feet = words.map((w) => w.y1).sort((a, b) => a - b);
+  return bottom >= 0 && bottom < feet[feet.length >> 1]! - high / 4;
+}
+
+/**
  * The stretches of print on the picture that no word of `text` covers. The picture is cut into bands
  * of rows holding ink (a printed line, or several touching ones); bands lower than half the words'
  * usual height are rules, dashes and dots, and bands higher than three times it are pictures (a logo,
  * a QR code, a barcode): neither holds text. Each band holding text is cut into stretches where it has
  * a blank gap as wide as a word is high (words of a line stay one stretch), and a stretch that no read
  * word overlaps was printed and not read: the engine skipped a line ("Card: **** 9544" left out, the
- * receipt would have gone out without its card) or the end of one.
+ * receipt would have gone out without its card) or the end of one. A stretch beside read words whose
+ * ink floats above their foot is signs, not text (aboveTheLine).
  */
 export function unreadPrint(picture: Bitmap, text: OcrText): PrintBox[] {
   const boxes = text.lines.flatMap((l) => l.words.flatMap((w) => (w.box ? [w.box] : [])));
@@ -73,7 +95,9 @@ export function unreadPrint(picture: Bitmap, text: OcrText): PrintBox[] {
         x++;
       }
       const x1 = last + 1;
-      if (dots >= MIN_INK && !over.some((b) => b.x1 > x0 && b.x0 < x1)) unread.push({ x0, y0, x1, y1 });
+      if (dots < MIN_INK || over.some((b) => b.x1 > x0 && b.x0 < x1)) continue;
+      if (over.length && aboveTheLine(picture, { x0, y0, x1, y1 }, over, high)) continue;
+      unread.push({ x0, y0, x1, y1 });
     }
   }
   return unread;

@@ -56,6 +56,16 @@ describe('print no word covers', () => {
     expect(unreadPrint(picture(320, [...ink, ...extra]), reading(words([0, 1, 2])))).toEqual([]);
   });
 
+  it('leaves signs that float above the foot of the words beside them (asterisks, quotes): no letter or digit does', () => {
+    const line = LINES[2]!;
+    // "Card: **** 9544" read "Card: 9544": the asterisks' ink ends 6 rows above the words' foot.
+    const stars = { x0: 200, x1: 260, y0: line.y0, y1: line.y1 - 6 };
+    expect(unreadPrint(picture(90, [...ink, stars]), reading(words([0, 1, 2])))).toEqual([]);
+    // A word printed down to the foot of the line and not read is found.
+    const number = { x0: 200, x1: 260, y0: line.y0 + 4, y1: line.y1 };
+    expect(unreadPrint(picture(90, [...ink, number]), reading(words([0, 1, 2])))).toEqual([{ x0: 200, y0: line.y0, x1: 260, y1: line.y1 }]);
+  });
+
   it('has nothing to say of a reading with no words', () => {
     expect(unreadPrint(picture(90, ink), { lines: [], confidence: 0 })).toEqual([]);
   });
