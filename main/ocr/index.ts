@@ -263,9 +263,15 @@ function sameLetters(a: string, b: string): boolean {
   return trimEnds(a).replace(/\d/g, '') === trimEnds(b).replace(/\d/g, '');
 }
 
-/** Two readings of a word with the same letters and digits between the same punctuation: a sign at either end may be a neighbour's, caught by the crop. */
+/**
+ * Two readings of a word with the same letters and digits between the same punctuation: a sign at
+ * either end may be a neighbour's, caught by the crop. Two readings of an amount with the same digits
+ * are the same amount: its thousands comma read as a point, or not read ("2221.68", "2,221.68").
+ */
 function sameCharacters(a: string, b: string): boolean {
-  return trimEnds(a) !== '' && trimEnds(a) === trimEnds(b);
+  const [x, y] = [trimEnds(a), trimEnds(b)];
+  if (x === '') return false;
+  return AMOUNT_WORD.test(x) && AMOUNT_WORD.test(y) ? x.replace(/\D/g, '') === y.replace(/\D/g, '') : x === y;
 }
 
 /**

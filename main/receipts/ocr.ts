@@ -235,16 +235,19 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
 }
 
 /**
- * Where the words the receipt's amounts (item amounts, totals, taxes, payments) were read from sit in
- * the evidence, each read as printed (no look-alike letter, no alternative taken: its characters are
- * the engine's). In an `ok` receipt the arithmetic checked every one of them, so their glyphs are
- * drawings of known digits (main/ocr/glyphs.ts: vouchedByAmounts).
+ * Where the words the receipt's amounts (item amounts and the unit prices that make them, totals,
+ * taxes, payments) were read from sit in the evidence, each read as printed (no look-alike letter, no
+ * alternative taken: its characters are the engine's). In an `ok` receipt the arithmetic checked
+ * every one of them, so their glyphs are drawings of known digits (main/ocr/glyphs.ts: vouchedByAmounts).
  */
 function amountWords(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 'dmy' | 'mdy' | 'ymd'): WordAt[] {
   const forms = new Set<string>();
   for (const l of tx.lines) {
     const kobo = koboFromMoney(l.amount.replace(/^-/, ''));
     if (kobo) forms.add(String(kobo));
+    // A unit price that times the quantity makes the amount, to the kobo, was checked by it.
+    const price = koboFromMoney(l.unit_price.replace(/^-/, ''));
+    if (kobo && price && Math.round(Number(l.quantity) * price) === kobo) forms.add(String(price));
   }
   const checks = checksOf(tx, order).filter((c) => c.kind === 'amount');
   return wordsWhere(ocr, texts, (w, line) => PRICE_WORD.test(w) && amountReading(w) === w && (forms.has(digitsOf(w)) || checks.some((c) => c.matches(w, line))));

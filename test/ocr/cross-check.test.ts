@@ -148,7 +148,16 @@ describe("the identifiers of a reading that settles, read again before it may go
     expect(unsure!.receipt.lines[0]!.text).toContain('©7:29');
   });
 
-  it('of readings that differ in a digit, the one whose digit is drawn as that digit of the checked amounts is the word', async () => {
+  it('readings of an amount with the same digits agree, its thousands comma read or not', async () => {
+    const first = page([word('SUBTOTAL', 0.95, 20), word('2,221.68', 0.57, 400)]);
+    const read = await readPictures(pictureReceipt(), scripted(first, () => page([word('2221.68', 0.7, 20)]), () => page([word('SUBTOTAL', 0.9, 20), word('2,221.68', 0.8, 400)])), settlesWithNumber);
+    expect(read!.read.lines[0]!.words[1]).toMatchObject({ text: '2,221.68', confidence: 0.9 });
+    // A receipt number's punctuation is part of it: INV-046299 is not INV046299.
+    const number = await readPictures(pictureReceipt(), scripted(page([word('No:', 0.95, 20), word('INV-046299', 0.8, 120)]), () => page([word('INV046299', 0.7, 20)]), () => page([word('No:', 0.9, 20), word('INV-046299', 0.8, 120)])), settlesWithNumber);
+    expect(number!.read.lines[0]!.words[1]!.confidence).toBeCloseTo(0.35);
+  });
+
+  it('of readings that differ in a digit, the one whose digit is drawn as the checked amounts draw that digit is the word', async () => {
     // Dots the test controls: the receipt number's last digit is drawn as the amount 8.10's 8; the page read it 0.
     const { picture, text } = printed([
       { drawn: '10.70', read: '10.70', confidence: 0.95 },

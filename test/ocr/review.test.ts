@@ -157,6 +157,17 @@ describe('fields read from unsure words', () => {
     expect(words(wrong)).not.toContain('5,385.00');
   });
 
+  it('the amounts whose digits are known (drawings to tell identifiers\' digits by) hold the unit prices that make their items\' amounts', () => {
+    const lines = swap(receiptLines(), `2 ${'Chicken'.padEnd(20)}3,000.00`, 'Chicken      2   1,500.00   3,000.00');
+    const result = readAs(lines);
+    expect(result.status).toBe('ok');
+    const words = (result.amountWords ?? []).map((at) => lines[at.line]!.split(/\s+/).filter(Boolean)[at.word]);
+    expect(words).toEqual(expect.arrayContaining(['2,000.00', '1,500.00', '3,000.00', '5,000.00', '375.00', '5,375.00']));
+    // Without the price's check it is no known drawing.
+    const plain = readAs(receiptLines());
+    expect((plain.amountWords ?? []).length).toBe(words.length - 1);
+  });
+
   it("a card number printed in one piece and read unsure is named in the review message by its last four only", () => {
     const lines = [...swap(receiptLines(), 'CASH                  6,000.00', 'CARD                  5,375.00').filter((l) => !l.startsWith('CHANGE')).slice(0, -1), 'Card: 4111111111111111', 'Thank you'];
     const result = readAs(lines, (w) => (w === '4111111111111111' ? 0.5 : 0.95));
