@@ -11,7 +11,7 @@ import { concat, rasterJob, toGsV0 } from '../test/support/raster-escpos.js';
 import { join } from 'node:path';
 import type { DecodedReceipt } from '../main/escpos/types.js';
 import { OCR_ENGINE, OcrPool, readPictures, type PictureLines } from '../main/ocr/index.js';
-import { loadProfile, parseReadReceipt, transactionId, type ParseResult } from '../main/receipts/index.js';
+import { loadProfile, parseReadReceipt, readingVerdict, transactionId, type ParseResult } from '../main/receipts/index.js';
 import { sha256Hex } from '../main/store/index.js';
 import { randomReceiptSpec, type ReceiptSpec } from '../sandbox/receipt-printer.js';
 import { mulberry32 } from '../sandbox/seeded-random.js';
@@ -177,8 +177,7 @@ async function readTimed(cases: Case[], workers: number): Promise<{ ms: number[]
     const read = (await readPictures(c.picture, pool, (r) => {
       if (asked++ === 0) firstMs.push(Number(process.hrtime.bigint() - t) / 1e6);
       else twice++;
-      const parsed = parseRead(r.receipt, r.read);
-      return { settles: parsed.status === 'ok', identifiers: parsed.identifierWords ?? [], amounts: parsed.amountWords ?? [] };
+      return readingVerdict(parseRead(r.receipt, r.read));
     }))!;
     ms.push(Number(process.hrtime.bigint() - t) / 1e6);
     ours.push(parseRead(read.receipt, read.read));

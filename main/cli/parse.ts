@@ -5,7 +5,7 @@ import { canonicalCodepage, decode } from '../escpos/index.js';
 import { loadConfig } from '../engine/config.js';
 import type { DecodedReceipt } from '../escpos/index.js';
 import { OCR_ENGINE, readAll, type PictureLines } from '../ocr/index.js';
-import { loadProfile, parseReadReceipt, parseReceipt, ProfileError, transactionId, type ParseContext, type ParseResult, type Profile, type Transaction } from '../receipts/index.js';
+import { loadProfile, parseReadReceipt, parseReceipt, ProfileError, readingVerdict, transactionId, type ParseContext, type ParseResult, type Profile, type Transaction } from '../receipts/index.js';
 import { parseCommandArgs, UsageError, writeJson, type Command, type CommandContext } from './command.js';
 import { readInput } from './input.js';
 
@@ -129,8 +129,7 @@ export const command: Command = {
     const parseRead = (receipt: DecodedReceipt, read: PictureLines): ParseResult => parseReadReceipt(receipt, contextOf(receipt), { engine: OCR_ENGINE, ...read });
     // A picture whose first reading does not parse `ok` is read again, larger (see readPictures).
     const receipts = await readAll(decode(bytes, settings.codepage ? { codepage: canonicalCodepage(settings.codepage) } : undefined), (r) => {
-      const parsed = parseRead(r.receipt, r.read);
-      return { settles: parsed.status === 'ok', identifiers: parsed.identifierWords ?? [], amounts: parsed.amountWords ?? [] };
+      return readingVerdict(parseRead(r.receipt, r.read));
     });
     const results = receipts.map(({ receipt, read }) => (read ? parseRead(receipt, read) : parseReceipt(receipt, contextOf(receipt))));
     if (values.json) {

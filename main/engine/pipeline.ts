@@ -2,7 +2,7 @@
 import { decode } from '../escpos/index.js';
 import type { DecodedReceipt } from '../escpos/types.js';
 import { needsReading, OCR_ENGINE, OcrFailed, readPictures, roundConfidence as round, type OcrPool, type PictureLines, type WordAt } from '../ocr/index.js';
-import { loadProfile, parseReadReceipt, parseReceipt } from '../receipts/index.js';
+import { loadProfile, parseReadReceipt, parseReceipt, readingVerdict } from '../receipts/index.js';
 import { transactionId } from '../receipts/transaction.js';
 import { redactText } from '../telemetry/redact.js';
 import { OutboxRowNotFound, sha256Hex, type JournalInput, type OutboxState, type ParsedJob, type PictureWords, type Problem, type RecordedReceipt, type Store, type StoredJob } from '../store/index.js';
@@ -112,7 +112,7 @@ function parseDecoded(
   profileName?: string,
   read?: { receipt: DecodedReceipt; read: PictureLines },
   /** Filled with where the words its identifiers were read from sit in `read` (for the OCR reader's check). */
-  said?: { identifiers?: readonly WordAt[]; amounts?: readonly WordAt[] },
+  said?: { identifiers?: readonly WordAt[]; amounts?: readonly WordAt[]; misread?: boolean },
 ): ParsedJob {
   const name = profileName ?? entry.profile ?? DEFAULT_PROFILE;
   let profile;
@@ -139,7 +139,7 @@ function parseDecoded(
       rawBytes: entry.bytes.byteLength,
     };
     const result = read ? parseReadReceipt(read.receipt, context, { engine: OCR_ENGINE, ...read.read }) : parseReceipt(first, context);
-    if (said) Object.assign(said, { identifiers: result.identifierWords ?? [], amounts: result.amountWords ?? [] });
+    if (said) Object.assign(said, readingVerdict(result));
     const problems = [...result.problems];
     if (receipts.length > 1) {
       problems.push({
@@ -174,8 +174,9 @@ export async function readJob(entry: StoredJob, pool: OcrPool, profileName?: str
   try {
     // Unsure lines read again (larger) when the first reading does not parse `ok`: see readPictures.
     read = await readPictures(first, pool, (r) => {
-      const said: { identifiers?: readonly WordAt[]; amounts?: readonly WordAt[] } = {};
-      return { settles: parseDecoded(entry, receipts, profileName, r, said).state === STATE_OF.ok, ...said };
+      const said: { identifiers?: readonly WordAt[]; amounts?: readonly WordAt[]; misread?: boolean } = {};
+      const state = parseDecoded(entry, receipts, profileName, r, said).state;
+      return { ...said, settles: state === STATE_OF.ok };
     });
   } catch (err) {
     if (pool.closed) throw err instanceof OcrFailed ? err : new OcrFailed(reason(err));

@@ -18,7 +18,7 @@ export { roundConfidence, type OcrLine, type OcrText, type OcrWord } from './tex
  * optionally where the words its identifiers were read from sit ({ line: index into read.lines, word:
  * index into its words }): those are read again before the reading is returned (verifyIdentifiers).
  */
-export type Settles = (read: { receipt: DecodedReceipt; read: PictureLines }) => boolean | { settles: boolean; identifiers?: readonly WordAt[]; amounts?: readonly WordAt[] };
+export type Settles = (read: { receipt: DecodedReceipt; read: PictureLines }) => boolean | { settles: boolean; identifiers?: readonly WordAt[]; amounts?: readonly WordAt[]; misread?: boolean };
 
 /** A word of a reading: { line: index into read.lines, word: index into its words }. */
 export interface WordAt {
@@ -32,11 +32,13 @@ interface Judged {
   identifiers: readonly WordAt[];
   /** Where the amounts were read from (the arithmetic checked them when the reading settles): drawings of known digits. */
   amounts: readonly WordAt[];
+  /** The receipt's sums do not hold: some amount was misread, however sure the engine was of it. */
+  misread: boolean;
 }
 
 function judge(settles: Settles, read: { receipt: DecodedReceipt; read: PictureLines }): Judged {
   const said = settles(read);
-  return typeof said === 'boolean' ? { settles: said, identifiers: [], amounts: [] } : { settles: said.settles, identifiers: said.identifiers ?? [], amounts: said.amounts ?? [] };
+  return typeof said === 'boolean' ? { settles: said, identifiers: [], amounts: [], misread: false } : { settles: said.settles, identifiers: said.identifiers ?? [], amounts: said.amounts ?? [], misread: said.misread ?? false };
 }
 
 /**
@@ -70,7 +72,8 @@ export async function readPictures(receipt: DecodedReceipt, pool: OcrPool, settl
     const verified = await verifyIdentifiers(receipt, first, once, pictures, firstTexts, pool);
     if (judge(settles, verified).settles) return verified;
   }
-  const again = await Promise.all(pictures.map((p, i) => rereadUnsure(p, firstTexts[i]!, pool, SECOND_READING_SCALE)));
+  // When the sums fail, every line holding an amount is read again too: the misread digit may be one the engine was sure of.
+  const again = await Promise.all(pictures.map((p, i) => rereadUnsure(p, firstTexts[i]!, pool, SECOND_READING_SCALE, once.misread)));
   if (!again.some((r) => r.reread)) return first;
   const secondTexts = again.map((r, i) => withGlyphs(pictures[i]!, crossCheck(r.text, firstTexts[i]!)));
   const second = joinPictureText(receipt, secondTexts);
@@ -363,17 +366,19 @@ export function partsOf(picture: Bitmap, count: number): Array<{ y0: number; y1:
 }
 
 /**
- * The reading with each line holding an unsure word (below RECHECK_BELOW) read again on its own, the
- * whole width of the picture from its words' top to their bottom, at `scale`. A line that does not
- * come back as one line stays as it was; the first reading is not changed. `reread`: lines read again.
+ * The reading with each line holding an unsure word (below RECHECK_BELOW), and with `amounts` each
+ * line holding an amount, read again on its own, the whole width of the picture from its words' top
+ * to their bottom, at `scale`. A line that does not come back as one line stays as it was; the first
+ * reading is not changed. `reread`: lines read again.
  */
-async function rereadUnsure(picture: Bitmap, text: OcrText, pool: OcrPool, scale: number): Promise<{ text: OcrText; reread: number }> {
+async function rereadUnsure(picture: Bitmap, text: OcrText, pool: OcrPool, scale: number, amounts = false): Promise<{ text: OcrText; reread: number }> {
   let reread = 0;
   const lines = await Promise.all(
     text.lines.map(async (line) => {
       const same = { words: line.words.map((w) => ({ ...w })), y: line.y };
       const boxes = line.words.flatMap((w) => (w.box ? [w.box] : []));
-      if (!line.words.some((w) => w.confidence < RECHECK_BELOW) || boxes.length !== line.words.length) return same;
+      const doubted = line.words.some((w) => w.confidence < RECHECK_BELOW || (amounts && AMOUNT_WORD.test(w.text)));
+      if (!doubted || boxes.length !== line.words.length) return same;
       reread++;
       const alone = await readRows(picture, Math.min(...boxes.map((b) => b.y0)), Math.max(...boxes.map((b) => b.y1)), pool, scale);
       return alone.length === 1 ? alone[0]! : same;

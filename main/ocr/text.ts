@@ -60,6 +60,32 @@ export function linesOf(page: Page, top = 0, left = 0, scale = 1): OcrText {
   return laidOut(raw);
 }
 
+/** An amount's digits up to its thousands comma ("N4,", "-16,"), and the rest of it ("088.00", "860.07E"). */
+const AMOUNT_HEAD = /^[-+]?(?:NGN|N)?\d{1,3},$/;
+const AMOUNT_TAIL = /^\d{3}(?:,\d{3})*\.\d{2}[A-Z]?$/;
+
+/**
+ * A line's words with an amount the engine parted after its thousands comma ("N4," "088.00") made one
+ * word again when less than a character's width (`cell`) parts them: read apart, the total would be
+ * 88.00. The joined word is as sure as the less sure of the two.
+ */
+function joinedAmounts(words: OcrWord[], cell: number): OcrWord[] {
+  const out: OcrWord[] = [];
+  for (const w of words) {
+    const prev = out.at(-1);
+    if (prev?.box && w.box && AMOUNT_HEAD.test(prev.text) && AMOUNT_TAIL.test(w.text) && w.box.x0 - prev.box.x1 < cell) {
+      out[out.length - 1] = {
+        text: prev.text + w.text,
+        confidence: Math.min(prev.confidence, w.confidence),
+        box: { x0: prev.box.x0, y0: Math.min(prev.box.y0, w.box.y0), x1: w.box.x1, y1: Math.max(prev.box.y1, w.box.y1) },
+      };
+      continue;
+    }
+    out.push(w);
+  }
+  return out.length === words.length ? words : out;
+}
+
 /**
  * Lines of words (each with its box in the picture, in dots) as receipt lines, top to bottom: each
  * indented from the picture's left margin and its words spaced by the gaps between them, counted in
@@ -72,7 +98,8 @@ export function laidOut(read: ReadonlyArray<{ words: OcrWord[]; y: number }>): O
   const widths = raw.flatMap((l) => l.words.map((w) => (box(w).x1 - box(w).x0) / Math.max(1, [...w.text].length))).sort((a, b) => a - b);
   const cell = Math.max(1e-3, widths.length ? widths[Math.floor(widths.length / 2)]! : 12);
   const margin = raw.length ? Math.min(...raw.map((l) => box(l.words[0]!).x0)) : 0;
-  const lines = raw.map((l): OcrLine => {
+  const lines = raw.map((read): OcrLine => {
+    const l = { ...read, words: joinedAmounts(read.words, cell) };
     let text = ' '.repeat(Math.max(0, Math.round((box(l.words[0]!).x0 - margin) / cell)));
     l.words.forEach((w, i) => {
       if (i > 0) text += ' '.repeat(Math.max(1, Math.round((box(w).x0 - box(l.words[i - 1]!).x1) / cell)));
@@ -80,5 +107,5 @@ export function laidOut(read: ReadonlyArray<{ words: OcrWord[]; y: number }>): O
     });
     return { text, confidence: meanConfidence(l.words), words: l.words, y: l.y };
   });
-  return { lines, confidence: meanConfidence(raw.flatMap((l) => l.words)) };
+  return { lines, confidence: meanConfidence(lines.flatMap((l) => l.words)) };
 }

@@ -5,4 +5,4 @@ export { validateTransaction, showMoney } from './validate.js';
 export { findPans, maskPans, luhnValid, type PanMatch } from './pan.js';
 export { TransactionSchema, transactionId, Integration, type Transaction } from './transaction.js';
 export { formatKobo, koboFromMoney, type Kobo } from './money.js';
-export { parseReadReceipt, amountReading, MIN_FIELD_CONFIDENCE, type OcrEvidence } from './ocr.js';
+export { parseReadReceipt, readingVerdict, amountReading, MIN_FIELD_CONFIDENCE, type OcrEvidence } from './ocr.js';

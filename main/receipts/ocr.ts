@@ -231,6 +231,8 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
     identifierWords: [...identifierWords(tx, texts, ocr, order), ...(problems.length && problems.every((p) => p.code === 'ocr_low_confidence') ? unsureAmountWords(tx, texts, ocr, order) : [])],
     // Amounts the arithmetic checked: only when nothing but the reading's own doubts is wrong with the receipt.
     amountWords: problems.every((p) => p.code.startsWith('ocr_')) ? amountWords(tx, texts, ocr, order) : [],
+    // The receipt's sums do not hold: a digit of some amount was misread, however sure the engine was of it.
+    misread: problems.some((p) => ARITHMETIC.has(p.code)),
   };
 }
 
@@ -251,6 +253,15 @@ function amountWords(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 
   }
   const checks = checksOf(tx, order).filter((c) => c.kind === 'amount');
   return wordsWhere(ocr, texts, (w, line) => PRICE_WORD.test(w) && amountReading(w) === w && (forms.has(digitsOf(w)) || checks.some((c) => c.matches(w, line))));
+}
+
+/**
+ * What a reading of pictures comes to, as the reader asks it (main/ocr/index.ts, Settles): whether the
+ * receipt parses `ok`, the words to read again before it may, the words of its checked amounts, and
+ * whether its sums fail (some amount was misread).
+ */
+export function readingVerdict(parsed: ParseResult): { settles: boolean; identifiers: WordAt[]; amounts: WordAt[]; misread: boolean } {
+  return { settles: parsed.status === 'ok', identifiers: parsed.identifierWords ?? [], amounts: parsed.amountWords ?? [], misread: parsed.misread ?? false };
 }
 
 /** Where the words of amounts read below what an amount needs sit in the evidence. */

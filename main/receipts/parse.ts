@@ -37,6 +37,8 @@ export interface ParseResult {
   identifierWords?: Array<{ line: number; word: number }>;
   /** A receipt read from pictures: the words its amounts were read from, as printed (checked by its arithmetic when `ok`). Not stored. */
   amountWords?: Array<{ line: number; word: number }>;
+  /** A receipt read from pictures whose sums do not hold: some amount was misread. Not stored. */
+  misread?: boolean;
 }
 
 interface Compiled {

@@ -62,6 +62,23 @@ describe('the second reading: unsure lines read again alone', () => {
     expect(read!.read.lines[1]!.words.map((w) => w.confidence)).toEqual([0.95, 0.95]);
   });
 
+  it('a reading whose sums fail has its lines holding amounts read again at twice the size, however sure, and keeps the reading that settles', async () => {
+    const calls: number[] = [];
+    const first = () => page([word('TOTAL', 0.95, 0), word('1,380.00', 0.95, 400)]);
+    const second = () => page([word('TOTAL', 0.96, 0), word('1,330.00', 0.93, 400)]);
+    const settles = (r: { read: { lines: Array<{ words: Array<{ text: string }> }> } }) => {
+      const ok = r.read.lines[0]!.words[1]!.text === '1,330.00';
+      return { settles: ok, misread: !ok };
+    };
+    const read = await readPictures(pictureReceipt(), poolReading(first, second, calls), settles);
+    expect(calls).toEqual([1, 2]);
+    expect(read!.read.lines[0]!.words.map((w) => w.text)).toEqual(['TOTAL', '1,330.00']);
+    // A reading held for another cause (its sums hold) is not read again when every word was sure.
+    const held = [] as number[];
+    await readPictures(pictureReceipt(), poolReading(first, second, held), () => ({ settles: false, misread: false }));
+    expect(held).toEqual([1]);
+  });
+
   it('a reading whose lines are all sure is not read again', async () => {
     const calls: number[] = [];
     const read = await readPictures(pictureReceipt(), poolReading(() => page([word('TOTAL', 0.95, 0), word('1,330.00', 0.95, 400)]), () => page([]), calls), () => false);

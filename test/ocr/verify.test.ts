@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DecodedReceipt } from '../../main/escpos/types.js';
 import { OCR_ENGINE, OcrPool, readPictures, type PictureLines } from '../../main/ocr/index.js';
-import { parseReadReceipt, type ParseResult } from '../../main/receipts/index.js';
+import { parseReadReceipt, readingVerdict, type ParseResult } from '../../main/receipts/index.js';
 import { contextFor } from '../receipts/decoded.js';
 import { differences } from '../support/receipt-truth.js';
 import { decode } from '../../main/escpos/index.js';
@@ -17,8 +17,7 @@ const parse = (r: { receipt: DecodedReceipt; read: PictureLines }): ParseResult 
 async function readBack(c: ReturnType<typeof generatedCase>): Promise<ParseResult> {
   const receipt = decode(rasterReceiptJob(c.bitmap, 'GS v 0'))[0]!;
   const read = await readPictures(receipt, pool, (r) => {
-    const parsed = parse(r);
-    return { settles: parsed.status === 'ok', identifiers: parsed.identifierWords ?? [], amounts: parsed.amountWords ?? [] };
+    return readingVerdict(parse(r));
   });
   return parse(read!);
 }
