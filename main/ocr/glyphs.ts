@@ -42,6 +42,8 @@ interface GlyphVerdict {
   reading?: string;
   /** A word read as letters, with each letter whose dots are a digit's elsewhere on the paper read as that digit. */
   digits?: string;
+  /** An amount with each digit not confirmed whose dots are nearest, by far, the drawings of another digit elsewhere read as that digit. */
+  nearer?: string;
 }
 
 /**
@@ -116,6 +118,9 @@ function glyphsOf(picture: Bitmap, text: OcrText, digitsAtEnd = false): Map<OcrW
   return out;
 }
 
+/** An amount as printed ("1,330.00", "N3,472.08", "-0.24"): the receipt's arithmetic checks it. */
+const AMOUNT = /^[-+]?(?:NGN|N)?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}$/;
+
 /** Glyphs wider than this are not read by their dots (their rows would not fit the bits kept for them). */
 const MAX_GLYPH_WIDTH = 30;
 
@@ -160,12 +165,11 @@ const PUNCTUATION = /^[.,:;'"`\-\/%()+*#=]$/;
 /**
  * What the dots say one glyph is: the label carried by the drawings of the same dots in other words
  * (within SAME), when at least MAJORITY of them carry it. `witnesses`: how many carry it. Null when
- * no other word has the same dots, or they disagree.
+ * no other word has the same dots, or they disagree. `nearest` is filled with the nearest drawing of
+ * each label (share of dots that differ).
  */
-function readByDots(g: Glyph, shapes: Shapes): { label: string; witnesses: number } | null {
+function readByDots(g: Glyph, shapes: Shapes, nearest = new Map<string, number>()): { label: string; witnesses: number } | null {
   const votes = new Map<string, number>();
-  /** The nearest drawing of each label. */
-  const nearest = new Map<string, number>();
   let n = 0;
   for (let dh = -1; dh <= 1; dh++) {
     for (let dw = -1; dw <= 1; dw++) {
@@ -268,9 +272,17 @@ function glyphVerdicts(picture: Bitmap, text: OcrText): Map<OcrWord, GlyphVerdic
     }
     let confirmed = true;
     let changed = false;
-    const reading = own.map((g) => {
+    // An amount's digits the dots do not confirm, each as the digit whose drawings elsewhere it is nearest by far.
+    const amount = AMOUNT.test(word.text);
+    const nearer = own.map((g) => g.label);
+    const reading = own.map((g, k) => {
       if (PUNCTUATION.test(g.label)) return g.label;
-      const dots = g.ink > 0 ? readByDots(g, shapes) : null;
+      const nearest = new Map<string, number>();
+      const dots = g.ink > 0 ? readByDots(g, shapes, nearest) : null;
+      if (amount && /\d/.test(g.label) && dots?.label !== g.label && shapes.compared < MAX_COMPARISONS) {
+        const other = [...nearest.keys()].find((label) => label !== g.label && /^\d$/.test(label) && nearestIs(nearest, label, VOUCH_WITHIN, VOUCH_FARTHER));
+        if (other) nearer[k] = other;
+      }
       // A letter no other word drew alike (a receipt number's prefix is often the only "R" of its size) is left to the
       // engine when it was fairly sure of the word and the letter cannot be taken for a digit.
       if (!dots && /\p{L}/u.test(g.label) && !DIGIT_LOOK_ALIKES.test(g.label) && word.confidence >= UNWITNESSED_LETTER) return g.label;
@@ -283,7 +295,8 @@ function glyphVerdicts(picture: Bitmap, text: OcrText): Map<OcrWord, GlyphVerdic
       if (!/[\p{L}\p{N}]/u.test(dots.label)) confirmed = false;
       return dots.label;
     });
-    verdicts.set(word, { confirmed: confirmed && !changed, ...(confirmed && changed ? { reading: reading.join('') } : {}) });
+    const otherwise = nearer.join('');
+    verdicts.set(word, { confirmed: confirmed && !changed, ...(confirmed && changed ? { reading: reading.join('') } : {}), ...(otherwise !== word.text && otherwise !== reading.join('') ? { nearer: otherwise } : {}) });
   }
   return verdicts;
 }
@@ -306,6 +319,8 @@ export function withGlyphs(picture: Bitmap, text: OcrText): OcrText {
       if (v?.reading) return { ...word, text: v.reading, confidence: CONFIRMED, alternatives: [...(word.alternatives ?? []), { text: word.text, confidence: word.confidence }] };
       // Letters with a digit's dots: the word is kept as read, the digits the dots read beside it (an item's name holding it goes to review).
       if (v?.digits) return { ...word, digitsInDots: v.digits };
+      // An amount whose digits are nearest other digits' drawings: an alternative the arithmetic may choose, as sure as the word.
+      if (v?.nearer) return { ...word, alternatives: [...(word.alternatives ?? []), { text: v.nearer, confidence: word.confidence }] };
       return word;
     }),
   }));

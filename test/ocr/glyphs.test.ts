@@ -72,6 +72,19 @@ describe("a receipt's own glyphs", () => {
     expect(letter!.digitsInDots).toBeUndefined();
   });
 
+  it("give an amount whose digit's dots are nearest, by far, another digit's drawings elsewhere that reading as an alternative", () => {
+    const amounts = [
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+    ];
+    // An 8 drawn at another fraction of a dot, read as 0 (surely): no other word has its dots.
+    const { picture, text } = printed([...amounts, { drawn: '1&.10', read: '10.10', confidence: 0.95 }]);
+    expect(wordsOf(withGlyphs(picture, text))[2]).toMatchObject({ text: '10.10', confidence: 0.95, alternatives: [{ text: '18.10', confidence: 0.95 }] });
+    // A word that is no amount is left alone (nothing checks an alternative of it).
+    const number = printed([...amounts, { drawn: 'R1&', read: 'R10', confidence: 0.95 }]);
+    expect(wordsOf(withGlyphs(number.picture, number.text))[2]!.alternatives).toBeUndefined();
+  });
+
   it('leave a word whose ink does not part into as many pieces as it has characters', () => {
     const { picture, text } = printed([
       { drawn: '10', read: '10', confidence: 0.96 },
