@@ -83,8 +83,8 @@ export function pictureLineReading(text: string): string {
 
 /** "4x42572    1,702.88": a unit price whose decimal point was not read, before the line's amount. */
 const LOST_PRICE_POINT = /(?<![\d.,])(\d{1,4})(\s*[xX×]\s*)(\d{3,9})(?=\s+(?:NGN|N)?(\d[\d,]*\.\d{2})(?:\s*[A-Z])?\s*$)/;
-/** "5x 219.50    109750E": the line's amount read without its point (and its tax marker run into it), after "qty x price". */
-const LOST_AMOUNT_POINT = /(?<![\d.,])(\d{1,4})(\s*[xX×]\s*)((?:NGN|N)?\d[\d,]*\.\d{2})(\s+)(\d{3,9})([A-Z]?)(\s*)$/;
+/** "5x 219.50    109750E": the line's amount read without its point (its tax marker run into it, or not), after "qty x price". */
+const LOST_AMOUNT_POINT = /(?<![\d.,])(\d{1,4})(\s*[xX×]\s*)((?:NGN|N)?\d[\d,]*\.\d{2})(\s+)(\d{3,9})(?: ?([A-Z]))?(\s*)$/;
 
 /**
  * Gives the unit price or the amount of a "qty x price   amount" line its decimal point back when, with it,

@@ -46,6 +46,8 @@ describe('amounts read with look-alike letters', () => {
     expect(pictureLineReading('   5x 219.50                    109750E')).toBe('   5x 219.50                    1097.50 E');
     expect(pictureLineReading('   5 x 219.50                    109750')).toBe('   5 x 219.50                    1097.50');
     expect(pictureLineReading('   5x 219.50                    109850E')).toBe('   5x 219.50                    109850E');
+    // Its marker read apart from it, as printed.
+    expect(pictureLineReading('4x 110.34   44136 E')).toBe('4x 110.34   441.36 E');
   });
 
   it('a receipt whose look-alike amounts add up once read as digits is ok, with the digits', () => {
