@@ -6,7 +6,7 @@ import { joinPictureText, picturesToRead, type PictureLines } from './join.js';
 import { OcrPool } from './pool.js';
 import { laidOut, meanConfidence, type OcrText, type OcrWord } from './text.js';
 import { CONFIRMED, vouchedByAmounts, withGlyphs } from './glyphs.js';
-import { unreadPrint } from './unread.js';
+import { unreadPrint, type PrintBox } from './unread.js';
 
 export { OcrPool, OcrFailed, OCR_ENGINE, bundledLangPath, type OcrPoolOptions } from './pool.js';
 export { holdsText, pictureFile, MIN_TEXT_HEIGHT, MIN_TEXT_WIDTH } from './image.js';
@@ -311,22 +311,57 @@ function movedDown(line: { words: OcrWord[]; y: number }, top: number): { words:
  * The reading with each printed line the engine skipped whole (unreadPrint: print no word covers, on
  * rows where no word was read) read again on its own, the picture's width from its ink's top to its
  * bottom; a line that comes back as one line joins the reading. (The engine's page layout leaves out
- * a line now and then, "Card: **** **** **** 9544" among them: read alone it is read.) Print still
- * unread after this sends the receipt to review (receipts/ocr.ts).
+ * a line now and then, "Card: **** **** **** 9544" among them: read alone it is read.) Print beside
+ * read words (the amounts of "SUBTOTAL", "VAT 7.5%" and "TOTAL" left out) is read alone (readRest)
+ * and its words join their line. Print still unread after this sends the receipt to review
+ * (receipts/ocr.ts).
  */
 async function readSkipped(picture: Bitmap, text: OcrText, pool: OcrPool): Promise<OcrText> {
   const boxes = text.lines.flatMap((l) => l.words.flatMap((w) => (w.box ? [w.box] : [])));
   const bands = new Map<string, { y0: number; y1: number }>();
-  for (const u of unreadPrint(picture, text)) if (!boxes.some((b) => b.y1 > u.y0 && b.y0 < u.y1)) bands.set(`${u.y0}:${u.y1}`, u);
-  if (bands.size === 0) return text;
-  const found = await Promise.all(
-    [...bands.values()].map(async (band) => {
-      const alone = await readRows(picture, band.y0, band.y1, pool);
-      return alone.length === 1 ? alone : [];
-    }),
-  );
-  if (found.every((f) => f.length === 0)) return text;
-  return laidOut([...text.lines, ...found.flat()]);
+  /** Stretches on rows where words were read: the rest of a line ("SUBTOTAL" read, its amount not). */
+  const rests: PrintBox[] = [];
+  for (const u of unreadPrint(picture, text)) {
+    if (!boxes.some((b) => b.y1 > u.y0 && b.y0 < u.y1)) bands.set(`${u.y0}:${u.y1}`, u);
+    else rests.push(u);
+  }
+  if (bands.size === 0 && rests.length === 0) return text;
+  const [found, pieces] = await Promise.all([
+    Promise.all(
+      [...bands.values()].map(async (band) => {
+        const alone = await readRows(picture, band.y0, band.y1, pool);
+        return alone.length === 1 ? alone : [];
+      }),
+    ),
+    Promise.all(rests.map((rest) => readRest(picture, rest, pool))),
+  ]);
+  if (found.every((f) => f.length === 0) && pieces.every((p) => p.length === 0)) return text;
+  // Each piece joins the line whose words share its rows, in its place along the line.
+  const lines = text.lines.map((l) => ({ y: l.y, words: [...l.words] }));
+  for (const w of pieces.flat()) {
+    const line = lines.find((l) => l.words.some((x) => x.box && x.box.y1 > w.box!.y0 && x.box.y0 < w.box!.y1));
+    if (!line) continue;
+    line.words.push(w);
+    line.words.sort((a, b) => a.box!.x0 - b.box!.x0);
+  }
+  return laidOut([...lines, ...found.flat()]);
+}
+
+/**
+ * A stretch of print beside read words, cut out with a quarter of its height of white around it and
+ * read alone at SECOND_READING_SCALE: its words holding a letter or digit that the engine gives
+ * NO_READING or more, boxes in the picture's dots. (Read at the picture's size, a short stretch often
+ * comes back empty.)
+ */
+async function readRest(picture: Bitmap, rest: PrintBox, pool: OcrPool): Promise<OcrWord[]> {
+  const pad = Math.max(2, Math.round((rest.y1 - rest.y0) / 4));
+  const x0 = Math.max(0, Math.floor(rest.x0 - pad));
+  const y0 = Math.max(0, Math.floor(rest.y0 - pad));
+  const read = await pool.recognize(cropBitmap(picture, { x0, y0, x1: rest.x1 + pad, y1: rest.y1 + pad }), SECOND_READING_SCALE);
+  return read.lines
+    .flatMap((l) => l.words)
+    .filter((w) => w.box && /[\p{L}\p{N}]/u.test(w.text) && w.confidence >= NO_READING)
+    .map((w) => ({ ...w, box: { x0: w.box!.x0 + x0, y0: w.box!.y0 + y0, x1: w.box!.x1 + x0, y1: w.box!.y1 + y0 } }));
 }
 
 /** A part of a picture read on its own is at least this tall: about six lines of printer text. */

@@ -20,10 +20,13 @@ function poolReading(first: () => OcrText, second: () => OcrText, calls: number[
   } as unknown as OcrPool;
 }
 
-/** A receipt holding one picture that holds text (ink in a quarter of its dots). */
+/**
+ * A receipt holding one picture that holds text (ink in a quarter of its dots, in stripes down its
+ * whole height: taller than three of the scripted words, no stretch of it is taken for a line's print).
+ */
 function pictureReceipt(): DecodedReceipt {
   const width = 576;
-  const height = 48;
+  const height = 64;
   const data = new Uint8Array((width / 8) * height).map((_, i) => (i % 4 === 0 ? 0xff : 0));
   return { lines: [], qr: [], pdf417: [], barcodes: [], images: 1, pictures: [{ width, height, data, kind: 'raster', source: 'GS v 0', line: 0, align: 'left', paperDots: width, offset: 0 }], end: 'cut', warnings: [], raw: data };
 }
@@ -46,6 +49,33 @@ describe('the second reading checked against the first', () => {
     const second = () => page([word('No:', 0.86, 80), word('R794129', 0.93, 121), word('1,330.00', 0.86, 401)]);
     const read = await readPictures(pictureReceipt(), poolReading(first, second), (r) => r.read.lines[0]!.words.some((w) => w.text === '1,330.00'));
     expect(read!.read.lines[0]!.words[1]).toMatchObject({ text: 'R794129', confidence: 0.93 });
+  });
+});
+
+describe('print the page reading left out', () => {
+  it("the rest of a line (an amount beside a read label) is read alone at twice the size and joins its line in its place", async () => {
+    // "SUBTOTAL" at the left of the line and its amount at the right, both inked; the page reading has the label only.
+    const width = 576;
+    const height = 48;
+    const data = new Uint8Array((width / 8) * height);
+    for (const [x0, x1] of [[20, 100], [440, 520]] as const) for (let y = 12; y < 30; y++) for (let x = x0; x < x1; x++) data[y * (width / 8) + (x >> 3)]! |= 0x80 >> (x & 7);
+    const receipt: DecodedReceipt = { ...pictureReceipt(), pictures: [{ width, height, data, kind: 'raster', source: 'GS v 0', line: 0, align: 'left', paperDots: width, offset: 0 }] };
+    const label = { text: 'SUBTOTAL', confidence: 0.95, box: { x0: 20, y0: 12, x1: 100, y1: 30 } };
+    const calls: Array<{ width: number; scale: number }> = [];
+    const pool = {
+      capacity: 1,
+      recognize: (bitmap: { width: number }, scale = 1) => {
+        calls.push({ width: bitmap.width, scale });
+        // The stretch cut out (440 to 520 with white around it): its amount, boxed in the cut-out's dots.
+        if (bitmap.width < width) return Promise.resolve(page([{ text: '6,678.63', confidence: 0.9, box: { x0: 5, y0: 5, x1: 85, y1: 23 } }]));
+        return Promise.resolve({ lines: [{ text: 'SUBTOTAL', confidence: 0.95, y: 12, words: [structuredClone(label)] }], confidence: 0.95 });
+      },
+    } as unknown as OcrPool;
+    const read = await readPictures(receipt, pool);
+    expect(calls).toEqual([{ width, scale: 1 }, { width: 90, scale: 2 }]);
+    expect(read!.receipt.lines[0]!.text).toMatch(/^SUBTOTAL +6,678.63$/);
+    expect(read!.read.lines[0]!.words[1]).toEqual({ text: '6,678.63', confidence: 0.9, box: { x0: 440, y0: 12, x1: 520, y1: 30 } });
+    expect(read!.read.unread).toEqual([]);
   });
 });
 
