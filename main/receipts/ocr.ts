@@ -48,11 +48,12 @@ export function amountReading(text: string): string {
 
 /**
  * "Card: **** **** **** 1234": the engine reads the asterisks as letters and signs, now and then a digit
- * among them ("mews weer", "#*%«  »»4%"). A card line of one to three short groups then four digits is
- * given its mask back, so the last four are found; the digits are the engine's own, and their
- * confidence is checked like any field's. (A card number printed in full is masked the same way.)
+ * among them ("mews weer", "#*%«  »»4%"), a group now and then parted in two ("=v x rrr wrvv"). A
+ * card line of one to four short groups then four digits is given its mask back, so the last four are
+ * found; the digits are the engine's own, and their confidence is checked like any field's. (A card
+ * number printed in full is masked the same way.)
  */
-const CARD_MASK = /^(\s*card\s*:?\s+)((?:\S{1,5}\s+){1,3})(\d{4})\s*$/i;
+const CARD_MASK = /^(\s*card\s*:?\s+)((?:\S{1,5}\s+){1,4})(\d{4})\s*$/i;
 
 /**
  * A card number the engine read in full but not exactly (so no checksum finds it): 13 to 19 digits in

@@ -35,6 +35,7 @@ describe('amounts read with look-alike letters', () => {
   it('gives a card line its mask back, and a time its colon, so the last four and the time are found', () => {
     expect(pictureLineReading('  Card:  "rrr  mews  weer  1993')).toBe('  Card:  **** **** **** 1993');
     expect(pictureLineReading('  Card:  ****  #*%«  »»4% 4997')).toBe('  Card:  **** **** **** 4997');
+    expect(pictureLineReading('card: =v x rrr wrvv 1688')).toBe('card: **** **** **** 1688');
     expect(pictureLineReading('Date: 2026-08-02 08.06')).toBe('Date: 2026-08-02 08:06');
     expect(pictureLineReading('SUBTOTAL 08.06')).toBe('SUBTOTAL 08.06');
     // A full card number misread (its checksum fails) is still masked: it never reaches the store.
