@@ -63,14 +63,15 @@ export async function readPictures(receipt: DecodedReceipt, pool: OcrPool, settl
   const pictures = picturesToRead(receipt);
   if (pictures.length === 0) return null;
   const firstTexts = await Promise.all(pictures.map(async (p) => recheck(p, withGlyphs(p, await readWhole(p, pool)), pool)));
-  const first = joinPictureText(receipt, firstTexts);
+  let first = joinPictureText(receipt, firstTexts);
   if (!settles) return first;
   const once = judge(settles, first);
   if (once.settles) return verifyIdentifiers(receipt, first, once, pictures, firstTexts, pool);
-  // An identifier read unsure may be all that holds it: read again, three readings that agree settle it.
+  // An identifier read unsure may be all that holds it: read again, three readings that agree settle it. (From here
+  // on the first reading is the verified one: a word read otherwise is in its text as in its words.)
   if (once.identifiers.length) {
-    const verified = await verifyIdentifiers(receipt, first, once, pictures, firstTexts, pool);
-    if (judge(settles, verified).settles) return verified;
+    first = await verifyIdentifiers(receipt, first, once, pictures, firstTexts, pool);
+    if (judge(settles, first).settles) return first;
   }
   // When the sums fail, every line holding an amount is read again too: the misread digit may be one the engine was sure of.
   const again = await Promise.all(pictures.map((p, i) => rereadUnsure(p, firstTexts[i]!, pool, SECOND_READING_SCALE, once.misread)));
@@ -116,9 +117,10 @@ export const REREADS_AGREE = 0.8;
  * The reading with each identifier's word read below SURE_IDENTIFIER read twice more (at once in the
  * pool): cut out alone with a little white around it, and its line alone at SECOND_READING_SCALE. When
  * either reads other letters or digits (at NO_READING or more) the word's confidence is halved (the
- * field goes to review), unless its digits are drawn as the same digits of amounts the arithmetic
- * checked (vouchedByAmounts) and every reading has its letters, or the two other readings read the
- * same characters, each at REREADS_AGREE or more (the word then takes their reading); when all three
+ * field goes to review), unless every reading has its letters and exactly one of the readings of its
+ * length has the digits they dispute drawn as those digits of amounts the arithmetic checked
+ * (vouchedByAmounts: the word takes that reading), or the two other readings read the same
+ * characters, each at REREADS_AGREE or more (the word takes their reading); when all three
  * agree, each at AGREEING_FLOOR or more (or the amounts vouch for it), the word is at least CONFIRMED
  * sure. Changes the reading's words in place and returns the reading (joined anew when a word's text
  * changed: `receipt` is the receipt the pictures were read from).

@@ -195,6 +195,14 @@ describe("the identifiers of a reading that settles, read again before it may go
     expect(unsure!.receipt.lines[0]!.text).toContain('©7:29');
   });
 
+  it('a word read otherwise in a reading that still does not settle is read so in its line too (text and words never disagree)', async () => {
+    const first = page([word('Time:', 0.95, 80), word('©7:29', 0.77, 140)]);
+    const held = () => ({ settles: false, identifiers: [{ line: 0, word: 1 }] });
+    const read = await readPictures(pictureReceipt(), scripted(first, () => page([word('07:29', 0.88, 20)]), () => page([word('Time:', 0.9, 80), word('07:29', 0.86, 140)])), held);
+    expect(read!.read.lines[0]!.words[1]).toMatchObject({ text: '07:29', confidence: 0.9 });
+    expect(read!.receipt.lines[0]!.text).toMatch(/Time:\s+07:29$/);
+  });
+
   it('readings of an amount with the same digits agree, its thousands comma read or not', async () => {
     const first = page([word('SUBTOTAL', 0.95, 20), word('2,221.68', 0.57, 400)]);
     const read = await readPictures(pictureReceipt(), scripted(first, () => page([word('2221.68', 0.7, 20)]), () => page([word('SUBTOTAL', 0.9, 20), word('2,221.68', 0.8, 400)])), settlesWithNumber);
