@@ -1,6 +1,6 @@
 // The receipt's own glyphs as a second reader: a printer driver draws every "7" of a receipt from the same font at the same size, so a character's dots match the dots of the same character elsewhere on the paper.
 import type { Bitmap } from '../escpos/types.js';
-import { laidOut, type OcrText, type OcrWord } from './text.js';
+import { AMOUNT_WORD, laidOut, type OcrText, type OcrWord } from './text.js';
 
 /** A character's dots, cut out of the picture at its ink's bounds. */
 interface Glyph {
@@ -117,9 +117,6 @@ function glyphsOf(picture: Bitmap, text: OcrText, digitsAtEnd = false): Map<OcrW
   }
   return out;
 }
-
-/** An amount as printed ("1,330.00", "N3,472.08", "-0.24"): the receipt's arithmetic checks it. */
-const AMOUNT = /^[-+]?(?:NGN|N)?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}$/;
 
 /** Glyphs wider than this are not read by their dots (their rows would not fit the bits kept for them). */
 const MAX_GLYPH_WIDTH = 30;
@@ -273,7 +270,7 @@ function glyphVerdicts(picture: Bitmap, text: OcrText): Map<OcrWord, GlyphVerdic
     let confirmed = true;
     let changed = false;
     // An amount's digits the dots do not confirm, each as the digit whose drawings elsewhere it is nearest by far.
-    const amount = AMOUNT.test(word.text);
+    const amount = AMOUNT_WORD.test(word.text);
     const nearer = own.map((g) => g.label);
     const reading = own.map((g, k) => {
       if (PUNCTUATION.test(g.label)) return g.label;

@@ -4,7 +4,7 @@ import type { Bitmap } from '../escpos/types.js';
 import { cropBitmap } from './image.js';
 import { joinPictureText, picturesToRead, type PictureLines } from './join.js';
 import { OcrPool } from './pool.js';
-import { laidOut, meanConfidence, type OcrText, type OcrWord } from './text.js';
+import { AMOUNT_WORD, laidOut, meanConfidence, type OcrText, type OcrWord } from './text.js';
 import { CONFIRMED, vouchedByAmounts, withGlyphs } from './glyphs.js';
 import { unreadPrint, type PrintBox } from './unread.js';
 
@@ -424,8 +424,6 @@ async function rereadUnsure(picture: Bitmap, text: OcrText, pool: OcrPool, scale
   return { text: laidOut(lines), reread };
 }
 
-/** An amount as printed ("1,330.00", "N3,472.08", "-0.24"): the receipt's arithmetic checks it, whichever reading it came from. */
-const AMOUNT_WORD = /^[-+]?(?:NGN|N)?(?:\d{1,3}(?:[,.]\d{3})+|\d+)[.,]\d{2}$/;
 
 /**
  * The second reading with each word holding digits that is not an amount (a receipt number, a date,

@@ -60,6 +60,9 @@ export function linesOf(page: Page, top = 0, left = 0, scale = 1): OcrText {
   return laidOut(raw);
 }
 
+/** An amount as printed ("1,330.00", "N3,472.08", "-0.24"): the receipt's arithmetic checks it, whichever reading it came from. */
+export const AMOUNT_WORD = /^[-+]?(?:NGN|N)?(?:\d{1,3}(?:[,.]\d{3})+|\d+)[.,]\d{2}$/;
+
 /** An amount's digits up to its thousands comma ("N4,", "-16,"), and the rest of it ("088.00", "860.07E"). */
 const AMOUNT_HEAD = /^[-+]?(?:NGN|N)?\d{1,3},$/;
 const AMOUNT_TAIL = /^\d{3}(?:,\d{3})*\.\d{2}[A-Z]?$/;
