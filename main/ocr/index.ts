@@ -143,7 +143,7 @@ async function verifyIdentifiers(
   if (words.size === 0) return read;
   /** Pictures with a word read otherwise. */
   const changed = new Set<Bitmap>();
-  // The words of amounts the arithmetic checked, by picture.
+  // The words of amounts the arithmetic checked, by picture (and below, of identifiers the three readings agree on).
   const knownDigits = new Map<Bitmap, OcrWord[]>();
   for (const { line, word } of amounts) {
     const w = read.read.lines[line]?.words[word];
@@ -152,7 +152,7 @@ async function verifyIdentifiers(
   }
   // Each line holding such a word read once at twice the size, whichever of its words need it.
   const larger = new Map<readonly OcrWord[], Promise<OcrWord[]>>();
-  await Promise.all(
+  const heard = await Promise.all(
     [...words].map(async ([word, line]) => {
       const picture = pictureOf.get(word)!;
       if (!larger.has(line)) larger.set(line, lineAlone(picture, line, pool));
@@ -162,37 +162,43 @@ async function verifyIdentifiers(
       ]);
       const lowest = Math.min(word.confidence, ...readings.flat().map((w) => w.confidence));
       const said: Reading[] = readings.map((r) => ({ text: r.map((w) => w.text).join(''), confidence: r.length ? Math.min(...r.map((w) => w.confidence)) : 0 }));
-      const disputes = said.filter((r) => r.confidence >= NO_READING && !sameCharacters(r.text, word.text));
-      const amountsHere = knownDigits.get(picture) ?? [];
-      const lettersAgree = said.every((r) => r.confidence < NO_READING || sameLetters(r.text, word.text));
-      if (disputes.length === 0) {
-        const agree = lowest >= AGREEING_FLOOR && said.every((r) => sameCharacters(r.text, word.text));
-        if (word.confidence < CONFIRMED && (agree || (lettersAgree && vouchedByAmounts(picture, word, amountsHere)))) word.confidence = CONFIRMED;
-        return;
-      }
-      // Another reading the engine gives some weight to. The word is the reading whose disputed digits are drawn as the
-      // same digits of amounts the arithmetic checked (and never as others), when exactly one is and every reading has
-      // its letters: each reading of as many characters is tried as the word's text (with the first's signs at its ends).
-      const core = trimEnds(word.text);
-      const sameLength = disputes.every((r) => trimEnds(r.text).length === core.length);
-      const candidates = [...new Set([word.text, ...disputes.map((r) => trimEnds(r.text)).filter((c) => c.length === core.length).map((c) => word.text.replace(core, c))])];
-      const drawn = lettersAgree ? candidates.filter((text) => vouchedByAmounts(picture, { ...word, text }, amountsHere, sameLength ? differing(text, candidates.filter((o) => o !== text)) : undefined)) : [];
-      const [alone, larger2] = said as [Reading, Reading];
-      let text: string | undefined;
-      if (drawn.length === 1) text = drawn[0]!;
-      // Else read alike twice out of its context, surely: what both read (the line's reading has no neighbour's sign
-      // caught at its edge).
-      else if (sameCharacters(alone.text, larger2.text) && Math.min(alone.confidence, larger2.confidence) >= REREADS_AGREE) text = larger2.text;
-      if (text === undefined) {
-        word.confidence = lowest / 2;
-        return;
-      }
-      word.confidence = CONFIRMED;
-      if (text === word.text) return;
-      word.text = text;
-      changed.add(picture);
+      const agree = lowest >= AGREEING_FLOOR && said.every((r) => sameCharacters(r.text, word.text));
+      return { word, picture, said, lowest, agree };
     }),
   );
+  // An identifier the three readings agree on is drawings of known digits too, for the others' disputes (a receipt's
+  // amounts may hold no 9 where its date does).
+  for (const { word, picture, agree } of heard) if (agree) knownDigits.set(picture, [...(knownDigits.get(picture) ?? []), word]);
+  for (const { word, picture, said, lowest, agree } of heard) {
+    const disputes = said.filter((r) => r.confidence >= NO_READING && !sameCharacters(r.text, word.text));
+    const amountsHere = knownDigits.get(picture) ?? [];
+    const lettersAgree = said.every((r) => r.confidence < NO_READING || sameLetters(r.text, word.text));
+    if (disputes.length === 0) {
+      if (word.confidence < CONFIRMED && (agree || (lettersAgree && vouchedByAmounts(picture, word, amountsHere)))) word.confidence = CONFIRMED;
+      continue;
+    }
+    // Another reading the engine gives some weight to. The word is the reading whose disputed digits are drawn as the
+    // same digits of amounts the arithmetic checked (and never as others), when exactly one is and every reading has
+    // its letters: each reading of as many characters is tried as the word's text (with the first's signs at its ends).
+    const core = trimEnds(word.text);
+    const sameLength = disputes.every((r) => trimEnds(r.text).length === core.length);
+    const candidates = [...new Set([word.text, ...disputes.map((r) => trimEnds(r.text)).filter((c) => c.length === core.length).map((c) => word.text.replace(core, c))])];
+    const drawn = lettersAgree ? candidates.filter((text) => vouchedByAmounts(picture, { ...word, text }, amountsHere, sameLength ? differing(text, candidates.filter((o) => o !== text)) : undefined)) : [];
+    const [alone, larger2] = said as [Reading, Reading];
+    let text: string | undefined;
+    if (drawn.length === 1) text = drawn[0]!;
+    // Else read alike twice out of its context, surely: what both read (the line's reading has no neighbour's sign
+    // caught at its edge).
+    else if (sameCharacters(alone.text, larger2.text) && Math.min(alone.confidence, larger2.confidence) >= REREADS_AGREE) text = larger2.text;
+    if (text === undefined) {
+      word.confidence = lowest / 2;
+      continue;
+    }
+    word.confidence = CONFIRMED;
+    if (text === word.text) continue;
+    word.text = text;
+    changed.add(picture);
+  }
   for (const line of read.read.lines) line.confidence = meanConfidence(line.words);
   read.read.confidence = meanConfidence(read.read.lines.flatMap((l) => l.words));
   if (changed.size === 0) return read;

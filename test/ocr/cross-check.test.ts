@@ -242,6 +242,31 @@ describe("the identifiers of a reading that settles, read again before it may go
     expect(unvouched!.read.lines[2]!.words[0]).toMatchObject({ text: 'R1070', confidence: 0.4 });
   });
 
+  it('an identifier the three readings agree on is a drawing of known digits for another identifier\'s dispute', async () => {
+    // The amounts hold no 8; the time 17:8 (drawn "1781" here) does, read alike three times.
+    const { picture, text } = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '1781', read: '1781', confidence: 0.8, x: 4 },
+      { drawn: 'R1078', read: 'R1070', confidence: 0.9, x: 50 },
+    ]);
+    const receipt: DecodedReceipt = { ...pictureReceipt(), pictures: [{ ...picture, kind: 'raster', source: 'GS v 0', line: 0, align: 'left', paperDots: 576, offset: 0 }] };
+    const [, time, number] = text.lines.map((l) => l.words[0]!.box!);
+    const at = (box: { x0: number; x1: number }) => ({ x0: box.x0, x1: box.x1, y0: 0, y1: 7 });
+    const pool = {
+      capacity: 1,
+      recognize: (bitmap: { width: number; height: number }, scale = 1) => {
+        if (scale !== 1) return Promise.resolve(page([{ text: '1781', confidence: 0.85, box: at(time!) }, { text: 'R1078', confidence: 0.8, box: at(number!) }]));
+        if (bitmap.height === picture.height) return Promise.resolve(structuredClone(text));
+        // Cut out alone: the time is the narrower word.
+        return Promise.resolve(page([bitmap.width < 33 ? { text: '1781', confidence: 0.85, box: at(time!) } : { text: 'R1070', confidence: 0.85, box: at(number!) }]));
+      },
+    } as unknown as OcrPool;
+    const judged = () => ({ settles: true, identifiers: [{ line: 1, word: 0 }, { line: 2, word: 0 }], amounts: [{ line: 0, word: 0 }] });
+    const read = await readPictures(receipt, pool, judged);
+    expect(read!.read.lines[1]!.words[0]).toMatchObject({ text: '1781', confidence: 0.9 });
+    expect(read!.read.lines[2]!.words[0]).toMatchObject({ text: 'R1078', confidence: 0.9 });
+  });
+
   it('an identifier read at 95 % or more, and the words no identifier was read from, are not read again', async () => {
     const calls: string[] = [];
     const first = page([word('No:', 0.6, 80), word('R794129', 0.96, 120), word('1,330.00', 0.9, 400)]);

@@ -18,10 +18,11 @@ export const FONT: Record<string, string[]> = {
 };
 
 /**
- * A picture of words drawn from FONT (each word on its own line, characters 2 dots apart) and the
- * engine's reading of it as given: `read[i]` is what the engine read for word i and how sure it was.
+ * A picture of words drawn from FONT (each word on its own line, characters 2 dots apart, 4 dots from
+ * the left unless `x` says where) and the engine's reading of it as given: `read[i]` is what the
+ * engine read for word i and how sure it was.
  */
-export function printed(words: Array<{ drawn: string; read: string; confidence: number }>): { picture: Bitmap; text: OcrText } {
+export function printed(words: Array<{ drawn: string; read: string; confidence: number; x?: number }>): { picture: Bitmap; text: OcrText } {
   const width = 96;
   const height = words.length * 12 + 4;
   const stride = width / 8;
@@ -33,11 +34,12 @@ export function printed(words: Array<{ drawn: string; read: string; confidence: 
       if (!rows) throw new Error(`no dots for ${ch}`);
       rows.forEach((row, y) => [...row].forEach((dot, x) => {
         if (dot !== '#') return;
-        const px = 4 + k * 7 + x;
+        const px = (w.x ?? 4) + k * 7 + x;
         data[(top + y) * stride + (px >> 3)]! |= 0x80 >> (px & 7);
       }));
     });
-    const word: OcrWord = { text: w.read, confidence: w.confidence, box: { x0: 4, y0: top, x1: 4 + w.drawn.length * 7 - 2, y1: top + 7 } };
+    const x0 = w.x ?? 4;
+    const word: OcrWord = { text: w.read, confidence: w.confidence, box: { x0, y0: top, x1: x0 + w.drawn.length * 7 - 2, y1: top + 7 } };
     return { words: [word], y: top };
   });
   return { picture: { width, height, data }, text: laidOut(lines) };
