@@ -324,29 +324,45 @@ export function withGlyphs(picture: Bitmap, text: OcrText): OcrText {
   return laidOut(lines);
 }
 
+/** Words as one line of a reading, to cut their glyphs. */
+const asText = (words: OcrWord[]): OcrText => ({ lines: [{ text: '', confidence: 0, y: 0, words }], confidence: 0 });
+
+/** Drawings of digits whose labels are known, cut out of a picture once and asked of every disputed word (knownDigits). */
+export interface KnownDigits {
+  readonly glyphs: readonly Glyph[];
+}
+
 /**
- * Whether every digit of `word` has the dots of the same digit in `amounts` (words the receipt's
- * arithmetic checked, read as printed), within SAME, and of no other digit there; or, drawn at another
- * fraction of a dot than any of them, is nearest a drawing of the same digit and far from any other
- * (nearestIs). The amounts' digits
- * are known: a drawing of a "9" the engine misread as "8" in a receipt number matches the 9s of the
- * totals, and is not vouched for. Letters and punctuation are not looked at (the caller checks them);
- * a word whose ink does not part into its characters is not vouched for. `only`: the characters (by
- * index in the word's text) to look at, when other readings differ from it only there.
+ * The digits of `words` (amounts the receipt's arithmetic checked, read as printed; identifiers read
+ * alike three times) as drawings of known digits: only words whose every character parts.
  */
-export function vouchedByAmounts(picture: Bitmap, word: OcrWord, amounts: readonly OcrWord[], only?: ReadonlySet<number>): boolean {
-  const textOf = (words: OcrWord[]): OcrText => ({ lines: [{ text: '', confidence: 0, y: 0, words }], confidence: 0 });
-  // The word's digits may be its last pieces when its letters touch; the amounts' digits, known, only when every character parts.
-  const own = glyphsOf(picture, textOf([word]), true).get(word);
+export function knownDigits(picture: Bitmap, words: readonly OcrWord[]): KnownDigits {
+  return { glyphs: [...glyphsOf(picture, asText([...words])).values()].flatMap((g) => g.filter((x) => /\d/.test(x.label) && x.ink > 0)) };
+}
+
+/**
+ * Whether every digit of `word`, read as `reading`, has the dots of the same digit among the `known`
+ * drawings, within SAME, and of no other digit there; or, drawn at another fraction of a dot than any
+ * of them, is nearest a drawing of the same digit and far from any other (nearestIs). The known digits'
+ * labels are sure: a drawing of a "9" the engine misread as "8" in a receipt number matches the 9s of
+ * the totals, and is not vouched for. The word's own drawings never vouch for it (an unsure amount is
+ * among the checked ones), whichever reading is asked. Letters and punctuation are not looked at (the
+ * caller checks them); a word whose ink does not part into its characters is not vouched for, unless
+ * its letters touch and its digits are its last pieces. `only`: the characters (by index in the
+ * reading) to look at, when other readings differ from it only there.
+ */
+export function vouchedByAmounts(picture: Bitmap, word: OcrWord, known: KnownDigits, only?: ReadonlySet<number>, reading = word.text): boolean {
+  const asRead = reading === word.text ? word : { ...word, text: reading };
+  const own = glyphsOf(picture, asText([asRead]), true).get(asRead);
   if (!own) return false;
-  const known = [...glyphsOf(picture, textOf(amounts.filter((a) => a !== word))).values()].flatMap((g) => g.filter((x) => /\d/.test(x.label) && x.ink > 0));
+  const others = known.glyphs.filter((k) => k.word !== word);
   let digits = 0;
   for (const [i, g] of own.entries()) {
     if (!/\d/.test(g.label) || (only && !only.has(i))) continue;
     digits++;
     if (g.ink === 0) return false;
     const nearest = new Map<string, number>();
-    for (const k of known) {
+    for (const k of others) {
       const d = k.shape === g.shape ? 0 : distance(g, k);
       if (d < (nearest.get(k.label) ?? Infinity)) nearest.set(k.label, d);
     }

@@ -5,7 +5,7 @@ import { cropBitmap } from './image.js';
 import { joinPictureText, picturesToRead, type PictureLines } from './join.js';
 import { OcrPool } from './pool.js';
 import { AMOUNT_WORD, laidOut, meanConfidence, type OcrText, type OcrWord } from './text.js';
-import { CONFIRMED, vouchedByAmounts, withGlyphs } from './glyphs.js';
+import { CONFIRMED, knownDigits, vouchedByAmounts, withGlyphs, type KnownDigits } from './glyphs.js';
 import { unreadPrint, type PrintBox } from './unread.js';
 
 export { OcrPool, OcrFailed, OCR_ENGINE, bundledLangPath, type OcrPoolOptions } from './pool.js';
@@ -144,11 +144,12 @@ async function verifyIdentifiers(
   /** Pictures with a word read otherwise. */
   const changed = new Set<Bitmap>();
   // The words of amounts the arithmetic checked, by picture (and below, of identifiers the three readings agree on).
-  const knownDigits = new Map<Bitmap, OcrWord[]>();
+  const checked = new Map<Bitmap, OcrWord[]>();
+  const check = (picture: Bitmap, w: OcrWord): void => void checked.set(picture, [...(checked.get(picture) ?? []), w]);
   for (const { line, word } of amounts) {
     const w = read.read.lines[line]?.words[word];
     const picture = w && pictureOf.get(w);
-    if (picture) knownDigits.set(picture, [...(knownDigits.get(picture) ?? []), w]);
+    if (picture) check(picture, w);
   }
   // Each line holding such a word read once at twice the size, whichever of its words need it.
   const larger = new Map<readonly OcrWord[], Promise<OcrWord[]>>();
@@ -168,13 +169,15 @@ async function verifyIdentifiers(
   );
   // An identifier the three readings agree on is drawings of known digits too, for the others' disputes (a receipt's
   // amounts may hold no 9 where its date does).
-  for (const { word, picture, agree } of heard) if (agree) knownDigits.set(picture, [...(knownDigits.get(picture) ?? []), word]);
+  for (const { word, picture, agree } of heard) if (agree) check(picture, word);
+  // Their digits cut out once a picture, asked of every word below.
+  const known = new Map<Bitmap, KnownDigits>();
+  const knownIn = (picture: Bitmap): KnownDigits => known.get(picture) ?? known.set(picture, knownDigits(picture, checked.get(picture) ?? [])).get(picture)!;
   for (const { word, picture, said, lowest, agree } of heard) {
     const disputes = said.filter((r) => r.confidence >= NO_READING && !sameCharacters(r.text, word.text));
-    const amountsHere = knownDigits.get(picture) ?? [];
     const lettersAgree = said.every((r) => r.confidence < NO_READING || sameLetters(r.text, word.text));
     if (disputes.length === 0) {
-      if (word.confidence < CONFIRMED && (agree || (lettersAgree && vouchedByAmounts(picture, word, amountsHere)))) word.confidence = CONFIRMED;
+      if (word.confidence < CONFIRMED && (agree || (lettersAgree && vouchedByAmounts(picture, word, knownIn(picture))))) word.confidence = CONFIRMED;
       continue;
     }
     // Another reading the engine gives some weight to. The word is the reading whose disputed digits are drawn as the
@@ -183,7 +186,7 @@ async function verifyIdentifiers(
     const core = trimEnds(word.text);
     const sameLength = disputes.every((r) => trimEnds(r.text).length === core.length);
     const candidates = [...new Set([word.text, ...disputes.map((r) => trimEnds(r.text)).filter((c) => c.length === core.length).map((c) => word.text.replace(core, c))])];
-    const drawn = lettersAgree ? candidates.filter((text) => vouchedByAmounts(picture, { ...word, text }, amountsHere, sameLength ? differing(text, candidates.filter((o) => o !== text)) : undefined)) : [];
+    const drawn = lettersAgree ? candidates.filter((text) => vouchedByAmounts(picture, word, knownIn(picture), sameLength ? differing(text, candidates.filter((o) => o !== text)) : undefined, text)) : [];
     const [alone, larger2] = said as [Reading, Reading];
     let text: string | undefined;
     if (drawn.length === 1) text = drawn[0]!;

@@ -1,7 +1,7 @@
 // The receipt's own glyphs as a second reader: a character the engine was unsure of is confirmed, or read otherwise, only by the same dots read elsewhere on the paper.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Bitmap } from '../../main/escpos/types.js';
-import { CONFIRMED, MAX_COMPARISONS, vouchedByAmounts, withGlyphs } from '../../main/ocr/glyphs.js';
+import { CONFIRMED, knownDigits, MAX_COMPARISONS, vouchedByAmounts, withGlyphs } from '../../main/ocr/glyphs.js';
 import { OcrPool, type OcrText, type OcrWord } from '../../main/ocr/index.js';
 import { renderReceipt } from '../support/render-receipt.js';
 import { laidOut } from '../../main/ocr/text.js';
@@ -188,6 +188,9 @@ describe('on receipts drawn in real fonts and read by tesseract.js', () => {
 });
 
 describe('digits vouched for by amounts the arithmetic checked', () => {
+  /** vouchedByAmounts with the amounts' digits cut out of the picture, as the reader cuts them once a picture. */
+  const vouched = (picture: Bitmap, word: OcrWord, amounts: OcrWord[], only?: ReadonlySet<number>): boolean => vouchedByAmounts(picture, word, knownDigits(picture, amounts), only);
+
   it("a receipt number's digits drawn as the same digits of the amounts are vouched for; one drawn as another digit there is not", () => {
     const { picture, text } = printed([
       { drawn: '10.70', read: '10.70', confidence: 0.95 },
@@ -199,18 +202,18 @@ describe('digits vouched for by amounts the arithmetic checked', () => {
     ]);
     const [ten, eight, right, misread, other] = wordsOf(text);
     const amounts = [ten!, eight!];
-    expect(vouchedByAmounts(picture, right!, amounts)).toBe(true);
-    expect(vouchedByAmounts(picture, misread!, amounts)).toBe(false);
+    expect(vouched(picture, right!, amounts)).toBe(true);
+    expect(vouched(picture, misread!, amounts)).toBe(false);
     // Without the 8.10 there is no drawing of an 8 among the amounts: not vouched for.
-    expect(vouchedByAmounts(picture, right!, [ten!])).toBe(false);
+    expect(vouched(picture, right!, [ten!])).toBe(false);
     // Every digit needs one: R1788's digits are all among the amounts' (1, 7, 8).
-    expect(vouchedByAmounts(picture, other!, amounts)).toBe(true);
+    expect(vouched(picture, other!, amounts)).toBe(true);
     // Asked of the characters other readings read otherwise only: R1078 without an 8 among the amounts is vouched
     // for at its 1 and 7, not at its 8.
-    expect(vouchedByAmounts(picture, right!, [ten!], new Set([1, 3]))).toBe(true);
-    expect(vouchedByAmounts(picture, right!, [ten!], new Set([4]))).toBe(false);
+    expect(vouched(picture, right!, [ten!], new Set([1, 3]))).toBe(true);
+    expect(vouched(picture, right!, [ten!], new Set([4]))).toBe(false);
     // The misread 8 (read 0) asked of alone: drawn as the amounts' 8, not vouched for as a 0.
-    expect(vouchedByAmounts(picture, misread!, amounts, new Set([4]))).toBe(false);
+    expect(vouched(picture, misread!, amounts, new Set([4]))).toBe(false);
   });
 
   it('a digit drawn at another fraction of a dot than any amount\'s is vouched for when the nearest drawing is of the same digit, by far', () => {
@@ -222,12 +225,12 @@ describe('digits vouched for by amounts the arithmetic checked', () => {
       { drawn: 'R107&', read: 'R1070', confidence: 0.9 },
     ]);
     const [ten, eight, right, misread] = wordsOf(text);
-    expect(vouchedByAmounts(picture, right!, [ten!, eight!])).toBe(true);
+    expect(vouched(picture, right!, [ten!, eight!])).toBe(true);
     // Nearest the amounts' 8, not their 0: not vouched for as a 0.
-    expect(vouchedByAmounts(picture, misread!, [ten!, eight!], new Set([4]))).toBe(false);
+    expect(vouched(picture, misread!, [ten!, eight!], new Set([4]))).toBe(false);
     // Without a drawing of an 8 among the amounts its nearest is a 0, too far to say anything.
-    expect(vouchedByAmounts(picture, right!, [ten!], new Set([4]))).toBe(false);
-    expect(vouchedByAmounts(picture, misread!, [ten!], new Set([4]))).toBe(false);
+    expect(vouched(picture, right!, [ten!], new Set([4]))).toBe(false);
+    expect(vouched(picture, misread!, [ten!], new Set([4]))).toBe(false);
   });
 
   it("a receipt number whose letters touch is vouched for by the digits it ends in, its last pieces", () => {
@@ -239,8 +242,22 @@ describe('digits vouched for by amounts the arithmetic checked', () => {
       { drawn: '=R1078', read: 'INR1070', confidence: 0.9 },
     ]);
     const [ten, eight, right, misread] = wordsOf(text);
-    expect(vouchedByAmounts(picture, right!, [ten!, eight!])).toBe(true);
-    expect(vouchedByAmounts(picture, misread!, [ten!, eight!], new Set([6]))).toBe(false);
+    expect(vouched(picture, right!, [ten!, eight!])).toBe(true);
+    expect(vouched(picture, misread!, [ten!, eight!], new Set([6]))).toBe(false);
+  });
+
+  it("a word among the known drawings is never vouched for by its own dots, read as it was or otherwise", () => {
+    const { picture, text } = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.5 },
+    ]);
+    const [ten, eight] = wordsOf(text);
+    const known = knownDigits(picture, [ten!, eight!]);
+    // Its 8 is the only 8 drawn: nothing but itself could say it is one.
+    expect(vouchedByAmounts(picture, eight!, known)).toBe(false);
+    expect(vouchedByAmounts(picture, eight!, known, new Set([0]), '8.10')).toBe(false);
+    // Its 1 and 0 are the 10.70's.
+    expect(vouchedByAmounts(picture, eight!, known, new Set([2, 3]), '8.10')).toBe(true);
   });
 
   it('a word whose ink does not part into its characters, or that holds no digit, is not vouched for', () => {
@@ -250,7 +267,7 @@ describe('digits vouched for by amounts the arithmetic checked', () => {
       { drawn: 'R', read: 'R', confidence: 0.6 },
     ]);
     const [amount, touching, letter] = wordsOf(text);
-    expect(vouchedByAmounts(picture, touching!, [amount!])).toBe(false);
-    expect(vouchedByAmounts(picture, letter!, [amount!])).toBe(false);
+    expect(vouched(picture, touching!, [amount!])).toBe(false);
+    expect(vouched(picture, letter!, [amount!])).toBe(false);
   });
 });
