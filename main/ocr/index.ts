@@ -297,8 +297,8 @@ function sameCharacters(a: string, b: string): boolean {
 async function readWhole(picture: Bitmap, pool: OcrPool): Promise<OcrText> {
   const parts = partsOf(picture, Math.min(pool.capacity, Math.floor(picture.height / MIN_PART_ROWS)));
   if (parts.length <= 1) return readSkipped(picture, await pool.recognize(picture), pool);
-  const texts = await Promise.all(parts.map((p) => pool.recognize(cropBitmap(picture, { x0: 0, y0: p.y0, x1: picture.width, y1: p.y1 }))));
-  return readSkipped(picture, laidOut(texts.flatMap((text, i) => text.lines.map((l) => movedDown(l, parts[i]!.y0)))), pool);
+  const texts = await Promise.all(parts.map((p) => readBox(picture, { x0: 0, y0: p.y0, x1: picture.width, y1: p.y1 }, pool)));
+  return readSkipped(picture, laidOut(texts.flat()), pool);
 }
 
 /**
@@ -308,14 +308,16 @@ async function readWhole(picture: Bitmap, pool: OcrPool): Promise<OcrText> {
  */
 async function readRows(picture: Bitmap, y0: number, y1: number, pool: OcrPool, scale = 1): Promise<Array<{ words: OcrWord[]; y: number }>> {
   const pad = Math.max(2, Math.round((y1 - y0) * 0.15));
-  const top = Math.max(0, Math.floor(y0 - pad));
-  const text = await pool.recognize(cropBitmap(picture, { x0: 0, y0: top, x1: picture.width, y1: y1 + pad }), scale);
-  return text.lines.map((l) => movedDown(l, top));
+  return readBox(picture, { x0: 0, y0: y0 - pad, x1: picture.width, y1: y1 + pad }, pool, scale);
 }
 
-/** A line read from a part of a picture cut `top` rows down, placed in the whole picture. */
-function movedDown(line: { words: OcrWord[]; y: number }, top: number): { words: OcrWord[]; y: number } {
-  return { y: line.y + top, words: line.words.map((w) => ({ ...w, ...(w.box ? { box: { ...w.box, y0: w.box.y0 + top, y1: w.box.y1 + top } } : {}) })) };
+/** The part of a picture inside `box` read on its own at `scale`; the lines read placed back in the whole picture's dots. */
+async function readBox(picture: Bitmap, box: Box, pool: OcrPool, scale = 1): Promise<Array<{ words: OcrWord[]; y: number }>> {
+  const left = Math.max(0, Math.floor(box.x0));
+  const top = Math.max(0, Math.floor(box.y0));
+  const text = await pool.recognize(cropBitmap(picture, { ...box, x0: left, y0: top }), scale);
+  const moved = (b: Box): Box => ({ x0: b.x0 + left, y0: b.y0 + top, x1: b.x1 + left, y1: b.y1 + top });
+  return text.lines.map((l) => ({ y: l.y + top, words: l.words.map((w) => (w.box ? { ...w, box: moved(w.box) } : w)) }));
 }
 
 /**
@@ -366,13 +368,8 @@ async function readSkipped(picture: Bitmap, text: OcrText, pool: OcrPool): Promi
  */
 async function readRest(picture: Bitmap, rest: PrintBox, pool: OcrPool): Promise<OcrWord[]> {
   const pad = Math.max(2, Math.round((rest.y1 - rest.y0) / 4));
-  const x0 = Math.max(0, Math.floor(rest.x0 - pad));
-  const y0 = Math.max(0, Math.floor(rest.y0 - pad));
-  const read = await pool.recognize(cropBitmap(picture, { x0, y0, x1: rest.x1 + pad, y1: rest.y1 + pad }), SECOND_READING_SCALE);
-  return read.lines
-    .flatMap((l) => l.words)
-    .filter((w) => w.box && /[\p{L}\p{N}]/u.test(w.text) && w.confidence >= NO_READING)
-    .map((w) => ({ ...w, box: { x0: w.box!.x0 + x0, y0: w.box!.y0 + y0, x1: w.box!.x1 + x0, y1: w.box!.y1 + y0 } }));
+  const lines = await readBox(picture, { x0: rest.x0 - pad, y0: rest.y0 - pad, x1: rest.x1 + pad, y1: rest.y1 + pad }, pool, SECOND_READING_SCALE);
+  return lines.flatMap((l) => l.words).filter((w) => w.box && /[\p{L}\p{N}]/u.test(w.text) && w.confidence >= NO_READING);
 }
 
 /** A part of a picture read on its own is at least this tall: about six lines of printer text. */
