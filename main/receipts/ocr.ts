@@ -164,9 +164,12 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   // the name takes the size. Any other such word sends the receipt to review (below).
   const sizeInDots = new Map(ocr.lines.flatMap((l) => l.words.flatMap((w) => (w.digitsInDots && SIZE_WORD.test(w.digitsInDots) ? [[w.text, w.digitsInDots] as const] : []))));
   const named = (description: string): string => (sizeInDots.size ? description.split(' ').map((w) => sizeInDots.get(w) ?? w).join(' ') : description);
-  const lines = result.transaction.lines.map((l) => (named(l.description) === l.description ? l : { ...l, description: named(l.description) }));
+  const lines = result.transaction.lines.map((l) => ({ ...l, description: named(l.description) }));
   const tx: Transaction = { ...result.transaction, lines, source: { ...result.transaction.source, ocr: { engine: ocr.engine, mean_confidence: ocr.confidence.toFixed(2) } } };
-  const problems = [...result.problems, ...lowConfidence(tx, texts, ocr, ctx.profile.dates.order)];
+  const order = ctx.profile.dates.order;
+  // What each field of the transaction was read from (its checks find its words in the evidence).
+  const checks = checksOf(tx, order);
+  const problems = [...result.problems, ...lowConfidence(tx, texts, ocr, order, checks)];
   // Items printed on two lines (name, then "qty x price   amount"): an amount alone on its line beside lines
   // that kept their "qty x price" lost those words in the reading, and would be taken as one of the item.
   const readTexts = ocr.lines.map((l) => texts[l.line] ?? '');
@@ -225,13 +228,16 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   if (ocr.lines.length === 0) {
     problems.push({ code: 'ocr_no_text', field: 'raw', message: 'The receipt was printed as a picture and no text could be read from it.' });
   }
-  const order = ctx.profile.dates.order;
+  /** Where the words the fields of one kind were read from sit in the evidence (read with look-alike letters as digits). */
+  const fieldWords = (kind: Check['kind']): WordAt[] => wordsWhere(ocr, texts, (w, line) => checks.some((c) => c.kind === kind && c.matches(amountReading(w), line)));
+  const unsure = (at: WordAt): boolean => ocr.lines[at.line]!.words[at.word]!.confidence < MIN_FIELD_CONFIDENCE.amount;
   return { status: result.status === 'unparsed' ? 'unparsed' : problems.length ? 'review' : 'ok', transaction: tx, problems,
-    // Read again before it may go out: the identifiers, and, when nothing but unsure words holds the receipt, the
-    // amounts read unsure (three readings that agree make them sure; the arithmetic already holds).
-    identifierWords: [...identifierWords(tx, texts, ocr, order), ...(problems.length && problems.every((p) => p.code === 'ocr_low_confidence') ? unsureAmountWords(tx, texts, ocr, order) : [])],
+    // Read again before it may go out (main/ocr/index.ts: verifyIdentifiers): the receipt number, date, time and card's
+    // last four, which nothing on the receipt checks, and, when nothing but unsure words holds the receipt, the amounts
+    // read unsure (three readings that agree make them sure; the arithmetic already holds).
+    identifierWords: [...fieldWords('identifier'), ...(problems.length && problems.every((p) => p.code === 'ocr_low_confidence') ? fieldWords('amount').filter(unsure) : [])],
     // Amounts the arithmetic checked: only when nothing but the reading's own doubts is wrong with the receipt.
-    amountWords: problems.every((p) => p.code.startsWith('ocr_')) ? amountWords(tx, texts, ocr, order) : [],
+    amountWords: problems.every((p) => p.code.startsWith('ocr_')) ? amountWords(tx, texts, ocr, checks) : [],
     // The receipt's sums do not hold: a digit of some amount was misread, however sure the engine was of it.
     misread: problems.some((p) => ARITHMETIC.has(p.code)),
   };
@@ -243,7 +249,7 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
  * alternative taken: its characters are the engine's). In an `ok` receipt the arithmetic checked
  * every one of them, so their glyphs are drawings of known digits (main/ocr/glyphs.ts: vouchedByAmounts).
  */
-function amountWords(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 'dmy' | 'mdy' | 'ymd'): WordAt[] {
+function amountWords(tx: Transaction, texts: string[], ocr: OcrEvidence, checks: readonly Check[]): WordAt[] {
   const forms = new Set<string>();
   for (const l of tx.lines) {
     const kobo = koboFromMoney(l.amount.replace(/^-/, ''));
@@ -252,8 +258,7 @@ function amountWords(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 
     const price = koboFromMoney(l.unit_price.replace(/^-/, ''));
     if (kobo && price && Math.round(Number(l.quantity) * price) === kobo) forms.add(String(price));
   }
-  const checks = checksOf(tx, order).filter((c) => c.kind === 'amount');
-  return wordsWhere(ocr, texts, (w, line) => PRICE_WORD.test(w) && amountReading(w) === w && (forms.has(digitsOf(w)) || checks.some((c) => c.matches(w, line))));
+  return wordsWhere(ocr, texts, (w, line) => PRICE_WORD.test(w) && amountReading(w) === w && (forms.has(digitsOf(w)) || checks.some((c) => c.kind === 'amount' && c.matches(w, line))));
 }
 
 /**
@@ -263,23 +268,6 @@ function amountWords(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 
  */
 export function readingVerdict(parsed: ParseResult): { settles: boolean; identifiers: WordAt[]; amounts: WordAt[]; misread: boolean } {
   return { settles: parsed.status === 'ok', identifiers: parsed.identifierWords ?? [], amounts: parsed.amountWords ?? [], misread: parsed.misread ?? false };
-}
-
-/** Where the words of amounts read below what an amount needs sit in the evidence. */
-function unsureAmountWords(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 'dmy' | 'mdy' | 'ymd'): WordAt[] {
-  const checks = checksOf(tx, order).filter((c) => c.kind === 'amount');
-  return wordsWhere(ocr, texts, (w, line) => checks.some((c) => c.matches(amountReading(w), line))).filter((at) => ocr.lines[at.line]!.words[at.word]!.confidence < MIN_FIELD_CONFIDENCE.amount);
-}
-
-/**
- * Where the words the receipt number, date, time and card's last four were read from sit in the
- * evidence ({ line: index into ocr.lines, word: index into its words }). Nothing on the receipt checks
- * these fields, so the reader reads each of these words again before the receipt may go out `ok`
- * (main/ocr/index.ts: verifyIdentifiers).
- */
-function identifierWords(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 'dmy' | 'mdy' | 'ymd'): WordAt[] {
-  const checks = checksOf(tx, order).filter((c) => c.kind === 'identifier');
-  return wordsWhere(ocr, texts, (w, line) => checks.some((c) => c.matches(amountReading(w), line)));
 }
 
 /** A word of the evidence: { line: index into ocr.lines, word: index into its words }. */
@@ -371,7 +359,7 @@ function checksOf(tx: Transaction, order: 'dmy' | 'mdy' | 'ymd'): Check[] {
   return checks;
 }
 
-function lowConfidence(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 'dmy' | 'mdy' | 'ymd'): Problem[] {
+function lowConfidence(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 'dmy' | 'mdy' | 'ymd', checks: readonly Check[]): Problem[] {
   const problems: Problem[] = [];
   // A date with digits after it but no time read: the time was printed and misread, not absent.
   if (tx.issued_at.slice(11, 19) === '00:00:00') {
@@ -384,7 +372,7 @@ function lowConfidence(tx: Transaction, texts: string[], ocr: OcrEvidence, order
       }
     }
   }
-  for (const check of checksOf(tx, order)) {
+  for (const check of checks) {
     let worst: { text: string; confidence: number } | null = null;
     for (const l of ocr.lines) {
       const line = texts[l.line] ?? '';
