@@ -1,6 +1,6 @@
 // The receipt's own glyphs as a second reader: a printer driver draws every "7" of a receipt from the same font at the same size, so a character's dots match the dots of the same character elsewhere on the paper.
 import type { Bitmap } from '../escpos/types.js';
-import { AMOUNT_WORD, laidOut, type OcrText, type OcrWord } from './text.js';
+import { AMOUNT_WORD, LOOK_ALIKES, laidOut, type OcrText, type OcrWord } from './text.js';
 
 /** A character's dots, cut out of the picture at its ink's bounds. */
 interface Glyph {
@@ -79,14 +79,15 @@ function glyphsOf(picture: Bitmap, text: OcrText, digitsAtEnd = false): Map<OcrW
       }
       if (runs.some(([a, b]) => b - a > MAX_GLYPH_WIDTH)) continue;
       // Fewer pieces than characters: with `digitsAtEnd`, the digits a word ends in are its last pieces when its letters
-      // touch ("INV-" drawn in three pieces); the rest is left blank (ink 0). A piece taken for the wrong character is
-      // never near a drawing of the digit it is taken for (a sign or a letter, or two digits in one piece).
+      // touch ("INV-" drawn in three pieces); the rest is left blank (ink 0).
       const digits = /\d+$/.exec(word.text)?.[0].length ?? 0;
       if (runs.length !== chars.length && !(digitsAtEnd && runs.length < chars.length && runs.length > digits && digits > 0)) continue;
-      const blank = chars.length - runs.length;
+      // In fewer pieces, only the digits it ends in are placed (its last pieces); whichever characters before them touch,
+      // every one of those is left blank ("09-May-2025" with "Ma" touching: its 0 would be taken for its 9).
+      const placed = runs.length === chars.length ? runs : runs.slice(-digits);
       out.set(
         word,
-        [...Array(blank).fill(null), ...runs].map((run: [number, number] | null, k) => {
+        [...Array(chars.length - placed.length).fill(null), ...placed].map((run: [number, number] | null, k) => {
           if (!run) return { width: 0, height: 0, rows: new Uint32Array(0), ink: 0, shape: '', label: chars[k]!, word };
           const [a, b] = run;
           let top = y1;
@@ -147,8 +148,8 @@ function distance(a: Glyph, b: Glyph): number {
   return best / Math.max(a.ink, b.ink, 1);
 }
 
-/** Letters the engine reads for digits and digits for letters (see LOOK_ALIKES in receipts/ocr.ts): never taken on the engine's word alone. */
-const DIGIT_LOOK_ALIKES = /[OoDQIl|iSsBZzg]/;
+/** Letters the engine reads for digits and digits for letters (LOOK_ALIKES): never taken on the engine's word alone. */
+const DIGIT_LOOK_ALIKES = new Set(Object.keys(LOOK_ALIKES));
 /** The engine's confidence in a word below which even a letter that looks like no digit needs a witness. */
 const UNWITNESSED_LETTER = 0.75;
 
@@ -282,7 +283,7 @@ function glyphVerdicts(picture: Bitmap, text: OcrText): Map<OcrWord, GlyphVerdic
       }
       // A letter no other word drew alike (a receipt number's prefix is often the only "R" of its size) is left to the
       // engine when it was fairly sure of the word and the letter cannot be taken for a digit.
-      if (!dots && /\p{L}/u.test(g.label) && !DIGIT_LOOK_ALIKES.test(g.label) && word.confidence >= UNWITNESSED_LETTER) return g.label;
+      if (!dots && /\p{L}/u.test(g.label) && !DIGIT_LOOK_ALIKES.has(g.label) && word.confidence >= UNWITNESSED_LETTER) return g.label;
       if (!dots || (dots.label !== g.label && dots.witnesses < 2)) {
         confirmed = false;
         return g.label;
@@ -352,25 +353,79 @@ export function knownDigits(picture: Bitmap, words: readonly OcrWord[]): KnownDi
  * reading) to look at, when other readings differ from it only there.
  */
 export function vouchedByAmounts(picture: Bitmap, word: OcrWord, known: KnownDigits, only?: ReadonlySet<number>, reading = word.text): boolean {
+  const verdicts = digitVerdicts(picture, word, known, reading, true);
+  if (!verdicts) return false;
+  const asked = verdicts.filter((v) => !only || only.has(v.index));
+  return asked.length > 0 && asked.every((v) => v.drawn === 'same');
+}
+
+/**
+ * Whether some digit of `word` is drawn as another digit among the `known` drawings: the same dots as
+ * known drawings all of another digit, or nearest, by far, another digit's drawings (the rule that
+ * vouches: on the glyph study's 16,800 digits read right it never named another digit). Three readings
+ * that agree can all be wrong alike (a proportional "9" read "8" in a date each time, at 93 %); the
+ * dots still are a 9's. Only a word whose ink parts into its characters is asked.
+ */
+export function contradictedByAmounts(picture: Bitmap, word: OcrWord, known: KnownDigits): boolean {
+  return digitVerdicts(picture, word, known, word.text, false)?.some((v) => v.drawn === 'other') ?? false;
+}
+
+/**
+ * Each digit of `word` read as `reading` against the known drawings (never the word's own): `same` when
+ * it has the dots of known drawings all of its digit, or is nearest, by far, its digit's drawings;
+ * `other` when either holds of another digit; else `unknown` (an uncut digit is unknown). Null when the
+ * word's ink does not part into its characters, unless `digitsAtEnd` and its letters touch and its digits
+ * are its last pieces (enough to vouch: a piece taken for the wrong digit is drawn as no known drawing
+ * of it; not to gainsay, where such a piece would be drawn as another digit).
+ */
+function digitVerdicts(picture: Bitmap, word: OcrWord, known: KnownDigits, reading: string, digitsAtEnd: boolean): Array<{ index: number; drawn: 'same' | 'other' | 'unknown' }> | null {
   const asRead = reading === word.text ? word : { ...word, text: reading };
-  const own = glyphsOf(picture, asText([asRead]), true).get(asRead);
-  if (!own) return false;
+  const own = glyphsOf(picture, asText([asRead]), digitsAtEnd).get(asRead);
+  if (!own) return null;
   const others = known.glyphs.filter((k) => k.word !== word);
-  let digits = 0;
-  for (const [i, g] of own.entries()) {
-    if (!/\d/.test(g.label) || (only && !only.has(i))) continue;
-    digits++;
-    if (g.ink === 0) return false;
+  const out: Array<{ index: number; drawn: 'same' | 'other' | 'unknown' }> = [];
+  for (const [index, g] of own.entries()) {
+    if (!/\d/.test(g.label)) continue;
+    if (g.ink === 0) {
+      out.push({ index, drawn: 'unknown' });
+      continue;
+    }
     const nearest = new Map<string, number>();
     for (const k of others) {
       const d = k.shape === g.shape ? 0 : distance(g, k);
       if (d < (nearest.get(k.label) ?? Infinity)) nearest.set(k.label, d);
     }
-    // Drawn with the same dots as known digits: all of them the same digit. Else the nearest known digit, by far.
-    const same = [...nearest].filter(([, d]) => d <= SAME);
-    if (same.length ? same.some(([label]) => label !== g.label) : !nearestIs(nearest, g.label, VOUCH_WITHIN, VOUCH_FARTHER)) return false;
+    // Drawn with the same dots as known digits: all of them one digit. Else the nearest known digit, by far.
+    const same = new Set([...nearest].filter(([, d]) => d <= SAME).map(([label]) => label));
+    const [only] = same;
+    const drawnAs = same.size ? (same.size === 1 ? only : undefined) : [...nearest.keys()].find((label) => nearestIs(nearest, label, VOUCH_WITHIN, VOUCH_FARTHER));
+    out.push({ index, drawn: drawnAs === undefined ? 'unknown' : drawnAs === g.label ? 'same' : 'other' });
   }
-  return digits > 0;
+  return out;
+}
+
+/**
+ * `reading` (a reading of `word`) with each look-alike letter (LOOK_ALIKES: "O" for 0, "B" for 8) and each
+ * sign the engine put for a character it could not place ("©", "®") read as a digit where the dots under it
+ * are the same, within SAME, as known drawings of that digit and of no other (for a letter: of the digit it
+ * looks like). The same dots tell O from 0 where the nearest drawing cannot: a letter O is a fifth of its
+ * dots or more from any 0 of the same font. The reading as it was where its characters do not part as the
+ * word's dots do; the word's own drawings never count.
+ */
+export function digitsByKnownDots(picture: Bitmap, word: OcrWord, known: KnownDigits, reading: string): string {
+  const asRead = { ...word, text: reading };
+  const own = glyphsOf(picture, asText([asRead]), true).get(asRead);
+  if (!own) return reading;
+  const others = known.glyphs.filter((k) => k.word !== word);
+  return own
+    .map((g) => {
+      const sign = !/[\p{L}\p{N}]/u.test(g.label) && !PUNCTUATION.test(g.label);
+      if (g.ink === 0 || !(sign || DIGIT_LOOK_ALIKES.has(g.label))) return g.label;
+      const labels = new Set(others.filter((k) => (k.shape === g.shape ? 0 : distance(g, k)) <= SAME).map((k) => k.label));
+      const [digit] = labels;
+      return digit !== undefined && labels.size === 1 && (sign || LOOK_ALIKES[g.label] === digit) ? digit : g.label;
+    })
+    .join('');
 }
 
 /** The confidence of a word every character of which the receipt's glyphs confirm: above what any field needs. */

@@ -4,8 +4,8 @@ import type { Bitmap } from '../escpos/types.js';
 import { cropBitmap } from './image.js';
 import { joinPictureText, picturesToRead, type PictureLines } from './join.js';
 import { OcrPool } from './pool.js';
-import { AMOUNT_WORD, laidOut, meanConfidence, type OcrText, type OcrWord } from './text.js';
-import { CONFIRMED, knownDigits, vouchedByAmounts, withGlyphs, type KnownDigits } from './glyphs.js';
+import { AMOUNT_WORD, LOOK_ALIKE_BESIDE_DIGIT, LOOK_ALIKES, laidOut, meanConfidence, type OcrText, type OcrWord } from './text.js';
+import { CONFIRMED, contradictedByAmounts, digitsByKnownDots, knownDigits, vouchedByAmounts, withGlyphs, type KnownDigits } from './glyphs.js';
 import { unreadPrint, type PrintBox } from './unread.js';
 
 export { OcrPool, OcrFailed, OCR_ENGINE, bundledLangPath, type OcrPoolOptions } from './pool.js';
@@ -105,13 +105,15 @@ export const AGREEING_FLOOR = 0.5;
 /**
  * How sure each of the two other readings (alone, and its line alone at twice the size) must be, when
  * they read the same characters and the first reading read otherwise, for the word to take their
- * reading. On the test generator's seeds 101 to 808 the two agreed against the first 23 times: right
- * 21 times, and every time both were at 80 % or more (15); the two wrong were a receipt number's 0
- * read as the letter O at 63 % and 24 % (a look-alike letter beside digits goes to review anyway).
- * The first reading is the engine's page layout guessing at a character it could not place ("©7:29",
- * "14.40", "INV-046293" for INV-046299); a word cut out of its context is read on its own.
+ * reading: as sure as three readings that agree must be (AGREEING_FLOOR). On the test generator's
+ * seeds 101 to 808 and 909 to 2020 (800 receipts) the two agreed against the first 48 times: right 43
+ * times, from 22 % up; the 5 wrong were all a character read as its look-alike ("RO56373" for R056373,
+ * "25-0ct-2025"), which only the dots can settle (digitsByKnownDots): the word never takes such a
+ * reading (plainReading, lookAlikeSwapped). The first reading is the
+ * engine's page layout guessing at a character it could not place ("©7:29", "14.40", "R269468" for
+ * R269469, "R8860718" for R880718); a word cut out of its context is read on its own.
  */
-export const REREADS_AGREE = 0.8;
+export const REREADS_AGREE = AGREEING_FLOOR;
 
 /**
  * The reading with each identifier's word read below SURE_IDENTIFIER read twice more (at once in the
@@ -136,11 +138,15 @@ async function verifyIdentifiers(
   const pictureOf = new Map<OcrWord, Bitmap>();
   texts.forEach((t, i) => t.lines.forEach((l) => l.words.forEach((w) => pictureOf.set(w, pictures[i]!))));
   const words = new Map<OcrWord, OcrWord[]>();
+  /** Identifiers the engine was sure of: not read again, but their dots are still asked (contradictedByAmounts). */
+  const sure: OcrWord[] = [];
   for (const { line, word } of identifiers) {
     const w = read.read.lines[line]?.words[word];
-    if (w?.box && pictureOf.has(w) && w.confidence < SURE_IDENTIFIER) words.set(w, read.read.lines[line]!.words);
+    if (!w?.box || !pictureOf.has(w)) continue;
+    if (w.confidence < SURE_IDENTIFIER) words.set(w, read.read.lines[line]!.words);
+    else sure.push(w);
   }
-  if (words.size === 0) return read;
+  if (words.size === 0 && (sure.length === 0 || amounts.length === 0)) return read;
   /** Pictures with a word read otherwise. */
   const changed = new Set<Bitmap>();
   // The words of amounts the arithmetic checked, by picture (and below, of identifiers the three readings agree on).
@@ -163,22 +169,35 @@ async function verifyIdentifiers(
       ]);
       const lowest = Math.min(word.confidence, ...readings.flat().map((w) => w.confidence));
       const said: Reading[] = readings.map((r) => ({ text: r.map((w) => w.text).join(''), confidence: r.length ? Math.min(...r.map((w) => w.confidence)) : 0 }));
-      const agree = lowest >= AGREEING_FLOOR && said.every((r) => sameCharacters(r.text, word.text));
-      return { word, picture, said, lowest, agree };
+      return { word, picture, said, lowest, agree: false };
     }),
   );
-  // An identifier the three readings agree on is drawings of known digits too, for the others' disputes (a receipt's
-  // amounts may hold no 9 where its date does).
+  // A look-alike letter or a sign the engine could not place, drawn with the same dots as the checked amounts' digits,
+  // is that digit in every reading ("RO71012" where the totals' 0s have those dots is R071012).
+  const byAmounts = new Map<Bitmap, KnownDigits>();
+  for (const h of heard) {
+    const { word, picture } = h;
+    const amountsKnown = byAmounts.get(picture) ?? byAmounts.set(picture, knownDigits(picture, checked.get(picture) ?? [])).get(picture)!;
+    const asDigits = digitsByKnownDots(picture, word, amountsKnown, word.text);
+    if (asDigits !== word.text) {
+      word.text = asDigits;
+      changed.add(picture);
+    }
+    for (const r of h.said) r.text = digitsByKnownDots(picture, word, amountsKnown, r.text);
+    h.agree = h.lowest >= AGREEING_FLOOR && h.said.every((r) => bearsOut(r.text, word.text)) && !contradictedByAmounts(picture, word, amountsKnown);
+  }
+  // An identifier the three readings agree on (and the amounts do not gainsay) is drawings of known digits too, for the
+  // others' disputes (a receipt's amounts may hold no 9 where its date does).
   for (const { word, picture, agree } of heard) if (agree) check(picture, word);
   // Their digits cut out once a picture, asked of every word below.
   const known = new Map<Bitmap, KnownDigits>();
   const knownIn = (picture: Bitmap): KnownDigits => known.get(picture) ?? known.set(picture, knownDigits(picture, checked.get(picture) ?? [])).get(picture)!;
-  for (const { word, picture, said, lowest, agree } of heard) {
-    const disputes = said.filter((r) => r.confidence >= NO_READING && !sameCharacters(r.text, word.text));
-    const lettersAgree = said.every((r) => r.confidence < NO_READING || sameLetters(r.text, word.text));
+  const settle = ({ word, picture, said, lowest, agree }: (typeof heard)[number]): void => {
+    const disputes = said.filter((r) => r.confidence >= NO_READING && !bearsOut(r.text, word.text));
+    const lettersAgree = said.every((r) => r.confidence < NO_READING || sameLetters(r.text, word.text) || bearsOut(r.text, word.text));
     if (disputes.length === 0) {
       if (word.confidence < CONFIRMED && (agree || (lettersAgree && vouchedByAmounts(picture, word, knownIn(picture))))) word.confidence = CONFIRMED;
-      continue;
+      return;
     }
     // Another reading the engine gives some weight to. The word is the reading whose disputed digits are drawn as the
     // same digits of amounts the arithmetic checked (and never as others), when exactly one is and every reading has
@@ -190,23 +209,59 @@ async function verifyIdentifiers(
     const [alone, larger2] = said as [Reading, Reading];
     let text: string | undefined;
     if (drawn.length === 1) text = drawn[0]!;
-    // Else read alike twice out of its context, surely: what both read (the line's reading has no neighbour's sign
-    // caught at its edge).
-    else if (sameCharacters(alone.text, larger2.text) && Math.min(alone.confidence, larger2.confidence) >= REREADS_AGREE) text = larger2.text;
+    // Else read alike twice out of its context: what both read (the line's reading has no neighbour's sign caught at its
+    // edge), when that is letters, digits and an identifier's punctuation, and not a character read as its look-alike.
+    else if (sameCharacters(alone.text, larger2.text) && Math.min(alone.confidence, larger2.confidence) >= REREADS_AGREE && plainReading(larger2.text) && !lookAlikeSwapped(word.text, larger2.text)) text = larger2.text;
     if (text === undefined) {
       word.confidence = lowest / 2;
-      continue;
+      return;
     }
     word.confidence = CONFIRMED;
-    if (text === word.text) continue;
+    if (text === word.text) return;
     word.text = text;
     changed.add(picture);
+  };
+  for (const h of heard) {
+    settle(h);
+    // However the readings settled it, a digit drawn as another digit of the known drawings holds the word for a person.
+    if (contradictedByAmounts(h.picture, h.word, knownIn(h.picture))) h.word.confidence = Math.min(h.word.confidence, h.lowest / 2);
+  }
+  for (const word of sure) {
+    const picture = pictureOf.get(word)!;
+    if (contradictedByAmounts(picture, word, knownIn(picture))) word.confidence /= 2;
   }
   for (const line of read.read.lines) line.confidence = meanConfidence(line.words);
   read.read.confidence = meanConfidence(read.read.lines.flatMap((l) => l.words));
   if (changed.size === 0) return read;
   // A word read otherwise: the pictures' lines laid out again with it, and joined to the receipt's text anew.
   return joinPictureText(receipt, texts.map((t, i) => (changed.has(pictures[i]!) ? laidOut(t.lines) : t)));
+}
+
+/**
+ * Whether another reading of a word bears it out: the same characters (sameCharacters); or the same but
+ * where it has a sign the engine puts for a character it could not place ("©51657" for 051657 says
+ * nothing of the first digit); or the same time with its colon read as a point ("07.57", "07:57").
+ */
+function bearsOut(reading: string, word: string): boolean {
+  if (sameCharacters(reading, word)) return true;
+  const [r, w] = [[...trimPunctuation(reading)], [...trimPunctuation(word)]];
+  if (r.length === 0 || r.length !== w.length) return false;
+  if (TIME.test(r.join('')) && TIME.test(w.join(''))) return r.join('').replace('.', ':') === w.join('').replace('.', ':');
+  return r.every((c, i) => c === w[i] || (UNPLACED.test(c) && /[\p{L}\p{N}]/u.test(w[i]!)));
+}
+
+/** A sign the engine reads for a character it could not place ("©", "®", "€", "»"): neither a letter, a digit, nor an identifier's punctuation. */
+const UNPLACED = /^[^\p{L}\p{N}\s.,:;\-\/]$/u;
+const TIME = /^\d{1,2}[.:]\d{2}$/;
+/** A reading without the punctuation a crop catches at either end (a neighbour's colon or point); other signs kept. */
+const trimPunctuation = (s: string): string => s.replace(/^[.,:;'"`]+|[.,:;'"`]+$/g, '');
+/** A reading of letters, digits and an identifier's punctuation, with no look-alike letter beside a digit ("RO56373"). */
+const plainReading = (s: string): boolean => /^[\p{L}\p{N}.,:;\-\/]+$/u.test(trimEnds(s)) && !LOOK_ALIKE_BESIDE_DIGIT.test(trimEnds(s));
+
+/** Two readings of as many characters where one has a look-alike letter and the other the digit it looks like ("RO56373", "R056373"). */
+function lookAlikeSwapped(a: string, b: string): boolean {
+  const [x, y] = [[...trimEnds(a)], [...trimEnds(b)]];
+  return x.length === y.length && x.some((c, i) => LOOK_ALIKES[c] === y[i] || LOOK_ALIKES[y[i]!] === c);
 }
 
 /** What one of the other readings of a word said: its words' texts joined, and the least sure of them. */

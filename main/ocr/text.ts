@@ -13,6 +13,11 @@ export interface OcrWord {
   digitsInDots?: string;
 }
 
+/** Letters the engine reads for digits in printed figures, each with the digit it stands for ("1,25O.00", "RO71012"). */
+export const LOOK_ALIKES: Readonly<Record<string, string>> = { O: '0', o: '0', D: '0', Q: '0', I: '1', l: '1', '|': '1', i: '1', S: '5', s: '5', B: '8', Z: '2', z: '2', g: '9' };
+/** A look-alike letter next to a digit ("RO10431": R010431 or RO10431?). */
+export const LOOK_ALIKE_BESIDE_DIGIT = /[OoDQIl|iSsBZzg](?=\d)|(?<=\d)[OoDQIl|iSsBZzg]/;
+
 /** A confidence as it is stored and shown: two decimals. */
 export function roundConfidence(n: number): number {
   return Math.round(n * 100) / 100;

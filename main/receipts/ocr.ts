@@ -1,5 +1,6 @@
 // Receipts read from printed pictures: amounts chosen between OCR look-alikes by the arithmetic, and fields read with low confidence held for review.
 import type { DecodedReceipt } from '../escpos/types.js';
+import { LOOK_ALIKE_BESIDE_DIGIT, LOOK_ALIKES } from '../ocr/text.js';
 import type { Problem } from '../store/types.js';
 import { findDate } from './dates.js';
 import { koboFromMoney } from './money.js';
@@ -29,8 +30,7 @@ export interface OcrEvidence {
  */
 export const MIN_FIELD_CONFIDENCE = { identifier: 0.9, amount: 0.6 } as const;
 
-/** Letters the engine reads for digits in a printed amount; only ever swapped inside a token that already holds digits. */
-const LOOK_ALIKES: Record<string, string> = { O: '0', o: '0', D: '0', Q: '0', I: '1', l: '1', '|': '1', i: '1', S: '5', s: '5', B: '8', Z: '2', z: '2', g: '9' };
+// Look-alike letters (LOOK_ALIKES) are only ever swapped for digits inside a token that already holds digits.
 const TOKEN = /(?<=^|\s)[-+]?(?:NGN|N)?[0-9OoDQIl|iSsBZzg,.]*\d[0-9OoDQIl|iSsBZzg,.]*(?=\s|$)/g;
 const AMOUNT = /^[-+]?(?:NGN|N)?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}$/;
 
@@ -117,8 +117,6 @@ const SIZE_WORD = /^\d+(?:[.,]\d+)?(?:m[l|!]|c[l|!]|[l|!]|ltr|litres?|g|kg|mg|pc
 /** A price inside an item's name: no product is called "422.71" (sizes and strengths are "500mg", "80/480", "75cl"). */
 const PRICE_WORD = /(?<![\w.,])(?:NGN|N)?\d[\d,]*\.\d{2}(?![\w.,])/;
 
-/** A look-alike letter (see LOOK_ALIKES) next to a digit. */
-const LOOK_ALIKE_BESIDE_DIGIT = /[OoDQIl|iSsBZzg](?=\d)|(?<=\d)[OoDQIl|iSsBZzg]/;
 
 const CARD_LINE = /^\s*card\s*(?:no\.?|number|#)?\s*:/i;
 

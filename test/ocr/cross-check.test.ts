@@ -1,6 +1,6 @@
 // The second reading of a picture checked against the first: identifiers the two read differently are unsure, amounts are left to the arithmetic.
 import { describe, expect, it } from 'vitest';
-import type { DecodedReceipt } from '../../main/escpos/types.js';
+import type { Bitmap, DecodedReceipt } from '../../main/escpos/types.js';
 import { readPictures, type OcrPool, type OcrText } from '../../main/ocr/index.js';
 import { printed } from './dots.js';
 
@@ -184,15 +184,35 @@ describe("the identifiers of a reading that settles, read again before it may go
     expect(calls.sort()).toEqual(['alone', 'larger', 'page']);
   });
 
-  it('a word both other readings read alike at 80 % or more takes their reading, and its line is laid out again; less sure, it stays disputed', async () => {
+  it('a word both other readings read alike at 50 % or more takes their reading, and its line is laid out again; less sure, it stays disputed', async () => {
     const first = page([word('Time:', 0.95, 80), word('©7:29', 0.77, 140)]);
     const settlesWithTime = () => ({ settles: true, identifiers: [{ line: 0, word: 1 }] });
-    const read = await readPictures(pictureReceipt(), scripted(first, () => page([word('07:29', 0.88, 20)]), () => page([word('Time:', 0.9, 80), word('07:29', 0.86, 140)])), settlesWithTime);
+    const read = await readPictures(pictureReceipt(), scripted(first, () => page([word('07:29', 0.58, 20)]), () => page([word('Time:', 0.9, 80), word('07:29', 0.86, 140)])), settlesWithTime);
     expect(read!.read.lines[0]!.words[1]).toMatchObject({ text: '07:29', confidence: 0.9 });
     expect(read!.receipt.lines[read!.read.lines[0]!.line]!.text).toMatch(/Time:\s+07:29$/);
-    const unsure = await readPictures(pictureReceipt(), scripted(first, () => page([word('07:29', 0.88, 20)]), () => page([word('Time:', 0.9, 80), word('07:29', 0.79, 140)])), settlesWithTime);
-    expect(unsure!.read.lines[0]!.words[1]).toMatchObject({ text: '©7:29', confidence: 0.385 });
+    const unsure = await readPictures(pictureReceipt(), scripted(first, () => page([word('07:29', 0.88, 20)]), () => page([word('Time:', 0.9, 80), word('07:29', 0.45, 140)])), settlesWithTime);
+    expect(unsure!.read.lines[0]!.words[1]).toMatchObject({ text: '©7:29', confidence: 0.225 });
     expect(unsure!.receipt.lines[0]!.text).toContain('©7:29');
+  });
+
+  it('a reading that has a look-alike letter where the word has its digit is never taken, however sure both are: only dots tell O from 0', async () => {
+    const first = page([word('No:', 0.95, 80), word('R056373', 0.8, 120)]);
+    const read = await readPictures(pictureReceipt(), scripted(first, () => page([word('RO56373', 0.88, 20)]), () => page([word('No:', 0.9, 80), word('RO56373', 0.86, 120)])), settlesWithNumber);
+    expect(read!.read.lines[0]!.words[1]).toMatchObject({ text: 'R056373', confidence: 0.4 });
+  });
+
+  it("a sign the engine put for a character it could not place, or a time's colon read as a point, disputes nothing", async () => {
+    const first = page([word('No:', 0.95, 80), word('051657', 0.87, 120)]);
+    const sign = await readPictures(pictureReceipt(), scripted(first, () => page([word('051657', 0.93, 20)]), () => page([word('No:', 0.9, 80), word('©51657', 0.92, 120)])), settlesWithNumber);
+    expect(sign!.read.lines[0]!.words[1]).toMatchObject({ text: '051657', confidence: 0.9 });
+    // In the word itself a sign is no digit: the word the others read alike is taken.
+    const inWord = await readPictures(pictureReceipt(), scripted(page([word('No:', 0.95, 80), word('©51657', 0.87, 120)]), () => page([word('051657', 0.93, 20)]), () => page([word('No:', 0.9, 80), word('051657', 0.92, 120)])), settlesWithNumber);
+    expect(inWord!.read.lines[0]!.words[1]).toMatchObject({ text: '051657', confidence: 0.9 });
+    const time = await readPictures(pictureReceipt(), scripted(page([word('Time:', 0.95, 80), word('07:57', 0.87, 140)]), () => page([word('07.57', 0.61, 20)]), () => page([word('Time:', 0.9, 80), word('07:57', 0.92, 140)])), settlesWithNumber);
+    expect(time!.read.lines[0]!.words[1]).toMatchObject({ text: '07:57', confidence: 0.9 });
+    // Another digit is a dispute, sign or not.
+    const other = await readPictures(pictureReceipt(), scripted(first, () => page([word('©51657', 0.93, 20)]), () => page([word('No:', 0.9, 80), word('©51658', 0.92, 120)])), settlesWithNumber);
+    expect(other!.read.lines[0]!.words[1]!.confidence).toBeLessThan(0.9);
   });
 
   it('a word read otherwise in a reading that still does not settle is read so in its line too (text and words never disagree)', async () => {
@@ -265,6 +285,66 @@ describe("the identifiers of a reading that settles, read again before it may go
     const read = await readPictures(receipt, pool, judged);
     expect(read!.read.lines[1]!.words[0]).toMatchObject({ text: '1781', confidence: 0.9 });
     expect(read!.read.lines[2]!.words[0]).toMatchObject({ text: 'R1078', confidence: 0.9 });
+  });
+
+  /** A pool over printed dots: the page as `text`, the number's line at twice the size and the number alone as given. */
+  function dotsPool(picture: { height: number }, text: OcrText, box: { x0: number; x1: number }, larger: string, alone: string, confidence = 0.9): OcrPool {
+    const at = { x0: box.x0, x1: box.x1, y0: 0, y1: 7 };
+    return {
+      capacity: 1,
+      recognize: (bitmap: { height: number }, scale = 1) =>
+        Promise.resolve(scale !== 1 ? page([{ text: larger, confidence, box: at }]) : bitmap.height < picture.height ? page([{ text: alone, confidence, box: at }]) : structuredClone(text)),
+    } as unknown as OcrPool;
+  }
+  const onDots = (picture: Bitmap): DecodedReceipt => ({ ...pictureReceipt(), pictures: [{ ...picture, kind: 'raster', source: 'GS v 0', line: 0, align: 'left', paperDots: 576, offset: 0 }] });
+  const withAmounts = (identifier: number) => () => ({ settles: true, identifiers: [{ line: identifier, word: 0 }], amounts: [{ line: 0, word: 0 }, { line: 1, word: 0 }] });
+
+  it("a receipt number read alike three times is held when a digit's dots are another digit's among the checked amounts", async () => {
+    // The 8 of R1078 read as 0 by the page, alone and at twice the size (a consistent misread, as a proportional 9 read 8).
+    const { picture, text } = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      { drawn: 'R1078', read: 'R1070', confidence: 0.93 },
+    ]);
+    const box = text.lines[2]!.words[0]!.box!;
+    const read = await readPictures(onDots(picture), dotsPool(picture, text, box, 'R1070', 'R1070'), withAmounts(2));
+    expect(read!.read.lines[2]!.words[0]!.text).toBe('R1070');
+    expect(read!.read.lines[2]!.words[0]!.confidence).toBeLessThan(0.9);
+    // Read at 96 % it is not read again, and still held by its dots.
+    const sure = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      { drawn: 'R1078', read: 'R1070', confidence: 0.96 },
+    ]);
+    const held = await readPictures(onDots(sure.picture), dotsPool(sure.picture, sure.text, box, 'R1070', 'R1070'), withAmounts(2));
+    expect(held!.read.lines[2]!.words[0]!.confidence).toBeCloseTo(0.48);
+    // Drawn as it was read, three readings that agree make it sure.
+    const right = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      { drawn: 'R1070', read: 'R1070', confidence: 0.8 },
+    ]);
+    const agreed = await readPictures(onDots(right.picture), dotsPool(right.picture, right.text, box, 'R1070', 'R1070'), withAmounts(2));
+    expect(agreed!.read.lines[2]!.words[0]).toMatchObject({ text: 'R1070', confidence: 0.9 });
+  });
+
+  it("a reading with the letter O where the amounts' 0s have the same dots agrees with the word's 0", async () => {
+    const { picture, text } = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      { drawn: 'R1070', read: 'R1070', confidence: 0.8 },
+    ]);
+    const box = text.lines[2]!.words[0]!.box!;
+    const read = await readPictures(onDots(picture), dotsPool(picture, text, box, 'R1070', 'R1O7O', 0.85), withAmounts(2));
+    expect(read!.read.lines[2]!.words[0]).toMatchObject({ text: 'R1070', confidence: 0.9 });
+    // Drawn as the letter O, the same readings are a dispute no reading settles: held.
+    const letter = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      { drawn: 'R1O7O', read: 'R1070', confidence: 0.8 },
+    ]);
+    const held = await readPictures(onDots(letter.picture), dotsPool(letter.picture, letter.text, box, 'R1070', 'R1O7O', 0.85), withAmounts(2));
+    expect(held!.read.lines[2]!.words[0]!.confidence).toBeLessThan(0.9);
   });
 
   it('an identifier read at 95 % or more, and the words no identifier was read from, are not read again', async () => {

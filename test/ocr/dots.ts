@@ -11,6 +11,8 @@ export const FONT: Record<string, string[]> = {
   '8': [' ### ', '#   #', '#   #', ' ### ', '#   #', '#   #', ' ### '],
   // An 8 drawn at another fraction of a dot: two edge dots more than '8' (a tenth of its ink), far from every other digit.
   '&': [' ####', '#   #', '#   #', ' ### ', '#   #', '#   #', '#### '],
+  // The letter O: a 0 without its stroke, three dots (a sixth of its ink) from any 0.
+  O: [' ### ', '#   #', '#   #', '#   #', '#   #', '#   #', ' ### '],
   R: ['#### ', '#   #', '#   #', '#### ', '# #  ', '#  # ', '#   #'],
   '.': ['     ', '     ', '     ', '     ', '     ', ' ##  ', ' ##  '],
   // Two characters drawn touching: one piece of ink for two letters.

@@ -1,7 +1,7 @@
 // The receipt's own glyphs as a second reader: a character the engine was unsure of is confirmed, or read otherwise, only by the same dots read elsewhere on the paper.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Bitmap } from '../../main/escpos/types.js';
-import { CONFIRMED, knownDigits, MAX_COMPARISONS, vouchedByAmounts, withGlyphs } from '../../main/ocr/glyphs.js';
+import { CONFIRMED, contradictedByAmounts, digitsByKnownDots, knownDigits, MAX_COMPARISONS, vouchedByAmounts, withGlyphs } from '../../main/ocr/glyphs.js';
 import { OcrPool, type OcrText, type OcrWord } from '../../main/ocr/index.js';
 import { renderReceipt } from '../support/render-receipt.js';
 import { laidOut } from '../../main/ocr/text.js';
@@ -258,6 +258,59 @@ describe('digits vouched for by amounts the arithmetic checked', () => {
     expect(vouchedByAmounts(picture, eight!, known, new Set([0]), '8.10')).toBe(false);
     // Its 1 and 0 are the 10.70's.
     expect(vouchedByAmounts(picture, eight!, known, new Set([2, 3]), '8.10')).toBe(true);
+  });
+
+  it("a look-alike letter or a sign the engine could not place, drawn with the same dots as the amounts' digits, is that digit; a letter O's dots are not a 0's", () => {
+    const { picture, text } = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      { drawn: 'R1070', read: 'R1O7O', confidence: 0.6 },
+      { drawn: 'RO7', read: 'RO7', confidence: 0.6 },
+    ]);
+    const [ten, eight, number, letter] = wordsOf(text);
+    const known = knownDigits(picture, [ten!, eight!]);
+    expect(digitsByKnownDots(picture, number!, known, 'R1O7O')).toBe('R1070');
+    expect(digitsByKnownDots(picture, number!, known, 'RI©70')).toBe('R1070');
+    // B looks like an 8, and these dots are a 0's: left as read (a dispute for the readings to settle, not the dots).
+    expect(digitsByKnownDots(picture, number!, known, 'R1B70')).toBe('R1B70');
+    // Drawn as the letter O: no 0 of the amounts has its dots.
+    expect(digitsByKnownDots(picture, letter!, known, 'RO7')).toBe('RO7');
+    // Without the amounts, nothing is known: as read.
+    expect(digitsByKnownDots(picture, number!, knownDigits(picture, []), 'R1O7O')).toBe('R1O7O');
+    // A reading of another length than the word's pieces is left as it was.
+    expect(digitsByKnownDots(picture, number!, known, 'R1O7O8')).toBe('R1O7O8');
+  });
+
+  it('a digit drawn as another digit of the amounts gainsays the word, however sure the engine was of it', () => {
+    const { picture, text } = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      { drawn: 'R1078', read: 'R1078', confidence: 0.93 },
+      { drawn: 'R1078', read: 'R1070', confidence: 0.93 },
+      { drawn: 'R107&', read: 'R1070', confidence: 0.93 },
+    ]);
+    const [ten, eight, right, misread, fraction] = wordsOf(text);
+    const known = knownDigits(picture, [ten!, eight!]);
+    expect(contradictedByAmounts(picture, right!, known)).toBe(false);
+    expect(contradictedByAmounts(picture, misread!, known)).toBe(true);
+    // Drawn at another fraction of a dot: nearest the amounts' 8 by far.
+    expect(contradictedByAmounts(picture, fraction!, known)).toBe(true);
+    // No 8 among the amounts: the last digit is unknown, nothing gainsays the reading.
+    expect(contradictedByAmounts(picture, misread!, knownDigits(picture, [ten!]))).toBe(false);
+  });
+
+  it('a word whose letters touch between its digits ("09-May-2025") is gainsaid by none of them: its pieces cannot be placed', () => {
+    const { picture, text } = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      // Two letters in one piece between "10" and "10": five pieces for six characters.
+      { drawn: '10=10', read: '10AB10', confidence: 0.93 },
+    ]);
+    const [ten, date] = wordsOf(text);
+    const known = knownDigits(picture, [ten!]);
+    expect(contradictedByAmounts(picture, date!, known)).toBe(false);
+    // Its last digits, its last pieces, are still vouched for; the first ones are not placed.
+    expect(vouchedByAmounts(picture, date!, known, new Set([4, 5]))).toBe(true);
+    expect(vouchedByAmounts(picture, date!, known, new Set([1]))).toBe(false);
   });
 
   it('a word whose ink does not part into its characters, or that holds no digit, is not vouched for', () => {
