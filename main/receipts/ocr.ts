@@ -48,12 +48,12 @@ export function amountReading(text: string): string {
 
 /**
  * "Card: **** **** **** 1234": the engine reads the asterisks as letters and signs, now and then a digit
- * among them ("mews weer", "#*%«  »»4%"), a group now and then parted in two ("=v x rrr wrvv"). A
- * card line of one to four short groups then four digits is given its mask back, so the last four are
- * found; the digits are the engine's own, and their confidence is checked like any field's. (A card
- * number printed in full is masked the same way.)
+ * among them ("mews weer", "#*%«  »»4%"), a group now and then parted in two or three ("=v x rrr wrvv",
+ * "* ok kk  xk kk  kk kk"). A card line of one to eight short groups then four digits is given its mask
+ * back, so the last four are found; the digits are the engine's own, and their confidence is checked
+ * like any field's. (A card number printed in full is masked the same way.)
  */
-const CARD_MASK = /^(\s*card\s*:?\s+)((?:\S{1,5}\s+){1,4})(\d{4})\s*$/i;
+const CARD_MASK = /^(\s*card\s*:?\s+)((?:\S{1,5}\s+){1,8})(\d{4})\s*$/i;
 
 /**
  * A card number the engine read in full but not exactly (so no checksum finds it): 13 to 19 digits in
@@ -154,7 +154,10 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   }
   const results = variants.map((texts) => ({ texts, result: parseReceipt({ ...receipt, lines: receipt.lines.map((l, i) => ({ ...l, text: texts[i]! })) }, ctx) }));
   const adds = (r: ParseResult): boolean => r.transaction !== null && !r.problems.some((p) => ARITHMETIC.has(p.code));
-  const chosen = results.find((r) => adds(r.result)) ?? results[0]!;
+  // Of the readings whose sums hold, one whose every line with an amount is an item ("79.180 L x 957.60" is none; read
+  // alone as 957.00, its quantity and price make its amount).
+  const whole = (r: ParseResult): boolean => adds(r) && !r.problems.some((p) => p.code === 'item_unread' || p.code === 'missing_lines');
+  const chosen = results.find((r) => whole(r.result)) ?? results.find((r) => adds(r.result)) ?? results[0]!;
   const { result, texts } = chosen;
   if (!result.transaction) return result;
   // A word of an item's name read as letters whose dots are digits elsewhere on the receipt, and a size as the dots

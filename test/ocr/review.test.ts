@@ -36,6 +36,8 @@ describe('amounts read with look-alike letters', () => {
     expect(pictureLineReading('  Card:  "rrr  mews  weer  1993')).toBe('  Card:  **** **** **** 1993');
     expect(pictureLineReading('  Card:  ****  #*%«  »»4% 4997')).toBe('  Card:  **** **** **** 4997');
     expect(pictureLineReading('card: =v x rrr wrvv 1688')).toBe('card: **** **** **** 1688');
+    // Each group parted again: seven groups before the last four.
+    expect(pictureLineReading('  Card:  * ok kk  xk kk  kk kk 7334')).toBe('  Card:  **** **** **** 7334');
     expect(pictureLineReading('Date: 2026-08-02 08.06')).toBe('Date: 2026-08-02 08:06');
     expect(pictureLineReading('SUBTOTAL 08.06')).toBe('SUBTOTAL 08.06');
     // A full card number misread (its checksum fails) is still masked: it never reaches the store.
@@ -338,6 +340,14 @@ describe('amounts read again on their own', () => {
     expect(result.problems).toEqual([]);
     expect(result.status).toBe('ok');
     expect(result.transaction!.lines.map((l) => l.amount)).toEqual(['2000.00', '3000.00']);
+  });
+
+  it("a fuel line whose price read alone makes quantity × price its amount is an item; as first read it was none", () => {
+    const lines = ['CONOIL AJAH', 'Receipt No: 490454  Date: 09/02/2026 13:49', 'AGO (Diesel)', '  79.180 L x 957.60             75,775.26 E', 'SUBTOTAL                           75,775.26', 'TOTAL  NGN                75,775.26', 'CARD                               75,775.26', '  Card:  ****  **** **** 7334', 'E = VAT exempt'];
+    expect(readWith(lines, {}).problems.map((p) => p.code)).toContain('item_unread');
+    const result = readWith(lines, { '957.60': { text: '957.00', confidence: 0.93 } });
+    expect(result.problems).toEqual([]);
+    expect(result.transaction!.lines.map((l) => [l.quantity, l.unit_price, l.amount])).toEqual([['79.18', '957.00', '75775.26']]);
   });
 
   it('an alternative that does not make the arithmetic hold is not taken, and one read unsure holds the receipt for review', () => {
