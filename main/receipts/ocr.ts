@@ -3,7 +3,7 @@ import type { DecodedReceipt } from '../escpos/types.js';
 import { LOOK_ALIKE_BESIDE_DIGIT, LOOK_ALIKES } from '../ocr/text.js';
 import type { Problem } from '../store/types.js';
 import { findDate } from './dates.js';
-import { koboFromMoney } from './money.js';
+import { extend, koboFromMoney, milliFromQuantity } from './money.js';
 import { parseReceipt, type ParseContext, type ParseResult } from './parse.js';
 import type { Transaction } from './transaction.js';
 
@@ -82,21 +82,27 @@ export function pictureLineReading(text: string): string {
     .replace(TIME_AFTER_DATE, (_, date: string, h: string, m: string) => `${date}${h}:${m}`);
 }
 
+/** A line's quantity before its "x": a count, or a measure with its unit ("36.609 L x 807.00"). */
+const QUANTITY = String.raw`(\d{1,4}(?:\.\d{1,3})?)(\s*(?:L|l|kg|KG|ltr|Ltr)?\s*[xX×]\s*)`;
 /** "4x42572    1,702.88": a unit price whose decimal point was not read, before the line's amount. */
-const LOST_PRICE_POINT = /(?<![\d.,])(\d{1,4})(\s*[xX×]\s*)(\d{3,9})(?=\s+(?:NGN|N)?(\d[\d,]*\.\d{2})(?:\s*[A-Z])?\s*$)/;
-/** "5x 219.50    109750E": the line's amount read without its point (its tax marker run into it, or not), after "qty x price". */
-const LOST_AMOUNT_POINT = /(?<![\d.,])(\d{1,4})(\s*[xX×]\s*)((?:NGN|N)?\d[\d,]*\.\d{2})(\s+)(\d{3,9})(?: ?([A-Z]))?(\s*)$/;
+const LOST_PRICE_POINT = new RegExp(String.raw`(?<![\d.,])${QUANTITY}(\d{3,9})(?=\s+(?:NGN|N)?(\d[\d,]*\.\d{2})(?:\s*[A-Z])?\s*$)`);
+/** "5x 219.50    109750E": the line's amount read without its point, or its comma and point (its tax marker run into it, or not), after "qty x price". */
+const LOST_AMOUNT_POINT = new RegExp(String.raw`(?<![\d.,])${QUANTITY}((?:NGN|N)?\d[\d,]*\.\d{2})(\s+)(\d{3,9})(?: ?([A-Z]))?(\s*)$`);
 
 /**
  * Gives the unit price or the amount of a "qty x price   amount" line its decimal point back when, with it,
- * quantity × price makes the amount to the kobo (4 × 425.72 = 1,702.88; 5 × 219.50 = 1097.50), and parts a tax
- * marker run into the amount ("109750E" → "1097.50 E"). Only a point and a space are placed, never a digit; a price
- * printed without kobo ("2 x 500   1,000.00") does not make its amount read as kobo and is left as printed.
+ * quantity × price makes the amount to the kobo (4 × 425.72 = 1,702.88; 5 × 219.50 = 1097.50; a measure's product
+ * rounded, 36.609 L × 807.00 = 29,543.46 read "2954346"), and parts a tax marker run into the amount ("109750E" →
+ * "1097.50 E"). Only a point and a space are placed, never a digit; a price printed without kobo ("2 x 500
+ * 1,000.00") does not make its amount read as kobo and is left as printed.
  */
 function pointBack(text: string): string {
   const kobo = (money: string): number | null => koboFromMoney(money.replace(/^(?:NGN|N)/, '').replace(/,/g, ''));
   const withPoint = (digits: string): string => `${digits.slice(0, -2)}.${digits.slice(-2)}`;
-  const makes = (qty: string, priceKobo: number | null, amountKobo: number | null): boolean => priceKobo !== null && Number(qty) * priceKobo === amountKobo;
+  const makes = (qty: string, priceKobo: number | null, amountKobo: number | null): boolean => {
+    const milli = milliFromQuantity(qty);
+    return milli !== null && priceKobo !== null && extend(milli, priceKobo) === amountKobo;
+  };
   return text
     .replace(LOST_PRICE_POINT, (whole, qty: string, times: string, digits: string, amount: string) =>
       makes(qty, Number(digits), kobo(amount)) ? `${qty}${times}${withPoint(digits)}` : whole,

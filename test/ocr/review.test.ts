@@ -51,6 +51,10 @@ describe('amounts read with look-alike letters', () => {
     expect(pictureLineReading('   5x 219.50                    109850E')).toBe('   5x 219.50                    109850E');
     // Its marker read apart from it, as printed.
     expect(pictureLineReading('4x 110.34   44136 E')).toBe('4x 110.34   441.36 E');
+    // A fuel line: litres × price rounded to the kobo makes the amount read without its comma and point.
+    expect(pictureLineReading('   36.609 L x 807.00                                2954346 E')).toBe('   36.609 L x 807.00                                29543.46 E');
+    expect(pictureLineReading('   36.609 L x 807.00                                2954347 E')).toBe('   36.609 L x 807.00                                2954347 E');
+    expect(pictureLineReading('  12.5 L x 61725        7,715.63')).toBe('  12.5 L x 617.25        7,715.63');
   });
 
   it('a receipt whose look-alike amounts add up once read as digits is ok, with the digits', () => {
