@@ -74,14 +74,15 @@ const AMOUNT_TAIL = /^\d{3}(?:,\d{3})*\.\d{2}[A-Z]?$/;
 
 /**
  * A line's words with an amount the engine parted after its thousands comma ("N4," "088.00") made one
- * word again when less than a character's width (`cell`) parts them: read apart, the total would be
- * 88.00. The joined word is as sure as the less sure of the two.
+ * word again when less than two characters' width (`cell`) parts them (the engine's boxes leave a gap
+ * about a character wide there now and then: "N6, 023.00"): read apart, the total would be 88.00. The
+ * joined word is as sure as the less sure of the two; the arithmetic checks it as any amount.
  */
 function joinedAmounts(words: OcrWord[], cell: number): OcrWord[] {
   const out: OcrWord[] = [];
   for (const w of words) {
     const prev = out.at(-1);
-    if (prev?.box && w.box && AMOUNT_HEAD.test(prev.text) && AMOUNT_TAIL.test(w.text) && w.box.x0 - prev.box.x1 < cell) {
+    if (prev?.box && w.box && AMOUNT_HEAD.test(prev.text) && AMOUNT_TAIL.test(w.text) && w.box.x0 - prev.box.x1 < 2 * cell) {
       out[out.length - 1] = {
         text: prev.text + w.text,
         confidence: Math.min(prev.confidence, w.confidence),

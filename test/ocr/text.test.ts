@@ -17,6 +17,9 @@ describe('laid out lines', () => {
     expect(text.lines[0]!.text).toBe(`TOTAL${' '.repeat(15)}N4,088.00`);
     expect(text.lines[0]!.words).toEqual([expect.objectContaining({ text: 'TOTAL' }), { text: 'N4,088.00', confidence: 0.7, box: { x0: 200, y0: 10, x1: 294, y1: 26 } }]);
     expect(text.confidence).toBeCloseTo(0.8);
+    // Parted by a character's width or a little more ("N6, 023.00"): still one amount.
+    const wider = laidOut([{ y: 10, words: [word('TOTAL', 0), word('N6,', 200), word('023.00', 243)] }]);
+    expect(wider.lines[0]!.words.map((w) => w.text)).toEqual(['TOTAL', 'N6,023.00']);
   });
 
   it('leave apart two amounts a column apart, and words that are no amount', () => {
