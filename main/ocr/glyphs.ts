@@ -40,7 +40,11 @@ interface GlyphVerdict {
   confirmed: boolean;
   /** The word as the glyphs read it, when the dots of a character carry another label elsewhere (every other character confirmed). */
   reading?: string;
-  /** A word read as letters, with each letter whose dots are a digit's elsewhere on the paper read as that digit. */
+  /**
+   * A word read as letters, with each letter whose dots are a digit's elsewhere on the paper read as that digit; or
+   * a word with digits (not an amount) some of whose characters the dots do not confirm, with each sign the engine
+   * put for a character it could not place read as the digit its dots are elsewhere ("5@cl" → "50cl").
+   */
   digits?: string;
   /** An amount with each digit not confirmed whose dots are nearest, by far, the drawings of another digit elsewhere read as that digit. */
   nearer?: string;
@@ -294,7 +298,14 @@ function glyphVerdicts(picture: Bitmap, text: OcrText): Map<OcrWord, GlyphVerdic
       return dots.label;
     });
     const otherwise = nearer.join('');
-    verdicts.set(word, { confirmed: confirmed && !changed, ...(confirmed && changed ? { reading: reading.join('') } : {}), ...(otherwise !== word.text && otherwise !== reading.join('') ? { nearer: otherwise } : {}) });
+    // Not confirmed whole: its signs read as the digits their dots are, at least twice elsewhere, the rest as the engine read it.
+    const signs = own.map((g, k) => (!/[\p{L}\p{N}]/u.test(g.label) && !PUNCTUATION.test(g.label) && /^\d$/.test(reading[k]!) ? reading[k]! : g.label)).join('');
+    verdicts.set(word, {
+      confirmed: confirmed && !changed,
+      ...(confirmed && changed ? { reading: reading.join('') } : {}),
+      ...(!confirmed && !amount && signs !== word.text ? { digits: signs } : {}),
+      ...(otherwise !== word.text && otherwise !== reading.join('') ? { nearer: otherwise } : {}),
+    });
   }
   return verdicts;
 }

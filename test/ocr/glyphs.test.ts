@@ -23,6 +23,22 @@ describe("a receipt's own glyphs", () => {
     expect([a!.confidence, b!.confidence]).toEqual([0.96, 0.95]);
   });
 
+  it("give a word with digits whose sign the engine read for a character has a digit's dots elsewhere that digit beside it (\"5@cl\" → 50cl), the rest as read", () => {
+    const { picture, text } = printed([
+      { drawn: '10', read: '10', confidence: 0.96 },
+      { drawn: '01', read: '01', confidence: 0.95 },
+      // The R is drawn nowhere else: the word is not confirmed whole.
+      { drawn: '10R', read: '1@R', confidence: 0.4 },
+    ]);
+    expect(wordsOf(withGlyphs(picture, text))[2]).toMatchObject({ text: '1@R', confidence: 0.4, digitsInDots: '10R' });
+    // One drawing of a 0 elsewhere is no witness enough.
+    const once = printed([
+      { drawn: '10', read: '10', confidence: 0.96 },
+      { drawn: '10R', read: '1@R', confidence: 0.4 },
+    ]);
+    expect(wordsOf(withGlyphs(once.picture, once.text))[1]!.digitsInDots).toBeUndefined();
+  });
+
   it('leave a character no other word drew as the engine read it, unsure', () => {
     const { picture, text } = printed([
       { drawn: '10', read: '10', confidence: 0.96 },

@@ -153,6 +153,20 @@ describe('fields read from unsure words', () => {
     expect(plain.transaction!.lines[0]!.description).toBe('Sanitizer Seeml');
   });
 
+  it("an unsure size read with a sign for a digit (\"5@cl\") takes the digit its dots are elsewhere; without them it goes to review", () => {
+    const lines = receiptLines({ item: 'Coke 5@cl' });
+    const receipt = receiptOf(lines);
+    const evidence = (digits?: string): OcrEvidence => ({
+      engine: 'tesseract',
+      confidence: 0.93,
+      lines: lines.map((text, line) => ({ line, confidence: 0.93, words: text.split(/\s+/).filter(Boolean).map((w) => (w === '5@cl' ? { text: w, confidence: 0.42, ...(digits ? { digitsInDots: digits } : {}) } : { text: w, confidence: 0.95 })) })),
+    });
+    const sized = parseReadReceipt(receipt, contextFor(receipt), evidence('50cl'));
+    expect(sized.status).toBe('ok');
+    expect(sized.transaction!.lines[0]!.description).toBe('Coke 50cl');
+    expect(parseReadReceipt(receipt, contextFor(receipt), evidence()).problems.map((p) => p.code)).toEqual(['ocr_item_unread']);
+  });
+
   it('a receipt held only by an unsure amount names its word to read again, beside the identifiers; one whose arithmetic fails does not', () => {
     const lines = receiptLines();
     const words = (result: ReturnType<typeof readAs>) => (result.identifierWords ?? []).map((at) => lines[at.line]!.split(/\s+/).filter(Boolean)[at.word]);
