@@ -160,10 +160,11 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   }
   const results = variants.map((texts) => ({ texts, result: parseReceipt({ ...receipt, lines: receipt.lines.map((l, i) => ({ ...l, text: texts[i]! })) }, ctx) }));
   const adds = (r: ParseResult): boolean => r.transaction !== null && !r.problems.some((p) => ARITHMETIC.has(p.code));
-  // Of the readings whose sums hold, one whose every line with an amount is an item ("79.180 L x 957.60" is none; read
-  // alone as 957.00, its quantity and price make its amount).
-  const whole = (r: ParseResult): boolean => adds(r) && !r.problems.some((p) => p.code === 'item_unread' || p.code === 'missing_lines');
-  const chosen = results.find((r) => whole(r.result)) ?? results.find((r) => adds(r.result)) ?? results[0]!;
+  // Of the readings whose sums hold, one whose every line with an amount is an item, its quantity and price read
+  // ("79.180 L x 957.60" is none, nor "Chicken Suya   4   113.81   455.64"; read alone as 957.00 and 113.91, they are).
+  const whole = (r: { texts: string[]; result: ParseResult }): boolean =>
+    adds(r.result) && !r.result.problems.some((p) => p.code === 'item_unread' || p.code === 'missing_lines') && !itemsUnread(r.result.transaction!, r.texts, ocr);
+  const chosen = results.find(whole) ?? results.find((r) => adds(r.result)) ?? results[0]!;
   const { result, texts } = chosen;
   if (!result.transaction) return result;
   // A word of an item's name read as letters whose dots are digits elsewhere on the receipt, and a size as the dots
@@ -177,30 +178,7 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   // What each field of the transaction was read from (its checks find its words in the evidence).
   const checks = checksOf(tx, order);
   const problems = [...result.problems, ...lowConfidence(tx, texts, ocr, order, checks)];
-  // Items printed on two lines (name, then "qty x price   amount"): an amount alone on its line beside lines
-  // that kept their "qty x price" lost those words in the reading, and would be taken as one of the item.
-  const readTexts = ocr.lines.map((l) => texts[l.line] ?? '');
-  const summaryAt = readTexts.findIndex((t) => /^\s*(?:sub\s*-?\s*total|total|amount\s+due)\b/i.test(t));
-  const itemTexts = summaryAt === -1 ? readTexts : readTexts.slice(0, summaryAt);
-  // Or a columns line ("Coke 50cl   8   87.00   522.00") whose quantity and price do not make its amount: a misread
-  // quantity the parser set aside, reading the item as one of 522.00.
-  const setAside = itemTexts.some((t) => {
-    const figures = t.trim().split(/\s+/).filter((w) => /^\d[\d,]*(?:\.\d+)?$/.test(w));
-    if (figures.length < 3) return false;
-    const last = figures.slice(-3) as [string, string, string];
-    const [qty, price, amount] = last.map((f) => f.replace(/,/g, '')) as [string, string, string];
-    if (Math.round(Number(qty) * Number(price) * 100) === Math.round(Number(amount) * 100)) return false;
-    // Set aside: both figures are left in the item's name ("1 Tecno Spark 20   8,820.00" is one Tecno Spark 20).
-    return tx.lines.some((l) => {
-      const name = l.description.split(/\s+/);
-      return l.amount === amount && l.quantity === '1' && l.unit_price === amount && name.includes(last[0]) && name.includes(last[1]);
-    });
-  });
-  // Or a columns line whose quantity was read as a letter ("Pounded Yam & Egusi   a   422.71   1,690.84"): the
-  // parser keeps the words before the amount as the item's name, a price among them, and reads one of 1,690.84.
-  // Or a name read as a scrap ("Xx"): the line's words were not read.
-  const priceInName = tx.lines.some((l) => PRICE_WORD.test(l.description) || (l.description.match(/\p{L}/gu) ?? []).length < 3);
-  if (setAside || priceInName || (itemTexts.some((t) => QTY_TIMES_PRICE.test(t)) && itemTexts.some((t) => AMOUNT_ALONE.test(t)))) {
+  if (itemsUnread(tx, texts, ocr)) {
     problems.push({ code: 'ocr_item_unread', field: 'lines', message: 'An item\'s quantity and unit price could not be read from the picture (only its amount was): check the items against the paper receipt.' });
   }
   // An item's name holding a word read as letters whose dots are digits elsewhere on the receipt ("Hand Sanitizer
@@ -214,8 +192,7 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   // Bread Sliced" at 56 %, "Coke 50cl" read "coke so6cl" at 33 %): a misread quantity or size, part of what was sold
   // and checked by no sum. (An unsure word in a size's shape, "75cl" at 26 %, is left: names are not checked.)
   if (!problems.some((p) => p.code === 'ocr_item_unread')) {
-    const items = summaryAt === -1 ? ocr.lines : ocr.lines.slice(0, summaryAt);
-    const unsure = items.flatMap((l) => l.words).find((w) => /\d/.test(w.text) && !SIZE_WORD.test(w.text) && w.confidence < MIN_FIELD_CONFIDENCE.amount && tx.lines.some((t) => t.description.split(/\s+/).includes(w.text)));
+    const unsure = itemLines(ocr, texts).flatMap((l) => l.words).find((w) => /\d/.test(w.text) && !SIZE_WORD.test(w.text) && w.confidence < MIN_FIELD_CONFIDENCE.amount && tx.lines.some((t) => t.description.split(/\s+/).includes(w.text)));
     if (unsure) problems.push({ code: 'ocr_item_unread', field: 'lines', message: `An item's name holds "${pictureLineReading(unsure.text)}", read from the picture with ${Math.round(unsure.confidence * 100)} % confidence and shaped like no quantity or size: check the items against the paper receipt.` });
   }
   // A receipt number with a letter that looks like a digit beside its digits ("RO10431"): R010431 or RO10431?
@@ -248,6 +225,38 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
     // The receipt's sums do not hold: a digit of some amount was misread, however sure the engine was of it.
     misread: problems.some((p) => ARITHMETIC.has(p.code)),
   };
+}
+
+/** The lines read above the receipt's summary (its first SUBTOTAL, TOTAL or AMOUNT DUE line): where its items are. */
+function itemLines(ocr: OcrEvidence, texts: readonly string[]): OcrEvidence['lines'] {
+  const summaryAt = ocr.lines.findIndex((l) => /^\s*(?:sub\s*-?\s*total|total|amount\s+due)\b/i.test(texts[l.line] ?? ''));
+  return summaryAt === -1 ? ocr.lines : ocr.lines.slice(0, summaryAt);
+}
+
+/** Whether the reading lost an item's quantity and unit price (only its amount was read), as the parse of `texts` shows it. */
+function itemsUnread(tx: Transaction, texts: readonly string[], ocr: OcrEvidence): boolean {
+  // Items printed on two lines (name, then "qty x price   amount"): an amount alone on its line beside lines
+  // that kept their "qty x price" lost those words in the reading, and would be taken as one of the item.
+  const itemTexts = itemLines(ocr, texts).map((l) => texts[l.line] ?? '');
+  // Or a columns line ("Coke 50cl   8   87.00   522.00") whose quantity and price do not make its amount: a misread
+  // quantity the parser set aside, reading the item as one of 522.00.
+  const setAside = itemTexts.some((t) => {
+    const figures = t.trim().split(/\s+/).filter((w) => /^\d[\d,]*(?:\.\d+)?$/.test(w));
+    if (figures.length < 3) return false;
+    const last = figures.slice(-3) as [string, string, string];
+    const [qty, price, amount] = last.map((f) => f.replace(/,/g, '')) as [string, string, string];
+    if (Math.round(Number(qty) * Number(price) * 100) === Math.round(Number(amount) * 100)) return false;
+    // Set aside: both figures are left in the item's name ("1 Tecno Spark 20   8,820.00" is one Tecno Spark 20).
+    return tx.lines.some((l) => {
+      const name = l.description.split(/\s+/);
+      return l.amount === amount && l.quantity === '1' && l.unit_price === amount && name.includes(last[0]) && name.includes(last[1]);
+    });
+  });
+  // Or a columns line whose quantity was read as a letter ("Pounded Yam & Egusi   a   422.71   1,690.84"): the
+  // parser keeps the words before the amount as the item's name, a price among them, and reads one of 1,690.84.
+  // Or a name read as a scrap ("Xx"): the line's words were not read.
+  const priceInName = tx.lines.some((l) => PRICE_WORD.test(l.description) || (l.description.match(/\p{L}/gu) ?? []).length < 3);
+  return setAside || priceInName || (itemTexts.some((t) => QTY_TIMES_PRICE.test(t)) && itemTexts.some((t) => AMOUNT_ALONE.test(t)));
 }
 
 /**

@@ -368,6 +368,14 @@ describe('amounts read again on their own', () => {
     expect(result.transaction!.lines.map((l) => [l.quantity, l.unit_price, l.amount])).toEqual([['79.18', '957.00', '75775.26']]);
   });
 
+  it("a columns line whose price read alone makes quantity × price its amount takes it; as first read the item was held", () => {
+    const lines = ['CAFE NEO VI', 'Bill No: R882968   Date: 28-10-2025 15:49', 'ITEM                  QTY      PRICE      AMOUNT', 'Chicken Suya            4     113.81      455.64', 'Jollof Rice             3      11.78       35.34', 'SUBTOTAL                                  490.98', 'VAT 7.5%                                   36.82', 'TOTAL                                     527.80', 'CASH                                      527.80'];
+    expect(readWith(lines, {}).problems.map((p) => p.code)).toEqual(['ocr_item_unread']);
+    const result = readWith(lines, { '113.81': { text: '113.91', confidence: 0.9 } });
+    expect(result.problems).toEqual([]);
+    expect(result.transaction!.lines.map((l) => [l.description, l.quantity, l.unit_price, l.amount])).toEqual([['Chicken Suya', '4', '113.91', '455.64'], ['Jollof Rice', '3', '11.78', '35.34']]);
+  });
+
   it('an alternative that does not make the arithmetic hold is not taken, and one read unsure holds the receipt for review', () => {
     const lines = swap(receiptLines(), '3,000.00', '3,080.00');
     expect(readWith(lines, { '3,080.00': { text: '3,060.00', confidence: 0.93 } }, { '3,080.00': 0.7 }).status).toBe('review');
