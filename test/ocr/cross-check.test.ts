@@ -215,6 +215,27 @@ describe("the identifiers of a reading that settles, read again before it may go
     expect(other!.read.lines[0]!.words[1]!.confidence).toBeLessThan(0.9);
   });
 
+  it("in a word of digits alone a letter that is no other digit's look-alike disputes nothing, nor a month's O read as 0", async () => {
+    const time = (alone: string) => readPictures(pictureReceipt(), scripted(page([word('Time:', 0.95, 80), word('19:10', 0.87, 140)]), () => page([word(alone, 0.78, 20)]), () => page([word('Time:', 0.9, 80), word('19:10', 0.88, 140)])), settlesWithNumber);
+    expect((await time('19:1e'))!.read.lines[0]!.words[1]).toMatchObject({ text: '19:10', confidence: 0.9 });
+    expect((await time('19:lO'))!.read.lines[0]!.words[1]).toMatchObject({ text: '19:10', confidence: 0.9 });
+    // S is a 5's look-alike: 19:15 or 19:10?
+    expect((await time('19:1S'))!.read.lines[0]!.words[1]!.confidence).toBeLessThan(0.9);
+    // A receipt number with letters is no word of digits alone: its O is a dispute for the dots.
+    const number = await readPictures(pictureReceipt(), scripted(page([word('No:', 0.95, 80), word('R1070', 0.87, 120)]), () => page([word('R1O7O', 0.78, 20)]), () => page([word('No:', 0.9, 80), word('R1070', 0.88, 120)])), settlesWithNumber);
+    expect(number!.read.lines[0]!.words[1]!.confidence).toBeLessThan(0.9);
+    const date = await readPictures(pictureReceipt(), scripted(page([word('Date:', 0.95, 80), word('19-Oct-2027', 0.87, 140)]), () => page([word('19-0ct-2027', 0.9, 20)]), () => page([word('Date:', 0.9, 80), word('19-Oct-2027', 0.6, 140)])), settlesWithNumber);
+    expect(date!.read.lines[0]!.words[1]).toMatchObject({ text: '19-Oct-2027', confidence: 0.9 });
+  });
+
+  it('two readings that agree at 85 % or more outweigh a third the engine gives less than half; not a surer one, nor a less sure pair', async () => {
+    const read = (first: number, alone: number, larger: number) =>
+      readPictures(pictureReceipt(), scripted(page([word('No:', 0.95, 80), word('R967220', first, 120)]), () => page([word('R967220', alone, 20)]), () => page([word('No:', 0.9, 80), word('R867220', larger, 120)])), settlesWithNumber);
+    expect((await read(0.91, 0.9, 0.39))!.read.lines[0]!.words[1]).toMatchObject({ text: 'R967220', confidence: 0.9 });
+    expect((await read(0.91, 0.9, 0.55))!.read.lines[0]!.words[1]!.confidence).toBeLessThan(0.9);
+    expect((await read(0.91, 0.8, 0.39))!.read.lines[0]!.words[1]!.confidence).toBeLessThan(0.9);
+  });
+
   it('a word read otherwise in a reading that still does not settle is read so in its line too (text and words never disagree)', async () => {
     const first = page([word('Time:', 0.95, 80), word('©7:29', 0.77, 140)]);
     const held = () => ({ settles: false, identifiers: [{ line: 0, word: 1 }] });
