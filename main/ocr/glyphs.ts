@@ -371,6 +371,19 @@ export function vouchedByAmounts(picture: Bitmap, word: OcrWord, known: KnownDig
 }
 
 /**
+ * Whether every digit of `word` is vouched for (vouchedByAmounts), and each digit a letter looks like
+ * (LOOK_ALIKES: 0, 1, 2, 5, 8, 9) by the same dots as its known drawings: the nearest drawing cannot
+ * tell a letter O from a 0 (a fifth of its dots apart), the same dots can. Enough to take the word as
+ * read without reading it again.
+ */
+export function drawnAsRead(picture: Bitmap, word: OcrWord, known: KnownDigits): boolean {
+  const verdicts = digitVerdicts(picture, word, known, word.text, true);
+  const lookedLike = new Set(Object.values(LOOK_ALIKES));
+  const chars = [...word.text];
+  return !!verdicts?.length && verdicts.every((v) => v.drawn === 'same' && (v.by === 'dots' || !lookedLike.has(chars[v.index]!)));
+}
+
+/**
  * Whether some digit of `word` is drawn as another digit among the `known` drawings: the same dots as
  * known drawings all of another digit, or nearest, by far, another digit's drawings (the rule that
  * vouches: on the glyph study's 16,800 digits read right it never named another digit). Three readings
@@ -389,12 +402,12 @@ export function contradictedByAmounts(picture: Bitmap, word: OcrWord, known: Kno
  * are its last pieces (enough to vouch: a piece taken for the wrong digit is drawn as no known drawing
  * of it; not to gainsay, where such a piece would be drawn as another digit).
  */
-function digitVerdicts(picture: Bitmap, word: OcrWord, known: KnownDigits, reading: string, digitsAtEnd: boolean): Array<{ index: number; drawn: 'same' | 'other' | 'unknown' }> | null {
+function digitVerdicts(picture: Bitmap, word: OcrWord, known: KnownDigits, reading: string, digitsAtEnd: boolean): Array<{ index: number; drawn: 'same' | 'other' | 'unknown'; by?: 'dots' | 'nearest' }> | null {
   const asRead = reading === word.text ? word : { ...word, text: reading };
   const own = glyphsOf(picture, asText([asRead]), digitsAtEnd).get(asRead);
   if (!own) return null;
   const others = known.glyphs.filter((k) => k.word !== word);
-  const out: Array<{ index: number; drawn: 'same' | 'other' | 'unknown' }> = [];
+  const out: Array<{ index: number; drawn: 'same' | 'other' | 'unknown'; by?: 'dots' | 'nearest' }> = [];
   for (const [index, g] of own.entries()) {
     if (!/\d/.test(g.label)) continue;
     if (g.ink === 0) {
@@ -410,7 +423,7 @@ function digitVerdicts(picture: Bitmap, word: OcrWord, known: KnownDigits, readi
     const same = new Set([...nearest].filter(([, d]) => d <= SAME).map(([label]) => label));
     const [only] = same;
     const drawnAs = same.size ? (same.size === 1 ? only : undefined) : [...nearest.keys()].find((label) => nearestIs(nearest, label, VOUCH_WITHIN, VOUCH_FARTHER));
-    out.push({ index, drawn: drawnAs === undefined ? 'unknown' : drawnAs === g.label ? 'same' : 'other' });
+    out.push({ index, drawn: drawnAs === undefined ? 'unknown' : drawnAs === g.label ? 'same' : 'other', by: same.size ? 'dots' : 'nearest' });
   }
   return out;
 }

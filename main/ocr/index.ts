@@ -5,7 +5,7 @@ import { cropBitmap } from './image.js';
 import { joinPictureText, picturesToRead, type PictureLines } from './join.js';
 import { OcrPool } from './pool.js';
 import { AMOUNT_WORD, LOOK_ALIKE_BESIDE_DIGIT, LOOK_ALIKES, laidOut, meanConfidence, type OcrText, type OcrWord } from './text.js';
-import { CONFIRMED, contradictedByAmounts, digitsByKnownDots, knownDigits, vouchedByAmounts, withGlyphs, type KnownDigits } from './glyphs.js';
+import { CONFIRMED, contradictedByAmounts, digitsByKnownDots, drawnAsRead, knownDigits, vouchedByAmounts, withGlyphs, type KnownDigits } from './glyphs.js';
 import { unreadPrint, type PrintBox } from './unread.js';
 
 export { OcrPool, OcrFailed, OCR_ENGINE, bundledLangPath, type OcrPoolOptions } from './pool.js';
@@ -171,6 +171,18 @@ async function verifyIdentifiers(
     const picture = w && pictureOf.get(w);
     if (picture) check(picture, w);
   }
+  // The checked amounts' digits cut out once a picture.
+  const byAmounts = new Map<Bitmap, KnownDigits>();
+  const amountsIn = (picture: Bitmap): KnownDigits => byAmounts.get(picture) ?? byAmounts.set(picture, knownDigits(picture, checked.get(picture) ?? [])).get(picture)!;
+  // A word whose every digit is drawn as the checked amounts draw it needs no other reading (the dots tell the digits
+  // apart; another reading would only say what they say): each digit a letter looks like drawn with the same dots, its
+  // letters, if any, a prefix, none a digit's look-alike beside a digit.
+  for (const word of [...words.keys()]) {
+    const picture = pictureOf.get(word)!;
+    if (!DIGITS_AFTER_PREFIX.test(trimEnds(word.text)) || LOOK_ALIKE_BESIDE_DIGIT.test(word.text) || !drawnAsRead(picture, word, amountsIn(picture))) continue;
+    word.confidence = Math.max(word.confidence, CONFIRMED);
+    words.delete(word);
+  }
   // Each line holding such a word read once at twice the size, whichever of its words need it.
   const larger = new Map<readonly OcrWord[], Promise<OcrWord[]>>();
   const heard = await Promise.all(
@@ -188,10 +200,9 @@ async function verifyIdentifiers(
   );
   // A look-alike letter or a sign the engine could not place, drawn with the same dots as the checked amounts' digits,
   // is that digit in every reading ("RO71012" where the totals' 0s have those dots is R071012).
-  const byAmounts = new Map<Bitmap, KnownDigits>();
   for (const h of heard) {
     const { word, picture } = h;
-    const amountsKnown = byAmounts.get(picture) ?? byAmounts.set(picture, knownDigits(picture, checked.get(picture) ?? [])).get(picture)!;
+    const amountsKnown = amountsIn(picture);
     const asDigits = digitsByKnownDots(picture, word, amountsKnown, word.text);
     if (asDigits !== word.text) {
       word.text = asDigits;
@@ -283,6 +294,8 @@ const UNPLACED = /^[^\p{L}\p{N}\s.,:;\-\/]$/u;
 const TIME = /^\d{1,2}[.:]\d{2}$/;
 /** A reading without the punctuation a crop catches at either end (a neighbour's colon or point); other signs kept. */
 const trimPunctuation = (s: string): string => s.replace(/^[.,:;'"`]+|[.,:;'"`]+$/g, '');
+/** An identifier of digits and their punctuation, after a prefix of letters or none ("R000948", "INV-594100", "09/02/2026", "13:49"). */
+const DIGITS_AFTER_PREFIX = /^(?:\p{L}{1,4}-?)?\d[\d\-\/.:]*$/u;
 /** A reading of letters, digits and an identifier's punctuation, with no look-alike letter beside a digit ("RO56373"). */
 const plainReading = (s: string): boolean => /^[\p{L}\p{N}.,:;\-\/]+$/u.test(trimEnds(s)) && !LOOK_ALIKE_BESIDE_DIGIT.test(trimEnds(s));
 

@@ -349,6 +349,22 @@ describe("the identifiers of a reading that settles, read again before it may go
     expect(agreed!.read.lines[2]!.words[0]).toMatchObject({ text: 'R1070', confidence: 0.9 });
   });
 
+  it('a receipt number whose every digit is drawn with the same dots as the checked amounts\' is not read again', async () => {
+    const { picture, text } = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      { drawn: 'R1078', read: 'R1078', confidence: 0.8 },
+    ]);
+    const box = text.lines[2]!.words[0]!.box!;
+    const pool = dotsPool(picture, text, box, 'R1070', 'R1070');
+    const calls: number[] = [];
+    const counting = { capacity: 1, recognize: (b: Bitmap, scale = 1) => (calls.push(scale), pool.recognize(b, scale)) } as unknown as OcrPool;
+    const read = await readPictures(onDots(picture), counting, withAmounts(2));
+    expect(read!.read.lines[2]!.words[0]).toMatchObject({ text: 'R1078', confidence: 0.9 });
+    // The page alone: no reading of the word alone nor of its line at twice the size.
+    expect(calls).toEqual([1]);
+  });
+
   it("a reading with the letter O where the amounts' 0s have the same dots agrees with the word's 0", async () => {
     const { picture, text } = printed([
       { drawn: '10.70', read: '10.70', confidence: 0.95 },

@@ -1,7 +1,7 @@
 // The receipt's own glyphs as a second reader: a character the engine was unsure of is confirmed, or read otherwise, only by the same dots read elsewhere on the paper.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Bitmap } from '../../main/escpos/types.js';
-import { CONFIRMED, contradictedByAmounts, digitsByKnownDots, knownDigits, MAX_COMPARISONS, vouchedByAmounts, withGlyphs } from '../../main/ocr/glyphs.js';
+import { CONFIRMED, contradictedByAmounts, digitsByKnownDots, drawnAsRead, knownDigits, MAX_COMPARISONS, vouchedByAmounts, withGlyphs } from '../../main/ocr/glyphs.js';
 import { OcrPool, type OcrText, type OcrWord } from '../../main/ocr/index.js';
 import { renderReceipt } from '../support/render-receipt.js';
 import { laidOut } from '../../main/ocr/text.js';
@@ -327,6 +327,23 @@ describe('digits vouched for by amounts the arithmetic checked', () => {
     // Its last digits, its last pieces, are still vouched for; the first ones are not placed.
     expect(vouchedByAmounts(picture, date!, known, new Set([4, 5]))).toBe(true);
     expect(vouchedByAmounts(picture, date!, known, new Set([1]))).toBe(false);
+  });
+
+  it("a word is drawn as read when every digit is vouched for, and each digit a letter looks like by the same dots", () => {
+    const { picture, text } = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      { drawn: 'R1078', read: 'R1078', confidence: 0.6 },
+      // An 8 drawn at another fraction of a dot: nearest the amounts' 8, not the same dots (a B looks like an 8).
+      { drawn: 'R107&', read: 'R1078', confidence: 0.6 },
+      // A letter O, read as a 0: a 0's nearest drawing, not its dots.
+      { drawn: 'R1O7', read: 'R107', confidence: 0.6 },
+    ]);
+    const [ten, eight, same, fraction, letter] = wordsOf(text);
+    const known = knownDigits(picture, [ten!, eight!]);
+    expect(drawnAsRead(picture, same!, known)).toBe(true);
+    expect([vouchedByAmounts(picture, fraction!, known), drawnAsRead(picture, fraction!, known)]).toEqual([true, false]);
+    expect([vouchedByAmounts(picture, letter!, known), drawnAsRead(picture, letter!, known)]).toEqual([true, false]);
   });
 
   it('a word whose ink does not part into its characters, or that holds no digit, is not vouched for', () => {
