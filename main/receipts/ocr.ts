@@ -112,6 +112,9 @@ function pointBack(text: string): string {
     );
 }
 
+/** A summary or payment line ending in digits alone ("VAT 7.5%      7172", "TOTAL   102802"): an amount whose point was not read. */
+const SUMMARY_WITHOUT_POINT = /^(\s*(?:sub\s*-?\s*total|total|vat|tax|consumption\s+tax|service\s+charge|discount|rounding|tip|gratuity|amount\s+due|cash|card|change|transfer)\b[^\d\n]*(?:\d+(?:\.\d+)?\s*%[^\d\n]*)?(?:NGN|N)?)(\d{3,9})(\s*[A-Z]?\s*)$/i;
+
 const QTY_TIMES_PRICE = /\d\s*[xX×]\s*(?:NGN|N)?\d[\d,]*\.\d{2}/;
 const AMOUNT_ALONE = /^\s*[-+]?(?:NGN|N)?\d[\d,]*\.\d{2}(?:\s*[A-Z])?\s*$/;
 
@@ -158,6 +161,11 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
     variants.push(taking(alternatives));
     if (alternatives.length > 1) for (const a of alternatives.slice(0, MAX_SINGLE_ALTERNATIVES)) variants.push(taking([a]));
   }
+  // A summary line's amount read without its point ("VAT 7.5%      7172"): the point placed before its last two digits,
+  // kept only when the receipt's sums then hold (a point is placed, never a digit).
+  const read = new Set(ocr.lines.map((l) => l.line));
+  const pointed = swapped.map((t, i) => (read.has(i) ? t.replace(SUMMARY_WITHOUT_POINT, (_, head: string, digits: string, end: string) => `${head}${digits.slice(0, -2)}.${digits.slice(-2)}${end}`) : t));
+  if (pointed.some((t, i) => t !== swapped[i])) variants.push(pointed);
   const results = variants.map((texts) => ({ texts, result: parseReceipt({ ...receipt, lines: receipt.lines.map((l, i) => ({ ...l, text: texts[i]! })) }, ctx) }));
   const adds = (r: ParseResult): boolean => r.transaction !== null && !r.problems.some((p) => ARITHMETIC.has(p.code));
   // Of the readings whose sums hold, one whose every line with an amount is an item, its quantity and price read

@@ -376,6 +376,15 @@ describe('amounts read again on their own', () => {
     expect(result.transaction!.lines.map((l) => [l.description, l.quantity, l.unit_price, l.amount])).toEqual([['Chicken Suya', '4', '113.91', '455.64'], ['Jollof Rice', '3', '11.78', '35.34']]);
   });
 
+  it("a summary line's amount read without its point gets it back when the sums then hold; a receipt number never does", () => {
+    const lines = ['CAFE NEO VI', 'Bill No: 615396   Date: 28-10-2025 15:49', 'ITEM                  QTY      PRICE      AMOUNT', 'Chicken Suya            4     113.91      455.64', 'Jollof Rice             3      11.78       35.34', 'SUBTOTAL                                  490.98', 'VAT 7.5%                                   3682', 'TOTAL                                     527.80', 'CASH                                      527.80'];
+    const result = readWith(lines, {});
+    expect(result.problems).toEqual([]);
+    expect([result.transaction!.totals.tax, result.transaction!.receipt_number]).toEqual(['36.82', '615396']);
+    // Pointed, 36.83 would not make the total: left as read, and held.
+    expect(readWith(lines.map((l) => l.replace('3682', '3683')), {}).status).toBe('review');
+  });
+
   it('an alternative that does not make the arithmetic hold is not taken, and one read unsure holds the receipt for review', () => {
     const lines = swap(receiptLines(), '3,000.00', '3,080.00');
     expect(readWith(lines, { '3,080.00': { text: '3,060.00', confidence: 0.93 } }, { '3,080.00': 0.7 }).status).toBe('review');
