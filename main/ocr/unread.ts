@@ -17,24 +17,44 @@ export interface PrintBox {
 const MIN_INK = 12;
 
 /**
- * Whether the ink of a stretch on a line of read words ends well above their foot (by more than a
- * quarter of a word's height, `high`): asterisks, quotes, dashes ("Card: **** **** **** 6054" read
- * "card 6054", "*** REFUND ***" read "REFUND ***"). Every letter and digit stands on the line; signs
- * that float above it hold no field.
+ * Whether the ink of a stretch on a line of read words ends well above the line they stand on (by more
+ * than a quarter of a word's height, `high`): asterisks, quotes, dashes ("Card: **** **** **** 6054"
+ * read "card 6054", "*** REFUND ***" read "REFUND ***"). Every letter and digit stands on the line;
+ * signs that float above it hold no field.
  */
 function aboveTheLine(picture: Bitmap, stretch: PrintBox, words: readonly PrintBox[], high: number): boolean {
-  const stride = Math.ceil(picture.width / 8);
+  const rows = inkByRow(picture, [stretch]);
   let bottom = -1;
-  for (let y = stretch.y1 - 1; y >= stretch.y0 && bottom < 0; y--) {
-    for (let x = stretch.x0; x < stretch.x1; x++) {
-      if ((picture.data[y * stride + (x >> 3)]! >> (7 - (x & 7))) & 1) {
-        bottom = y + 1;
-        break;
+  for (let i = rows.ink.length - 1; i >= 0 && bottom < 0; i--) if (rows.ink[i]) bottom = rows.y0 + i + 1;
+  return bottom >= 0 && bottom < baseline(picture, words) - high / 4;
+}
+
+/**
+ * The row the words stand on: the lowest row of their boxes holding a quarter of the ink of their
+ * fullest row or more. The tail of a "g" or a comma hangs below it ("Rounding   +0.47": the foot of the
+ * word's box is its g's tail, four rows under the line the amount stands on).
+ */
+function baseline(picture: Bitmap, words: readonly PrintBox[]): number {
+  const rows = inkByRow(picture, words);
+  const most = Math.max(0, ...rows.ink);
+  for (let i = rows.ink.length - 1; i >= 0; i--) if (rows.ink[i]! * 4 >= most && most > 0) return rows.y0 + i + 1;
+  return rows.y0 + rows.ink.length;
+}
+
+/** Dots of ink in each row from the boxes' top to their bottom, counted inside the boxes. */
+function inkByRow(picture: Bitmap, boxes: readonly PrintBox[]): { y0: number; ink: number[] } {
+  const stride = Math.ceil(picture.width / 8);
+  const y0 = Math.max(0, Math.floor(Math.min(...boxes.map((b) => b.y0))));
+  const y1 = Math.min(picture.height, Math.ceil(Math.max(...boxes.map((b) => b.y1))));
+  const ink = new Array<number>(Math.max(0, y1 - y0)).fill(0);
+  for (const b of boxes) {
+    for (let y = Math.max(y0, Math.floor(b.y0)); y < Math.min(y1, Math.ceil(b.y1)); y++) {
+      for (let x = Math.max(0, Math.floor(b.x0)); x < Math.min(picture.width, Math.ceil(b.x1)); x++) {
+        if ((picture.data[y * stride + (x >> 3)]! >> (7 - (x & 7))) & 1) ink[y - y0]!++;
       }
     }
   }
-  const feet = words.map((w) => w.y1).sort((a, b) => a - b);
-  return bottom >= 0 && bottom < feet[feet.length >> 1]! - high / 4;
+  return { y0, ink };
 }
 
 /**

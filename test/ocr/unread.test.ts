@@ -66,6 +66,17 @@ describe('print no word covers', () => {
     expect(unreadPrint(picture(90, [...ink, number]), reading(words([0, 1, 2])))).toEqual([{ x0: 200, y0: line.y0, x1: 260, y1: line.y1 }]);
   });
 
+  it("finds an amount standing on the line beside a word whose g hangs below it (\"Rounding   +0.47\")", () => {
+    const line = LINES[2]!;
+    // "Rounding": its box reaches 6 rows under the line, down the tail of its g (a few dots wide).
+    const word = { x0: 20, x1: 80, y0: line.y0, y1: line.y1 + 6 };
+    const tail = { x0: 74, x1: 77, y0: line.y1, y1: line.y1 + 6 };
+    const amount = { x0: 450, x1: 540, y0: line.y0 + 4, y1: line.y1 };
+    const rows = [...ink.filter((b) => b.y0 !== line.y0), { x0: 20, x1: 80, ...line }, tail, amount];
+    const read = reading([...words([0, 1]), word]);
+    expect(unreadPrint(picture(90, rows), read)).toEqual([{ x0: 450, y0: line.y0, x1: 540, y1: line.y1 + 6 }]);
+  });
+
   it('has nothing to say of a reading with no words', () => {
     expect(unreadPrint(picture(90, ink), { lines: [], confidence: 0 })).toEqual([]);
   });
