@@ -400,10 +400,11 @@ function lowConfidence(tx: Transaction, texts: string[], ocr: OcrEvidence, order
     let worst: { text: string; confidence: number } | null = null;
     for (const l of ocr.lines) {
       const line = texts[l.line] ?? '';
-      // A word and the amounts it was read as alone: the least sure of those the field was read from.
-      for (const w of l.words.flatMap((x) => [x, ...(x.alternatives ?? [])])) {
-        const word = amountReading(w.text);
-        if (check.matches(word, line) && (worst === null || w.confidence < worst.confidence)) worst = w;
+      // A word, or when the field was not read from it, what it was read as otherwise (an amount alone, the engine's
+      // reading of a word its glyphs read otherwise): the least sure of those the field was read from.
+      for (const x of l.words) {
+        const from = check.matches(amountReading(x.text), line) ? [x] : (x.alternatives ?? []).filter((a) => check.matches(amountReading(a.text), line));
+        for (const w of from) if (worst === null || w.confidence < worst.confidence) worst = w;
       }
     }
     if (worst && worst.confidence < MIN_FIELD_CONFIDENCE[check.kind]) {

@@ -385,6 +385,17 @@ describe('amounts read again on their own', () => {
     expect(readWith(lines.map((l) => l.replace('3682', '3683')), {}).status).toBe('review');
   });
 
+  it("an identifier its glyphs read otherwise is as sure as their reading: the engine's own reading kept beside it is not what the field was read from", () => {
+    // "©7:35" read back as 07:35 by the dots of the receipt's other 0s (90 %), the engine's reading kept as an alternative.
+    const lines = receiptLines().map((l) => l.replace('14:05', '07:35'));
+    const result = readWith(lines, { '07:35': { text: '©7:35', confidence: 0.6 } }, { '07:35': 0.9 });
+    expect(result.problems).toEqual([]);
+    expect(result.transaction!.issued_at).toMatch(/T07:35/);
+    // Read from the alternative (the word itself is not the time), its confidence is the field's: held.
+    const taken = readWith(receiptLines().map((l) => l.replace('14:05', '14:O5x')), { '14:O5x': { text: '14:05', confidence: 0.6 } }, { '14:O5x': 0.95 });
+    expect(taken.problems.map((p) => p.field)).toContain('issued_at');
+  });
+
   it('an alternative that does not make the arithmetic hold is not taken, and one read unsure holds the receipt for review', () => {
     const lines = swap(receiptLines(), '3,000.00', '3,080.00');
     expect(readWith(lines, { '3,080.00': { text: '3,060.00', confidence: 0.93 } }, { '3,080.00': 0.7 }).status).toBe('review');
