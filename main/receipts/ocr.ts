@@ -164,7 +164,7 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   // A summary line's amount read without its point ("VAT 7.5%      7172"): the point placed before its last two digits,
   // kept only when the receipt's sums then hold (a point is placed, never a digit).
   const read = new Set(ocr.lines.map((l) => l.line));
-  const pointed = swapped.map((t, i) => (read.has(i) ? t.replace(SUMMARY_WITHOUT_POINT, (_, head: string, digits: string, end: string) => `${head}${digits.slice(0, -2)}.${digits.slice(-2)}${end}`) : t));
+  const pointed = swapped.map((t, i) => (read.has(i) && !CARD_LINE.test(t) ? t.replace(SUMMARY_WITHOUT_POINT, (_, head: string, digits: string, end: string) => `${head}${digits.slice(0, -2)}.${digits.slice(-2)}${end}`) : t));
   if (pointed.some((t, i) => t !== swapped[i])) variants.push(pointed);
   const results = variants.map((texts) => ({ texts, result: parseReceipt({ ...receipt, lines: receipt.lines.map((l, i) => ({ ...l, text: texts[i]! })) }, ctx) }));
   const adds = (r: ParseResult): boolean => r.transaction !== null && !r.problems.some((p) => ARITHMETIC.has(p.code));
