@@ -185,7 +185,7 @@ export function parseReadReceipt(receipt: DecodedReceipt, ctx: ParseContext, ocr
   const order = ctx.profile.dates.order;
   // What each field of the transaction was read from (its checks find its words in the evidence).
   const checks = checksOf(tx, order);
-  const problems = [...result.problems, ...lowConfidence(tx, texts, ocr, order, checks)];
+  const problems = [...result.problems, ...lowConfidence(tx, texts, ocr, order, checks, adds(result))];
   if (itemsUnread(tx, texts, ocr)) {
     problems.push({ code: 'ocr_item_unread', field: 'lines', message: 'An item\'s quantity and unit price could not be read from the picture (only its amount was): check the items against the paper receipt.' });
   }
@@ -383,7 +383,7 @@ function checksOf(tx: Transaction, order: 'dmy' | 'mdy' | 'ymd'): Check[] {
   return checks;
 }
 
-function lowConfidence(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 'dmy' | 'mdy' | 'ymd', checks: readonly Check[]): Problem[] {
+function lowConfidence(tx: Transaction, texts: string[], ocr: OcrEvidence, order: 'dmy' | 'mdy' | 'ymd', checks: readonly Check[], sumsHold: boolean): Problem[] {
   const problems: Problem[] = [];
   // A date with digits after it but no time read: the time was printed and misread, not absent.
   if (tx.issued_at.slice(11, 19) === '00:00:00') {
@@ -397,6 +397,10 @@ function lowConfidence(tx: Transaction, texts: string[], ocr: OcrEvidence, order
     }
   }
   for (const check of checks) {
+    // An amount, when the receipt's sums hold, is as sure as the surest word it is printed in: the sums tie the total,
+    // tax, payments and subtotal to each other, and "N4,088.00" read at 2 % on the TOTAL line is the 4,088.00 the
+    // SUBTOTAL line was read surely as (read otherwise, the sums would fail).
+    const surest = check.kind === 'amount' && sumsHold;
     let worst: { text: string; confidence: number } | null = null;
     for (const l of ocr.lines) {
       const line = texts[l.line] ?? '';
@@ -404,7 +408,7 @@ function lowConfidence(tx: Transaction, texts: string[], ocr: OcrEvidence, order
       // reading of a word its glyphs read otherwise): the least sure of those the field was read from.
       for (const x of l.words) {
         const from = check.matches(amountReading(x.text), line) ? [x] : (x.alternatives ?? []).filter((a) => check.matches(amountReading(a.text), line));
-        for (const w of from) if (worst === null || w.confidence < worst.confidence) worst = w;
+        for (const w of from) if (worst === null || (surest ? w.confidence > worst.confidence : w.confidence < worst.confidence)) worst = w;
       }
     }
     if (worst && worst.confidence < MIN_FIELD_CONFIDENCE[check.kind]) {

@@ -88,6 +88,18 @@ describe('fields read from unsure words', () => {
     expect(result.problems.every((p) => p.code === 'ocr_low_confidence')).toBe(true);
   });
 
+  it('a total read unsure where the same amount is read surely on a line the sums tie it to is as sure as that line; not when the sums fail', () => {
+    // Paid by card: the total's 5,375.00 is printed again on the CARD line, read surely.
+    const lines = swap(receiptLines(), 'CASH                  6,000.00', 'CARD                  5,375.00').filter((l) => !l.startsWith('CHANGE'));
+    const result = readAs(lines, (w, line) => (line.startsWith('TOTAL') && w === '5,375.00' ? 0.02 : 0.95));
+    expect(result.problems).toEqual([]);
+    expect(result.transaction!.totals.total).toBe('5375.00');
+    // The VAT misread: the sums fail, and the unsure total is held as read.
+    const failing = readAs(swap(lines, 'VAT 7.5%                375.00', 'VAT 7.5%                875.00'), (w, line) => (line.startsWith('TOTAL') && w === '5,375.00' ? 0.02 : 0.95));
+    expect(failing.problems.map((p) => p.field)).toContain('totals.total');
+    expect(failing.problems.find((p) => p.code === 'ocr_low_confidence' && p.field === 'totals.total')).toBeDefined();
+  });
+
   it('a receipt number, a date or a card\'s last four read with low confidence goes to review', () => {
     const lines = [...receiptLines().slice(0, -1), 'Card: **** **** **** 4242', 'Thank you'];
     const cases: Array<[string, string]> = [
