@@ -396,6 +396,7 @@ function lowConfidence(tx: Transaction, texts: string[], ocr: OcrEvidence, order
       }
     }
   }
+  const held: Array<{ check: Check; problem: Problem }> = [];
   for (const check of checks) {
     // An amount, when the receipt's sums hold, is as sure as the surest word it is printed in: the sums tie the total,
     // tax, payments and subtotal to each other, and "N4,088.00" read at 2 % on the TOTAL line is the 4,088.00 the
@@ -412,12 +413,29 @@ function lowConfidence(tx: Transaction, texts: string[], ocr: OcrEvidence, order
       }
     }
     if (worst && worst.confidence < MIN_FIELD_CONFIDENCE[check.kind]) {
-      problems.push({
-        code: 'ocr_low_confidence',
-        field: check.field,
-        message: `The ${check.what} (${check.value}) was read from a picture of the receipt with ${Math.round(worst.confidence * 100)} % confidence ("${pictureLineReading(worst.text)}"): check it against the paper receipt.`,
+      held.push({
+        check,
+        problem: {
+          code: 'ocr_low_confidence',
+          field: check.field,
+          message: `The ${check.what} (${check.value}) was read from a picture of the receipt with ${Math.round(worst.confidence * 100)} % confidence ("${pictureLineReading(worst.text)}"): check it against the paper receipt.`,
+        },
       });
     }
   }
-  return problems;
+  // When the sums hold and one amount alone is unsure (wherever it is printed: the tax, and its VAT line's amount), and
+  // it is a term of the summary (subtotal, discount, service charge, tax, tip, rounding, total) whose other terms were
+  // read surely, the sums determine it: a refund's "-2,457.62" of VAT read at 22 % is the sure total less the sure
+  // subtotal, or the sums would fail.
+  const amounts = held.filter((h) => h.check.kind === 'amount');
+  const value = (c: Check): string => c.value.replace(/^-/, '');
+  const determined =
+    sumsHold &&
+    new Set(amounts.map((h) => value(h.check))).size === 1 &&
+    amounts.some((h) => SUMMARY_TERM.test(h.check.field)) &&
+    checks.some((c) => c.kind === 'amount' && SUMMARY_TERM.test(c.field) && value(c) !== value(amounts[0]!.check));
+  return [...problems, ...held.filter((h) => !(determined && h.check.kind === 'amount')).map((h) => h.problem)];
 }
+
+/** The fields of a receipt's summary: its total is the sum of the others (the discount taken off). */
+const SUMMARY_TERM = /^totals\.(?:subtotal|discount|service_charge|tax|tip|rounding|total)$/;

@@ -81,8 +81,14 @@ describe('amounts read with look-alike letters', () => {
 });
 
 describe('fields read from unsure words', () => {
-  it('a total read with low confidence goes to review, naming the field and the word, though it adds up', () => {
-    const result = readAs(receiptLines(), (w, line) => (line.startsWith('TOTAL') && w === '5,375.00' ? 0.41 : 0.95));
+  it('a total read with low confidence goes to review, naming the field and the word, though it adds up, when the sums do not determine it', () => {
+    // Alone unsure, the total is the sure subtotal and VAT added: the sums determine it.
+    const determined = readAs(receiptLines(), (w, line) => (line.startsWith('TOTAL') && w === '5,375.00' ? 0.41 : 0.95));
+    expect(determined.problems).toEqual([]);
+    // So is the VAT alone unsure (its field and the VAT line's amount): the sure total less the sure subtotal.
+    expect(readAs(receiptLines(), (w, line) => (line.startsWith('VAT') && w === '375.00' ? 0.22 : 0.95)).problems).toEqual([]);
+    // The VAT read unsure too: two unknowns, nothing determines either.
+    const result = readAs(receiptLines(), (w, line) => ((line.startsWith('TOTAL') && w === '5,375.00') || (line.startsWith('VAT') && w === '375.00') ? 0.41 : 0.95));
     expect(result.status).toBe('review');
     expect(result.problems).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'ocr_low_confidence', field: 'totals.total', message: expect.stringContaining('41 %') })]));
     expect(result.problems.every((p) => p.code === 'ocr_low_confidence')).toBe(true);
@@ -182,9 +188,9 @@ describe('fields read from unsure words', () => {
   it('a receipt held only by an unsure amount names its word to read again, beside the identifiers; one whose arithmetic fails does not', () => {
     const lines = receiptLines();
     const words = (result: ReturnType<typeof readAs>) => (result.identifierWords ?? []).map((at) => lines[at.line]!.split(/\s+/).filter(Boolean)[at.word]);
-    const unsureTotal = readAs(lines, (w, line) => (line.startsWith('TOTAL') && w === '5,375.00' ? 0.4 : 0.95));
-    expect(unsureTotal.problems.map((p) => p.field)).toEqual(['totals.total', 'payments[0].amount']);
-    expect(words(unsureTotal)).toEqual(['000123', '26/11/2026', '14:05', '5,375.00']);
+    const unsureTotal = readAs(lines, (w, line) => ((line.startsWith('TOTAL') && w === '5,375.00') || (line.startsWith('VAT') && w === '375.00') ? 0.4 : 0.95));
+    expect(unsureTotal.problems.map((p) => p.field)).toEqual(['totals.tax', 'totals.total', 'taxes[0].amount', 'payments[0].amount']);
+    expect(words(unsureTotal)).toEqual(['000123', '26/11/2026', '14:05', '375.00', '5,375.00']);
     // Sure amounts are not read again.
     expect(words(readAs(lines))).toEqual(['000123', '26/11/2026', '14:05']);
     // The total read 5,385.00 at 40 %: the arithmetic fails, and reading it again would not mend it.
@@ -412,7 +418,8 @@ describe('amounts read again on their own', () => {
     const lines = swap(receiptLines(), '3,000.00', '3,080.00');
     expect(readWith(lines, { '3,080.00': { text: '3,060.00', confidence: 0.93 } }, { '3,080.00': 0.7 }).status).toBe('review');
     // Read right alone, but the engine was unsure of that too: the subtotal the alternative makes hold is not trusted blindly.
-    const unsure = readWith(swap(receiptLines(), 'SUBTOTAL              5,000.00', 'SUBTOTAL              5,080.00'), { '5,080.00': { text: '5,000.00', confidence: 0.4 } }, { '5,080.00': 0.5 });
+    // (With the VAT unsure too: alone, the sure total less the sure VAT would determine it.)
+    const unsure = readWith(swap(receiptLines(), 'SUBTOTAL              5,000.00', 'SUBTOTAL              5,080.00'), { '5,080.00': { text: '5,000.00', confidence: 0.4 } }, { '5,080.00': 0.5, '375.00': 0.5 });
     expect(unsure.status).toBe('review');
     expect(unsure.problems.map((p) => p.field)).toContain('totals.subtotal');
   });
