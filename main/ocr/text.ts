@@ -18,6 +18,20 @@ export const LOOK_ALIKES: Readonly<Record<string, string>> = { O: '0', o: '0', D
 /** A look-alike letter next to a digit ("RO10431": R010431 or RO10431?). */
 export const LOOK_ALIKE_BESIDE_DIGIT = /[OoDQIl|iSsBZzg](?=\d)|(?<=\d)[OoDQIl|iSsBZzg]/;
 
+/** A month's name between a day and a year with a digit read for one of its letters ("15-0ct-2025", "03 N0v 2026"). */
+const MONTH_WITH_DIGIT = /(?<=(?:^|\s)\d{1,2}[-/. ])([A-Za-z015]{3})(?=[-/. ]\d{2,4}(?:\s|$))/g;
+const MONTHS = new Set(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']);
+const DIGIT_AS_LETTER: Readonly<Record<string, string>> = { '0': 'O', '1': 'l', '5': 'S' };
+
+/** The text with each month's name read with a digit for a letter given its letters back, as the parser reads it ("19-0ct-2027" → "19-Oct-2027"). */
+export function monthsAsLetters(text: string): string {
+  return text.replace(MONTH_WITH_DIGIT, (word: string) => {
+    if (!/\d/.test(word)) return word;
+    const letters = word.replace(/[015]/g, (d) => DIGIT_AS_LETTER[d]!);
+    return MONTHS.has(letters.toLowerCase()) ? letters : word;
+  });
+}
+
 /** A confidence as it is stored and shown: two decimals. */
 export function roundConfidence(n: number): number {
   return Math.round(n * 100) / 100;

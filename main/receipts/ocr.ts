@@ -1,6 +1,6 @@
 // Receipts read from printed pictures: amounts chosen between OCR look-alikes by the arithmetic, and fields read with low confidence held for review.
 import type { DecodedReceipt } from '../escpos/types.js';
-import { LOOK_ALIKE_BESIDE_DIGIT, LOOK_ALIKES } from '../ocr/text.js';
+import { LOOK_ALIKE_BESIDE_DIGIT, LOOK_ALIKES, monthsAsLetters } from '../ocr/text.js';
 import type { Problem } from '../store/types.js';
 import { findDate } from './dates.js';
 import { extend, koboFromMoney, milliFromQuantity } from './money.js';
@@ -64,19 +64,9 @@ const LONG_NUMBER = /(?<![\d])(?:\d[ -]?){9,15}(\d{4})(?![\d])/g;
 /** A time printed after a date whose colon the engine read as a point or comma ("08.06"): only right after a date. */
 const TIME_AFTER_DATE = /(\d{1,4}[/.-](?:\d{1,2}|[A-Za-z]{3})[/.-]\d{2,4}\s+)([01]?\d|2[0-3])[.,;]([0-5]\d)(?=\s|$)/;
 
-/** A month's name between a day and a year with a digit read for one of its letters ("15-0ct-2025", "03 N0v 2026"). */
-const MONTH_WITH_DIGIT = /(?<=(?:^|\s)\d{1,2}[-/. ])([A-Za-z015]{3})(?=[-/. ]\d{2,4}(?:\s|$))/g;
-const MONTHS = new Set(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']);
-const DIGIT_AS_LETTER: Record<string, string> = { '0': 'O', '1': 'l', '5': 'S' };
-
 /** The line as an OCR'd receipt line is parsed: look-alike letters in amounts read as digits, a month's letters, a card's mask and a time's colon given back. */
 export function pictureLineReading(text: string): string {
-  return pointBack(amountReading(text))
-    .replace(MONTH_WITH_DIGIT, (word: string) => {
-      if (!/\d/.test(word)) return word;
-      const letters = word.replace(/[015]/g, (d) => DIGIT_AS_LETTER[d]!);
-      return MONTHS.has(letters.toLowerCase()) ? letters : word;
-    })
+  return monthsAsLetters(pointBack(amountReading(text)))
     .replace(LONG_NUMBER, (run: string, last4: string) => (run.replace(/\D/g, '').length >= 13 ? `**** **** **** ${last4}` : run))
     .replace(CARD_MASK, (_, label: string, _mask: string, last4: string) => `${label}**** **** **** ${last4}`)
     .replace(TIME_AFTER_DATE, (_, date: string, h: string, m: string) => `${date}${h}:${m}`);
@@ -125,7 +115,6 @@ const AMOUNT_ALONE = /^\s*[-+]?(?:NGN|N)?\d[\d,]*\.\d{2}(?:\s*[A-Z])?\s*$/;
 const SIZE_WORD = /^\d+(?:[.,]\d+)?(?:m[l|!]|c[l|!]|[l|!]|ltr|litres?|g|kg|mg|pcs?|pk|packs?|x|m|cm|mm|oz)?$/i;
 /** A price inside an item's name: no product is called "422.71" (sizes and strengths are "500mg", "80/480", "75cl"). */
 const PRICE_WORD = /(?<![\w.,])(?:NGN|N)?\d[\d,]*\.\d{2}(?![\w.,])/;
-
 
 const CARD_LINE = /^\s*card\s*(?:no\.?|number|#)?\s*:/i;
 
