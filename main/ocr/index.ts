@@ -4,7 +4,7 @@ import type { Bitmap } from '../escpos/types.js';
 import { cropBitmap } from './image.js';
 import { joinPictureText, picturesToRead, type PictureLines } from './join.js';
 import { OcrPool } from './pool.js';
-import { AMOUNT_WORD, LOOK_ALIKE_BESIDE_DIGIT, LOOK_ALIKES, laidOut, meanConfidence, type OcrText, type OcrWord } from './text.js';
+import { AMOUNT_WORD, LOOK_ALIKE_BESIDE_DIGIT, LOOK_ALIKES, laidOut, meanConfidence, monthsAsLetters, type OcrText, type OcrWord } from './text.js';
 import { CONFIRMED, contradictedByAmounts, digitsByKnownDots, drawnAsRead, knownDigits, vouchedByAmounts, withGlyphs, type KnownDigits } from './glyphs.js';
 import { unreadPrint, type PrintBox } from './unread.js';
 
@@ -173,9 +173,10 @@ async function verifyIdentifiers(
     const picture = w && pictureOf.get(w);
     if (picture) check(picture, w);
   }
-  // The checked amounts' digits cut out once a picture.
-  const byAmounts = new Map<Bitmap, KnownDigits>();
-  const amountsIn = (picture: Bitmap): KnownDigits => byAmounts.get(picture) ?? byAmounts.set(picture, knownDigits(picture, checked.get(picture) ?? [])).get(picture)!;
+  // The digits of the words `checked` holds when first asked, cut out once a picture: the checked amounts' (amountsIn,
+  // asked before agreed identifiers join them) and all the known drawings' (knownIn, asked after).
+  const cutOnce = (cache = new Map<Bitmap, KnownDigits>()) => (picture: Bitmap): KnownDigits => cache.get(picture) ?? cache.set(picture, knownDigits(picture, [...(checked.get(picture) ?? [])])).get(picture)!;
+  const amountsIn = cutOnce();
   // A word whose every digit is drawn as the checked amounts draw it needs no other reading (the dots tell the digits
   // apart; another reading would only say what they say): each digit a letter looks like drawn with the same dots, its
   // letters, if any, a prefix, none a digit's look-alike beside a digit.
@@ -216,9 +217,7 @@ async function verifyIdentifiers(
   // An identifier the three readings agree on (and the amounts do not gainsay) is drawings of known digits too, for the
   // others' disputes (a receipt's amounts may hold no 9 where its date does).
   for (const { word, picture, agree } of heard) if (agree) check(picture, word);
-  // Their digits cut out once a picture, asked of every word below.
-  const known = new Map<Bitmap, KnownDigits>();
-  const knownIn = (picture: Bitmap): KnownDigits => known.get(picture) ?? known.set(picture, knownDigits(picture, checked.get(picture) ?? [])).get(picture)!;
+  const knownIn = cutOnce();
   const settle = ({ word, picture, said, lowest, agree }: (typeof heard)[number]): void => {
     const disputes = said.filter((r) => r.confidence >= NO_READING && !bearsOut(r.text, word.text));
     const lettersAgree = said.every((r) => r.confidence < NO_READING || sameLetters(r.text, word.text) || bearsOut(r.text, word.text));
@@ -276,7 +275,7 @@ async function verifyIdentifiers(
  */
 function bearsOut(reading: string, word: string): boolean {
   if (sameCharacters(reading, word)) return true;
-  const [r, w] = [[...monthAsLetters(trimPunctuation(reading))], [...monthAsLetters(trimPunctuation(word))]];
+  const [r, w] = [[...monthsAsLetters(trimPunctuation(reading))], [...monthsAsLetters(trimPunctuation(word))]];
   if (r.length === 0 || r.length !== w.length) return false;
   if (TIME.test(r.join('')) && TIME.test(w.join(''))) return r.join('').replace('.', ':') === w.join('').replace('.', ':');
   const digitsAlone = !w.some((c) => /\p{L}/u.test(c));
@@ -287,9 +286,6 @@ function bearsOut(reading: string, word: string): boolean {
     return digitsAlone && /\d/.test(there) && /\p{L}/u.test(c) && (digitOf === undefined || digitOf === there);
   });
 }
-
-/** A month's name between a day and a year with a digit read for a letter given its letter back ("19-0ct-2027"), as the parser reads it. */
-const monthAsLetters = (s: string): string => s.replace(/(?<=^\d{1,2}[-/. ])[A-Za-z015]{3}(?=[-/. ]\d{2,4}$)/, (m) => m.replace(/[015]/g, (d) => ({ '0': 'O', '1': 'l', '5': 'S' })[d]!));
 
 /** A sign the engine reads for a character it could not place ("©", "®", "€", "»"): neither a letter, a digit, nor an identifier's punctuation. */
 const UNPLACED = /^[^\p{L}\p{N}\s.,:;\-\/]$/u;
