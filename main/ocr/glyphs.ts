@@ -390,6 +390,22 @@ export function drawnAsRead(picture: Bitmap, word: OcrWord, known: KnownDigits):
  * that agree can all be wrong alike (a proportional "9" read "8" in a date each time, at 93 %); the
  * dots still are a 9's. Only a word whose ink parts into its characters is asked.
  */
+/**
+ * The word as the `known` drawings read its digits: each digit drawn as another digit among them (the
+ * same dots as known drawings all of that digit, or nearest them by far) read as that digit, when every
+ * digit is drawn as some known digit and at least one as another than the engine read. The rule that
+ * reads it is the one that vouches: on the glyph study's 16,800 digits read right it never named another
+ * digit, so it names a digit's own whatever the engine read ("R805162" whose 8 has the dots of the
+ * totals' 9s is R905162). Undefined otherwise, or when the word's ink does not part into its characters.
+ */
+export function toldByDots(picture: Bitmap, word: OcrWord, known: KnownDigits): string | undefined {
+  const verdicts = digitVerdicts(picture, word, known, word.text, false);
+  if (!verdicts?.length || verdicts.some((v) => v.drawn === 'unknown') || !verdicts.some((v) => v.drawn === 'other')) return undefined;
+  const chars = [...word.text];
+  for (const v of verdicts) if (v.drawn === 'other') chars[v.index] = v.as!;
+  return chars.join('');
+}
+
 export function contradictedByAmounts(picture: Bitmap, word: OcrWord, known: KnownDigits): boolean {
   return digitVerdicts(picture, word, known, word.text, false)?.some((v) => v.drawn === 'other') ?? false;
 }
@@ -402,12 +418,12 @@ export function contradictedByAmounts(picture: Bitmap, word: OcrWord, known: Kno
  * are its last pieces (enough to vouch: a piece taken for the wrong digit is drawn as no known drawing
  * of it; not to gainsay, where such a piece would be drawn as another digit).
  */
-function digitVerdicts(picture: Bitmap, word: OcrWord, known: KnownDigits, reading: string, digitsAtEnd: boolean): Array<{ index: number; drawn: 'same' | 'other' | 'unknown'; by?: 'dots' | 'nearest' }> | null {
+function digitVerdicts(picture: Bitmap, word: OcrWord, known: KnownDigits, reading: string, digitsAtEnd: boolean): Array<{ index: number; drawn: 'same' | 'other' | 'unknown'; by?: 'dots' | 'nearest'; as?: string }> | null {
   const asRead = reading === word.text ? word : { ...word, text: reading };
   const own = glyphsOf(picture, asText([asRead]), digitsAtEnd).get(asRead);
   if (!own) return null;
   const others = known.glyphs.filter((k) => k.word !== word);
-  const out: Array<{ index: number; drawn: 'same' | 'other' | 'unknown'; by?: 'dots' | 'nearest' }> = [];
+  const out: Array<{ index: number; drawn: 'same' | 'other' | 'unknown'; by?: 'dots' | 'nearest'; as?: string }> = [];
   for (const [index, g] of own.entries()) {
     if (!/\d/.test(g.label)) continue;
     if (g.ink === 0) {
@@ -423,7 +439,7 @@ function digitVerdicts(picture: Bitmap, word: OcrWord, known: KnownDigits, readi
     const same = new Set([...nearest].filter(([, d]) => d <= SAME).map(([label]) => label));
     const [only] = same;
     const drawnAs = same.size ? (same.size === 1 ? only : undefined) : [...nearest.keys()].find((label) => nearestIs(nearest, label, VOUCH_WITHIN, VOUCH_FARTHER));
-    out.push({ index, drawn: drawnAs === undefined ? 'unknown' : drawnAs === g.label ? 'same' : 'other', by: same.size ? 'dots' : 'nearest' });
+    out.push({ index, drawn: drawnAs === undefined ? 'unknown' : drawnAs === g.label ? 'same' : 'other', by: same.size ? 'dots' : 'nearest', ...(drawnAs === undefined ? {} : { as: drawnAs }) });
   }
   return out;
 }

@@ -173,6 +173,17 @@ describe("the identifiers of a reading that settles, read again before it may go
     expect(noReading!.read.lines[0]!.words[1]).toMatchObject({ text: 'R794129', confidence: 0.88 });
   });
 
+  it('three readings of letters, digits and punctuation that agree at 20 % or more make the word sure; one with a look-alike letter beside a digit needs 50 %', async () => {
+    const unsure = page([word('No:', 0.95, 80), word('INV-229849', 0.47, 120)]);
+    const agreed = await readPictures(pictureReceipt(), scripted(unsure, () => page([word('INV-229849', 0.34, 20)]), () => page([word('No:', 0.9, 80), word('INV-229849', 0.72, 120)])), settlesWithNumber);
+    expect(agreed!.read.lines[0]!.words[1]).toMatchObject({ text: 'INV-229849', confidence: 0.9 });
+    const under = await readPictures(pictureReceipt(), scripted(unsure, () => page([word('INV-229849', 0.19, 20)]), () => page([word('No:', 0.9, 80), word('INV-229849', 0.72, 120)])), settlesWithNumber);
+    expect(under!.read.lines[0]!.words[1]!.confidence).toBeLessThan(0.9);
+    const lookAlike = page([word('No:', 0.95, 80), word('RO56373', 0.47, 120)]);
+    const swapped = await readPictures(pictureReceipt(), scripted(lookAlike, () => page([word('RO56373', 0.34, 20)]), () => page([word('No:', 0.9, 80), word('RO56373', 0.72, 120)])), settlesWithNumber);
+    expect(swapped!.read.lines[0]!.words[1]!.confidence).toBeLessThan(0.9);
+  });
+
   it('a reading held only by an unsure receipt number has it read three times, and settles when they agree', async () => {
     const calls: string[] = [];
     const first = page([word('No:', 0.95, 80), word('R794129', 0.87, 120), word('1,330.00', 0.95, 400)]);
@@ -321,7 +332,7 @@ describe("the identifiers of a reading that settles, read again before it may go
   const onDots = (picture: Bitmap): DecodedReceipt => ({ ...pictureReceipt(), pictures: [{ ...picture, kind: 'raster', source: 'GS v 0', line: 0, align: 'left', paperDots: 576, offset: 0 }] });
   const withAmounts = (identifier: number) => () => ({ settles: true, identifiers: [{ line: identifier, word: 0 }], amounts: [{ line: 0, word: 0 }, { line: 1, word: 0 }] });
 
-  it("a receipt number read alike three times is held when a digit's dots are another digit's among the checked amounts", async () => {
+  it("a receipt number read alike three times is read as the checked amounts' drawings read its digits when a digit's dots are another digit's; held when some digit is drawn as none of theirs", async () => {
     // The 8 of R1078 read as 0 by the page, alone and at twice the size (a consistent misread, as a proportional 9 read 8).
     const { picture, text } = printed([
       { drawn: '10.70', read: '10.70', confidence: 0.95 },
@@ -330,8 +341,18 @@ describe("the identifiers of a reading that settles, read again before it may go
     ]);
     const box = text.lines[2]!.words[0]!.box!;
     const read = await readPictures(onDots(picture), dotsPool(picture, text, box, 'R1070', 'R1070'), withAmounts(2));
-    expect(read!.read.lines[2]!.words[0]!.text).toBe('R1070');
-    expect(read!.read.lines[2]!.words[0]!.confidence).toBeLessThan(0.9);
+    // Every digit drawn as one of the amounts' digits: the 8's dots are the 8 of 8.10, whatever the three readings said.
+    expect(read!.read.lines[2]!.words[0]).toMatchObject({ text: 'R1078', confidence: 0.9 });
+    expect(read!.receipt.lines[2]!.text.trim()).toBe('R1078');
+    // The amounts hold no 7: the dots cannot read the whole word, and it is held as read.
+    const no7 = printed([
+      { drawn: '11.00', read: '11.00', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      { drawn: 'R1078', read: 'R1070', confidence: 0.93 },
+    ]);
+    const unread = await readPictures(onDots(no7.picture), dotsPool(no7.picture, no7.text, box, 'R1070', 'R1070'), withAmounts(2));
+    expect(unread!.read.lines[2]!.words[0]!.text).toBe('R1070');
+    expect(unread!.read.lines[2]!.words[0]!.confidence).toBeLessThan(0.9);
     // Read at 96 % it is not read again, and still held by its dots.
     const sure = printed([
       { drawn: '10.70', read: '10.70', confidence: 0.95 },
@@ -348,6 +369,21 @@ describe("the identifiers of a reading that settles, read again before it may go
     ]);
     const agreed = await readPictures(onDots(right.picture), dotsPool(right.picture, right.text, box, 'R1070', 'R1070'), withAmounts(2));
     expect(agreed!.read.lines[2]!.words[0]).toMatchObject({ text: 'R1070', confidence: 0.9 });
+  });
+
+  it('a receipt number the three readings read three ways, none drawn as the amounts draw its digits, is read by the dots when they read every digit', async () => {
+    const { picture, text } = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      { drawn: 'R1078', read: 'R1070', confidence: 0.6 },
+    ]);
+    const box = text.lines[2]!.words[0]!.box!;
+    const read = await readPictures(onDots(picture), dotsPool(picture, text, box, 'R1073', 'R1076', 0.5), withAmounts(2));
+    expect(read!.read.lines[2]!.words[0]).toMatchObject({ text: 'R1078', confidence: 0.9 });
+    // A reading without the word's prefix: the letters are not the dots' to say, and the word stays disputed.
+    const other = await readPictures(onDots(picture), dotsPool(picture, text, box, 'B1073', 'B1076', 0.5), withAmounts(2));
+    expect(other!.read.lines[2]!.words[0]!.text).toBe('R1070');
+    expect(other!.read.lines[2]!.words[0]!.confidence).toBeLessThan(0.9);
   });
 
   it('a receipt number whose every digit is drawn with the same dots as the checked amounts\' is not read again', async () => {

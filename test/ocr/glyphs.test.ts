@@ -1,7 +1,7 @@
 // The receipt's own glyphs as a second reader: a character the engine was unsure of is confirmed, or read otherwise, only by the same dots read elsewhere on the paper.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Bitmap } from '../../main/escpos/types.js';
-import { CONFIRMED, contradictedByAmounts, digitsByKnownDots, drawnAsRead, knownDigits, MAX_COMPARISONS, vouchedByAmounts, withGlyphs } from '../../main/ocr/glyphs.js';
+import { CONFIRMED, contradictedByAmounts, digitsByKnownDots, drawnAsRead, knownDigits, MAX_COMPARISONS, toldByDots, vouchedByAmounts, withGlyphs } from '../../main/ocr/glyphs.js';
 import { OcrPool, type OcrText, type OcrWord } from '../../main/ocr/index.js';
 import { renderReceipt } from '../support/render-receipt.js';
 import { laidOut } from '../../main/ocr/text.js';
@@ -313,6 +313,28 @@ describe('digits vouched for by amounts the arithmetic checked', () => {
     expect(contradictedByAmounts(picture, fraction!, known)).toBe(true);
     // No 8 among the amounts: the last digit is unknown, nothing gainsays the reading.
     expect(contradictedByAmounts(picture, misread!, knownDigits(picture, [ten!]))).toBe(false);
+  });
+
+  it('a word whose every digit is drawn as a known digit is read by those drawings, where some digit is drawn as another than read', () => {
+    const { picture, text } = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      { drawn: 'R1078', read: 'R1070', confidence: 0.6 },
+      { drawn: 'R107&', read: 'R1070', confidence: 0.6 },
+      { drawn: 'R1078', read: 'R1078', confidence: 0.6 },
+      { drawn: 'R10=', read: 'R1078', confidence: 0.6 },
+    ]);
+    const [ten, eight, misread, fraction, right, touching] = wordsOf(text);
+    const known = knownDigits(picture, [ten!, eight!]);
+    expect(toldByDots(picture, misread!, known)).toBe('R1078');
+    // Drawn at another fraction of a dot: nearest the amounts' 8 by far.
+    expect(toldByDots(picture, fraction!, known)).toBe('R1078');
+    // Read as drawn: nothing to tell.
+    expect(toldByDots(picture, right!, known)).toBeUndefined();
+    // No 7 among the amounts: the dots cannot read every digit.
+    expect(toldByDots(picture, misread!, knownDigits(picture, [eight!]))).toBeUndefined();
+    // Ink that does not part into the word's characters.
+    expect(toldByDots(picture, touching!, known)).toBeUndefined();
   });
 
   it('a word whose letters touch between its digits ("09-May-2025") is gainsaid by none of them: its pieces cannot be placed', () => {
