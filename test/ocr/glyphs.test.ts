@@ -337,6 +337,24 @@ describe('digits vouched for by amounts the arithmetic checked', () => {
     expect(toldByDots(picture, touching!, known)).toBeUndefined();
   });
 
+  it('a digit whose edges are drawn a dot over (at another fraction of a dot) is the digit whose drawings it matches to a column, when every other digit lies 4 dots or more from it', () => {
+    const words = [
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      { drawn: 'R1078', read: 'R1078', confidence: 0.6, shifted: [4] },
+      { drawn: 'R1078', read: 'R1070', confidence: 0.6, shifted: [4] },
+    ];
+    // Drawn at twice the font's size: 14 dots tall, as printer text is.
+    const { picture, text } = printed(words, 2);
+    const [ten, eight, right, misread] = wordsOf(text);
+    const known = knownDigits(picture, [ten!, eight!]);
+    expect(vouchedByAmounts(picture, right!, known)).toBe(true);
+    expect(contradictedByAmounts(picture, misread!, known)).toBe(true);
+    expect(toldByDots(picture, misread!, known)).toBe('R1078');
+    // No 8 among the amounts: the shifted 8 matches no digit to a column (a 0 lies 4 dots or more from it).
+    expect(toldByDots(picture, misread!, knownDigits(picture, [ten!]))).toBeUndefined();
+  });
+
   it('a word whose letters touch between its digits ("09-May-2025") is gainsaid by none of them: its pieces cannot be placed', () => {
     const { picture, text } = printed([
       { drawn: '10.70', read: '10.70', confidence: 0.95 },
