@@ -56,7 +56,7 @@ interface GlyphVerdict {
  * none: nothing is matched rather than a piece matched to the wrong character. `digitsAtEnd`: a word
  * in fewer pieces gives the digits it ends in, as its last pieces.
  */
-function glyphsOf(picture: Bitmap, text: OcrText, digitsAtEnd = false): Map<OcrWord, Glyph[]> {
+function glyphsOf(picture: Bitmap, text: OcrText, digitsAtEnd = false, unplaced?: Map<OcrWord, Glyph[]>): Map<OcrWord, Glyph[]> {
   const stride = Math.ceil(picture.width / 8);
   const inked = (x: number, y: number): boolean => x >= 0 && y >= 0 && x < picture.width && y < picture.height && ((picture.data[y * stride + (x >> 3)]! >> (7 - (x & 7))) & 1) === 1;
   const out = new Map<OcrWord, Glyph[]>();
@@ -82,41 +82,47 @@ function glyphsOf(picture: Bitmap, text: OcrText, digitsAtEnd = false): Map<OcrW
         runs.push([x0 + start, x0 + i]);
       }
       if (runs.some(([a, b]) => b - a > MAX_GLYPH_WIDTH)) continue;
+      /** The piece of ink between columns a and b, cut at its ink's rows. */
+      const glyphOf = ([a, b]: [number, number], label: string): Glyph => {
+        let top = y1;
+        let bottom = y0;
+        for (let y = y0; y < y1; y++) {
+          for (let x = a; x < b; x++) {
+            if (!inked(x, y)) continue;
+            top = Math.min(top, y);
+            bottom = Math.max(bottom, y + 1);
+            break;
+          }
+        }
+        const width = b - a;
+        const height = Math.max(0, bottom - top);
+        const rows = new Uint32Array(height);
+        let ink = 0;
+        for (let y = 0; y < height; y++) {
+          for (let x = 0; x < width; x++) {
+            if (!inked(a + x, top + y)) continue;
+            rows[y]! |= 1 << (x + 1);
+            ink++;
+          }
+        }
+        return { width, height, rows, ink, shape: `${width}x${height}:${rows.join(',')}`, label, word };
+      };
       // Fewer pieces than characters: with `digitsAtEnd`, the digits a word ends in are its last pieces when its letters
       // touch ("INV-" drawn in three pieces); the rest is left blank (ink 0).
       const digits = /\d+$/.exec(word.text)?.[0].length ?? 0;
-      if (runs.length !== chars.length && !(digitsAtEnd && runs.length < chars.length && runs.length > digits && digits > 0)) continue;
+      if (runs.length !== chars.length && !(digitsAtEnd && runs.length < chars.length && runs.length > digits && digits > 0)) {
+        // Pieces that are not the reading's characters: unlabelled, for the dots alone to read (readInPieces).
+        if (unplaced && runs.length) unplaced.set(word, runs.map((run) => glyphOf(run, '')));
+        continue;
+      }
       // In fewer pieces, only the digits it ends in are placed (its last pieces); whichever characters before them touch,
       // every one of those is left blank ("09-May-2025" with "Ma" touching: its 0 would be taken for its 9).
       const placed = runs.length === chars.length ? runs : runs.slice(-digits);
       out.set(
         word,
-        [...Array(chars.length - placed.length).fill(null), ...placed].map((run: [number, number] | null, k) => {
-          if (!run) return { width: 0, height: 0, rows: new Uint32Array(0), ink: 0, shape: '', label: chars[k]!, word };
-          const [a, b] = run;
-          let top = y1;
-          let bottom = y0;
-          for (let y = y0; y < y1; y++) {
-            for (let x = a; x < b; x++) {
-              if (!inked(x, y)) continue;
-              top = Math.min(top, y);
-              bottom = Math.max(bottom, y + 1);
-              break;
-            }
-          }
-          const width = b - a;
-          const height = Math.max(0, bottom - top);
-          const rows = new Uint32Array(height);
-          let ink = 0;
-          for (let y = 0; y < height; y++) {
-            for (let x = 0; x < width; x++) {
-              if (!inked(a + x, top + y)) continue;
-              rows[y]! |= 1 << (x + 1);
-              ink++;
-            }
-          }
-          return { width, height, rows, ink, shape: `${width}x${height}:${rows.join(',')}`, label: chars[k]!, word };
-        }),
+        [...Array(chars.length - placed.length).fill(null), ...placed].map((run: [number, number] | null, k) =>
+          run ? glyphOf(run, chars[k]!) : { width: 0, height: 0, rows: new Uint32Array(0), ink: 0, shape: '', label: chars[k]!, word },
+        ),
       );
     }
   }
@@ -283,7 +289,8 @@ interface Shapes {
  * the engine read in the same dots elsewhere.
  */
 function glyphVerdicts(picture: Bitmap, text: OcrText): Map<OcrWord, GlyphVerdict> {
-  const glyphs = glyphsOf(picture, text);
+  const unplaced = new Map<OcrWord, Glyph[]>();
+  const glyphs = glyphsOf(picture, text, false, unplaced);
   const byDots = new Map<string, { glyph: Glyph; drawings: Glyph[] }>();
   const shapes: Shapes = { bySize: new Map(), compared: 0 };
   for (const g of [...glyphs.values()].flat()) {
@@ -348,6 +355,14 @@ function glyphVerdicts(picture: Bitmap, text: OcrText): Map<OcrWord, GlyphVerdic
       ...(!confirmed && !amount && signs !== word.text ? { digits: signs } : {}),
       ...(otherwise !== word.text && otherwise !== reading.join('') ? { nearer: otherwise } : {}),
     });
+  }
+  // A word with digits read in another number of characters than its ink's pieces ("s56cl" for the four pieces of 50cl):
+  // read by its dots alone when every piece has the dots of a letter or digit read alike elsewhere (a clear majority of
+  // the drawings with those dots). Checked as any reading is: the sums check an amount, other readings an identifier.
+  for (const [word, pieces] of unplaced) {
+    if (!/\d/.test(word.text) || word.confidence >= CONFIRMED || shapes.compared >= MAX_COMPARISONS) continue;
+    const labels = pieces.map((g) => readByDots(g, shapes)?.label);
+    if (labels.every((l) => l !== undefined && /^[\p{L}\p{N}]$/u.test(l))) verdicts.set(word, { confirmed: false, reading: labels.join('') });
   }
   return verdicts;
 }

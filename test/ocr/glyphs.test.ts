@@ -110,6 +110,21 @@ describe("a receipt's own glyphs", () => {
     expect(wordsOf(withGlyphs(picture, text))[2]).toMatchObject({ text: '100', confidence: 0.5 });
   });
 
+  it('read a word with digits read in another number of characters than its ink\'s pieces by its dots, when every piece has the dots of a character read elsewhere', () => {
+    const { picture, text } = printed([
+      { drawn: '10.70', read: '10.70', confidence: 0.95 },
+      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+      { drawn: 'R10', read: 'R10', confidence: 0.95 },
+      // "s56cl" for the four pieces of 50cl: here five characters for R1078's five pieces read as six.
+      { drawn: 'R1078', read: 'R10O78', confidence: 0.5 },
+      // A piece drawn like no character elsewhere (an 8 at another fraction of a dot): left as read.
+      { drawn: 'R107&', read: 'R10O7B', confidence: 0.5 },
+    ]);
+    const words = wordsOf(withGlyphs(picture, text));
+    expect(words[3]).toMatchObject({ text: 'R1078', confidence: CONFIRMED, alternatives: [{ text: 'R10O78', confidence: 0.5 }] });
+    expect(words[4]).toMatchObject({ text: 'R10O7B', confidence: 0.5 });
+  });
+
   it('take a letter no other word drew (a receipt number\'s prefix) on the engine\'s word only when it looks like no digit', () => {
     const lines = (read: string, confidence: number) =>
       printed([
