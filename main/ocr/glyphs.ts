@@ -475,12 +475,12 @@ export function contradictedByAmounts(picture: Bitmap, word: OcrWord, known: Kno
  * are its last pieces (enough to vouch: a piece taken for the wrong digit is drawn as no known drawing
  * of it; not to gainsay, where such a piece would be drawn as another digit).
  */
-function digitVerdicts(picture: Bitmap, word: OcrWord, known: KnownDigits, reading: string, digitsAtEnd: boolean): Array<{ index: number; drawn: 'same' | 'other' | 'unknown'; by?: 'dots' | 'nearest'; as?: string }> | null {
+function digitVerdicts(picture: Bitmap, word: OcrWord, known: KnownDigits, reading: string, digitsAtEnd: boolean): DigitVerdict[] | null {
   const asRead = reading === word.text ? word : { ...word, text: reading };
   const own = glyphsOf(picture, asText([asRead]), digitsAtEnd).get(asRead);
   if (!own) return null;
   const others = known.glyphs.filter((k) => k.word !== word);
-  const out: Array<{ index: number; drawn: 'same' | 'other' | 'unknown'; by?: 'dots' | 'nearest'; as?: string }> = [];
+  const out: DigitVerdict[] = [];
   for (const [index, g] of own.entries()) {
     if (!/\d/.test(g.label)) continue;
     if (g.ink === 0) {
@@ -497,9 +497,43 @@ function digitVerdicts(picture: Bitmap, word: OcrWord, known: KnownDigits, readi
     const same = new Set([...nearest].filter(([, d]) => d <= SAME).map(([label]) => label));
     const [only] = same;
     const drawnAs = same.size ? (same.size === 1 ? only : undefined) : ([...nearest.keys()].find((label) => nearestIs(nearest, label, VOUCH_WITHIN, VOUCH_FARTHER)) ?? looselyDrawnAs(g, others));
-    out.push({ index, drawn: drawnAs === undefined ? 'unknown' : drawnAs === g.label ? 'same' : 'other', by: same.size ? 'dots' : 'nearest', ...(drawnAs === undefined ? {} : { as: drawnAs }) });
+    const drawn = drawnAs === undefined ? 'unknown' : drawnAs === g.label ? 'same' : 'other';
+    out.push({ index, drawn, by: same.size ? 'dots' : 'nearest', ...(drawnAs === undefined ? {} : { as: drawnAs }), unlike: drawn !== 'same' && unlikeItsDrawings(g, others) });
   }
   return out;
+}
+
+/** What the known drawings say of one digit of a word (digitVerdicts). */
+interface DigitVerdict {
+  /** Index of the digit among the reading's characters. */
+  index: number;
+  drawn: 'same' | 'other' | 'unknown';
+  by?: 'dots' | 'nearest';
+  /** The digit it is drawn as, when some. */
+  as?: string;
+  /** Its dots lie LOOSE_APART or more from every known drawing of the digit it was read as: it is not that digit. */
+  unlike?: boolean;
+}
+
+/**
+ * Whether `g` lies LOOSE_APART dots or more (looseDistance) from every known drawing of its own label, of
+ * which there is at least one of its size (within a dot), and is LOOSE_MIN_HEIGHT tall or more: on the
+ * glyph study's 32,029 digits read right, a digit was never more than a dot from the nearest drawing of
+ * its own digit of its size, so a digit that far from every drawing of its label is another digit.
+ */
+function unlikeItsDrawings(g: Glyph, known: readonly Glyph[]): boolean {
+  if (g.height < LOOSE_MIN_HEIGHT) return false;
+  const own = known.filter((k) => k.label === g.label).map((k) => (k.shape === g.shape ? 0 : looseDistance(g, k)));
+  return own.some(Number.isFinite) && Math.min(...own) >= LOOSE_APART;
+}
+
+/**
+ * Whether the known drawings gainsay `reading` of `word`: some digit (of `only`, indices into the reading,
+ * when given) drawn as another digit among them, or unlike every drawing of the digit it was read as
+ * (unlikeItsDrawings). Only a word whose ink parts into the reading's characters is asked.
+ */
+export function gainsaidByAmounts(picture: Bitmap, word: OcrWord, known: KnownDigits, reading: string, only?: ReadonlySet<number>): boolean {
+  return digitVerdicts(picture, word, known, reading, false)?.some((v) => (!only || only.has(v.index)) && (v.drawn === 'other' || v.unlike)) ?? false;
 }
 
 /** The known digit `g` is drawn as to a column (looseDistance 0), when every other digit's drawings are LOOSE_APART or more away and `g` is LOOSE_MIN_HEIGHT tall or more. */

@@ -5,7 +5,7 @@ import { cropBitmap } from './image.js';
 import { joinPictureText, picturesToRead, type PictureLines } from './join.js';
 import { OcrPool } from './pool.js';
 import { AMOUNT_WORD, LOOK_ALIKE_BESIDE_DIGIT, LOOK_ALIKES, laidOut, meanConfidence, monthsAsLetters, type OcrText, type OcrWord } from './text.js';
-import { CONFIRMED, contradictedByAmounts, digitsByKnownDots, drawnAsRead, knownDigits, toldByDots, vouchedByAmounts, withGlyphs, type KnownDigits } from './glyphs.js';
+import { CONFIRMED, contradictedByAmounts, digitsByKnownDots, drawnAsRead, gainsaidByAmounts, knownDigits, toldByDots, vouchedByAmounts, withGlyphs, type KnownDigits } from './glyphs.js';
 import { unreadPrint, type PrintBox } from './unread.js';
 
 export { OcrPool, OcrFailed, OCR_ENGINE, bundledLangPath, type OcrPoolOptions } from './pool.js';
@@ -140,7 +140,9 @@ export const MAJORITY_SURE = 0.8;
  * (digitsByKnownDots). When another reading does not bear the word out (bearsOut, at NO_READING or
  * more) the word's confidence is halved (the field goes to review), unless every reading has its
  * letters and exactly one of the readings of its length has the digits they dispute drawn as those
- * digits of amounts the arithmetic checked (vouchedByAmounts: the word takes that reading), or the two
+ * digits of amounts the arithmetic checked (vouchedByAmounts: the word takes that reading), or exactly one
+ * of the readings of its length with its letters has no digit the known drawings gainsay (gainsaidByAmounts:
+ * drawn as another digit, or unlike every drawing of the digit read; the word takes it), or the two
  * other readings read the same characters, each at REREADS_AGREE or more (the word takes their
  * reading), or one bears the word out, both at MAJORITY_SURE or more, against a dispute below
  * AGREEING_FLOOR; when all three agree, each at AGREEING_FLOOR or more (REREADS_AGREE for a plain
@@ -255,7 +257,11 @@ async function verifyIdentifiers(
     const drawn = lettersAgree ? candidates.filter((text) => vouchedByAmounts(picture, word, knownIn(picture), sameLength ? differing(text, candidates.filter((o) => o !== text)) : undefined, text)) : [];
     const [alone, larger2] = said as [Reading, Reading];
     let text: string | undefined;
+    // Of readings of as many characters with the same letters, the one the known drawings do not gainsay (no digit drawn
+    // as another digit there, nor unlike every drawing of the digit read: "08:29" whose 8 lies far from the totals' 8s).
+    const ungainsaid = lettersAgree && sameLength && candidates.length > 1 ? candidates.filter((t) => !gainsaidByAmounts(picture, word, knownIn(picture), t)) : [];
     if (drawn.length === 1) text = drawn[0]!;
+    else if (ungainsaid.length === 1) text = ungainsaid[0]!;
     // Else read alike twice out of its context: what both read (the line's reading has no neighbour's sign caught at its
     // edge), when that is letters, digits and an identifier's punctuation, and not a character read as its look-alike.
     else if (sameCharacters(alone.text, larger2.text) && Math.min(alone.confidence, larger2.confidence) >= REREADS_AGREE && plainReading(larger2.text) && !lookAlikeSwapped(word.text, larger2.text)) text = larger2.text;

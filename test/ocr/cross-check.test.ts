@@ -386,6 +386,21 @@ describe("the identifiers of a reading that settles, read again before it may go
     expect(other!.read.lines[2]!.words[0]!.confidence).toBeLessThan(0.9);
   });
 
+  it('of readings that differ in a digit, the one the checked amounts do not gainsay is the word: a digit unlike every drawing of the digit read is not that digit', async () => {
+    // Printer-sized (14 dots tall): the amounts hold 8s, 1s and 0s but no 7; two re-readings read the 7 of R1078 as 0.
+    const words = (amounts: string[]) =>
+      printed([...amounts.map((a) => ({ drawn: a, read: a, confidence: 0.95 })), { drawn: 'R1078', read: 'R1078', confidence: 0.6 }], 2);
+    const { picture, text } = words(['8.10', '11.00']);
+    const box = text.lines[2]!.words[0]!.box!;
+    const pool = (p: typeof picture, t: typeof text) => dotsPool(p, t, box, 'R1008', 'R1008', 0.5);
+    const read = await readPictures(onDots(picture), pool(picture, text), withAmounts(2));
+    expect(read!.read.lines[2]!.words[0]).toMatchObject({ text: 'R1078', confidence: 0.9 });
+    // With no 0 among the amounts nothing gainsays either reading: the two re-readings that agree are taken.
+    const no0 = words(['8.11', '11.18']);
+    const taken = await readPictures(onDots(no0.picture), pool(no0.picture, no0.text), withAmounts(2));
+    expect(taken!.read.lines[2]!.words[0]!.text).toBe('R1008');
+  });
+
   it('a receipt number whose every digit is drawn with the same dots as the checked amounts\' is not read again', async () => {
     const { picture, text } = printed([
       { drawn: '10.70', read: '10.70', confidence: 0.95 },
