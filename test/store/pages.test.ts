@@ -197,8 +197,13 @@ describe.skipIf(!built)('migration 6 killed with SIGKILL', () => {
     const whole = await runChild(copy('whole'), key, null);
     expect(whole.killed).toBe(false);
     const fractions = [0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.97];
+    // On a loaded machine the rewrite may take another share of the run than undisturbed: while no kill has landed in it,
+    // kills go on at the fractions between (bounded).
+    const between = [0.1, 0.15, 0.25, 0.3, 0.4, 0.45, 0.55, 0.6, 0.7, 0.75, 0.85];
     const outcomes: string[] = [];
-    for (const [i, f] of fractions.entries()) {
+    const landedInRewrite = () => outcomes.some((o) => o.includes('.rewrite'));
+    for (const [i, f] of [...fractions, ...between].entries()) {
+      if (i >= fractions.length && landedInRewrite()) break;
       const dir = copy(`kill-${i}`);
       const run = await runChild(dir, key, Math.round(whole.ms * f));
       const left = readdirSync(dir).sort();
@@ -217,6 +222,6 @@ describe.skipIf(!built)('migration 6 killed with SIGKILL', () => {
     }
     // Some kills landed mid-migration (the files left show it), not all after it finished.
     expect(outcomes.filter((o) => o.includes('killed')).length).toBeGreaterThanOrEqual(4);
-    expect(outcomes.some((o) => o.includes('.rewrite'))).toBe(true);
+    expect(landedInRewrite(), outcomes.join('; ')).toBe(true);
   });
 });
