@@ -111,7 +111,7 @@ function glyphsOf(picture: Bitmap, text: OcrText, digitsAtEnd = false, unplaced?
       // touch ("INV-" drawn in three pieces); the rest is left blank (ink 0).
       const digits = /\d+$/.exec(word.text)?.[0].length ?? 0;
       if (runs.length !== chars.length && !(digitsAtEnd && runs.length < chars.length && runs.length > digits && digits > 0)) {
-        // Pieces that are not the reading's characters: unlabelled, for the dots alone to read (readInPieces).
+        // Pieces that are not the reading's characters: unlabelled, for the dots alone to read (glyphVerdicts).
         if (unplaced && runs.length) unplaced.set(word, runs.map((run) => glyphOf(run, '')));
         continue;
       }
@@ -450,10 +450,11 @@ export function drawnAsRead(picture: Bitmap, word: OcrWord, known: KnownDigits):
 /**
  * The word as the `known` drawings read its digits: each digit drawn as another digit among them (the
  * same dots as known drawings all of that digit, or nearest them by far) read as that digit, when every
- * digit is drawn as some known digit and at least one as another than the engine read. The rule that
- * reads it is the one that vouches: on the glyph study's 16,800 digits read right it never named another
- * digit, so it names a digit's own whatever the engine read ("R805162" whose 8 has the dots of the
- * totals' 9s is R905162). Undefined otherwise, or when the word's ink does not part into its characters.
+ * digit is drawn as some known digit and at least one as another than the engine read. The rules that
+ * read it are the ones that vouch: on the glyph studies' digits read right (16,800 for the nearest drawing,
+ * 32,029 for looseDistance) they never named another digit, so they name a digit's own whatever the engine
+ * read ("R805162" whose 8 has the dots of the totals' 9s is R905162). Undefined otherwise, or when the
+ * word's ink does not part into its characters.
  */
 export function toldByDots(picture: Bitmap, word: OcrWord, known: KnownDigits): string | undefined {
   const verdicts = digitVerdicts(picture, word, known, word.text, false);

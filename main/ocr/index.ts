@@ -102,7 +102,7 @@ export const SURE_IDENTIFIER = 0.95;
  * the size instead of the word disputes no more right words and caught the INV-584100 misread surely).
  * A word of letters, digits and punctuation alone is sure when the three agree at REREADS_AGREE or more,
  * as two re-readings that agree against the page are taken from there: on the 800 receipts of seeds
- * 101 to 808 and 909 to 2020 the words agreed on between 20 % and 50 % were right every time
+ * 101 to 808 and 909 to 2020 the 38 words agreed on between 20 % and 50 % were right every time
  * (INV-229849 at 47 %, 34 % and 72 %; "14.40" at 49 % beside 14:40 twice), and the digits' dots still
  * gainsay three readings that agree wrongly (contradictedByAmounts).
  */
@@ -150,8 +150,8 @@ export const MAJORITY_SURE = 0.8;
  * unsure whose every digit the known drawings read, some as another digit than the engine did, is what
  * they read (toldByDots), when every reading has its prefix of letters. Whatever the readings say, a word
  * with a digit drawn as another digit of the known drawings is otherwise held (contradictedByAmounts),
- * identifiers read at SURE_IDENTIFIER or more too. Changes the reading's words in place and returns the reading (joined anew when a word's
- * text changed: `receipt` is the receipt the pictures were read from).
+ * identifiers read at SURE_IDENTIFIER or more too. Changes the reading's words in place and returns the
+ * reading (joined anew when a word's text changed: `receipt` is the receipt the pictures were read from).
  */
 async function verifyIdentifiers(
   receipt: DecodedReceipt,
@@ -233,7 +233,7 @@ async function verifyIdentifiers(
   const settle = ({ word, picture, said, lowest, agree }: (typeof heard)[number]): void => {
     // Left unsure by the readings: the word as the known drawings read its digits, when they read every one of them and
     // some as another digit than the engine did, and every reading has its prefix (toldByDots).
-    const readByDots = (): void => {
+    const takeToldByDots = (): void => {
       const prefix = /^\p{L}*/u.exec(trimEnds(word.text))![0];
       const told = DIGITS_AFTER_PREFIX.test(trimEnds(word.text)) && said.every((r) => trimEnds(r.text).startsWith(prefix)) ? toldByDots(picture, word, knownIn(picture)) : undefined;
       if (told === undefined) return;
@@ -245,7 +245,7 @@ async function verifyIdentifiers(
     const lettersAgree = said.every((r) => r.confidence < NO_READING || sameLetters(r.text, word.text) || bearsOut(r.text, word.text));
     if (disputes.length === 0) {
       if (agree || (lettersAgree && vouchedByAmounts(picture, word, knownIn(picture)))) word.confidence = Math.max(word.confidence, CONFIRMED);
-      else readByDots();
+      else takeToldByDots();
       return;
     }
     // Another reading the engine gives some weight to. The word is the reading whose disputed digits are drawn as the
@@ -259,7 +259,7 @@ async function verifyIdentifiers(
     let text: string | undefined;
     // Of readings of as many characters with the same letters, the one the known drawings do not gainsay (no digit drawn
     // as another digit there, nor unlike every drawing of the digit read: "08:29" whose 8 lies far from the totals' 8s).
-    const ungainsaid = lettersAgree && sameLength && candidates.length > 1 ? candidates.filter((t) => !gainsaidByAmounts(picture, word, knownIn(picture), t)) : [];
+    const ungainsaid = drawn.length !== 1 && lettersAgree && sameLength && candidates.length > 1 ? candidates.filter((t) => !gainsaidByAmounts(picture, word, knownIn(picture), t)) : [];
     if (drawn.length === 1) text = drawn[0]!;
     else if (ungainsaid.length === 1) text = ungainsaid[0]!;
     // Else read alike twice out of its context: what both read (the line's reading has no neighbour's sign caught at its
@@ -269,7 +269,7 @@ async function verifyIdentifiers(
     else if (said.some((r) => bearsOut(r.text, word.text) && Math.min(r.confidence, word.confidence) >= MAJORITY_SURE) && disputes.every((r) => r.confidence < AGREEING_FLOOR)) text = word.text;
     if (text === undefined) {
       word.confidence = lowest / 2;
-      readByDots();
+      takeToldByDots();
       return;
     }
     word.confidence = CONFIRMED;
