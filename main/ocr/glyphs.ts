@@ -138,25 +138,35 @@ function bitCount(v: number): number {
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
-/** The share of dots that differ between two glyphs, at the best of nine placements one dot apart; 1 when their sizes differ by more than a dot. */
-function distance(a: Glyph, b: Glyph): number {
-  if (Math.abs(a.width - b.width) > 1 || Math.abs(a.height - b.height) > 1) return 1;
+/**
+ * The least, over nine placements of `b` one dot apart from `a`, of `apart` summed over their rows (each row's
+ * dots as bits, b's moved across); Infinity when their sizes differ by more than a dot.
+ */
+function leastApart(a: Glyph, b: Glyph, apart: (ra: number, rb: number) => number): number {
+  if (Math.abs(a.width - b.width) > 1 || Math.abs(a.height - b.height) > 1) return Infinity;
   let best = Infinity;
   for (let dy = -1; dy <= 1; dy++) {
     for (let dx = -1; dx <= 1; dx++) {
-      // Dots in one and not the other, with b moved dx across and dy down.
-      let differ = 0;
+      let sum = 0;
       for (let y = Math.min(0, dy); y < Math.max(a.height, b.height + dy); y++) {
         const ra = y >= 0 && y < a.height ? a.rows[y]! : 0;
         const by = y - dy;
         const rb = by >= 0 && by < b.height ? b.rows[by]! : 0;
-        differ += bitCount(ra ^ (dx >= 0 ? rb << dx : rb >>> -dx));
+        sum += apart(ra, dx >= 0 ? rb << dx : rb >>> -dx);
       }
-      best = Math.min(best, differ);
+      best = Math.min(best, sum);
     }
   }
-  return best / Math.max(a.ink, b.ink, 1);
+  return best;
 }
+
+/** The share of dots that differ between two glyphs, at the best of nine placements one dot apart; 1 when their sizes differ by more than a dot. */
+function distance(a: Glyph, b: Glyph): number {
+  const differ = leastApart(a, b, (ra, rb) => bitCount(ra ^ rb));
+  return differ === Infinity ? 1 : differ / Math.max(a.ink, b.ink, 1);
+}
+
+const widen = (r: number): number => r | (r << 1) | (r >>> 1);
 
 /**
  * The dots of each of two glyphs that are more than a column from the other's ink, at the best of nine
@@ -165,23 +175,7 @@ function distance(a: Glyph, b: Glyph): number {
  * different digits of one font differ by a stroke, several dots away from the other's ink.
  */
 function looseDistance(a: Glyph, b: Glyph): number {
-  if (Math.abs(a.width - b.width) > 1 || Math.abs(a.height - b.height) > 1) return Infinity;
-  const widen = (r: number): number => r | (r << 1) | (r >>> 1);
-  let best = Infinity;
-  for (let dy = -1; dy <= 1; dy++) {
-    for (let dx = -1; dx <= 1; dx++) {
-      let apart = 0;
-      for (let y = Math.min(0, dy); y < Math.max(a.height, b.height + dy); y++) {
-        const ra = y >= 0 && y < a.height ? a.rows[y]! : 0;
-        const by = y - dy;
-        const raw = by >= 0 && by < b.height ? b.rows[by]! : 0;
-        const rb = dx >= 0 ? raw << dx : raw >>> -dx;
-        apart += bitCount(ra & ~widen(rb)) + bitCount(rb & ~widen(ra));
-      }
-      best = Math.min(best, apart);
-    }
-  }
-  return best;
+  return leastApart(a, b, (ra, rb) => bitCount(ra & ~widen(rb)) + bitCount(rb & ~widen(ra)));
 }
 
 /**
