@@ -111,8 +111,8 @@ function glyphsOf(picture: Bitmap, text: OcrText, digitsAtEnd = false, unplaced?
       // touch ("INV-" drawn in three pieces); the rest is left blank (ink 0).
       const digits = /\d+$/.exec(word.text)?.[0].length ?? 0;
       if (runs.length !== chars.length && !(digitsAtEnd && runs.length < chars.length && runs.length > digits && digits > 0)) {
-        // Pieces that are not the reading's characters: unlabelled, for the dots alone to read (glyphVerdicts).
-        if (unplaced && runs.length) unplaced.set(word, runs.map((run) => glyphOf(run, '')));
+        // A word with digits in pieces that are not the reading's characters: unlabelled, for the dots alone to read (glyphVerdicts).
+        if (unplaced && runs.length && /\d/.test(word.text)) unplaced.set(word, runs.map((run) => glyphOf(run, '')));
         continue;
       }
       // In fewer pieces, only the digits it ends in are placed (its last pieces); whichever characters before them touch,
