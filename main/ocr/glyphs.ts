@@ -493,7 +493,7 @@ function digitVerdicts(picture: Bitmap, word: OcrWord, known: KnownDigits, readi
     const [only] = same;
     const drawnAs = same.size ? (same.size === 1 ? only : undefined) : ([...nearest.keys()].find((label) => nearestIs(nearest, label, VOUCH_WITHIN, VOUCH_FARTHER)) ?? looselyDrawnAs(g, others));
     const drawn = drawnAs === undefined ? 'unknown' : drawnAs === g.label ? 'same' : 'other';
-    out.push({ index, drawn, by: same.size ? 'dots' : 'nearest', ...(drawnAs === undefined ? {} : { as: drawnAs }), unlike: drawn !== 'same' && unlikeItsDrawings(g, others) });
+    out.push({ index, drawn, by: same.size ? 'dots' : 'nearest', glyph: g, ...(drawnAs === undefined ? {} : { as: drawnAs }) });
   }
   return out;
 }
@@ -506,8 +506,8 @@ interface DigitVerdict {
   by?: 'dots' | 'nearest';
   /** The digit it is drawn as, when some. */
   as?: string;
-  /** Its dots lie LOOSE_APART or more from every known drawing of the digit it was read as: it is not that digit. */
-  unlike?: boolean;
+  /** Its drawing, when its ink was cut. */
+  glyph?: Glyph;
 }
 
 /**
@@ -523,12 +523,14 @@ function unlikeItsDrawings(g: Glyph, known: readonly Glyph[]): boolean {
 }
 
 /**
- * Whether the known drawings gainsay `reading` of `word`: some digit (of `only`, indices into the reading,
- * when given) drawn as another digit among them, or unlike every drawing of the digit it was read as
- * (unlikeItsDrawings). Only a word whose ink parts into the reading's characters is asked.
+ * Whether the known drawings gainsay `reading` of `word`: some digit drawn as another digit among them,
+ * or drawn as none and unlike every drawing of the digit it was read as (unlikeItsDrawings, asked only
+ * here). Only a word whose ink parts into the reading's characters is asked.
  */
-export function gainsaidByAmounts(picture: Bitmap, word: OcrWord, known: KnownDigits, reading: string, only?: ReadonlySet<number>): boolean {
-  return digitVerdicts(picture, word, known, reading, false)?.some((v) => (!only || only.has(v.index)) && (v.drawn === 'other' || v.unlike)) ?? false;
+export function gainsaidByAmounts(picture: Bitmap, word: OcrWord, known: KnownDigits, reading: string): boolean {
+  const verdicts = digitVerdicts(picture, word, known, reading, false);
+  const others = known.glyphs.filter((k) => k.word !== word);
+  return verdicts?.some((v) => v.drawn === 'other' || (v.drawn === 'unknown' && v.glyph !== undefined && unlikeItsDrawings(v.glyph, others))) ?? false;
 }
 
 /** The known digit `g` is drawn as to a column (looseDistance 0), when every other digit's drawings are LOOSE_APART or more away and `g` is LOOSE_MIN_HEIGHT tall or more. */
