@@ -17,16 +17,16 @@ export interface PrintBox {
 const MIN_INK = 12;
 
 /**
- * Whether the ink of a stretch on a line of read words ends well above the line they stand on (by more
- * than a quarter of a word's height, `high`): asterisks, quotes, dashes ("Card: **** **** **** 6054"
- * read "card 6054", "*** REFUND ***" read "REFUND ***"). Every letter and digit stands on the line;
- * signs that float above it hold no field.
+ * Whether the ink of a stretch on a line of read words ends well above the row they stand on (`line`:
+ * baseline), by more than a quarter of a word's height (`high`): asterisks, quotes, dashes ("Card: ****
+ * **** **** 6054" read "card 6054", "*** REFUND ***" read "REFUND ***"). Every letter and digit stands
+ * on the line; signs that float above it hold no field.
  */
-function aboveTheLine(picture: Bitmap, stretch: PrintBox, words: readonly PrintBox[], high: number): boolean {
+function aboveTheLine(picture: Bitmap, stretch: PrintBox, line: number, high: number): boolean {
   const rows = inkByRow(picture, [stretch]);
   let bottom = -1;
   for (let i = rows.ink.length - 1; i >= 0 && bottom < 0; i--) if (rows.ink[i]) bottom = rows.y0 + i + 1;
-  return bottom >= 0 && bottom < baseline(picture, words) - high / 4;
+  return bottom >= 0 && bottom < line - high / 4;
 }
 
 /**
@@ -98,6 +98,8 @@ export function unreadPrint(picture: Bitmap, text: OcrText): PrintBox[] {
       }
     }
     const over = boxes.filter((b) => b.y1 > y0 && b.y0 < y1);
+    // The row the band's read words stand on, found once for all its unread stretches.
+    let line: number | undefined;
     for (let x = 0; x < picture.width; ) {
       if (!ink[x]) {
         x++;
@@ -116,7 +118,7 @@ export function unreadPrint(picture: Bitmap, text: OcrText): PrintBox[] {
       }
       const x1 = last + 1;
       if (dots < MIN_INK || over.some((b) => b.x1 > x0 && b.x0 < x1)) continue;
-      if (over.length && aboveTheLine(picture, { x0, y0, x1, y1 }, over, high)) continue;
+      if (over.length && aboveTheLine(picture, { x0, y0, x1, y1 }, (line ??= baseline(picture, over)), high)) continue;
       unread.push({ x0, y0, x1, y1 });
     }
   }
