@@ -221,6 +221,12 @@ describe('on receipts drawn in real fonts and read by tesseract.js', () => {
 describe('digits vouched for by amounts the arithmetic checked', () => {
   /** vouchedByAmounts with the amounts' digits cut out of the picture, as the reader cuts them once a picture. */
   const vouched = (picture: Bitmap, word: OcrWord, amounts: OcrWord[], only?: ReadonlySet<number>): boolean => vouchedByAmounts(picture, word, knownDigits(picture, amounts), only);
+  /** `words` printed below the amounts 10.70 and 8.10 (read as printed, at 95 %), whose digits are the known drawings. */
+  const belowTheAmounts = (words: Parameters<typeof printed>[0], scale = 1) => {
+    const { picture, text } = printed([{ drawn: '10.70', read: '10.70', confidence: 0.95 }, { drawn: '8.10', read: '8.10', confidence: 0.95 }, ...words], scale);
+    const [ten, eight, ...rest] = wordsOf(text);
+    return { picture, ten: ten!, eight: eight!, words: rest, known: knownDigits(picture, [ten!, eight!]) };
+  };
 
   it("a receipt number's digits drawn as the same digits of the amounts are vouched for; one drawn as another digit there is not", () => {
     const { picture, text } = printed([
@@ -292,14 +298,10 @@ describe('digits vouched for by amounts the arithmetic checked', () => {
   });
 
   it("a look-alike letter or a sign the engine could not place, drawn with the same dots as the amounts' digits, is that digit; a letter O's dots are not a 0's", () => {
-    const { picture, text } = printed([
-      { drawn: '10.70', read: '10.70', confidence: 0.95 },
-      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+    const { picture, known, words: [number, letter] } = belowTheAmounts([
       { drawn: 'R1070', read: 'R1O7O', confidence: 0.6 },
       { drawn: 'RO7', read: 'RO7', confidence: 0.6 },
     ]);
-    const [ten, eight, number, letter] = wordsOf(text);
-    const known = knownDigits(picture, [ten!, eight!]);
     expect(digitsByKnownDots(picture, number!, known, 'R1O7O')).toBe('R1070');
     expect(digitsByKnownDots(picture, number!, known, 'RI©70')).toBe('R1070');
     // B looks like an 8, and these dots are a 0's: left as read (a dispute for the readings to settle, not the dots).
@@ -313,15 +315,11 @@ describe('digits vouched for by amounts the arithmetic checked', () => {
   });
 
   it('a digit drawn as another digit of the amounts gainsays the word, however sure the engine was of it', () => {
-    const { picture, text } = printed([
-      { drawn: '10.70', read: '10.70', confidence: 0.95 },
-      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+    const { picture, ten, known, words: [right, misread, fraction] } = belowTheAmounts([
       { drawn: 'R1078', read: 'R1078', confidence: 0.93 },
       { drawn: 'R1078', read: 'R1070', confidence: 0.93 },
       { drawn: 'R107&', read: 'R1070', confidence: 0.93 },
     ]);
-    const [ten, eight, right, misread, fraction] = wordsOf(text);
-    const known = knownDigits(picture, [ten!, eight!]);
     expect(contradictedByAmounts(picture, right!, known)).toBe(false);
     expect(contradictedByAmounts(picture, misread!, known)).toBe(true);
     // Drawn at another fraction of a dot: nearest the amounts' 8 by far.
@@ -331,16 +329,12 @@ describe('digits vouched for by amounts the arithmetic checked', () => {
   });
 
   it('a word whose every digit is drawn as a known digit is read by those drawings, where some digit is drawn as another than read', () => {
-    const { picture, text } = printed([
-      { drawn: '10.70', read: '10.70', confidence: 0.95 },
-      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+    const { picture, eight, known, words: [misread, fraction, right, touching] } = belowTheAmounts([
       { drawn: 'R1078', read: 'R1070', confidence: 0.6 },
       { drawn: 'R107&', read: 'R1070', confidence: 0.6 },
       { drawn: 'R1078', read: 'R1078', confidence: 0.6 },
       { drawn: 'R10=', read: 'R1078', confidence: 0.6 },
     ]);
-    const [ten, eight, misread, fraction, right, touching] = wordsOf(text);
-    const known = knownDigits(picture, [ten!, eight!]);
     expect(toldByDots(picture, misread!, known)).toBe('R1078');
     // Drawn at another fraction of a dot: nearest the amounts' 8 by far.
     expect(toldByDots(picture, fraction!, known)).toBe('R1078');
@@ -353,16 +347,14 @@ describe('digits vouched for by amounts the arithmetic checked', () => {
   });
 
   it('a digit whose edges are drawn a dot over (at another fraction of a dot) is the digit whose drawings it matches to a column, when every other digit lies 4 dots or more from it', () => {
-    const words = [
-      { drawn: '10.70', read: '10.70', confidence: 0.95 },
-      { drawn: '8.10', read: '8.10', confidence: 0.95 },
-      { drawn: 'R1078', read: 'R1078', confidence: 0.6, shifted: [4] },
-      { drawn: 'R1078', read: 'R1070', confidence: 0.6, shifted: [4] },
-    ];
     // Drawn at twice the font's size: 14 dots tall, as printer text is.
-    const { picture, text } = printed(words, 2);
-    const [ten, eight, right, misread] = wordsOf(text);
-    const known = knownDigits(picture, [ten!, eight!]);
+    const { picture, ten, known, words: [right, misread] } = belowTheAmounts(
+      [
+        { drawn: 'R1078', read: 'R1078', confidence: 0.6, shifted: [4] },
+        { drawn: 'R1078', read: 'R1070', confidence: 0.6, shifted: [4] },
+      ],
+      2,
+    );
     expect(vouchedByAmounts(picture, right!, known)).toBe(true);
     expect(contradictedByAmounts(picture, misread!, known)).toBe(true);
     expect(toldByDots(picture, misread!, known)).toBe('R1078');
@@ -385,17 +377,13 @@ describe('digits vouched for by amounts the arithmetic checked', () => {
   });
 
   it("a word is drawn as read when every digit is vouched for, and each digit a letter looks like by the same dots", () => {
-    const { picture, text } = printed([
-      { drawn: '10.70', read: '10.70', confidence: 0.95 },
-      { drawn: '8.10', read: '8.10', confidence: 0.95 },
+    const { picture, known, words: [same, fraction, letter] } = belowTheAmounts([
       { drawn: 'R1078', read: 'R1078', confidence: 0.6 },
       // An 8 drawn at another fraction of a dot: nearest the amounts' 8, not the same dots (a B looks like an 8).
       { drawn: 'R107&', read: 'R1078', confidence: 0.6 },
       // A letter O, read as a 0: a 0's nearest drawing, not its dots.
       { drawn: 'R1O7', read: 'R107', confidence: 0.6 },
     ]);
-    const [ten, eight, same, fraction, letter] = wordsOf(text);
-    const known = knownDigits(picture, [ten!, eight!]);
     expect(drawnAsRead(picture, same!, known)).toBe(true);
     expect([vouchedByAmounts(picture, fraction!, known), drawnAsRead(picture, fraction!, known)]).toEqual([true, false]);
     expect([vouchedByAmounts(picture, letter!, known), drawnAsRead(picture, letter!, known)]).toEqual([true, false]);
